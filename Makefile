@@ -1,0 +1,53 @@
+# Corridor — `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export CORRIDOR_DATA_DIR ?= $(CURDIR)/var
+BIND ?= 127.0.0.1:8000
+
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+locale/ru/LC_MESSAGES/django.mo: locale/ru/LC_MESSAGES/django.po
+	msgfmt --check -o $@ $<
+
+install: $(BIN)/.installed locale/ru/LC_MESSAGES/django.mo ## create .venv, install pinned dependencies, compile translations
+	@mkdir -p $(CORRIDOR_DATA_DIR) && chmod 700 $(CORRIDOR_DATA_DIR)
+	$(BIN)/corridor migrate --noinput -v 0
+	$(BIN)/corridor collectstatic --noinput -v 0
+
+run: install ## set up a demo instance in ./var and serve it on http://127.0.0.1:8000
+	CORRIDOR_INSECURE_HTTP=1 $(BIN)/corridor demo --base-url http://$(BIND)
+	@echo "Serving on http://$(BIND)/ — the instance starts SEALED; unseal it as shown above."
+	CORRIDOR_INSECURE_HTTP=1 $(BIN)/corridor serve --bind $(BIND)
+
+test: install ## run the whole test suite (set DATABASE_URL to use PostgreSQL)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+lint: install ## ruff (with security rules) and mypy on the security packages
+	$(BIN)/ruff check .
+	$(BIN)/mypy corridor/keys corridor/audit corridor/accounts
+
+check: install ## Django's deployment checks and missing migrations, as CI runs them
+	CORRIDOR_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) CORRIDOR_ALLOWED_HOSTS=corridor.example $(BIN)/corridor check --deploy --fail-level WARNING
+	$(BIN)/corridor makemigrations --check --dry-run
+
+messages: install ## extract translatable strings into locale/ru (then translate and commit)
+	$(BIN)/corridor makemessages -l ru --no-obsolete --ignore '.venv/*' --ignore 'var/*'
+
+bench: install ## run the benchmarks and write bench/results.json
+	$(BIN)/python -m bench.run
+
+clean: ## remove the virtualenv and build leftovers (keeps ./var)
+	rm -rf $(VENV) staticfiles *.egg-info
+
+.PHONY: help install run test lint check messages bench clean

@@ -1,0 +1,50 @@
+"""DRF authentication: bearer tokens stored as HMACs, and verified staff sessions.
+
+A session counts for the API only when its second factor was verified and it is still
+current; a token acts with its user's role and nothing more.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from corridor.accounts import sessions
+from corridor.accounts.models import ApiToken, Role
+
+
+class TokenAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        parts = header.split()
+        if len(parts) != 2 or parts[0] not in (self.keyword, "Token"):
+            raise exceptions.AuthenticationFailed("Use the header 'Authorization: Bearer <token>'.")
+        token = ApiToken.find_active(parts[1])
+        if token is None:
+            raise exceptions.AuthenticationFailed("The token is not valid or was revoked.")
+        if token.user.role == Role.TRUSTEE:
+            raise exceptions.AuthenticationFailed("Trustees cannot use the API.")
+        ApiToken.objects.filter(pk=token.pk).update(last_used=timezone.now())
+        return token.user, token
+
+    def authenticate_header(self, request: Request) -> str:
+        return self.keyword
+
+
+class VerifiedSessionAuthentication(authentication.SessionAuthentication):
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        user = result[0]
+        django_request = request._request
+        if not user.is_verified() or not sessions.is_current(django_request, user) or user.role == Role.TRUSTEE:
+            return None
+        return result

@@ -1,0 +1,32 @@
+"""`corridor createuser --username U --role R`: a staff account and its enrolment link."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from corridor.accounts import domain
+from corridor.accounts.models import Role, Team
+
+
+class Command(BaseCommand):
+    help = "Create a staff account and print its one-time enrolment link (last line)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--username", required=True)
+        parser.add_argument("--role", required=True, choices=Role.values)
+        parser.add_argument("--team", action="append", default=[], help="team name (created if missing); repeatable")
+        parser.add_argument("--noinput", "--no-input", action="store_true", help="never prompt (scripts)")
+        parser.add_argument("--base-url", default=getattr(settings, "BASE_URL", "http://127.0.0.1:8000"))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        teams = [Team.objects.get_or_create(name=name)[0] for name in options["team"]]
+        try:
+            user, token = domain.create_user(None, username=options["username"], role=options["role"], teams=teams)
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from None
+        self.stdout.write(f"created {user.username} ({user.get_role_display()}); enrolment link, valid {settings.ENROLMENT_HOURS} h:")
+        self.stdout.write(f"{options['base_url'].rstrip('/')}/accounts/enrol/{token}/")

@@ -1,0 +1,48 @@
+"""`corridor token create USER`: a new API token, printed alone on the last line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from corridor.accounts import domain
+from corridor.accounts.models import ApiToken, User
+
+
+class Command(BaseCommand):
+    help = "Create, list or revoke API tokens. Tokens are shown once and stored only as HMACs."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        create = sub.add_parser("create", help="create a token for USER and print it on the last line")
+        create.add_argument("username")
+        create.add_argument("--name", default="", help="what the token is for")
+        listing = sub.add_parser("list", help="list USER's active tokens (prefixes only)")
+        listing.add_argument("username")
+        revoke = sub.add_parser("revoke", help="revoke the token with this prefix")
+        revoke.add_argument("prefix")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        action = options["action"]
+        if action == "revoke":
+            count = ApiToken.objects.filter(prefix=options["prefix"], revoked__isnull=True).update(revoked=timezone.now())
+            if not count:
+                raise CommandError("no active token has that prefix")
+            self.stdout.write(f"revoked {count} token(s)")
+            return
+        user = User.objects.filter(username=options["username"]).first()
+        if user is None:
+            raise CommandError(f"no user named {options['username']!r}")
+        if action == "list":
+            for token in ApiToken.objects.filter(user=user, revoked__isnull=True):
+                self.stdout.write(f"{token.prefix}…  {token.name}  created {token.created:%Y-%m-%d}")
+            return
+        try:
+            token = domain.create_api_token(None, user, options["name"])
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from None
+        self.stdout.write(f"API token for {user.username} (role {user.role}); it is shown only now:")
+        self.stdout.write(token)

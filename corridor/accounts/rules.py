@@ -1,0 +1,47 @@
+"""Named permission predicates for roles and teams (django `rules`).
+
+Later apps add their object permissions from these building blocks; views and API
+ask `user.has_perm(...)`, never `user.role == ...`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+
+from corridor.accounts.models import Role
+
+
+def _has_role(*roles: str) -> Any:
+    @rules.predicate(name=f"has_role({'|'.join(roles)})")
+    def predicate(user: Any) -> bool:
+        return bool(getattr(user, "is_authenticated", False) and user.is_active and user.role in roles)
+
+    return predicate
+
+
+is_admin = _has_role(Role.ADMIN)
+is_hotline = _has_role(Role.HOTLINE)
+is_caseworker = _has_role(Role.CASEWORKER)
+is_relocation = _has_role(Role.RELOCATION)
+is_documentation = _has_role(Role.DOCUMENTATION)
+is_auditor = _has_role(Role.AUDITOR)
+is_trustee = _has_role(Role.TRUSTEE)
+is_case_staff = _has_role(Role.CASEWORKER, Role.RELOCATION, Role.DOCUMENTATION, Role.HOTLINE)
+is_staff_member = _has_role(*(role for role in Role.values if role != Role.TRUSTEE))
+
+
+@rules.predicate
+def is_team_member(user: Any, team: Any) -> bool:
+    if team is None or not getattr(user, "is_authenticated", False):
+        return False
+    return bool(team.members.filter(pk=user.pk).exists())
+
+
+rules.add_perm("accounts.manage_users", is_admin)
+rules.add_perm("accounts.lockdown", is_admin)
+rules.add_perm("accounts.view_team", is_team_member | is_admin)
+rules.add_perm("accounts.use_staff_pages", is_staff_member)
+rules.add_perm("accounts.create_api_token", is_staff_member)
+rules.add_perm("audit.view_log", is_auditor | is_admin)

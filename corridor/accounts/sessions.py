@@ -1,0 +1,89 @@
+"""Staff session life cycle: two-step sign-in, timeouts, step-up and ending sessions.
+
+A session is valid only while its user's session generation and the key service's
+session epoch are those it was created under; raising either ends it without a write
+to the session table.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import wraps
+from typing import Any, Callable
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import login as auth_login
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django_otp import login as otp_login
+from django_otp.models import Device
+
+from corridor.accounts.models import User
+from corridor.keys import vault
+
+PENDING_USER = "corridor.pending_user"
+PENDING_AT = "corridor.pending_at"
+LOGIN_AT = "corridor.login_at"
+AUTH_AT = "corridor.auth_at"
+GENERATION = "corridor.generation"
+EPOCH = "corridor.epoch"
+PENDING_SECONDS = 5 * 60
+
+
+def begin(request: HttpRequest, user: User) -> None:
+    """Password accepted: remember who is half-way in, for a few minutes only."""
+    request.session.cycle_key()
+    request.session[PENDING_USER] = user.pk
+    request.session[PENDING_AT] = time.time()
+
+
+def pending_user(request: HttpRequest) -> User | None:
+    user_id = request.session.get(PENDING_USER)
+    started = request.session.get(PENDING_AT, 0)
+    if user_id is None or time.time() - float(started) > PENDING_SECONDS:
+        return None
+    return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+def complete(request: HttpRequest, user: User, device: Device) -> None:
+    """Second factor accepted: a full session, bound to the user's generation and the key epoch."""
+    request.session.pop(PENDING_USER, None)
+    request.session.pop(PENDING_AT, None)
+    auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    otp_login(request, device)
+    now = time.time()
+    request.session[LOGIN_AT] = now
+    request.session[AUTH_AT] = now
+    request.session[GENERATION] = user.session_generation
+    request.session[EPOCH] = vault.session_epoch()
+
+
+def refresh_auth(request: HttpRequest) -> None:
+    request.session[AUTH_AT] = time.time()
+
+
+def is_current(request: HttpRequest, user: User) -> bool:
+    session = request.session
+    if session.get(GENERATION) != user.session_generation:
+        return False
+    if time.time() - float(session.get(LOGIN_AT, 0)) > settings.SESSION_ABSOLUTE_SECONDS:
+        return False
+    return bool(session.get(EPOCH)) and session.get(EPOCH) == vault.session_epoch()
+
+
+def recently_authenticated(request: HttpRequest) -> bool:
+    return time.time() - float(request.session.get(AUTH_AT, 0)) <= settings.STEP_UP_SECONDS
+
+
+def require_recent_auth(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Step-up: sensitive actions need the password and a second factor again, recently."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not recently_authenticated(request):
+            query = urlencode({"next": request.get_full_path()})
+            return HttpResponseRedirect(f"{reverse('accounts:reauth')}?{query}")
+        return view(request, *args, **kwargs)
+
+    return wrapper

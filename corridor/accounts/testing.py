@@ -1,0 +1,76 @@
+"""Test helpers shared by every app: staff of each role, signed-in clients, the access matrix.
+
+Every access test has an outsider — a user of another team who must get 404 — and data
+that could leak (STYLE.md 9, 10).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.test import Client
+
+from corridor.accounts import domain, sessions
+from corridor.accounts.models import Role, Team, TOTPDevice, User
+from corridor.keys import vault
+
+PASSWORD = "correct horse battery staple 42"
+
+
+def make_staff(role: str, *, teams: Iterable[Team] = (), username: str | None = None, factor: bool = True) -> User:
+    """A fully enrolled staff user: password set, TOTP confirmed (unless factor=False)."""
+    name = username or f"{role}-{User.objects.count() + 1}"
+    user, _token = domain.create_user(None, username=name, role=role, teams=list(teams))
+    user.set_password(PASSWORD)
+    user.save(update_fields=["password"])
+    if factor:
+        device = domain.start_totp(user)
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+    return user
+
+
+def totp_now(user: User) -> str:
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    return str(device.totp().token()).zfill(6)
+
+
+def sign_in(client: Client, user: User) -> Client:
+    """A session as the real two-step sign-in leaves it, without typing codes."""
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        session["otp_device_id"] = device.persistent_id
+    now = time.time()
+    session[sessions.LOGIN_AT] = now
+    session[sessions.AUTH_AT] = now
+    session[sessions.GENERATION] = user.session_generation
+    session[sessions.EPOCH] = vault.session_epoch()
+    session.save()
+    return client
+
+
+@dataclass
+class Route:
+    """One view in the access matrix.
+
+    `url` builds the address from the world (team A's objects); `scoped` routes are
+    also requested with team B's object, which every non-admin must get as 404.
+    """
+
+    name: str
+    url: Callable[[Any], str]
+    roles: set[str]
+    method: str = "get"
+    data: dict[str, Any] = field(default_factory=dict)
+    other_team_url: Callable[[Any], str] | None = None
+    ok_status: tuple[int, ...] = (200,)
+    api: bool = False
+
+
+ALL_ROLES = set(Role.values)
+STAFF_ROLES = ALL_ROLES - {Role.TRUSTEE}

@@ -1,0 +1,358 @@
+"""Pages for signing in, enrolling, managing one's factors and administering users."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages
+from django.contrib.auth import authenticate, logout
+from django.contrib.auth.hashers import check_password
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from corridor.accounts import access, domain, lockout, sessions
+from corridor.accounts.forms import CodeForm, EditUserForm, EnrolPasswordForm, LoginForm, NewUserForm, ReauthForm, TokenForm
+from corridor.accounts.middleware import public, trustee_allowed
+from corridor.accounts.models import ApiToken, EnrolmentLink, RecoveryCodeDevice, Role, TOTPDevice, User, WebAuthnCredential
+from corridor.audit import log as audit
+from corridor.keys import vault
+
+SETUP_DEVICE = "corridor.setup_device"
+
+
+def _safe_next(request: HttpRequest, default: str = "web:dashboard") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse(default)
+
+
+def _form_error(form: Any, message: str) -> None:
+    form.add_error(None, message)
+
+
+def _duress(username: str, password: str) -> User | None:
+    user = User.objects.filter(username__iexact=username.strip(), is_active=True).first()
+    if user and user.duress_password and check_password(password, user.duress_password):
+        return user
+    return None
+
+
+@public
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        username = form.cleaned_data["username"]
+        password = form.cleaned_data["password"]
+        if lockout.address_blocked(request):
+            _form_error(form, _("Too many failed sign-ins from this network. Wait a few minutes and try again."))
+            return render(request, "accounts/login.html", {"form": form}, status=429)
+        state = lockout.check(username)
+        if state.locked:
+            _form_error(form, _("Too many failed attempts. Try again in %(minutes)d minutes.") % {"minutes": state.minutes_left})
+            return render(request, "accounts/login.html", {"form": form}, status=429)
+        coerced = _duress(username, password)
+        if coerced is not None:
+            vault.lockdown(actor=coerced, reason="duress")
+            return render(request, "accounts/neutral.html")
+        user = authenticate(request, username=username, password=password)
+        if user is None or not isinstance(user, User):
+            lockout.address_failure(request)
+            state = lockout.record_failure(username)
+            if state.locked:
+                _form_error(form, _("Too many failed attempts. Try again in %(minutes)d minutes.") % {"minutes": state.minutes_left})
+            else:
+                _form_error(form, _("The username or password is not right."))
+            return render(request, "accounts/login.html", {"form": form}, status=400)
+        sessions.begin(request, user)
+        if not user.has_second_factor():
+            return redirect("accounts:setup_totp")
+        return HttpResponseRedirect(reverse("accounts:verify") + ("?next=" + request.GET["next"] if request.GET.get("next") else ""))
+    return render(request, "accounts/login.html", {"form": form})
+
+
+def _verify_code(user: User, code: str) -> Any:
+    for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+        if device.verify_token(code):
+            return device
+    for recovery in RecoveryCodeDevice.objects.filter(user=user, confirmed=True):
+        if recovery.verify_token(code):
+            return recovery
+    return None
+
+
+@public
+@never_cache
+@require_http_methods(["GET", "POST"])
+def verify_view(request: HttpRequest) -> HttpResponse:
+    user = sessions.pending_user(request)
+    if user is None:
+        messages.info(request, _("Please sign in again."))
+        return redirect("accounts:login")
+    if not user.has_second_factor():
+        return redirect("accounts:setup_totp")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        state = lockout.check(user.username)
+        if state.locked:
+            _form_error(form, _("Too many failed attempts. Try again in %(minutes)d minutes.") % {"minutes": state.minutes_left})
+            return render(request, "accounts/verify.html", {"form": form, "has_webauthn": False}, status=429)
+        device = _verify_code(user, form.cleaned_data["code"])
+        if device is None:
+            lockout.record_failure(user.username)
+            _form_error(form, _("That code is not right, or it has been used already."))
+            return render(request, "accounts/verify.html", {"form": form}, status=400)
+        lockout.record_success(user.username)
+        sessions.complete(request, user, device)
+        audit.record(actor=user, action="session.login", obj=user)
+        if isinstance(device, RecoveryCodeDevice):
+            messages.warning(request, _("You used a recovery code. %(count)d remain.") % {"count": device.remaining()})
+        return HttpResponseRedirect(_safe_next(request))
+    has_webauthn = WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
+    return render(request, "accounts/verify.html", {"form": form, "has_webauthn": has_webauthn})
+
+
+def _qr_svg(data: str) -> str:
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    return image.to_string(encoding="unicode")
+
+
+@public
+@never_cache
+@require_http_methods(["GET", "POST"])
+def setup_totp_view(request: HttpRequest) -> HttpResponse:
+    """Add an authenticator: during enrolment (half-signed-in) or from one's security page."""
+    user = sessions.pending_user(request)
+    signed_in = request.user.is_authenticated and request.user.is_verified()  # type: ignore[union-attr]
+    if signed_in:
+        user = request.user  # type: ignore[assignment]
+        if not sessions.recently_authenticated(request):
+            return HttpResponseRedirect(reverse("accounts:reauth") + "?next=" + reverse("accounts:setup_totp"))
+    if user is None:
+        return redirect("accounts:login")
+    device = TOTPDevice.objects.filter(pk=request.session.get(SETUP_DEVICE), user=user, confirmed=False).first()
+    if device is None:
+        device = domain.start_totp(user)
+        request.session[SETUP_DEVICE] = device.pk
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = domain.confirm_totp(user, device, form.cleaned_data["code"])
+        except ValidationError as exc:
+            for message in exc.messages:
+                _form_error(form, message)
+        else:
+            request.session.pop(SETUP_DEVICE, None)
+            if not signed_in:
+                sessions.complete(request, user, device)
+                audit.record(actor=user, action="session.login", obj=user)
+            return render(request, "accounts/recovery_codes.html", {"codes": codes})
+    uri = domain.totp_uri(device)
+    secret = uri.split("secret=")[1].split("&")[0]
+    grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+    return render(request, "accounts/setup_totp.html", {"form": form, "qr": _qr_svg(uri), "secret": grouped})
+
+
+@public
+@never_cache
+@require_http_methods(["GET", "POST"])
+def enrol_view(request: HttpRequest, token: str) -> HttpResponse:
+    link = EnrolmentLink.find_valid(token)
+    if link is None:
+        return render(request, "accounts/enrol_invalid.html", status=404)
+    form = EnrolPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = domain.enrol_set_password(link, form.cleaned_data["password"], form.cleaned_data["duress_password"])
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    for message in errors:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                for message in exc.messages:
+                    form.add_error("password", message)
+        else:
+            logout(request)
+            sessions.begin(request, user)
+            return redirect("accounts:setup_totp")
+    return render(request, "accounts/enrol.html", {"form": form, "username": link.user.username})
+
+
+@trustee_allowed
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        audit.record(actor=request.user, action="session.logout", obj=request.user)
+    logout(request)
+    return redirect("accounts:login")
+
+
+@trustee_allowed
+@never_cache
+@require_http_methods(["GET", "POST"])
+def reauth_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = ReauthForm(request.POST or None, initial={"username": user.username})
+    if request.method == "POST" and form.is_valid():
+        if lockout.check(user.username).locked:
+            _form_error(form, _("Too many failed attempts. Try again later."))
+        elif form.cleaned_data["username"].lower() != user.username.lower() or not user.check_password(form.cleaned_data["password"]):
+            lockout.record_failure(user.username)
+            _form_error(form, _("The username or password is not right."))
+        elif _verify_code(user, form.cleaned_data["code"]) is None:
+            lockout.record_failure(user.username)
+            _form_error(form, _("That code is not right, or it has been used already."))
+        else:
+            sessions.refresh_auth(request)
+            return HttpResponseRedirect(_safe_next(request))
+    return render(request, "accounts/reauth.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+@never_cache
+def security_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    context = {
+        "totp_devices": TOTPDevice.objects.filter(user=user, confirmed=True),
+        "webauthn": WebAuthnCredential.objects.filter(user=user, confirmed=True),
+        "recovery": RecoveryCodeDevice.objects.filter(user=user).first(),
+        "tokens": ApiToken.objects.filter(user=user, revoked__isnull=True).order_by("-created"),
+        "token_form": TokenForm(),
+    }
+    return render(request, "accounts/security.html", context)
+
+
+@require_POST
+@sessions.require_recent_auth
+def remove_factor_view(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    model = {"totp": TOTPDevice, "webauthn": WebAuthnCredential}.get(kind)
+    if model is None:
+        raise Http404
+    device = get_object_or_404(model, pk=pk, user=user)
+    try:
+        domain.remove_factor(user, device)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The factor was removed."))
+    return redirect("accounts:security")
+
+
+@require_POST
+@sessions.require_recent_auth
+def recovery_codes_view(request: HttpRequest) -> HttpResponse:
+    codes = domain.regenerate_recovery_codes(request.user)  # type: ignore[arg-type]
+    return render(request, "accounts/recovery_codes.html", {"codes": codes})
+
+
+@require_POST
+@sessions.require_recent_auth
+def create_token_view(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The token name is too long."))
+        return redirect("accounts:security")
+    try:
+        token = domain.create_api_token(request.user, request.user, form.cleaned_data["name"])  # type: ignore[arg-type]
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("accounts:security")
+    return render(request, "accounts/token_created.html", {"token": token})
+
+
+@require_POST
+def revoke_token_view(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user, revoked__isnull=True)
+    domain.revoke_api_token(request.user, token)  # type: ignore[arg-type]
+    messages.success(request, _("The token was revoked."))
+    return redirect("accounts:security")
+
+
+def team_view(request: HttpRequest, pk: int) -> HttpResponse:
+    team = access.get_team_for_user(request.user, pk)  # type: ignore[arg-type]
+    return render(request, "accounts/team.html", {"team": team, "members": team.members.order_by("username")})
+
+
+def _admin_only(request: HttpRequest) -> None:
+    if not request.user.has_perm("accounts.manage_users"):
+        raise Http404
+
+
+@never_cache
+def users_view(request: HttpRequest) -> HttpResponse:
+    _admin_only(request)
+    users = User.objects.prefetch_related("teams").order_by("username")
+    return render(request, "accounts/users.html", {"users": users})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def new_user_view(request: HttpRequest) -> HttpResponse:
+    _admin_only(request)
+    form = NewUserForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, token = domain.create_user(
+                request.user,  # type: ignore[arg-type]
+                username=form.cleaned_data["username"],
+                role=form.cleaned_data["role"],
+                teams=form.cleaned_data["teams"],
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            link = request.build_absolute_uri(reverse("accounts:enrol", args=[token]))
+            return render(request, "accounts/enrolment_link.html", {"target": user, "link": link})
+    return render(request, "accounts/user_form.html", {"form": form, "title": _("New staff account")})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def user_view(request: HttpRequest, pk: int) -> HttpResponse:
+    target = access.get_user_for_admin(request.user, pk)  # type: ignore[arg-type]
+    form = EditUserForm(request.POST or None, initial={"role": target.role, "teams": target.teams.all()})
+    if request.method == "POST" and form.is_valid():
+        domain.set_role_and_teams(request.user, target, role=form.cleaned_data["role"], teams=form.cleaned_data["teams"])  # type: ignore[arg-type]
+        messages.success(request, _("Saved. The user's sessions were ended so the change applies at once."))
+        return redirect("accounts:user", pk=target.pk)
+    factors = {
+        "totp": TOTPDevice.objects.filter(user=target, confirmed=True).count(),
+        "webauthn": WebAuthnCredential.objects.filter(user=target, confirmed=True).count(),
+    }
+    return render(request, "accounts/user.html", {"target": target, "form": form, "factors": factors, "roles": Role})
+
+
+@require_POST
+@sessions.require_recent_auth
+def user_action_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    target = access.get_user_for_admin(request.user, pk)  # type: ignore[arg-type]
+    actor: User = request.user  # type: ignore[assignment]
+    try:
+        if action == "end-sessions":
+            domain.end_sessions(actor, target)
+            messages.success(request, _("All sessions of %(user)s were ended.") % {"user": target.username})
+        elif action == "reenrol":
+            token = domain.reissue_enrolment(actor, target)
+            link = request.build_absolute_uri(reverse("accounts:enrol", args=[token]))
+            return render(request, "accounts/enrolment_link.html", {"target": target, "link": link})
+        elif action in ("deactivate", "activate"):
+            domain.set_active(actor, target, action == "activate")
+            messages.success(request, _("Saved."))
+        else:
+            raise Http404
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("accounts:user", pk=target.pk)

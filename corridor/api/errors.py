@@ -1,0 +1,37 @@
+"""One error body for the whole API: {"error": {"code", "message", "fields"}}.
+
+Scripts can rely on `code`; `message` is for people and follows the request language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_handler
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    response = drf_handler(exc, context)
+    if response is None:
+        return None
+    code = getattr(exc, "default_code", "error")
+    fields: dict[str, Any] = {}
+    message = ""
+    if isinstance(exc, exceptions.ValidationError) and isinstance(response.data, dict):
+        fields = {key: [str(item) for item in value] if isinstance(value, list) else [str(value)] for key, value in response.data.items()}
+        message = "The request has invalid fields."
+        if "non_field_errors" in fields:
+            message = " ".join(fields.pop("non_field_errors"))
+    elif isinstance(exc, exceptions.ValidationError):
+        message = " ".join(str(item) for item in response.data) if isinstance(response.data, list) else str(response.data)
+    elif isinstance(response.data, dict) and "detail" in response.data:
+        message = str(response.data["detail"])
+    if response.status_code == status.HTTP_404_NOT_FOUND:
+        code, message = "not_found", "Not found."
+    response.data = {"error": {"code": code, "message": message, "fields": fields}}
+    return response

@@ -1,0 +1,11 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+
+from corridor.accounts.middleware import public
+from corridor.api import views
+from corridor.web.middleware import works_sealed
+
+urlpatterns = [
+    path("v1/me/", views.MeView.as_view(), name="api-me"),
+    path("schema/", works_sealed(public(SpectacularAPIView.as_view())), name="api-schema"),
+]

@@ -1,0 +1,3 @@
+"""Tests for the audit log.
+Pure-Python parts (the Merkle tree) run without Django.
+"""

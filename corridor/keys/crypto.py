@@ -1,0 +1,148 @@
+"""Cryptographic primitives for Corridor: AEAD, HKDF, blind indexes, Ed25519 and age.
+
+Every other module goes through these functions, so there is one place to review.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+import pyrage
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from corridor.keys.errors import DecryptionError
+
+# Re-exported so callers can catch the facade's own failure without importing errors.
+__all__ = [
+    "DecryptionError",
+    "age_decrypt",
+    "age_encrypt",
+    "blind_index",
+    "decrypt",
+    "encrypt",
+    "generate_age_identity",
+    "generate_signing_key",
+    "hkdf",
+    "public_key",
+    "random_key",
+    "sign",
+    "verify",
+]
+
+KEY_BYTES = 32
+NONCE_BYTES = 12
+TAG_BYTES = 16
+# The first byte of every blob names its format, so the algorithm can change later
+# without guessing what old ciphertexts are.
+AEAD_VERSION = b"\x01"
+_AEAD_OVERHEAD = len(AEAD_VERSION) + NONCE_BYTES + TAG_BYTES
+
+
+def random_key() -> bytes:
+    """Return 32 bytes from the operating system's CSPRNG."""
+    return secrets.token_bytes(KEY_BYTES)
+
+
+def _check_key(key: bytes) -> None:
+    if len(key) != KEY_BYTES:
+        raise ValueError("AES-256-GCM needs a 32-byte key")
+
+
+def encrypt(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    """AES-256-GCM; returns version byte + 96-bit random nonce + ciphertext and tag."""
+    _check_key(key)
+    # Random nonces are safe here: each data key encrypts few messages, and even a KEK
+    # stays far below the 2**32 messages at which random 96-bit nonces risk colliding.
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    return AEAD_VERSION + nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+
+
+def decrypt(key: bytes, blob: bytes, aad: bytes) -> bytes:
+    """Reverse encrypt(); raises DecryptionError on any failure, never returns the blob."""
+    _check_key(key)
+    if len(blob) < _AEAD_OVERHEAD or blob[:1] != AEAD_VERSION:
+        raise DecryptionError("ciphertext is malformed or of an unknown version")
+    nonce = blob[1 : 1 + NONCE_BYTES]
+    try:
+        return AESGCM(key).decrypt(nonce, blob[1 + NONCE_BYTES :], aad)
+    except InvalidTag:
+        raise DecryptionError("ciphertext failed authentication") from None
+
+
+def hkdf(root: bytes, info: bytes, length: int = KEY_BYTES) -> bytes:
+    """HKDF-SHA256 of root, separated by info.
+
+    No salt: the root key is already 32 uniformly random bytes, so the extract step has
+    nothing to concentrate (RFC 5869, section 3.1); `info` alone keeps purposes apart.
+    """
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info).derive(root)
+
+
+def blind_index(key: bytes, normalized: str, bits: int) -> bytes:
+    """HMAC-SHA256 of an already-normalised value, truncated to `bits` bits."""
+    # Truncation is the point: short indexes collide on purpose, so an index alone
+    # cannot confirm a guessed name. Whole bytes keep the stored form simple.
+    if bits % 8 != 0 or not 8 <= bits <= 256:
+        raise ValueError("blind index bits must be a multiple of 8 between 8 and 256")
+    digest = hmac.new(key, normalized.encode("utf-8"), hashlib.sha256).digest()
+    return digest[: bits // 8]
+
+
+def generate_signing_key() -> bytes:
+    """Return a new raw 32-byte Ed25519 private key."""
+    return Ed25519PrivateKey.generate().private_bytes_raw()
+
+
+def sign(private_raw: bytes, message: bytes) -> bytes:
+    """Ed25519 signature of message."""
+    return Ed25519PrivateKey.from_private_bytes(private_raw).sign(message)
+
+
+def public_key(private_raw: bytes) -> bytes:
+    """Raw 32-byte Ed25519 public key for a raw private key."""
+    return Ed25519PrivateKey.from_private_bytes(private_raw).public_key().public_bytes_raw()
+
+
+def verify(public_raw: bytes, signature: bytes, message: bytes) -> bool:
+    """True only if signature is a valid Ed25519 signature of message by public_raw."""
+    try:
+        Ed25519PublicKey.from_public_bytes(public_raw).verify(signature, message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def generate_age_identity() -> tuple[str, str]:
+    """Return a new X25519 age identity and its recipient, as age's text encodings."""
+    identity = pyrage.x25519.Identity.generate()
+    return str(identity), str(identity.to_public())
+
+
+def age_encrypt(recipient: str, data: bytes) -> bytes:
+    """Encrypt data to one age X25519 recipient."""
+    try:
+        parsed = pyrage.x25519.Recipient.from_str(recipient)
+    except pyrage.RecipientError:
+        raise ValueError("not an age X25519 recipient") from None
+    return bytes(pyrage.encrypt(data, [parsed]))
+
+
+def age_decrypt(identity: str, data: bytes) -> bytes:
+    """Decrypt an age message; raises DecryptionError on any failure."""
+    try:
+        parsed = pyrage.x25519.Identity.from_str(identity)
+    except pyrage.IdentityError:
+        raise ValueError("not an age X25519 identity") from None
+    try:
+        return bytes(pyrage.decrypt(data, [parsed]))
+    except pyrage.DecryptError:
+        raise DecryptionError("age message could not be decrypted") from None

@@ -1,0 +1,58 @@
+"""Exceptions raised by the keyring, in process or across the keyd socket.
+
+The names are part of the wire protocol: keyd sends the class name, the client maps it back.
+"""
+
+
+class KeyringError(Exception):
+    """Base class for every keyring failure."""
+
+
+class Sealed(KeyringError):
+    """The key service holds no keys; trustees must unseal it first."""
+
+
+class NotInitialized(KeyringError):
+    """No keystore exists yet for this data directory."""
+
+
+class AlreadyInitialized(KeyringError):
+    """A keystore already exists; initialising again would orphan its data."""
+
+
+class UnsealFailed(KeyringError):
+    """The submitted shares did not reconstruct the root key (never says which share)."""
+
+
+class ShareFormatError(KeyringError, ValueError):
+    """A share was mistyped or is not a Corridor share."""
+
+
+class DecryptionError(KeyringError):
+    """Authenticated decryption failed; no plaintext is ever returned."""
+
+
+class UnknownEpoch(KeyringError):
+    """A ciphertext names a key epoch that does not exist (or was destroyed)."""
+
+
+class KeyServiceUnavailable(KeyringError):
+    """The key service process could not be reached."""
+
+
+# ValueError carries argument errors (bad bit count, retiring the current epoch, ...).
+WIRE_ERRORS: dict[str, type[Exception]] = {
+    cls.__name__: cls
+    for cls in (
+        KeyringError,
+        Sealed,
+        NotInitialized,
+        AlreadyInitialized,
+        UnsealFailed,
+        ShareFormatError,
+        DecryptionError,
+        UnknownEpoch,
+        KeyServiceUnavailable,
+        ValueError,
+    )
+}

@@ -1,0 +1,215 @@
+"""The key service process: serves a KeyService on a Unix socket to same-user peers only.
+
+Run as `python -m corridor.keys.keyd --data-dir DIR --socket PATH`; it always starts sealed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import socketserver
+import stat
+import struct
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from corridor.keys import wire
+from corridor.keys.errors import WIRE_ERRORS
+from corridor.keys.memory import harden_process
+from corridor.keys.service import KeyService
+
+_UCRED = struct.Struct("3i")  # struct ucred { pid_t pid; uid_t uid; gid_t gid; }
+
+Handler = Callable[[KeyService, dict[str, Any]], Any]
+
+OPS: dict[str, Handler] = {
+    "status": lambda s, a: wire.status_to_json(s.status()),
+    "submit_share": lambda s, a: wire.status_to_json(s.submit_share(wire.as_str(a["text"]))),
+    "reset_unseal": lambda s, a: s.reset_unseal(),
+    "seal": lambda s, a: s.seal(),
+    "wrap": lambda s, a: [wire.b64e(b) for b in s.wrap(wire.decode_items(a["items"]))],
+    "unwrap": lambda s, a: [wire.b64e(b) for b in s.unwrap(wire.decode_items(a["items"]))],
+    "generate_data_keys": lambda s, a: [
+        [wire.b64e(key), wire.b64e(wrapped)]
+        for key, wrapped in s.generate_data_keys([wire.as_str(c) for c in wire.as_list(a["contexts"])])
+    ],
+    "rewrap": lambda s, a: [wire.b64e(b) for b in s.rewrap(wire.decode_items(a["items"]))],
+    "rotate": lambda s, a: s.rotate(),
+    "retire_epoch": lambda s, a: s.retire_epoch(wire.as_int(a["version"])),
+    "destroy_epoch": lambda s, a: s.destroy_epoch(wire.as_int(a["version"])),
+    "epochs": lambda s, a: [wire.epoch_to_json(e) for e in s.epochs()],
+    "blind_index": lambda s, a: [
+        wire.b64e(b)
+        for b in s.blind_index(
+            wire.as_str(a["index"]),
+            [wire.as_str(v) for v in wire.as_list(a["values"])],
+            wire.as_int(a["bits"]),
+        )
+    ],
+    "intake_recipient": lambda s, a: s.intake_recipient(),
+    "open_intake": lambda s, a: [wire.b64e(b) for b in s.open_intake([wire.b64d(c) for c in wire.as_list(a["ciphertexts"])])],
+    "sign": lambda s, a: wire.b64e(s.sign(wire.b64d(a["message"]))),
+    "signing_public_key": lambda s, a: wire.b64e(s.signing_public_key()),
+}
+
+
+def peer_uid(sock: socket.socket) -> int:
+    """The uid of the process at the other end of a Unix socket (Linux SO_PEERCRED)."""
+    raw = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _UCRED.size)
+    _pid, uid, _gid = _UCRED.unpack(raw)
+    return int(uid)
+
+
+def peer_allowed(uid: int, own_uid: int) -> bool:
+    """Only processes of keyd's own user may talk to it; root is not special."""
+    return uid == own_uid
+
+
+def dispatch(service: KeyService, request: dict[str, Any]) -> dict[str, Any]:
+    """Run one request; every failure becomes an error reply naming the exception class."""
+    op = request.get("op")
+    args = request.get("args", {})
+    handler = OPS.get(op) if isinstance(op, str) else None
+    if handler is None or not isinstance(args, dict):
+        return {"ok": False, "error": "ValueError", "message": f"unknown operation {op!r}"}
+    try:
+        return {"ok": True, "result": handler(service, args)}
+    except KeyError as exc:
+        return {"ok": False, "error": "ValueError", "message": f"missing argument {exc}"}
+    except TypeError as exc:
+        return {"ok": False, "error": "ValueError", "message": f"bad request: {exc}"}
+    except Exception as exc:  # noqa: BLE001 - one bad request must not kill the connection
+        name = type(exc).__name__
+        if WIRE_ERRORS.get(name) is type(exc):
+            return {"ok": False, "error": name, "message": str(exc)}
+        # Unexpected errors may carry data in their message; send and log the class only.
+        print(f"keyd: internal error in {op}: {name}", file=sys.stderr)
+        return {"ok": False, "error": "KeyringError", "message": "internal error in keyd"}
+
+
+class _RequestHandler(socketserver.StreamRequestHandler):
+    server: KeydServer
+
+    def handle(self) -> None:
+        # Persistent connection: serve requests until the client hangs up.
+        while True:
+            try:
+                request = wire.read_frame(self.rfile)
+            except (wire.FrameError, OSError):
+                return
+            if request is None:
+                return
+            reply = dispatch(self.server.service, request)
+            try:
+                frame = wire.encode_frame(reply)
+            except ValueError as exc:
+                frame = wire.encode_frame({"ok": False, "error": "ValueError", "message": str(exc)})
+            try:
+                self.wfile.write(frame)
+            except OSError:
+                return
+
+
+class KeydServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+    block_on_close = False
+    # Every web worker thread opens its own connection; the default backlog of 5 makes
+    # a burst of them fail with EAGAIN.
+    request_queue_size = socket.SOMAXCONN
+
+    def __init__(self, socket_path: Path, service: KeyService) -> None:
+        self.service = service
+        self.own_uid = os.geteuid()
+        super().__init__(str(socket_path), _RequestHandler)
+
+    def verify_request(self, request: Any, client_address: Any) -> bool:
+        try:
+            uid = peer_uid(request)
+        except OSError:
+            return False
+        if not peer_allowed(uid, self.own_uid):
+            print(f"keyd: refused a connection from uid {uid}", file=sys.stderr)
+            return False
+        return True
+
+
+def _prepare_socket_dir(socket_path: Path) -> None:
+    directory = socket_path.parent
+    if not directory.exists():
+        directory.mkdir(mode=0o700, parents=True)
+        os.chmod(directory, 0o700)
+    info = directory.stat()
+    # Refuse rather than chmod: the directory may be shared (think /tmp).
+    if info.st_uid != os.geteuid() or info.st_mode & 0o077:
+        raise SystemExit(
+            f"keyd: {directory} must be owned by this user and have mode 0700 "
+            f"(is {stat.filemode(info.st_mode)}, uid {info.st_uid})"
+        )
+    if socket_path.exists() or socket_path.is_symlink():
+        if not stat.S_ISSOCK(socket_path.lstat().st_mode):
+            raise SystemExit(f"keyd: {socket_path} exists and is not a socket")
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            probe.connect(str(socket_path))
+        except OSError:
+            socket_path.unlink()  # stale socket of a keyd that died
+        else:
+            raise SystemExit(f"keyd: another key service is listening on {socket_path}")
+        finally:
+            probe.close()
+
+
+def serve(data_dir: Path, socket_path: Path, ready: threading.Event | None = None) -> None:
+    """Serve until SIGTERM or SIGINT, then seal and remove the socket."""
+    for failure in harden_process():
+        print(f"keyd: hardening incomplete: {failure}", file=sys.stderr)
+    service = KeyService(data_dir)  # holds no keys until trustees unseal it
+    _prepare_socket_dir(socket_path)
+    old_umask = os.umask(0o177)  # the socket is born 0600; no window where it is wider
+    try:
+        server = KeydServer(socket_path, service)
+    finally:
+        os.umask(old_umask)
+    os.chmod(socket_path, 0o600)
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    # serve_forever runs in a thread because shutdown() must be called from another one.
+    loop = threading.Thread(target=server.serve_forever, name="keyd-accept", daemon=True)
+    loop.start()
+    print(f"keyd: listening on {socket_path} (sealed)", file=sys.stderr, flush=True)
+    if ready is not None:
+        ready.set()
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        service.seal()
+        server.shutdown()
+        server.server_close()
+        socket_path.unlink(missing_ok=True)
+        print("keyd: stopped", file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="keyd", description="Corridor key service")
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--socket", type=Path, required=True)
+    args = parser.parse_args(argv)
+    serve(args.data_dir, args.socket)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,425 @@
+"""KeyService: the keyring in process — sealing, unsealing, envelope encryption, signing.
+
+keyd serves one of these over its socket; tests use it directly through the same interface.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+from corridor.keys import crypto, keystore, shamir
+from corridor.keys.errors import (
+    AlreadyInitialized,
+    DecryptionError,
+    KeyringError,
+    NotInitialized,
+    Sealed,
+    ShareFormatError,
+    UnknownEpoch,
+    UnsealFailed,
+)
+from corridor.keys.keystore import EpochRecord, Keystore
+
+# One HKDF `info` per purpose, so no derived key can stand in for another.
+INFO_CHECK = b"corridor/v1/check"
+INFO_WRAP_KEK = b"corridor/v1/wrap/kek"
+INFO_WRAP_INTAKE = b"corridor/v1/wrap/intake"
+INFO_WRAP_SIGNING = b"corridor/v1/wrap/signing"
+INFO_BLIND_INDEX = b"corridor/v1/blind-index/"
+
+ROOT_KEY_BYTES = 32
+_EPOCH_BYTES = 4
+_CHECK_PLAINTEXT = b"corridor keystore check v1"
+
+_UNSEAL_FAILED = "unseal failed: the shares entered do not open this instance; progress has been reset, enter the shares again"
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Status:
+    initialized: bool
+    sealed: bool
+    threshold: int
+    shares_total: int
+    shares_received: int
+    current_epoch: int
+    # Random per unseal, empty while sealed: a web worker whose sessions were issued under
+    # another value ends them, so a seal ends every session without a database write.
+    session_epoch: str
+
+
+@dataclass(frozen=True)
+class EpochInfo:
+    version: int
+    created: str
+    retired: str | None
+    current: bool
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _root_aad(store_id: str, purpose: str) -> bytes:
+    # Binds each root-wrapped item to this instance and its slot, so items cannot be
+    # swapped between slots or between instances.
+    return f"corridor/v1|{store_id}|{purpose}".encode()
+
+
+def _data_aad(context: str, epoch: int) -> bytes:
+    # The epoch is last and never contains "|", so the encoding is unambiguous.
+    return f"{context}|{epoch}".encode()
+
+
+def _wrap_kek(root: bytes, store_id: str, version: int, kek: bytes) -> bytes:
+    return crypto.encrypt(crypto.hkdf(root, INFO_WRAP_KEK), kek, _root_aad(store_id, f"kek|{version}"))
+
+
+def initialize(data_dir: Path, shares: int, threshold: int) -> list[str]:
+    """Create a new keystore and return the share lines for the trustees.
+
+    The root key exists only inside this call; it is never written anywhere.
+    """
+    if keystore.exists(data_dir):
+        raise AlreadyInitialized(f"a keystore already exists in {data_dir}")
+    root = crypto.random_key()
+    parts = shamir.split(root, shares, threshold)
+    store_id = uuid.uuid4().hex
+    intake_identity, intake_recipient = crypto.generate_age_identity()
+    signing_key = crypto.generate_signing_key()
+    created = _now()
+    store = Keystore(
+        instance_id=store_id,
+        shares_total=shares,
+        threshold=threshold,
+        check=crypto.encrypt(crypto.hkdf(root, INFO_CHECK), _CHECK_PLAINTEXT, _root_aad(store_id, "check")),
+        epochs={1: EpochRecord(_wrap_kek(root, store_id, 1, crypto.random_key()), created)},
+        current_epoch=1,
+        intake_identity=crypto.encrypt(
+            crypto.hkdf(root, INFO_WRAP_INTAKE),
+            intake_identity.encode("ascii"),
+            _root_aad(store_id, "intake"),
+        ),
+        intake_recipient=intake_recipient,
+        signing_key=crypto.encrypt(crypto.hkdf(root, INFO_WRAP_SIGNING), signing_key, _root_aad(store_id, "signing")),
+        signing_public_key=crypto.public_key(signing_key),
+        created=created,
+    )
+    try:
+        keystore.save(data_dir, store, create=True)
+    except FileExistsError:
+        raise AlreadyInitialized(f"a keystore already exists in {data_dir}") from None
+    return [shamir.format_share(number, part) for number, part in enumerate(parts, start=1)]
+
+
+@dataclass
+class _Unsealed:
+    """Keys held in memory while unsealed; dropped as a whole on seal."""
+
+    root: bytes
+    keks: dict[int, bytes]
+    intake_identity: str
+    signing_key: bytes
+    session_epoch: str
+
+
+class KeyService:
+    """The keyring. Thread-safe: every public method runs under one lock, so a seal()
+    that returned is seen by every later call from any thread."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self._data_dir = data_dir
+        self._lock = threading.Lock()
+        self._store: Keystore | None = None
+        self._keys: _Unsealed | None = None
+        self._pending: dict[int, bytearray] = {}
+
+    # -- internal helpers (call with the lock held) --------------------------------
+
+    def _store_or_raise(self) -> Keystore:
+        if self._store is None:
+            # Re-read: the keystore may have been created after this service started.
+            self._store = keystore.load(self._data_dir)
+        if self._store is None:
+            raise NotInitialized(f"no keystore in {self._data_dir}; run `corridor init`")
+        return self._store
+
+    def _keys_or_raise(self) -> _Unsealed:
+        self._store_or_raise()
+        if self._keys is None:
+            raise Sealed("the key service is sealed")
+        return self._keys
+
+    def _status(self) -> Status:
+        try:
+            store = self._store_or_raise()
+        except NotInitialized:
+            return Status(False, True, 0, 0, 0, 0, "")
+        return Status(
+            initialized=True,
+            sealed=self._keys is None,
+            threshold=store.threshold,
+            shares_total=store.shares_total,
+            shares_received=len(self._pending),
+            current_epoch=store.current_epoch,
+            session_epoch="" if self._keys is None else self._keys.session_epoch,
+        )
+
+    def _clear_pending(self) -> None:
+        # Best effort only: see memory.py on why CPython cannot promise zeroisation.
+        for part in self._pending.values():
+            part[:] = bytes(len(part))
+        self._pending.clear()
+
+    def _open(self, store: Keystore, root: bytes) -> _Unsealed:
+        """Unwrap everything under root; raises DecryptionError if root is wrong."""
+        crypto.decrypt(crypto.hkdf(root, INFO_CHECK), store.check, _root_aad(store.instance_id, "check"))
+        kek_key = crypto.hkdf(root, INFO_WRAP_KEK)
+        keks = {
+            version: crypto.decrypt(kek_key, epoch.wrapped, _root_aad(store.instance_id, f"kek|{version}"))
+            for version, epoch in store.epochs.items()
+        }
+        identity = crypto.decrypt(
+            crypto.hkdf(root, INFO_WRAP_INTAKE),
+            store.intake_identity,
+            _root_aad(store.instance_id, "intake"),
+        )
+        signing_key = crypto.decrypt(
+            crypto.hkdf(root, INFO_WRAP_SIGNING),
+            store.signing_key,
+            _root_aad(store.instance_id, "signing"),
+        )
+        return _Unsealed(
+            root=root,
+            keks=keks,
+            intake_identity=identity.decode("ascii"),
+            signing_key=signing_key,
+            session_epoch=secrets.token_urlsafe(24),
+        )
+
+    def _unwrap_one(self, keys: _Unsealed, blob: bytes, context: str) -> bytes:
+        if len(blob) < _EPOCH_BYTES:
+            raise DecryptionError("wrapped key is malformed")
+        epoch = int.from_bytes(blob[:_EPOCH_BYTES], "big")
+        kek = keys.keks.get(epoch)
+        if kek is None:
+            raise UnknownEpoch(f"key epoch {epoch} does not exist or was destroyed")
+        return crypto.decrypt(kek, blob[_EPOCH_BYTES:], _data_aad(context, epoch))
+
+    def _wrap_one(self, keys: _Unsealed, epoch: int, plaintext: bytes, context: str) -> bytes:
+        blob = crypto.encrypt(keys.keks[epoch], plaintext, _data_aad(context, epoch))
+        return epoch.to_bytes(_EPOCH_BYTES, "big") + blob
+
+    def _with_keys(self, fn: Callable[[Keystore, _Unsealed], T]) -> T:
+        with self._lock:
+            store = self._store_or_raise()
+            return fn(store, self._keys_or_raise())
+
+    # -- unsealing ----------------------------------------------------------------
+
+    def status(self) -> Status:
+        with self._lock:
+            return self._status()
+
+    def submit_share(self, text: str) -> Status:
+        """Add one trustee share; at the threshold, try to unseal."""
+        part = shamir.parse_share(text)
+        with self._lock:
+            store = self._store_or_raise()
+            if self._keys is not None:
+                return self._status()
+            if len(part) != ROOT_KEY_BYTES + 1:
+                raise ShareFormatError("this share does not belong to this instance")
+            x = part[-1]
+            held = self._pending.get(x)
+            if held is not None:
+                if held == part:
+                    return self._status()  # the same share entered twice: not counted
+                # Two different shares claiming one x coordinate: at least one is
+                # forged or corrupted, and we must not say which.
+                self._clear_pending()
+                raise UnsealFailed(_UNSEAL_FAILED)
+            self._pending[x] = bytearray(part)
+            if len(self._pending) < store.threshold:
+                return self._status()
+            try:
+                root = shamir.combine([bytes(p) for p in self._pending.values()])
+                self._keys = self._open(store, root)
+            except (ValueError, DecryptionError):
+                raise UnsealFailed(_UNSEAL_FAILED) from None
+            finally:
+                self._clear_pending()
+            return self._status()
+
+    def reset_unseal(self) -> None:
+        """Forget the shares entered so far."""
+        with self._lock:
+            self._clear_pending()
+
+    def seal(self) -> None:
+        """Drop every key and pending share, effective for every later call."""
+        with self._lock:
+            self._keys = None
+            self._clear_pending()
+
+    # -- data keys ------------------------------------------------------------------
+
+    def wrap(self, items: Sequence[tuple[bytes, str]]) -> list[bytes]:
+        """Wrap (key, context) pairs under the current KEK; context is e.g. "person|<uuid>"."""
+
+        def run(store: Keystore, keys: _Unsealed) -> list[bytes]:
+            epoch = store.current_epoch
+            return [self._wrap_one(keys, epoch, key, context) for key, context in items]
+
+        return self._with_keys(run)
+
+    def unwrap(self, items: Sequence[tuple[bytes, str]]) -> list[bytes]:
+        """Unwrap (wrapped, context) pairs; any failure raises, for the whole batch."""
+        return self._with_keys(lambda _store, keys: [self._unwrap_one(keys, blob, ctx) for blob, ctx in items])
+
+    def generate_data_keys(self, contexts: Sequence[str]) -> list[tuple[bytes, bytes]]:
+        """New random data keys, each returned as (plaintext, wrapped)."""
+
+        def run(store: Keystore, keys: _Unsealed) -> list[tuple[bytes, bytes]]:
+            out = []
+            for context in contexts:
+                key = crypto.random_key()
+                out.append((key, self._wrap_one(keys, store.current_epoch, key, context)))
+            return out
+
+        return self._with_keys(run)
+
+    def rewrap(self, items: Sequence[tuple[bytes, str]]) -> list[bytes]:
+        """Re-wrap (wrapped, context) pairs under the current epoch."""
+
+        def run(store: Keystore, keys: _Unsealed) -> list[bytes]:
+            current = store.current_epoch
+            out = []
+            for blob, context in items:
+                key = self._unwrap_one(keys, blob, context)
+                out.append(self._wrap_one(keys, current, key, context))
+            return out
+
+        return self._with_keys(run)
+
+    # -- epochs ---------------------------------------------------------------------
+
+    def rotate(self) -> int:
+        """Create a new KEK epoch, make it current, persist; returns its version."""
+
+        def run(store: Keystore, keys: _Unsealed) -> int:
+            # The current epoch is always the highest and is never destroyed, so
+            # max + 1 never reuses the number of a destroyed epoch.
+            version = max(store.epochs) + 1
+            kek = crypto.random_key()
+            store.epochs[version] = EpochRecord(_wrap_kek(keys.root, store.instance_id, version, kek), _now())
+            previous = store.current_epoch
+            store.current_epoch = version
+            try:
+                keystore.save(self._data_dir, store)
+            except BaseException:
+                del store.epochs[version]
+                store.current_epoch = previous
+                raise
+            keys.keks[version] = kek
+            return version
+
+        return self._with_keys(run)
+
+    def retire_epoch(self, version: int) -> None:
+        """Mark an old epoch retired: still unwraps, and may now be destroyed."""
+
+        def run(store: Keystore, _keys: _Unsealed) -> None:
+            epoch = self._epoch_or_raise(store, version)
+            if version == store.current_epoch:
+                raise ValueError("the current epoch cannot be retired; rotate first")
+            if epoch.retired is None:
+                epoch.retired = _now()
+                try:
+                    keystore.save(self._data_dir, store)
+                except BaseException:
+                    epoch.retired = None
+                    raise
+
+        self._with_keys(run)
+
+    def destroy_epoch(self, version: int) -> None:
+        """Delete a retired epoch's KEK from disk and memory; its blobs become unrecoverable."""
+
+        def run(store: Keystore, keys: _Unsealed) -> None:
+            epoch = self._epoch_or_raise(store, version)
+            if version == store.current_epoch or epoch.retired is None:
+                raise ValueError("only a retired, non-current epoch can be destroyed")
+            del store.epochs[version]
+            try:
+                keystore.save(self._data_dir, store)
+            except BaseException:
+                store.epochs[version] = epoch
+                raise
+            keys.keks.pop(version, None)
+
+        self._with_keys(run)
+
+    @staticmethod
+    def _epoch_or_raise(store: Keystore, version: int) -> EpochRecord:
+        epoch = store.epochs.get(version)
+        if epoch is None:
+            raise UnknownEpoch(f"key epoch {version} does not exist")
+        return epoch
+
+    def epochs(self) -> list[EpochInfo]:
+        """Every epoch still in the keystore (works while sealed)."""
+        with self._lock:
+            store = self._store_or_raise()
+            return [
+                EpochInfo(version, e.created, e.retired, version == store.current_epoch)
+                for version, e in sorted(store.epochs.items())
+            ]
+
+    # -- blind indexes, intake, signing ----------------------------------------------
+
+    def blind_index(self, index: str, values: Sequence[str], bits: int) -> list[bytes]:
+        """Truncated HMACs of already-normalised values under the named index's key."""
+        if not index:
+            raise ValueError("a blind index needs a name")
+
+        def run(_store: Keystore, keys: _Unsealed) -> list[bytes]:
+            key = crypto.hkdf(keys.root, INFO_BLIND_INDEX + index.encode("utf-8"))
+            return [crypto.blind_index(key, value, bits) for value in values]
+
+        return self._with_keys(run)
+
+    def intake_recipient(self) -> str:
+        """The age recipient for intake messages; public, so it works while sealed."""
+        with self._lock:
+            return self._store_or_raise().intake_recipient
+
+    def open_intake(self, ciphertexts: Sequence[bytes]) -> list[bytes]:
+        """Decrypt intake messages with the intake identity."""
+        return self._with_keys(lambda _store, keys: [crypto.age_decrypt(keys.intake_identity, c) for c in ciphertexts])
+
+    def sign(self, message: bytes) -> bytes:
+        """Ed25519 signature with the instance signing key (audit checkpoints)."""
+        return self._with_keys(lambda _store, keys: crypto.sign(keys.signing_key, message))
+
+    def signing_public_key(self) -> bytes:
+        """Raw Ed25519 public key; works while sealed."""
+        with self._lock:
+            return self._store_or_raise().signing_public_key
+
+
+__all__ = [
+    "EpochInfo",
+    "KeyService",
+    "KeyringError",
+    "Status",
+    "initialize",
+]

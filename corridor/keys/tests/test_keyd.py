@@ -1,0 +1,278 @@
+"""Integration tests: the real keyd process driven through KeydClient, plus wire checks.
+
+keyd runs as `python -m corridor.keys.keyd`, exactly as in production.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import stat
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from corridor.keys import crypto, keyd, wire
+from corridor.keys.client import KeydClient
+from corridor.keys.errors import (
+    DecryptionError,
+    KeyServiceUnavailable,
+    Sealed,
+    ShareFormatError,
+    UnsealFailed,
+)
+from corridor.keys.protocol import Keyring
+from corridor.keys.service import KeyService
+from corridor.keys.tests.conftest import Instance, typo
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+class Keyd:
+    def __init__(self, process: subprocess.Popen[bytes], socket_path: Path) -> None:
+        self.process = process
+        self.socket_path = socket_path
+
+
+def _start(data_dir: Path, socket_path: Path) -> Keyd:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "corridor.keys.keyd", "--data-dir", str(data_dir), "--socket", str(socket_path)],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 10
+    while not socket_path.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            _out, err = process.communicate()
+            pytest.fail(f"keyd did not start: {err.decode()}")
+        time.sleep(0.02)
+    return Keyd(process, socket_path)
+
+
+def _stop(daemon: Keyd) -> str:
+    if daemon.process.poll() is None:
+        daemon.process.send_signal(signal.SIGTERM)
+    _out, err = daemon.process.communicate(timeout=10)
+    return err.decode()
+
+
+@pytest.fixture
+def running(instance: Instance, tmp_path: Path) -> Iterator[Keyd]:
+    daemon = _start(instance.data_dir, tmp_path / "run" / "keyd.sock")
+    yield daemon
+    _stop(daemon)
+
+
+def _unseal(client: KeydClient, shares: list[str]) -> None:
+    for share in shares:
+        status = client.submit_share(share)
+    assert status.sealed is False
+
+
+def test_client_is_a_keyring(tmp_path: Path) -> None:
+    keyring: Keyring = KeydClient(tmp_path / "none.sock")  # checked by mypy --strict
+    with pytest.raises(KeyServiceUnavailable):
+        keyring.status()
+
+
+def test_socket_is_private(running: Keyd) -> None:
+    assert stat.S_ISSOCK(running.socket_path.lstat().st_mode)
+    assert stat.S_IMODE(running.socket_path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(running.socket_path.parent.stat().st_mode) == 0o700
+
+
+def test_keyd_end_to_end(instance: Instance, running: Keyd) -> None:
+    client = KeydClient(running.socket_path)
+    status = client.status()
+    assert (status.initialized, status.sealed, status.threshold, status.shares_total) == (
+        True,
+        True,
+        3,
+        5,
+    )
+    with pytest.raises(Sealed):
+        client.unwrap([(b"\x00\x00\x00\x01" + b"x" * 40, "person|1")])
+    # Intake works while sealed.
+    message = crypto.age_encrypt(client.intake_recipient(), b"help")
+    assert len(client.signing_public_key()) == 32
+
+    with pytest.raises(ShareFormatError, match="checksum"):
+        client.submit_share(typo(instance.shares[0]))
+    assert client.submit_share(instance.shares[0]).shares_received == 1
+    _unseal(client, instance.shares[1:3])
+
+    ((key, wrapped),) = client.generate_data_keys(["person|1"])
+    assert client.unwrap([(wrapped, "person|1")]) == [key]
+    with pytest.raises(DecryptionError):
+        client.unwrap([(wrapped, "person|2")])
+    items = [(crypto.random_key(), f"person|{n}") for n in range(100)]
+    blobs = client.wrap(items)
+    assert client.unwrap([(b, c) for b, (_, c) in zip(blobs, items, strict=True)]) == [k for k, _ in items]
+    assert client.open_intake([message]) == [b"help"]
+    signature = client.sign(b"checkpoint")
+    assert crypto.verify(client.signing_public_key(), signature, b"checkpoint")
+    assert len(client.blind_index("person.name", ["ivan"], 24)[0]) == 3
+    with pytest.raises(ValueError, match="multiple of 8"):
+        client.blind_index("person.name", ["ivan"], 7)
+    assert client.rotate() == 2
+    (rewrapped,) = client.rewrap([(wrapped, "person|1")])
+    client.retire_epoch(1)
+    client.destroy_epoch(1)
+    assert [e.version for e in client.epochs()] == [2]
+    assert client.unwrap([(rewrapped, "person|1")]) == [key]
+
+
+def test_seal_from_one_client_is_seen_by_another(instance: Instance, running: Keyd) -> None:
+    admin = KeydClient(running.socket_path)
+    worker = KeydClient(running.socket_path)
+    _unseal(admin, instance.shares[:3])
+    ((key, wrapped),) = worker.generate_data_keys(["case|7"])
+    epoch_before = worker.status().session_epoch
+    assert epoch_before != ""
+    admin.seal()
+    with pytest.raises(Sealed):
+        worker.unwrap([(wrapped, "case|7")])
+    assert worker.status().session_epoch == ""
+    _unseal(admin, instance.shares[2:5])
+    assert worker.unwrap([(wrapped, "case|7")]) == [key]
+    assert worker.status().session_epoch not in ("", epoch_before)
+
+
+def test_unseal_failure_over_the_wire(instance: Instance, running: Keyd, tmp_path: Path) -> None:
+    from corridor.keys.service import initialize
+
+    foreign = initialize(tmp_path / "other", shares=3, threshold=2)[0]
+    client = KeydClient(running.socket_path)
+    client.submit_share(instance.shares[0])
+    client.submit_share(foreign)
+    with pytest.raises(UnsealFailed, match="progress has been reset"):
+        client.submit_share(instance.shares[1])
+    assert client.status().shares_received == 0
+
+
+def test_threads_get_their_own_connections(instance: Instance, running: Keyd) -> None:
+    client = KeydClient(running.socket_path)
+    _unseal(client, instance.shares[:3])
+    pairs = client.generate_data_keys([f"file|{n}" for n in range(8)])
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        key, wrapped = pairs[n]
+        try:
+            for _ in range(50):
+                assert client.unwrap([(wrapped, f"file|{n}")]) == [key]
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+
+
+def test_restart_is_sealed_and_client_reconnects(instance: Instance, tmp_path: Path) -> None:
+    socket_path = tmp_path / "run" / "keyd.sock"
+    daemon = _start(instance.data_dir, socket_path)
+    client = KeydClient(socket_path)
+    _unseal(client, instance.shares[:3])
+    log = _stop(daemon)
+    assert "stopped" in log
+    assert not socket_path.exists()  # removed on SIGTERM
+    daemon = _start(instance.data_dir, socket_path)
+    try:
+        assert client.status().sealed is True  # same client, reconnected once
+    finally:
+        _stop(daemon)
+
+
+def test_keyd_refuses_oversized_and_garbage_frames(running: Keyd) -> None:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.connect(str(running.socket_path))
+        sock.sendall(struct.pack(">I", wire.MAX_MESSAGE + 1))
+        assert sock.recv(16) == b""  # connection dropped, nothing allocated
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.connect(str(running.socket_path))
+        reader = sock.makefile("rb")
+        sock.sendall(wire.encode_frame({"op": "no_such_op", "args": {}}))
+        assert wire.read_frame(reader) == {
+            "ok": False,
+            "error": "ValueError",
+            "message": "unknown operation 'no_such_op'",
+        }
+        sock.sendall(wire.encode_frame({"op": "unwrap", "args": {"items": [[1, 2]]}}))
+        reply = wire.read_frame(reader)
+        assert reply is not None
+        assert (reply["ok"], reply["error"]) == (False, "ValueError")
+        # The connection survives bad requests.
+        sock.sendall(wire.encode_frame({"op": "status", "args": {}}))
+        reply = wire.read_frame(reader)
+        assert reply is not None
+        assert reply["ok"] is True
+        reader.close()
+
+
+def test_keyd_refuses_a_second_instance_on_the_same_socket(instance: Instance, running: Keyd) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "corridor.keys.keyd", "--data-dir", str(instance.data_dir), "--socket", str(running.socket_path)],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=10,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert b"another key service is listening" in result.stderr
+
+
+def test_keyd_refuses_a_shared_socket_directory(instance: Instance, tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    os.chmod(shared, 0o755)  # noqa: S103 - the unsafe directory keyd must refuse
+    with pytest.raises(SystemExit, match="mode 0700"):
+        keyd.serve(instance.data_dir, shared / "keyd.sock")
+
+
+# -- peer credentials --------------------------------------------------------------------
+
+
+def test_peer_allowed_only_for_own_uid() -> None:
+    assert keyd.peer_allowed(1000, 1000) is True
+    assert keyd.peer_allowed(1001, 1000) is False
+    assert keyd.peer_allowed(0, 1000) is False  # root is not special
+
+
+def test_peer_uid_reads_so_peercred() -> None:
+    left, right = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    with left, right:
+        assert keyd.peer_uid(left) == os.geteuid()
+
+
+def test_server_verify_request_rejects_other_uids(tmp_path: Path) -> None:
+    server = keyd.KeydServer(tmp_path / "k.sock", KeyService(tmp_path))
+    left, right = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        assert server.verify_request(left, None) is True
+        server.own_uid = os.geteuid() + 1
+        assert server.verify_request(left, None) is False
+    finally:
+        left.close()
+        right.close()
+        server.server_close()
+
+
+def test_dispatch_hides_unexpected_error_messages(tmp_path: Path) -> None:
+    class Exploding(KeyService):
+        def status(self) -> object:  # type: ignore[override]
+            raise RuntimeError("Ivan Petrov, Grozny")
+
+    reply = keyd.dispatch(Exploding(tmp_path), {"op": "status", "args": {}})
+    assert reply == {"ok": False, "error": "KeyringError", "message": "internal error in keyd"}

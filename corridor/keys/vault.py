@@ -1,0 +1,129 @@
+"""The web side of the key service: which keyring this process talks to, and small helpers.
+
+Web code never holds the root key or a KEK: it asks the keyring (keyd over its socket,
+or the in-process KeyService in tests) to wrap and unwrap per-record data keys.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from corridor.keys import crypto
+from corridor.keys.client import KeydClient
+from corridor.keys.errors import KeyringError, KeyServiceUnavailable, NotInitialized, ShareFormatError, UnsealFailed
+from corridor.keys.protocol import Keyring
+from corridor.keys.service import KeyService, Status
+
+log = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_keyring: Keyring | None = None
+_keyring_for: str | None = None
+
+
+def keyring() -> Keyring:
+    """The keyring named by settings.KEYRING, created once per process (and per setting)."""
+    global _keyring, _keyring_for
+    target = f"{settings.KEYRING}|{settings.DATA_DIR}"
+    with _lock:
+        if _keyring is None or _keyring_for != target:
+            if settings.KEYRING == "inprocess":
+                _keyring = KeyService(Path(settings.DATA_DIR))
+            else:
+                _keyring = KeydClient(settings.KEYRING, timeout=10.0)
+            _keyring_for = target
+        return _keyring
+
+
+def reset_for_tests() -> None:
+    global _keyring, _keyring_for
+    with _lock:
+        _keyring = None
+        _keyring_for = None
+
+
+def status() -> Status:
+    try:
+        return keyring().status()
+    except KeyServiceUnavailable:
+        return Status(False, True, 0, 0, 0, 0, "")
+
+
+def is_sealed() -> bool:
+    return status().sealed
+
+
+def session_epoch() -> str:
+    return status().session_epoch
+
+
+@dataclass(frozen=True)
+class ShareOutcome:
+    message: str = ""
+    error: str = ""
+
+
+def submit_share(text: str) -> ShareOutcome:
+    """Submit one trustee share; messages are for the trustee and never say which share failed."""
+    try:
+        state = keyring().submit_share(text)
+    except ShareFormatError:
+        return ShareOutcome(error=_("This share is mistyped or does not belong to this instance. Check it and try again."))
+    except UnsealFailed:
+        return ShareOutcome(error=_("These shares do not open this instance. Progress was reset: every trustee must enter their share again."))
+    except NotInitialized:
+        return ShareOutcome(error=_("This instance has no keys yet."))
+    except KeyServiceUnavailable:
+        return ShareOutcome(error=_("The key service is not running. Ask the operator to start it."))
+    if not state.sealed:
+        from corridor.audit import log as audit
+
+        audit.record(actor=None, action="instance.unseal", obj=None)
+        return ShareOutcome(message=_("Unsealed. Staff can sign in now."))
+    return ShareOutcome(
+        message=_("Share accepted: %(got)d of %(need)d.") % {"got": state.shares_received, "need": state.threshold}
+    )
+
+
+def reset_unseal() -> None:
+    keyring().reset_unseal()
+
+
+def lockdown(*, actor: Any, reason: str) -> None:
+    """Seal now. The seal itself needs no database write; the audit entry follows it."""
+    keyring().seal()
+    try:
+        from corridor.audit import log as audit
+
+        audit.record(actor=actor, action=f"instance.lockdown.{reason}", obj=None)
+    except Exception:  # the instance is sealed whatever happens to the audit write
+        log.exception("lockdown: the audit entry could not be written")
+
+
+# -- small secrets that have no record of their own (TOTP seeds) ---------------------------
+
+
+def seal_standalone(plaintext: bytes, context: str) -> bytes:
+    """Encrypt under a fresh data key bound to `context`; the wrapped key travels with it."""
+    key, wrapped = keyring().generate_data_keys([context])[0]
+    body = crypto.encrypt(key, plaintext, context.encode())
+    return len(wrapped).to_bytes(2, "big") + wrapped + body
+
+
+def open_standalone(box: bytes, context: str) -> bytes:
+    if len(box) < 2:
+        raise crypto.DecryptionError("empty box")
+    size = int.from_bytes(box[:2], "big")
+    wrapped, body = box[2 : 2 + size], box[2 + size :]
+    key = keyring().unwrap([(wrapped, context)])[0]
+    return crypto.decrypt(key, body, context.encode())
+
+
+__all__ = ["KeyringError", "keyring", "status", "is_sealed", "lockdown", "seal_standalone", "open_standalone"]

@@ -1,0 +1,13 @@
+"""Top-level URL map: staff pages, accounts, the API and its schema."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("corridor.web.urls")),
+    path("accounts/", include("corridor.accounts.urls")),
+    path("api/", include("corridor.api.urls")),
+]
+handler404 = "corridor.web.errors.not_found"
+handler500 = "corridor.web.errors.server_error"
+handler400 = "corridor.web.errors.bad_request"
+handler403 = "corridor.web.errors.forbidden"

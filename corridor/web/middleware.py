@@ -1,0 +1,75 @@
+"""Response headers every page carries, and the 503 wall while the instance is sealed.
+
+The Content-Security-Policy names no other host: scripts, styles and images come from
+this server only, and no page may be framed or post forms elsewhere (invariant 10).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+
+from corridor.accounts.middleware import is_api_view
+from corridor.keys import vault
+
+CSP = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "manifest-src 'self'",
+    ]
+)
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+
+View = Callable[[HttpRequest], HttpResponse]
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, get_response: View) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["Permissions-Policy"] = PERMISSIONS_POLICY
+        response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+        if not request.path.startswith("/static/"):
+            # Pages about people must not linger in a shared computer's cache.
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def works_sealed(view: Any) -> Any:
+    view.corridor_works_sealed = True
+    return view
+
+
+class SealedMiddleware:
+    """While no root key is held, only views marked @works_sealed answer."""
+
+    def __init__(self, get_response: View) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> HttpResponse | None:
+        if getattr(view, "corridor_works_sealed", False) or request.path.startswith("/static/"):
+            return None
+        if not vault.is_sealed():
+            return None
+        if is_api_view(view) or request.path.startswith("/api/"):
+            body = {"error": {"code": "sealed", "message": _("The instance is sealed. Trustees must unseal it.")}}
+            return JsonResponse(body, status=503, headers={"Retry-After": "60"})
+        response = TemplateResponse(request, "web/sealed.html", status=503, headers={"Retry-After": "60"})
+        return response.render()

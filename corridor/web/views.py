@@ -1,0 +1,88 @@
+"""The dashboard, the unseal page, lockdown and the health check."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language
+
+from corridor.accounts import access, sessions
+from corridor.accounts.middleware import public, trustee_allowed
+from corridor.keys import vault
+from corridor.web.middleware import works_sealed
+
+
+class ShareForm(forms.Form):
+    share = forms.CharField(
+        label=gettext_lazy("Your unseal share"),
+        max_length=400,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
+        help_text=gettext_lazy("Paste or type the line that starts with “share”. Hyphens and spaces do not matter."),
+    )
+
+
+@never_cache
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    teams = access.teams_visible_to(request.user)  # type: ignore[arg-type]
+    return render(request, "web/dashboard.html", {"teams": teams})
+
+
+@public
+@works_sealed
+@trustee_allowed
+@never_cache
+@require_http_methods(["GET", "POST"])
+def unseal_view(request: HttpRequest) -> HttpResponse:
+    """Trustees enter shares one at a time, in any order, from any browser.
+
+    Public on purpose, as in Vault: while sealed no staff sign-in can work (second
+    factors are encrypted), and a share is itself the credential.
+    """
+    form = ShareForm(request.POST or None)
+    status_code = 200
+    if request.method == "POST" and request.POST.get("reset"):
+        vault.reset_unseal()
+        messages.info(request, _("Unseal progress was reset. All trustees must enter their shares again."))
+        return redirect("web:unseal")
+    if request.method == "POST" and form.is_valid():
+        outcome = vault.submit_share(form.cleaned_data["share"])
+        if outcome.error:
+            form.add_error("share", outcome.error)
+            status_code = 400
+        else:
+            messages.success(request, outcome.message)
+            return redirect("web:unseal")
+    return render(request, "web/unseal.html", {"form": form, "status": vault.status()}, status=status_code)
+
+
+@require_POST
+@sessions.require_recent_auth
+def lockdown_view(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("accounts.lockdown"):
+        raise Http404
+    vault.lockdown(actor=request.user, reason="admin")
+    return redirect("web:unseal")
+
+
+@never_cache
+def lockdown_confirm_view(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("accounts.lockdown"):
+        raise Http404
+    return render(request, "web/lockdown.html")
+
+
+@public
+@works_sealed
+@never_cache
+def health_view(request: HttpRequest) -> HttpResponse:
+    sealed = vault.is_sealed()
+    return JsonResponse({"status": "sealed" if sealed else "unsealed"}, status=200)
+
+
+language_view = public(works_sealed(trustee_allowed(set_language)))
