@@ -27,3 +27,4 @@ WHITENOISE_AUTOREFRESH = True
 # A real database file (with its WAL) so the seizure test can read every byte at rest.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
+INSTALLED_APPS += ["corridor.keys.tests.testapp"]  # noqa: F405 -- test-only models for corridor.keys

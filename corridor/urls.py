@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("corridor.web.urls")),
     path("accounts/", include("corridor.accounts.urls")),
     path("api/", include("corridor.api.urls")),
+    path("audit/", include("corridor.audit.urls")),
 ]
 handler404 = "corridor.web.errors.not_found"
 handler500 = "corridor.web.errors.server_error"

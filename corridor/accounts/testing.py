@@ -74,3 +74,60 @@ class Route:
 
 ALL_ROLES = set(Role.values)
 STAFF_ROLES = ALL_ROLES - {Role.TRUSTEE}
+
+
+@dataclass
+class World:
+    """Two teams, one member of team A for every role, and an outsider in team B."""
+
+    team_a: Team
+    team_b: Team
+    users: dict[str, User]
+    outsider: User
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def make_world() -> World:
+    team_a = Team.objects.create(name="Team A")
+    team_b = Team.objects.create(name="Team B")
+    users = {role: make_staff(role, teams=[team_a], username=f"matrix-{role}") for role in Role.values}
+    outsider = make_staff(Role.CASEWORKER, teams=[team_b], username="matrix-outsider")
+    return World(team_a=team_a, team_b=team_b, users=users, outsider=outsider)
+
+
+def _request(client: Client, route: Route, url: str) -> Any:
+    call = getattr(client, route.method)
+    if route.api:
+        return call(url, route.data, content_type="application/json")
+    return call(url, route.data)
+
+
+def check_matrix(world: World, routes: Iterable[Route], *, admin_sees_all_teams: bool = True) -> int:
+    """Anonymous, every role, and the other team's object, for every route. Returns checks made."""
+    checks = 0
+    for route in routes:
+        url = route.url(world)
+        anonymous = _request(Client(), route, url)
+        if route.api:
+            assert anonymous.status_code in (401, 403), (route.name, "anonymous", anonymous.status_code)
+        else:
+            assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"], (route.name, "anonymous")
+        checks += 1
+        for role, user in world.users.items():
+            response = _request(sign_in(Client(), user), route, url)
+            if role in route.roles:
+                assert response.status_code in route.ok_status, (route.name, role, response.status_code)
+            else:
+                assert response.status_code in (401, 403, 404) if route.api else response.status_code == 404, (
+                    route.name,
+                    role,
+                    response.status_code,
+                )
+            checks += 1
+            if route.other_team_url is not None and role in route.roles:
+                if role == Role.ADMIN and admin_sees_all_teams:
+                    continue
+                other = _request(sign_in(Client(), user), route, route.other_team_url(world))
+                assert other.status_code == 404, (route.name, role, "other team", other.status_code)
+                checks += 1
+    return checks

@@ -19,4 +19,7 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/error.html", {"code": 500}, status=500)
+    try:
+        return render(request, "web/error.html", {"code": 500}, status=500)
+    except Exception:  # the error page must never fail in turn; plain text is enough
+        return HttpResponse("Something went wrong. Nothing was saved.", status=500, content_type="text/plain")

@@ -1,0 +1,308 @@
+"""Writing the audit log: record entries, append them to the Merkle tree, sign checkpoints.
+
+Each write locks the one TreeState row, so seq is gapless and the tree grows in O(log n).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from corridor.audit import encoding, merkle
+from corridor.audit.models import AuditEntry, Checkpoint, TreeState
+from corridor.keys import crypto, vault
+from corridor.keys.errors import DecryptionError, KeyringError
+
+__all__ = [
+    "AuditError",
+    "checkpoint",
+    "entries_for",
+    "open_details",
+    "record",
+    "record_decision",
+    "record_read",
+    "standalone_epochs",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CHECKPOINT_EVERY = 256
+# Dotted slugs such as "user.create" or "instance.lockdown.duress"; nothing free-form,
+# because actions are stored in the clear.
+_ACTION = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
+
+# First byte of the details column: which key the encrypted salt and JSON are under.
+_STANDALONE = b"\x01"  # a fresh data key wrapped by the key service (vault.seal_standalone)
+_SUBJECT_KEY = b"\x02"  # the subject's own DataKey, so shredding the subject shreds these too
+
+
+class AuditError(Exception):
+    """The log cannot be written or read consistently; nothing was written."""
+
+
+# -- writing ------------------------------------------------------------------------------
+
+
+def record(*, actor: Any, action: str, obj: Any = None, details: Mapping[str, Any] | None = None) -> AuditEntry:
+    """Append one entry: who (`actor.pk` or None for the system) did `action` to `obj`.
+
+    Works while sealed when there are no details. With details, the key service must
+    be unsealed (they are encrypted before anything is written); a failure raises and
+    writes nothing, so a caller's transaction rolls back with it.
+    """
+    if not isinstance(action, str) or not _ACTION.fullmatch(action):
+        raise ValueError(f"audit action must be a short lower-case slug, got {action!r}")
+    actor_id = _actor_id(actor)
+    object_type, object_id = _describe(obj)
+    commitment, sealed = _seal_details(obj, details)
+
+    with transaction.atomic():
+        state, tree = _lock_state()
+        seq = tree.size
+        time = timezone.now().replace(microsecond=0)
+        leaf = merkle.leaf_hash(
+            encoding.leaf_bytes(seq, encoding.iso_time(time), actor_id, action, object_type, object_id, commitment)
+        )
+        entry = AuditEntry.objects.create(
+            seq=seq,
+            time=time,
+            actor_id=actor_id,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            commitment=commitment,
+            details=sealed,
+            leaf_hash=leaf,
+        )
+        tree.append(leaf)
+        _store_tree(state, tree)
+        update_fields = ["size", "frontier"]
+        if tree.size - state.checkpointed_size >= _checkpoint_every():
+            try:
+                _sign_checkpoint(state, tree)
+                update_fields.append("checkpointed_size")
+            except KeyringError as exc:
+                # Sealed (or keyd down): skip; the next checkpoint covers these entries.
+                log.info("audit checkpoint at size %d skipped: %s", tree.size, type(exc).__name__)
+        state.save(update_fields=update_fields)
+    return entry
+
+
+def record_read(actor: Any, obj: Any) -> AuditEntry:
+    """Audit that `actor` read `obj` (Invariant 6: every read of sensitive data)."""
+    return record(actor=actor, action="read", obj=obj)
+
+
+def record_decision(actor: Any, obj: Any, allowed: bool, reason: str) -> AuditEntry:
+    """Audit an authorisation decision; the reason may be personal, so it goes in the details."""
+    return record(
+        actor=actor,
+        action="access.allow" if allowed else "access.deny",
+        obj=obj,
+        details={"reason": reason} if reason else None,
+    )
+
+
+def checkpoint() -> Checkpoint:
+    """Sign a checkpoint of the whole log now; raises corridor.keys.errors.Sealed when sealed.
+
+    If the newest checkpoint already covers every entry, it is returned unchanged.
+    """
+    with transaction.atomic():
+        state, tree = _lock_state()
+        existing = Checkpoint.objects.filter(tree_size=tree.size).first()
+        if existing is not None:
+            return existing
+        signed = _sign_checkpoint(state, tree)
+        state.save(update_fields=["checkpointed_size"])
+        return signed
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def entries_for(obj: Any) -> models.QuerySet[AuditEntry]:
+    """Every entry about `obj`, oldest first (for timelines)."""
+    object_type, object_id = _describe(obj)
+    return AuditEntry.objects.filter(object_type=object_type, object_id=object_id).order_by("seq")
+
+
+def open_details(entry: AuditEntry) -> dict[str, Any] | None:
+    """Decrypt an entry's details and check them against its commitment.
+
+    Raises DecryptionError if they cannot be opened or do not match, and whatever the
+    data key raises once the subject has been erased.
+    """
+    box = bytes(entry.details)
+    commitment = bytes(entry.commitment)
+    if not box:
+        if commitment:
+            raise DecryptionError("the entry has a commitment but no details")
+        return None
+    context = _details_context(commitment)
+    kind, body = box[:1], box[1:]
+    if kind == _STANDALONE:
+        payload = vault.open_standalone(body, context)
+    elif kind == _SUBJECT_KEY:
+        size = body[0] if body else 0
+        key_pk, blob = body[1 : 1 + size].decode("ascii"), body[1 + size :]
+        data_key = _data_key_model().objects.get(pk=key_pk)
+        payload = crypto.decrypt(data_key.key(), blob, context.encode())
+    else:
+        raise DecryptionError("the details are of an unknown format")
+    salt, details_json = payload[: encoding.SALT_BYTES], payload[encoding.SALT_BYTES :]
+    if encoding.commit(salt, details_json) != commitment:
+        raise DecryptionError("the details do not match the entry's commitment")
+    value = json.loads(details_json)
+    if not isinstance(value, dict):
+        raise DecryptionError("the details are not a JSON object")
+    return value
+
+
+def standalone_epochs() -> set[int]:
+    """KEK epochs still needed by details sealed with vault.seal_standalone.
+
+    Registered with corridor.keys.models.register_epoch_user, so purging epochs never
+    destroys a KEK these details need: the entries cannot be rewrapped, being INSERT-only.
+    The database reduces the column to its distinct headers, so this is one scan and
+    no details leave the database.
+    """
+    # Header: kind (1 byte), wrapped-key length (2 bytes), then the wrapped key whose
+    # first four bytes name its epoch (vault.seal_standalone, corridor.keys.models.epoch_of).
+    heads = (
+        AuditEntry.objects.annotate(head=Substr("details", 1, 7, output_field=models.BinaryField()))
+        .values_list("head", flat=True)
+        .distinct()
+    )
+    epochs: set[int] = set()
+    for head in heads:
+        head = bytes(head or b"")
+        if len(head) == 7 and head[:1] == _STANDALONE:
+            epochs.add(int.from_bytes(head[3:7], "big"))
+    return epochs
+
+
+# -- internals ------------------------------------------------------------------------------
+
+
+def _checkpoint_every() -> int:
+    every = int(getattr(settings, "AUDIT_CHECKPOINT_EVERY", DEFAULT_CHECKPOINT_EVERY))
+    return max(every, 1)
+
+
+def _actor_id(actor: Any) -> int | None:
+    if actor is None:
+        return None
+    pk = getattr(actor, "pk", None)
+    if pk is None:
+        raise ValueError("the audit actor must be a saved user, or None for the system")
+    return int(pk)
+
+
+def _describe(obj: Any) -> tuple[str, str]:
+    if obj is None:
+        return "", ""
+    meta = getattr(obj, "_meta", None)
+    if meta is None:
+        raise TypeError(f"audit objects must be model instances, got {type(obj).__name__}")
+    if obj.pk is None:
+        raise ValueError("an object must be saved before it is audited")
+    return str(meta.label_lower), str(obj.pk)
+
+
+def _details_context(commitment: bytes) -> str:
+    # Binding the ciphertext to its commitment, which the leaf binds to its place in
+    # the tree, stops details being moved to another entry without `verify` noticing.
+    return f"audit|details|{commitment.hex()}"
+
+
+def _data_key_model() -> Any:
+    # Imported late: the data-key model belongs to corridor.keys and may not exist yet.
+    from corridor.keys.models import DataKey
+
+    return DataKey
+
+
+def _subject_data_key(obj: Any) -> Any:
+    if obj is None:
+        return None
+    try:
+        model = _data_key_model()
+    except ImportError:
+        return None
+    data_key = getattr(obj, "data_key", None)
+    return data_key if isinstance(data_key, model) else None
+
+
+def _seal_details(obj: Any, details: Mapping[str, Any] | None) -> tuple[bytes, bytes]:
+    """(commitment, encrypted salt+JSON), both empty without details."""
+    if details is None or len(details) == 0:
+        return b"", b""
+    if not isinstance(details, Mapping):
+        raise TypeError(f"audit details must be a dict, got {type(details).__name__}")
+    details_json = encoding.canonical_details(dict(details))
+    salt = encoding.new_salt()
+    commitment = encoding.commit(salt, details_json)
+    context = _details_context(commitment)
+    data_key = _subject_data_key(obj)
+    if data_key is None:
+        return commitment, _STANDALONE + vault.seal_standalone(salt + details_json, context)
+    key_pk = str(data_key.pk).encode("ascii")
+    blob = crypto.encrypt(data_key.key(), salt + details_json, context.encode())
+    return commitment, _SUBJECT_KEY + bytes([len(key_pk)]) + key_pk + blob
+
+
+def _lock_state() -> tuple[TreeState, merkle.CompactTree]:
+    """Lock the tree-state row (creating it for an empty log) and load the tree."""
+    rows = TreeState.objects.select_for_update()
+    state = rows.filter(pk=TreeState.SINGLETON).first()
+    if state is None:
+        if AuditEntry.objects.exists():
+            raise AuditError("the audit tree state is missing but entries exist; run `corridor audit verify`")
+        # ignore_conflicts: a concurrent first write may create the row first.
+        TreeState.objects.bulk_create([TreeState(pk=TreeState.SINGLETON)], ignore_conflicts=True)
+        state = rows.get(pk=TreeState.SINGLETON)
+    try:
+        hashes = [base64.b64decode(value, validate=True) for value in json.loads(state.frontier)]
+        tree = merkle.CompactTree.from_state(state.size, hashes)
+    except (ValueError, TypeError, binascii.Error) as exc:
+        raise AuditError(f"the audit tree state is corrupt ({exc}); run `corridor audit verify`") from None
+    return state, tree
+
+
+def _store_tree(state: TreeState, tree: merkle.CompactTree) -> None:
+    state.size = tree.size
+    state.frontier = json.dumps([base64.b64encode(value).decode("ascii") for value in tree.to_state()])
+
+
+def _sign_checkpoint(state: TreeState, tree: merkle.CompactTree) -> Checkpoint:
+    """Sign the current tree head; call with the tree state locked. Raises KeyringError."""
+    previous = Checkpoint.objects.order_by("-tree_size").values_list("tree_size", "root").first()
+    previous_size, previous_root = (previous[0], bytes(previous[1])) if previous else (0, merkle.EMPTY_ROOT)
+    ring = vault.keyring()
+    fingerprint = encoding.key_fingerprint(ring.signing_public_key())
+    time = timezone.now().replace(microsecond=0)
+    root = tree.root()
+    message = encoding.checkpoint_message(tree.size, root, encoding.iso_time(time), previous_size, previous_root, fingerprint)
+    signature = ring.sign(message)
+    signed = Checkpoint.objects.create(
+        tree_size=tree.size,
+        root=root,
+        time=time,
+        previous_size=previous_size,
+        previous_root=previous_root,
+        key_fingerprint=fingerprint,
+        signature=signature,
+    )
+    state.checkpointed_size = tree.size
+    return signed

@@ -1,0 +1,110 @@
+"""Tests for the auditor's page: who may see it, what it lists, and "verify now"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.http import Http404, HttpResponse
+from django.test import RequestFactory
+from django.urls import reverse
+
+from corridor.audit import log
+from corridor.audit.models import AuditEntry
+from corridor.audit.views import log_view
+
+# The staff-session and sealed middleware are tested with accounts; here the view
+# is called directly, so what is tested is its own permission check and content.
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("corridor.audit.tests.urls")]
+
+
+def _user(username: str, role: str) -> Any:
+    return get_user_model().objects.create_user(username=username, password="not-used-here-123", role=role)
+
+
+def _call(user: Any, method: str = "get", **params: Any) -> HttpResponse:
+    factory = RequestFactory()
+    request = getattr(factory, method)(reverse("audit:log"), params)
+    request.user = user
+    return log_view(request)
+
+
+def test_url_name() -> None:
+    assert reverse("audit:log") == "/audit/"
+
+
+@pytest.mark.parametrize("role", ["caseworker", "hotline", "relocation", "documentation", "trustee"])
+def test_staff_without_permission_get_404(role: str) -> None:
+    outsider = _user("charlie", role)
+    log.record(actor=outsider, action="session.login", obj=outsider)
+
+    with pytest.raises(Http404):
+        _call(outsider)
+    with pytest.raises(Http404):
+        _call(outsider, "post")
+    assert AuditEntry.objects.count() == 1  # the refused POST verified and recorded nothing
+
+
+def test_anonymous_gets_404() -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    with pytest.raises(Http404):
+        _call(AnonymousUser())
+
+
+@pytest.mark.parametrize("role", ["auditor", "admin"])
+def test_auditor_and_admin_see_entries_newest_first_with_usernames(role: str) -> None:
+    viewer = _user("viewer", role)
+    gone = _user("gone-user", "caseworker")
+    log.record(actor=viewer, action="user.create", obj=viewer)
+    log.record(actor=gone, action="session.login", obj=gone)
+    log.record(actor=None, action="instance.unseal", obj=None)
+    gone_id = gone.pk
+    gone.delete()
+
+    response = _call(viewer)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.index("instance.unseal") < page.index("session.login") < page.index("user.create")
+    assert "viewer" in page
+    assert f"deleted user #{gone_id}" in page
+    assert "system" in page
+
+
+def test_pagination_shows_fifty_newest(sealed_keyring: Any) -> None:
+    auditor = _user("auditor", "auditor")
+    for number in range(60):
+        log.record(actor=None, action=f"test.n{number}", obj=None)
+
+    first = _call(auditor).content.decode()
+    second = _call(auditor, page="2").content.decode()
+
+    assert ("test.n59<" in first, "test.n10<" in first, "test.n9<" in first) == (True, True, False)
+    assert ("test.n9<" in second, "test.n0<" in second, "test.n10<" in second) == (True, True, False)
+
+
+def test_verify_now_reports_ok_and_is_audited(unsealed_keyring: Any) -> None:
+    auditor = _user("auditor", "auditor")
+    log.record(actor=None, action="instance.unseal", obj=None)
+    log.checkpoint()
+
+    response = _call(auditor, "post")
+
+    assert response.status_code == 200
+    assert "audit log OK: 1 entries, 1 checkpoints" in response.content.decode()
+    assert list(AuditEntry.objects.values_list("action", "actor_id")) == [("instance.unseal", None), ("audit.verify", auditor.pk)]
+
+
+def test_verify_now_shows_the_first_problem(unsealed_keyring: Any, lift_triggers: Callable[[], Any]) -> None:
+    auditor = _user("auditor", "auditor")
+    for _ in range(3):
+        log.record(actor=None, action="test.tick", obj=None)
+    with lift_triggers():
+        AuditEntry.objects.filter(seq=1).update(action="test.tock")
+
+    page = _call(auditor, "post").content.decode()
+
+    assert "audit log FAILED: entry 1: stored leaf hash does not match its contents" in page

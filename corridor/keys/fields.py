@@ -1,0 +1,475 @@
+"""Encrypted model fields: AES-256-GCM under the record's DataKey, transparent on attribute access.
+
+The column holds `b"\\x01" + nonce + ciphertext + tag` (crypto.encrypt), bound by its AAD to
+`table|column|pk|datakey_id`, so a value copied to another row or column fails to decrypt.
+
+Rules for models that use these fields:
+
+* The primary key must be known before the first save: a `UUIDField(primary_key=True,
+  default=uuid.uuid4)`. `manage.py check` reports any other primary key (keys.E001).
+* `key_field` names the ForeignKey to DataKey that encrypts the field ("data_key" by
+  default) or a dotted path to one ("case.data_key" for child records sharing the case
+  key). When a direct key field is still empty at save(), a DataKey is created for it.
+* NULL stays NULL: None is stored as SQL NULL, so whether a value is set is visible at
+  rest. "" is encrypted like any other value.
+* Only `__isnull` lookups work; exact-match search goes through blind indexes (blind.py).
+  `values()` / `values_list()` return the raw ciphertext bytes: do not use them on these
+  fields. `QuerySet.update()` cannot encrypt and refuses these fields: use save().
+* Reading a field decrypts it (first access only) and raises on any failure: Sealed,
+  Shredded, DecryptionError. The ciphertext is never returned as a value.
+* When many rows are read, `preload_keys(rows)` unwraps all their keys in one keyring call.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from django.core import checks
+from django.core.exceptions import FieldError, ImproperlyConfigured, ValidationError
+from django.db import models
+from django.db.models import signals
+from django.utils.dateparse import parse_date
+
+from corridor.keys import crypto
+from corridor.keys.models import DataKey, Shredded
+
+__all__ = [
+    "Ciphertext",
+    "EncryptedBinaryField",
+    "EncryptedDateField",
+    "EncryptedField",
+    "EncryptedFieldError",
+    "EncryptedJSONField",
+    "EncryptedTextField",
+    "Shredded",
+    "preload_keys",
+    "resolve_data_key",
+]
+
+_UNSET: Any = object()
+
+
+class EncryptedFieldError(FieldError):
+    """An operation that would need plaintext in the database, or would lose the binding."""
+
+
+class Ciphertext(bytes):
+    """Bytes read from an encrypted column; marks them as ciphertext, never a value to show."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<Ciphertext {len(self)} bytes>"
+
+
+class _Cell:
+    """What an instance holds for one encrypted field: its ciphertext, its plaintext, or both."""
+
+    __slots__ = ("ciphertext", "plain")
+
+    def __init__(self, ciphertext: Ciphertext | None = None, plain: Any = _UNSET) -> None:
+        self.ciphertext = ciphertext
+        self.plain = plain
+
+
+# -- key resolution -----------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=256)
+def _split_path(key_field: str) -> tuple[tuple[str, ...], str]:
+    parts = key_field.split(".")
+    return tuple(parts[:-1]), parts[-1]
+
+
+@functools.lru_cache(maxsize=256)
+def _attname(model: type[models.Model], name: str) -> str:
+    return model._meta.get_field(name).attname  # type: ignore[no-any-return]
+
+
+def _key_holder(instance: models.Model, key_field: str) -> models.Model:
+    """The object whose own ForeignKey points to the DataKey (the instance itself, or a parent)."""
+    hops, _last = _split_path(key_field)
+    holder: Any = instance
+    for hop in hops:
+        holder = getattr(holder, hop)
+        if holder is None:
+            raise EncryptedFieldError(f"{type(instance).__name__}.{key_field}: {hop} is empty, so there is no data key")
+    return holder  # type: ignore[no-any-return]
+
+
+def _data_key_id(instance: models.Model, key_field: str) -> Any:
+    _hops, last = _split_path(key_field)
+    holder = _key_holder(instance, key_field)
+    return getattr(holder, _attname(type(holder), last))
+
+
+def _aad_tail(instance: models.Model, data_key_id: Any) -> bytes:
+    """b"|pk|datakey_id", memoised on the instance: every encrypted field of a row shares it."""
+    pk = instance.pk
+    memo = instance.__dict__.get("_encrypted_aad")
+    if memo is not None and memo[0] == pk and memo[1] == data_key_id:
+        return memo[2]  # type: ignore[no-any-return]
+    tail = f"|{pk}|{data_key_id}".encode()
+    instance.__dict__["_encrypted_aad"] = (pk, data_key_id, tail)
+    return tail
+
+
+def resolve_data_key(instance: models.Model, key_field: str = "data_key") -> DataKey:
+    """The DataKey object `key_field` leads to from `instance` (dotted paths allowed)."""
+    _hops, last = _split_path(key_field)
+    data_key = getattr(_key_holder(instance, key_field), last)
+    if data_key is None:
+        raise EncryptedFieldError(f"{type(instance).__name__}.{key_field} is empty, so there is no data key")
+    return data_key  # type: ignore[no-any-return]
+
+
+def preload_keys(instances: Iterable[models.Model]) -> None:
+    """Unwrap the data keys of every encrypted field of `instances` in one keyring call.
+
+    Fetch rows with select_related on the key path first, or each key costs a query.
+    """
+    data_keys: list[DataKey] = []
+    for instance in instances:
+        paths = {f.key_field for f in instance._meta.concrete_fields if isinstance(f, EncryptedField)}
+        for path in paths:
+            try:
+                data_keys.append(resolve_data_key(instance, path))
+            except EncryptedFieldError:
+                continue
+    DataKey.preload(data_keys)
+
+
+# -- the descriptor ------------------------------------------------------------------------------
+
+
+class EncryptedDescriptor:
+    """Holds a _Cell in instance.__dict__ and decrypts lazily on first read.
+
+    Django sets attributes through this descriptor both from the database (Ciphertext from
+    from_db_value) and from user code (plaintext), so the Ciphertext type tells them apart.
+    """
+
+    def __init__(self, field: EncryptedField) -> None:
+        self.field = field
+
+    def __get__(self, instance: models.Model | None, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        attname = self.field.attname
+        cell = instance.__dict__.get(attname)
+        if cell is None:
+            # Deferred (.only()/.defer()): load it the way Django's DeferredAttribute does.
+            instance.refresh_from_db(fields=[attname])
+            cell = instance.__dict__[attname]
+        if cell.plain is _UNSET:
+            cell.plain = self.field.decrypt_for(instance, cell.ciphertext)
+        return cell.plain
+
+    def __set__(self, instance: models.Model, value: Any) -> None:
+        if isinstance(value, Ciphertext):
+            instance.__dict__[self.field.attname] = _Cell(ciphertext=value)
+        elif isinstance(value, _Cell):
+            instance.__dict__[self.field.attname] = value
+        else:
+            instance.__dict__[self.field.attname] = _Cell(plain=self.field.coerce(value))
+
+
+# -- the fields --------------------------------------------------------------------------------------
+
+
+class EncryptedField(models.Field):  # type: ignore[type-arg]
+    """Base class: subclasses say how a value becomes bytes (encode_value) and back (decode_value)."""
+
+    descriptor_class = EncryptedDescriptor
+    empty_strings_allowed = False
+    # Each model using these fields gets one post-init hook to remember where its
+    # ciphertexts were loaded from; see _remember_origin.
+    _hooked: set[type] = set()
+
+    def __init__(self, *args: Any, key_field: str = "data_key", **kwargs: Any) -> None:
+        self.key_field = key_field
+        kwargs.setdefault("null", True)
+        kwargs.setdefault("blank", True)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        if self.key_field != "data_key":
+            kwargs["key_field"] = self.key_field
+        # null and blank default to True here, unlike Field: always write them out.
+        kwargs["null"] = self.null
+        kwargs["blank"] = self.blank
+        return name, path, args, kwargs
+
+    def get_internal_type(self) -> str:
+        return "BinaryField"
+
+    def contribute_to_class(self, cls: type[models.Model], name: str, private_only: bool = False) -> None:
+        super().contribute_to_class(cls, name, private_only=private_only)
+        if not cls._meta.abstract and cls not in EncryptedField._hooked:
+            EncryptedField._hooked.add(cls)
+            signals.post_init.connect(_remember_origin, sender=cls, weak=False)
+            signals.pre_save.connect(_ensure_data_key, sender=cls, weak=False)
+
+    def check(self, **kwargs: Any) -> list[checks.CheckMessage]:
+        errors = super().check(**kwargs)
+        pk = self.model._meta.pk
+        if not isinstance(pk, models.UUIDField) or not callable(pk.default):
+            errors.append(
+                checks.Error(
+                    "a model with encrypted fields needs a UUID primary key with a default",
+                    hint="id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)",
+                    obj=self,
+                    id="keys.E001",
+                )
+            )
+        try:
+            self._last_key_field()
+        except (ImproperlyConfigured, models.FieldDoesNotExist) as exc:
+            errors.append(checks.Error(str(exc), obj=self, id="keys.E002"))
+        return errors
+
+    def _last_key_field(self) -> models.Field:  # type: ignore[type-arg]
+        hops, last = _split_path(self.key_field)
+        model: Any = self.model
+        for hop in hops:
+            model = model._meta.get_field(hop).related_model
+        field = model._meta.get_field(last)
+        if not (field.is_relation and field.related_model is DataKey):
+            raise ImproperlyConfigured(f"{self.model.__name__}.{self.name}: key_field {self.key_field!r} is not a ForeignKey to DataKey")
+        return field  # type: ignore[no-any-return]
+
+    # -- lookups: only isnull -------------------------------------------------------
+
+    def get_lookup(self, lookup_name: str) -> Any:
+        if lookup_name == "isnull":
+            return super().get_lookup(lookup_name)
+        raise EncryptedFieldError(
+            f"{self.model.__name__}.{self.name} is encrypted: only __isnull works; search it through a blind index"
+        )
+
+    def get_transform(self, lookup_name: str) -> Any:
+        return None
+
+    # -- value conversion -----------------------------------------------------------
+
+    def encode_value(self, value: Any) -> bytes:
+        raise NotImplementedError
+
+    def decode_value(self, data: bytes) -> Any:
+        raise NotImplementedError
+
+    def coerce(self, value: Any) -> Any:
+        """Plaintext as assigned by code or forms, made the field's Python type."""
+        return value
+
+    def to_python(self, value: Any) -> Any:
+        return self.coerce(value)
+
+    @functools.cached_property
+    def _aad_prefix(self) -> bytes:
+        return f"{self.model._meta.db_table}|{self.column}".encode()
+
+    def aad(self, instance: models.Model, data_key_id: Any) -> bytes:
+        """table|column|pk|datakey_id: the place this ciphertext belongs to."""
+        return self._aad_prefix + _aad_tail(instance, data_key_id)
+
+    def decrypt_for(self, instance: models.Model, ciphertext: Ciphertext | None) -> Any:
+        if ciphertext is None:
+            return None
+        data_key_id = _data_key_id(instance, self.key_field)
+        origin = instance.__dict__.get("_encrypted_origin")
+        if origin is not None and (origin[0] != instance.pk or origin[1] != data_key_id):
+            return self.decrypt_for_origin(instance, ciphertext, origin)
+        key = resolve_data_key(instance, self.key_field).key()
+        return self.decode_value(crypto.decrypt(key, bytes(ciphertext), self.aad(instance, data_key_id)))
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        cell: _Cell | None = model_instance.__dict__.get(self.attname)
+        if cell is None:
+            return None
+        if cell.plain is _UNSET:
+            # Never read: keep the stored ciphertext, unless the row's binding changed, in
+            # which case re-encrypting needs the plaintext under the old binding.
+            origin = model_instance.__dict__.get("_encrypted_origin")
+            if origin is not None and origin != (model_instance.pk, _data_key_id(model_instance, self.key_field)):
+                cell.plain = self.decrypt_for_origin(model_instance, cell.ciphertext, origin)
+            else:
+                return cell.ciphertext
+        if cell.plain is None:
+            return None
+        if model_instance.pk is None:
+            raise ImproperlyConfigured(
+                f"{type(model_instance).__name__} has encrypted fields, so its primary key must be set before save "
+                "(use a UUIDField with default=uuid.uuid4)"
+            )
+        data_key = resolve_data_key(model_instance, self.key_field)
+        blob = crypto.encrypt(data_key.key(), self.encode_value(cell.plain), self.aad(model_instance, data_key.pk))
+        cell.ciphertext = Ciphertext(blob)
+        return cell.ciphertext
+
+    def decrypt_for_origin(self, instance: models.Model, ciphertext: Ciphertext | None, origin: tuple[Any, Any]) -> Any:
+        if ciphertext is None:
+            return None
+        # The row was loaded under another pk or data key (a copy, or a key change):
+        # the ciphertext is bound to the old pair, so open it with that.
+        old_key = DataKey.objects.get(pk=origin[1])
+        aad = f"{self.model._meta.db_table}|{self.column}|{origin[0]}|{origin[1]}".encode()
+        return self.decode_value(crypto.decrypt(old_key.key(), bytes(ciphertext), aad))
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Ciphertext | None:
+        if value is None:
+            return None
+        return Ciphertext(bytes(value))
+
+    def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, Ciphertext):
+            raise EncryptedFieldError(
+                f"{self.model.__name__}.{self.name} is encrypted: this would write plaintext or query by it; use save()"
+            )
+        return connection.Database.Binary(bytes(value))
+
+    def value_from_object(self, obj: models.Model) -> Any:
+        return getattr(obj, self.attname)
+
+    def value_to_string(self, obj: models.Model) -> str:
+        # Serialisers (dumpdata) would otherwise write plaintext; the raw column is what
+        # belongs in a dump, and it only decrypts back into the same row.
+        cell: _Cell | None = obj.__dict__.get(self.attname)
+        if cell is None or cell.ciphertext is None:
+            return ""
+        return bytes(cell.ciphertext).hex()
+
+
+class EncryptedTextField(EncryptedField):
+    def coerce(self, value: Any) -> Any:
+        if value is None or isinstance(value, str):
+            return value
+        return str(value)
+
+    def encode_value(self, value: Any) -> bytes:
+        return str(value).encode("utf-8")
+
+    def decode_value(self, data: bytes) -> str:
+        return data.decode("utf-8")
+
+    def formfield(self, **kwargs: Any) -> Any:
+        from django import forms
+
+        return super().formfield(**{"form_class": forms.CharField, "widget": forms.Textarea, **kwargs})
+
+
+class EncryptedJSONField(EncryptedField):
+    """Any JSON-serialisable value; dict key order is kept as given."""
+
+    def encode_value(self, value: Any) -> bytes:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    def decode_value(self, data: bytes) -> Any:
+        return json.loads(data.decode("utf-8"))
+
+    def formfield(self, **kwargs: Any) -> Any:
+        from django import forms
+
+        return super().formfield(**{"form_class": forms.JSONField, **kwargs})
+
+
+class EncryptedDateField(EncryptedField):
+    def coerce(self, value: Any) -> Any:
+        if value is None or (isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)):
+            return value
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, str):
+            try:
+                parsed = parse_date(value)
+            except ValueError:
+                parsed = None
+            if parsed is None:
+                raise ValidationError("Enter a valid date (YYYY-MM-DD).", code="invalid")
+            return parsed
+        raise ValidationError("Enter a valid date.", code="invalid")
+
+    def encode_value(self, value: Any) -> bytes:
+        return value.isoformat().encode("ascii")  # type: ignore[no-any-return]
+
+    def decode_value(self, data: bytes) -> datetime.date:
+        return datetime.date.fromisoformat(data.decode("ascii"))
+
+    def formfield(self, **kwargs: Any) -> Any:
+        from django import forms
+
+        return super().formfield(**{"form_class": forms.DateField, **kwargs})
+
+
+class EncryptedBinaryField(EncryptedField):
+    def coerce(self, value: Any) -> Any:
+        if value is None or (isinstance(value, bytes) and not isinstance(value, Ciphertext)):
+            return value
+        if isinstance(value, bytearray | memoryview):
+            return bytes(value)
+        raise ValidationError("Expected bytes.", code="invalid")
+
+    def encode_value(self, value: Any) -> bytes:
+        return bytes(value)
+
+    def decode_value(self, data: bytes) -> bytes:
+        return data
+
+
+# -- model hooks -------------------------------------------------------------------------------------
+
+
+class _ModelInfo:
+    """Per model class: its encrypted attnames and, when all share one direct key field, its attname."""
+
+    def __init__(self, model: type[models.Model]) -> None:
+        fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedField)]
+        self.attnames = [f.attname for f in fields]
+        self.direct_keys = sorted({f.key_field for f in fields if "." not in f.key_field})
+        paths = {f.key_field for f in fields}
+        self.origin_key_attname: str | None = None
+        if len(paths) == 1 and self.direct_keys:
+            self.origin_key_attname = model._meta.get_field(self.direct_keys[0]).attname
+
+
+_infos: dict[type[models.Model], _ModelInfo] = {}
+
+
+def _info(model: type[models.Model]) -> _ModelInfo:
+    info = _infos.get(model)
+    if info is None:
+        info = _infos[model] = _ModelInfo(model)
+    return info
+
+
+def _remember_origin(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    """Record (pk, data key id) of a row loaded from the database, before code can change them.
+
+    Only for the usual shape (every encrypted field under one direct key field); it lets
+    save() re-encrypt a never-read value when code copies the row or swaps its key.
+    """
+    info = _info(sender)
+    values = instance.__dict__
+    if info.origin_key_attname is None or info.origin_key_attname not in values:
+        return  # another shape, or the key field is deferred: no origin to compare with
+    for attname in info.attnames:
+        cell = values.get(attname)
+        if cell is not None and cell.ciphertext is not None and cell.plain is _UNSET:
+            values["_encrypted_origin"] = (instance.pk, values.get(info.origin_key_attname))
+            return
+
+
+def _ensure_data_key(sender: type[models.Model], instance: models.Model, raw: bool = False, **kwargs: Any) -> None:
+    """Give a record its own DataKey on first save when its direct key field is empty."""
+    if raw:
+        return
+    for name in _info(sender).direct_keys:
+        if getattr(instance, sender._meta.get_field(name).attname) is None:
+            setattr(instance, name, DataKey.create(sender._meta.model_name or "record"))

@@ -1,0 +1,233 @@
+"""Tables of the keys app: wrapped per-record data keys, blind-index entries, encrypted files.
+
+A DataKey row holds only a key wrapped by the key service; shredding it makes every
+ciphertext under it unreadable, and purging its epoch makes that true of backups too.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from corridor.keys import vault
+from corridor.keys.errors import KeyringError
+
+_EPOCH_BYTES = 4
+# One keyd request carries every item as base64 in a 16 MiB frame; a wrapped key and its
+# context take ~200 bytes, so 2,000 per call stays far below the limit.
+UNWRAP_BATCH = 2000
+
+
+class Shredded(KeyringError):
+    """The data key was destroyed on purpose; what it encrypted is gone for good."""
+
+
+def epoch_of(wrapped: bytes) -> int:
+    """The KEK epoch a wrapped key names in its first four bytes (big-endian)."""
+    if len(wrapped) < _EPOCH_BYTES:
+        raise ValueError("wrapped key is too short to name an epoch")
+    return int.from_bytes(wrapped[:_EPOCH_BYTES], "big")
+
+
+class DataKey(models.Model):
+    """One AES-256 key per person, case, file or message, stored wrapped under a KEK epoch.
+
+    The plaintext key is memoised on this instance only (request or transaction scope):
+    there is no process-wide cache that could outlive a seal.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    purpose = models.CharField(max_length=32)
+    wrapped = models.BinaryField()
+    epoch = models.PositiveIntegerField(db_index=True)
+    created = models.DateTimeField(default=timezone.now)
+    shredded = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["shredded"], name="keys_datakey_shredded")]
+
+    def __str__(self) -> str:
+        return f"DataKey {self.pk} ({self.purpose})"
+
+    @property
+    def context(self) -> str:
+        # Binds the wrapped key to its row and purpose: a blob copied to another row fails.
+        return f"datakey|{self.pk}|{self.purpose}"
+
+    # -- creation --------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, purpose: str) -> DataKey:
+        """A new data key for `purpose`, saved."""
+        return cls.create_many(purpose, 1)[0]
+
+    @classmethod
+    def create_many(cls, purpose: str, count: int) -> list[DataKey]:
+        """`count` new data keys in one keyring call and one INSERT; their keys are memoised."""
+        made = [cls(purpose=purpose) for _ in range(count)]
+        for start in range(0, count, UNWRAP_BATCH):
+            chunk = made[start : start + UNWRAP_BATCH]
+            pairs = vault.keyring().generate_data_keys([dk.context for dk in chunk])
+            for dk, (plain, wrapped) in zip(chunk, pairs, strict=True):
+                dk.wrapped = wrapped
+                dk.epoch = epoch_of(wrapped)
+                dk._plain = plain
+        cls.objects.bulk_create(made, batch_size=500)
+        return made
+
+    # -- use ---------------------------------------------------------------------------
+
+    def _check_usable(self) -> None:
+        if self.shredded is not None or not self.wrapped:
+            raise Shredded(f"data key {self.pk} was shredded; its data cannot be recovered")
+
+    def key(self) -> bytes:
+        """The plaintext key, unwrapped through the keyring (Sealed while sealed)."""
+        plain: bytes | None = self.__dict__.get("_plain")
+        if plain is None:
+            self._check_usable()
+            plain = vault.keyring().unwrap([(bytes(self.wrapped), self.context)])[0]
+            self._plain = plain
+        return plain
+
+    @classmethod
+    def preload(cls, data_keys: Iterable[DataKey | None]) -> None:
+        """Unwrap many keys in as few keyring calls as possible and memoise each on its instance.
+
+        Shredded keys are skipped here; using one later raises Shredded.
+        """
+        todo: list[DataKey] = []
+        seen: set[int] = set()
+        for dk in data_keys:
+            if dk is None or id(dk) in seen or "_plain" in dk.__dict__:
+                continue
+            seen.add(id(dk))
+            if dk.shredded is None and dk.wrapped:
+                todo.append(dk)
+        ring = vault.keyring()
+        for start in range(0, len(todo), UNWRAP_BATCH):
+            chunk = todo[start : start + UNWRAP_BATCH]
+            plains = ring.unwrap([(bytes(dk.wrapped), dk.context) for dk in chunk])
+            for dk, plain in zip(chunk, plains, strict=True):
+                dk._plain = plain
+
+    def forget(self) -> None:
+        """Drop the memoised plaintext key from this instance."""
+        self.__dict__.pop("_plain", None)
+
+    # -- deletion ----------------------------------------------------------------------
+
+    def shred(self, *, actor: Any) -> None:
+        """Crypto-shred: overwrite the wrapped key, delete its blind-index entries and files.
+
+        The row stays as a tombstone so foreign keys still resolve and the audit log can
+        name it. Backups still hold the old wrapped key until its epoch is destroyed
+        (`purge_epochs`), which is what makes the deletion final (Invariant 7).
+        """
+        from corridor.audit import log as audit
+
+        with transaction.atomic():
+            locked = DataKey.objects.select_for_update().get(pk=self.pk)
+            if locked.shredded is None:
+                now = timezone.now()
+                DataKey.objects.filter(pk=self.pk).update(wrapped=b"", shredded=now)
+                BlindIndexEntry.objects.filter(data_key_id=self.pk).delete()
+                files = list(EncryptedFile.objects.filter(data_key_id=self.pk))
+                for stored in files:
+                    stored.delete_file()
+                EncryptedFile.objects.filter(data_key_id=self.pk).delete()
+                audit.record(actor=actor, action="datakey.shred", obj=self)
+            else:
+                now = locked.shredded
+        self.wrapped = b""
+        self.shredded = now
+        self.forget()
+
+
+# -- epochs still needed by wrapped keys that live outside DataKey ---------------------------
+
+# Apps that keep keyring-wrapped blobs outside DataKey (vault.seal_standalone, e.g. TOTP
+# seeds) register a function returning the epochs those blobs still use, so purge_epochs
+# never destroys a KEK that something still needs.
+_external_epoch_users: list[Callable[[], set[int]]] = []
+
+
+def register_epoch_user(epochs_in_use: Callable[[], set[int]]) -> None:
+    _external_epoch_users.append(epochs_in_use)
+
+
+def epochs_in_use() -> set[int]:
+    """Epochs named by any live (unshredded) wrapped key this instance knows about."""
+    used = set(DataKey.objects.filter(shredded__isnull=True).values_list("epoch", flat=True).distinct())
+    for users in _external_epoch_users:
+        used |= users()
+    return used
+
+
+# -- blind indexes ---------------------------------------------------------------------------------
+
+
+class BlindIndexEntry(models.Model):
+    """One truncated keyed hash of one normalised value of one record (see blind.py)."""
+
+    index_name = models.CharField(max_length=64)
+    token = models.BinaryField(max_length=32)
+    # The owner is named by model label and UUID: every model with encrypted fields has a
+    # UUID primary key, and a label keeps this table free of a contenttypes dependency.
+    owner_model = models.CharField(max_length=100)
+    owner_id = models.UUIDField()
+    data_key = models.ForeignKey(DataKey, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["index_name", "token"], name="keys_blind_lookup"),
+            models.Index(fields=["owner_model", "owner_id"], name="keys_blind_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.index_name} entry for {self.owner_model}"
+
+
+# -- encrypted files -------------------------------------------------------------------------------
+
+
+class EncryptedFile(models.Model):
+    """A ciphertext file under DATA_DIR/media; its name on disk is random (see files.py).
+
+    No plaintext hash is stored here: a SHA-256 of the plaintext would confirm a guessed
+    file, so callers keep it in an encrypted field next to their own record.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    data_key = models.ForeignKey(DataKey, on_delete=models.PROTECT, related_name="+")
+    purpose = models.CharField(max_length=32)
+    disk_name = models.CharField(max_length=64, unique=True)
+    size = models.PositiveBigIntegerField()
+    created = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"EncryptedFile {self.pk}"
+
+    def delete_file(self) -> None:
+        from corridor.keys import files
+
+        files.remove(self)
+
+
+def wrapped_pairs(data_keys: Sequence[DataKey]) -> list[tuple[bytes, str]]:
+    return [(bytes(dk.wrapped), dk.context) for dk in data_keys]
+
+
+__all__ = [
+    "BlindIndexEntry",
+    "DataKey",
+    "EncryptedFile",
+    "Shredded",
+    "epoch_of",
+    "epochs_in_use",
+    "register_epoch_user",
+]

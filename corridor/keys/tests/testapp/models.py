@@ -1,0 +1,55 @@
+"""Test-only models using the encrypted fields; never installed in production settings."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+from corridor.keys.fields import EncryptedBinaryField, EncryptedDateField, EncryptedJSONField, EncryptedTextField
+from corridor.keys.models import DataKey
+
+
+class Person(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    codename = models.CharField(max_length=40, blank=True)
+    data_key = models.ForeignKey(DataKey, on_delete=models.PROTECT, null=True, related_name="+")
+    name = EncryptedTextField()
+    other_name = EncryptedTextField()
+    details = EncryptedJSONField()
+    born = EncryptedDateField()
+    photo = EncryptedBinaryField()
+
+
+class Note(models.Model):
+    """A child record that shares its person's key through a dotted key path."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="notes")
+    body = EncryptedTextField(key_field="person.data_key")
+
+
+class BenchEncrypted(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    data_key = models.ForeignKey(DataKey, on_delete=models.PROTECT, null=True, related_name="+")
+    f1 = EncryptedTextField()
+    f2 = EncryptedTextField()
+    f3 = EncryptedTextField()
+    f4 = EncryptedTextField()
+    f5 = EncryptedTextField()
+    f6 = EncryptedTextField()
+    f7 = EncryptedTextField()
+    f8 = EncryptedTextField()
+
+
+class BenchPlain(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    data_key = models.ForeignKey(DataKey, on_delete=models.PROTECT, null=True, related_name="+")
+    f1 = models.TextField(null=True)
+    f2 = models.TextField(null=True)
+    f3 = models.TextField(null=True)
+    f4 = models.TextField(null=True)
+    f5 = models.TextField(null=True)
+    f6 = models.TextField(null=True)
+    f7 = models.TextField(null=True)
+    f8 = models.TextField(null=True)

@@ -1,0 +1,136 @@
+"""The real thing: `corridor serve` with keyd and gunicorn workers, driven by the CLI.
+
+Starts sealed, unseals from shares piped into `corridor unseal`, and after `corridor seal`
+every worker answers 503 within a second.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("serve")]
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _corridor(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "corridor.cli", *args], env=env, input=stdin, capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+
+
+def _get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 -- loopback test server
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+@pytest.fixture(scope="module")
+def instance() -> dict[str, str]:
+    data_dir = tempfile.mkdtemp(prefix="corridor-serve-")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("CORRIDOR_", "DJANGO_")) and key != "DATABASE_URL"
+    }
+    env.update({"CORRIDOR_DATA_DIR": data_dir, "CORRIDOR_INSECURE_HTTP": "1", "DJANGO_SETTINGS_MODULE": "corridor.settings"})
+    migrate = _corridor(env, "migrate", "--noinput", "-v", "0")
+    assert migrate.returncode == 0, migrate.stderr
+    static = _corridor(env, "collectstatic", "--noinput", "-v", "0")
+    assert static.returncode == 0, static.stderr
+    init = _corridor(env, "init", "--shares", "3", "--threshold", "2", "--no-qr")
+    assert init.returncode == 0, init.stderr
+    env["SHARES"] = "\n".join(line for line in init.stdout.splitlines() if line.startswith("share "))
+    return env
+
+
+@pytest.fixture(scope="module")
+def server(instance: dict[str, str]):  # type: ignore[no-untyped-def]
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "corridor.cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "3", "--threads", "1"],
+        env=instance,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if _get(base + "/healthz") == 200:
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        raise AssertionError(process.stdout.read() if process.stdout else "server did not start")
+    yield base
+    process.terminate()
+    output, _ = process.communicate(timeout=20)
+    # Invariant 11: the server's own output names no client address.
+    assert "127.0.0.1 -" not in output
+
+
+def test_serve_starts_sealed_unseals_from_cli_and_seals_every_worker(instance: dict[str, str], server: str) -> None:
+    status = _corridor(instance, "status")
+    assert status.stdout.splitlines()[0] == "sealed"
+    assert _get(server + "/accounts/login/") == 503
+
+    shares = instance["SHARES"].splitlines()
+    first = _corridor(instance, "unseal", stdin=shares[0] + "\n")
+    assert first.returncode == 0, first.stderr
+    assert _corridor(instance, "status").stdout.splitlines() == ["sealed", "shares entered: 1 of 2"]
+    second = _corridor(instance, "unseal", stdin=shares[2] + "\n")
+    assert second.returncode == 0, second.stderr
+    assert _corridor(instance, "status").stdout.splitlines()[0] == "unsealed"
+    # Many requests, so every one of the three workers answers.
+    assert {_get(server + "/accounts/login/") for _ in range(30)} == {200}
+
+    from corridor.keys.client import KeydClient
+
+    keyd = KeydClient(Path(instance["CORRIDOR_DATA_DIR"]) / "run" / "keyd.sock")
+    started = time.monotonic()
+    keyd.seal()
+    codes = {_get(server + "/accounts/login/") for _ in range(30)}
+    elapsed = time.monotonic() - started
+    assert codes == {503}
+    assert elapsed < 1.0
+    assert _corridor(instance, "status").stdout.splitlines()[0] == "sealed"
+    # `corridor seal` works from the shell too.
+    for share in shares[:2]:
+        _corridor(instance, "unseal", stdin=share + "\n")
+    assert _get(server + "/accounts/login/") == 200
+    assert _corridor(instance, "seal").returncode == 0
+    assert _get(server + "/accounts/login/") == 503
+
+
+def test_wrong_share_from_cli_fails_with_a_clear_message(instance: dict[str, str], server: str) -> None:
+    result = _corridor(instance, "unseal", stdin="share 1: AAAA-BBBB-CCCC\n")
+    assert result.returncode != 0
+    assert "mistyped" in result.stderr
+
+
+def test_status_when_key_service_is_not_running(tmp_path: Path, instance: dict[str, str]) -> None:
+    env = dict(instance, CORRIDOR_DATA_DIR=str(tmp_path))
+    result = _corridor(env, "status")
+    assert result.stdout.splitlines()[0] == "sealed"
