@@ -6,7 +6,7 @@ current; a token acts with its user's role and nothing more.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.utils import timezone
 from rest_framework import authentication, exceptions
@@ -47,4 +47,4 @@ class VerifiedSessionAuthentication(authentication.SessionAuthentication):
         django_request = request._request
         if not user.is_verified() or not sessions.is_current(django_request, user) or user.role == Role.TRUSTEE:
             return None
-        return result
+        return cast(tuple[Any, Any], result)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import secrets
-from typing import Iterable
+from collections.abc import Iterable
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -161,7 +161,7 @@ def regenerate_recovery_codes(user: User) -> list[str]:
         device, _created = RecoveryCodeDevice.objects.get_or_create(
             user=user, defaults={"name": "recovery", "confirmed": True}
         )
-        codes = device.regenerate()
+        codes: list[str] = device.regenerate()
         audit.record(actor=user, action="factor.recovery_codes", obj=user)
     return codes
 

@@ -61,7 +61,7 @@ class NewUserForm(forms.Form):
     def clean_username(self) -> str:
         from django.contrib.auth.validators import UnicodeUsernameValidator
 
-        value = self.cleaned_data["username"].strip()
+        value: str = self.cleaned_data["username"].strip()
         UnicodeUsernameValidator()(value)
         return value
 

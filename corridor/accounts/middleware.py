@@ -6,7 +6,8 @@ trustees reach only views marked @trustee_allowed. API views authenticate throug
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.contrib.auth import logout
@@ -14,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from corridor.accounts import sessions
-from corridor.accounts.models import Role
+from corridor.accounts.models import Role, User
 
 View = Callable[..., HttpResponse]
 
@@ -43,13 +44,13 @@ class StaffSessionMiddleware:
     def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> HttpResponse | None:
         if getattr(view, "corridor_public", False) or is_api_view(view):
             return None
-        user = request.user
-        if not user.is_authenticated or not user.is_verified():  # type: ignore[union-attr]
+        if not sessions.is_verified(request.user):
             return self._to_login(request)
-        if not sessions.is_current(request, user):  # type: ignore[arg-type]
+        user = cast(User, request.user)
+        if not sessions.is_current(request, user):
             logout(request)
             return self._to_login(request)
-        if user.role == Role.TRUSTEE and not getattr(view, "corridor_trustee", False):  # type: ignore[union-attr]
+        if user.role == Role.TRUSTEE and not getattr(view, "corridor_trustee", False):
             raise Http404
         return None
 

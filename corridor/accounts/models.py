@@ -10,7 +10,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -42,7 +42,7 @@ class Team(models.Model):
         return self.name
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp's Device is untyped
     """A staff member. Staff names are optional: a username is enough to work."""
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
@@ -52,14 +52,12 @@ class User(AbstractUser):
     # A second password that logs in to a neutral page and seals the instance.
     duress_password = models.CharField(max_length=128, blank=True)
 
-    objects = UserManager()
-
     REQUIRED_FIELDS = ["role"]
 
     def has_second_factor(self) -> bool:
-        return TOTPDevice.objects.filter(user=self, confirmed=True).exists() or WebAuthnCredential.objects.filter(
-            user=self, confirmed=True
-        ).exists()
+        if TOTPDevice.objects.filter(user=self, confirmed=True).exists():
+            return True
+        return bool(WebAuthnCredential.objects.filter(user=self, confirmed=True).exists())
 
     def end_all_sessions(self) -> None:
         User.objects.filter(pk=self.pk).update(session_generation=models.F("session_generation") + 1)
@@ -176,7 +174,7 @@ class RecoveryCodeDevice(ThrottlingMixin, Device):
         return False
 
     def remaining(self) -> int:
-        return self.codes.filter(used__isnull=True).count()
+        return RecoveryCode.objects.filter(device=self, used__isnull=True).count()
 
     def get_throttle_factor(self) -> int:
         return 1

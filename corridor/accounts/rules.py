@@ -14,7 +14,7 @@ from corridor.accounts.models import Role
 
 
 def _has_role(*roles: str) -> Any:
-    @rules.predicate(name=f"has_role({'|'.join(roles)})")
+    @rules.predicate(name=f"has_role({'|'.join(roles)})")  # type: ignore[untyped-decorator]  # rules ships no types
     def predicate(user: Any) -> bool:
         return bool(getattr(user, "is_authenticated", False) and user.is_active and user.role in roles)
 
@@ -32,7 +32,7 @@ is_case_staff = _has_role(Role.CASEWORKER, Role.RELOCATION, Role.DOCUMENTATION, 
 is_staff_member = _has_role(*(role for role in Role.values if role != Role.TRUSTEE))
 
 
-@rules.predicate
+@rules.predicate  # type: ignore[untyped-decorator]  # rules ships no types
 def is_team_member(user: Any, team: Any) -> bool:
     if team is None or not getattr(user, "is_authenticated", False):
         return False

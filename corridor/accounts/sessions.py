@@ -8,8 +8,9 @@ to the session table.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -57,6 +58,12 @@ def complete(request: HttpRequest, user: User, device: Device) -> None:
     request.session[AUTH_AT] = now
     request.session[GENERATION] = user.session_generation
     request.session[EPOCH] = vault.session_epoch()
+
+
+def is_verified(user: Any) -> bool:
+    """True when django-otp's middleware marked the user's second factor as verified."""
+    check = getattr(user, "is_verified", None)
+    return bool(user.is_authenticated and check is not None and check())
 
 
 def refresh_auth(request: HttpRequest) -> None:

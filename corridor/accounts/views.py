@@ -124,7 +124,8 @@ def verify_view(request: HttpRequest) -> HttpResponse:
 
 def _qr_svg(data: str) -> str:
     image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
-    return image.to_string(encoding="unicode")
+    svg: str = image.to_string(encoding="unicode")
+    return svg
 
 
 @public
@@ -133,7 +134,7 @@ def _qr_svg(data: str) -> str:
 def setup_totp_view(request: HttpRequest) -> HttpResponse:
     """Add an authenticator: during enrolment (half-signed-in) or from one's security page."""
     user = sessions.pending_user(request)
-    signed_in = request.user.is_authenticated and request.user.is_verified()  # type: ignore[union-attr]
+    signed_in = sessions.is_verified(request.user)
     if signed_in:
         user = request.user  # type: ignore[assignment]
         if not sessions.recently_authenticated(request):
@@ -236,10 +237,13 @@ def security_view(request: HttpRequest) -> HttpResponse:
 @sessions.require_recent_auth
 def remove_factor_view(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    model = {"totp": TOTPDevice, "webauthn": WebAuthnCredential}.get(kind)
-    if model is None:
+    device: TOTPDevice | WebAuthnCredential
+    if kind == "totp":
+        device = get_object_or_404(TOTPDevice, pk=pk, user=user)
+    elif kind == "webauthn":
+        device = get_object_or_404(WebAuthnCredential, pk=pk, user=user)
+    else:
         raise Http404
-    device = get_object_or_404(model, pk=pk, user=user)
     try:
         domain.remove_factor(user, device)
     except ValidationError as exc:

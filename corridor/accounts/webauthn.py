@@ -173,7 +173,9 @@ def _error(message: str, status: int = 400, **extra: Any) -> JsonResponse:
 # with its audit entry, as domain.py does for the other factors.
 
 
-def add_credential(user: User, *, credential_id: bytes, public_key: bytes, sign_count: int, transports: list[str], name: str) -> list[str] | None:
+def add_credential(
+    user: User, *, credential_id: bytes, public_key: bytes, sign_count: int, transports: list[str], name: str
+) -> list[str] | None:
     """Store a verified new key; return fresh recovery codes if the user had none."""
     with transaction.atomic():
         if WebAuthnCredential.objects.filter(credential_id=credential_id).exists():
@@ -200,7 +202,7 @@ def record_use(credential: WebAuthnCredential, new_sign_count: int) -> bool:
 
     Two requests racing with the same counter cannot both win: the second updates no row.
     """
-    updated = WebAuthnCredential.objects.filter(pk=credential.pk, sign_count=credential.sign_count).update(
+    updated: int = WebAuthnCredential.objects.filter(pk=credential.pk, sign_count=credential.sign_count).update(
         sign_count=new_sign_count, last_used_at=timezone.now()
     )
     return updated == 1

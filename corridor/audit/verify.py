@@ -31,7 +31,7 @@ Progress = Callable[[int, int], None]
 CHUNK_SIZE = 5_000
 _ENTRY_FIELDS = ("seq", "time", "actor_id", "action", "object_type", "object_id", "commitment", "leaf_hash")
 _CHECKPOINT_FIELDS = ("tree_size", "root", "time", "previous_size", "previous_root", "key_fingerprint", "signature")
-_CheckpointRow = tuple[int, bytes, object, int, bytes, str, bytes]
+_CheckpointRow = tuple[int, bytes, datetime, int, bytes, str, bytes]
 
 
 @dataclass
@@ -198,16 +198,19 @@ class _Scan:
                         "after": seq,
                     }
                 self.problem(message, seq=expected, stop=True)
-            if time != last_time:
-                last_time = time
-                last_iso = time_text(time, zone)
-            leaf = sha256(
-                b"\x00" + leaf_bytes(seq, last_iso, actor_id, action, object_type, object_id, bytes(commitment))
-            ).digest()
+            try:
+                if time != last_time:
+                    last_iso = time_text(time, zone)
+                    last_time = time
+                leaf = sha256(
+                    b"\x00" + leaf_bytes(seq, last_iso, actor_id, action, object_type, object_id, bytes(commitment))
+                ).digest()
+            except (TypeError, ValueError):
+                # SQLite keeps whatever type is written: a forged row may hold text where
+                # bytes or a time belong. Report it like any other altered entry.
+                self.problem(_("entry %(seq)d: a field has a value of the wrong type") % {"seq": seq}, seq=seq, stop=True)
             if leaf != stored:
-                self.problem(
-                    _("entry %(seq)d: stored leaf hash does not match its contents") % {"seq": seq}, seq=seq, stop=True
-                )
+                self.problem(_("entry %(seq)d: stored leaf hash does not match its contents") % {"seq": seq}, seq=seq, stop=True)
             append(leaf)
             expected += 1
             if expected == next_size:
@@ -237,7 +240,12 @@ class _Scan:
                 )
             else:
                 message = encoding.checkpoint_message(
-                    size, root, encoding.iso_time(when), previous_size, previous_root, fingerprint  # type: ignore[arg-type]
+                    size,
+                    root,
+                    encoding.iso_time(when),
+                    previous_size,
+                    previous_root,
+                    fingerprint,
                 )
                 if not crypto.verify(self.public_key, signature, message):
                     self.problem(_("checkpoint at size %(size)d: signature does not verify") % {"size": size})

@@ -68,7 +68,7 @@ class BlindIndex:
     def false_positives_per_lookup(self, records: int | None = None) -> float:
         """Expected unrelated candidates per lookup: N / 2**bits."""
         n = self.expected_records if records is None else records
-        return n / 2**self.bits
+        return float(n / 2**self.bits)
 
 
 def tokens(index: BlindIndex, values: Iterable[str]) -> list[bytes]:
@@ -93,9 +93,7 @@ def index_values(obj: models.Model, index: BlindIndex, values: Iterable[str]) ->
     with transaction.atomic():
         BlindIndexEntry.objects.filter(index_name=index.name, owner_model=_owner_model(obj), owner_id=obj.pk).delete()
         BlindIndexEntry.objects.bulk_create(
-            BlindIndexEntry(
-                index_name=index.name, token=token, owner_model=_owner_model(obj), owner_id=obj.pk, data_key=data_key
-            )
+            BlindIndexEntry(index_name=index.name, token=token, owner_model=_owner_model(obj), owner_id=obj.pk, data_key=data_key)
             for token in found
         )
     return len(found)
@@ -139,10 +137,11 @@ def filter_candidates(
     return kept
 
 
-def search(index: BlindIndex, value: str, queryset: models.QuerySet[M], values_of: Callable[[M], Sequence[str | None]]) -> list[M]:
+def search(
+    index: BlindIndex, value: str, queryset: models.QuerySet[M], values_of: Callable[[M], Sequence[str | None]]
+) -> list[M]:
     """lookup + fetch + filter_candidates in one call, within `queryset` (access rules applied)."""
     ids = lookup(index, value, queryset.model)
     if not ids:
         return []
     return filter_candidates(index, value, queryset.filter(pk__in=ids), values_of)
-

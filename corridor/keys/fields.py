@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core import checks
-from django.core.exceptions import FieldError, ImproperlyConfigured, ValidationError
+from django.core.exceptions import FieldDoesNotExist, FieldError, ImproperlyConfigured, ValidationError
 from django.db import models
 from django.db.models import signals
 from django.utils.dateparse import parse_date
@@ -87,7 +87,8 @@ def _split_path(key_field: str) -> tuple[tuple[str, ...], str]:
 
 @functools.lru_cache(maxsize=256)
 def _attname(model: type[models.Model], name: str) -> str:
-    return model._meta.get_field(name).attname  # type: ignore[no-any-return]
+    attname: str = getattr(model._meta.get_field(name), "attname")  # noqa: B009 -- narrows a Field | Rel union
+    return attname
 
 
 def _key_holder(instance: models.Model, key_field: str) -> models.Model:
@@ -229,7 +230,7 @@ class EncryptedField(models.Field):  # type: ignore[type-arg]
             )
         try:
             self._last_key_field()
-        except (ImproperlyConfigured, models.FieldDoesNotExist) as exc:
+        except (ImproperlyConfigured, FieldDoesNotExist) as exc:
             errors.append(checks.Error(str(exc), obj=self, id="keys.E002"))
         return errors
 
@@ -240,7 +241,9 @@ class EncryptedField(models.Field):  # type: ignore[type-arg]
             model = model._meta.get_field(hop).related_model
         field = model._meta.get_field(last)
         if not (field.is_relation and field.related_model is DataKey):
-            raise ImproperlyConfigured(f"{self.model.__name__}.{self.name}: key_field {self.key_field!r} is not a ForeignKey to DataKey")
+            raise ImproperlyConfigured(
+                f"{self.model.__name__}.{self.name}: key_field {self.key_field!r} is not a ForeignKey to DataKey"
+            )
         return field  # type: ignore[no-any-return]
 
     # -- lookups: only isnull -------------------------------------------------------
@@ -436,7 +439,7 @@ class _ModelInfo:
         paths = {f.key_field for f in fields}
         self.origin_key_attname: str | None = None
         if len(paths) == 1 and self.direct_keys:
-            self.origin_key_attname = model._meta.get_field(self.direct_keys[0]).attname
+            self.origin_key_attname = _attname(model, self.direct_keys[0])
 
 
 _infos: dict[type[models.Model], _ModelInfo] = {}
@@ -471,5 +474,5 @@ def _ensure_data_key(sender: type[models.Model], instance: models.Model, raw: bo
     if raw:
         return
     for name in _info(sender).direct_keys:
-        if getattr(instance, sender._meta.get_field(name).attname) is None:
+        if getattr(instance, _attname(sender, name)) is None:
             setattr(instance, name, DataKey.create(sender._meta.model_name or "record"))

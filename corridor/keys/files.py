@@ -41,7 +41,7 @@ class StoredFile:
 
     @property
     def id(self) -> uuid.UUID:
-        return self.record.pk  # type: ignore[no-any-return]
+        return self.record.pk
 
 
 def _root() -> Path:

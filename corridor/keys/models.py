@@ -76,7 +76,7 @@ class DataKey(models.Model):
                 dk.wrapped = wrapped
                 dk.epoch = epoch_of(wrapped)
                 dk._plain = plain
-        cls.objects.bulk_create(made, batch_size=500)
+        DataKey.objects.bulk_create(made, batch_size=500)
         return made
 
     # -- use ---------------------------------------------------------------------------

@@ -6,7 +6,8 @@ this server only, and no page may be framed or post forms elsewhere (invariant 1
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse

@@ -287,7 +287,15 @@ def test_rp_id_comes_from_settings_or_the_host_without_port(rf: Any, settings: A
     assert webauthn.expected_origin(request) == "https://corridor.example.org"
 
 
+def test_next_after_sign_in_stays_on_this_site(rf: Any) -> None:
+    request = rf.post("/", HTTP_HOST="testserver")
+    assert webauthn._safe_next(request, "/accounts/security/") == "/accounts/security/"
+    for hostile in ("https://evil.example/", "//evil.example/", None, 42, ""):
+        assert webauthn._safe_next(request, hostile) == reverse("web:dashboard")
+
+
 # -- The whole ceremony in a real browser --------------------------------------------------
+
 
 @pytest.fixture(autouse=True, scope="module")
 def _flush_past_audit_triggers() -> Iterator[None]:
@@ -310,7 +318,14 @@ def _flush_past_audit_triggers() -> Iterator[None]:
     BaseDatabaseOperations.execute_sql_flush = original  # type: ignore[method-assign]
 
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def _password_step(page: Any, base: str, user: User) -> None:
@@ -434,6 +449,7 @@ def test_register_a_key_and_sign_in_with_it_in_chromium(live_server: Any, monkey
                 [reverse("accounts:webauthn_login_options"), reverse("accounts:webauthn_login_verify"), first_assertion],
             )
             assert replay == [400, {"error": "The security key could not be verified. Please try again."}]
+            assert WebAuthnCredential.objects.get(pk=key.pk).sign_count == after.sign_count
             page.goto(dashboard)
             assert page.url.startswith(f"{base}{reverse('accounts:login')}")
 

@@ -33,9 +33,7 @@ def test_verify_ok_exits_zero_even_while_sealed(unsealed_keyring: Any) -> None:
     assert err == "1 entries after the last checkpoint are not yet covered by a signature\n"
 
 
-def test_verify_failure_exits_one_and_prints_the_first_problem(
-    sealed_keyring: Any, lift_triggers: Callable[[], Any]
-) -> None:
+def test_verify_failure_exits_one_and_prints_the_first_problem(sealed_keyring: Any, lift_triggers: Callable[[], Any]) -> None:
     for _ in range(3):
         log.record(actor=None, action="test.tick", obj=None)
     with lift_triggers():

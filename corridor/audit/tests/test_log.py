@@ -95,7 +95,9 @@ def test_planted_details_are_not_in_the_raw_database(unsealed_keyring: object, s
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM audit_auditentry")
         raw_rows = cursor.fetchall()
-    cells = b"".join(bytes(cell) if isinstance(cell, bytes | memoryview) else str(cell).encode() for row in raw_rows for cell in row)
+    cells = b"".join(
+        bytes(cell) if isinstance(cell, bytes | memoryview) else str(cell).encode() for row in raw_rows for cell in row
+    )
     assert len(raw_rows) == 1
     assert [needle for needle in needles if needle in cells] == []
     if connection.vendor == "sqlite":

@@ -55,7 +55,13 @@ def test_checkpoints_refuse_update_and_delete(unsealed_keyring: object) -> None:
 
     _refused(lambda: Checkpoint.objects.update(tree_size=5))
     _refused(lambda: Checkpoint.objects.all().delete())
-    _refused(_raw("UPDATE audit_checkpoint SET signature = X'00'" if connection.vendor == "sqlite" else "UPDATE audit_checkpoint SET signature = '\\x00'"))
+    _refused(
+        _raw(
+            "UPDATE audit_checkpoint SET signature = X'00'"
+            if connection.vendor == "sqlite"
+            else "UPDATE audit_checkpoint SET signature = '\\x00'"
+        )
+    )
     _refused(_raw("DELETE FROM audit_checkpoint"))
 
     assert list(Checkpoint.objects.values_list("tree_size", flat=True)) == [1]

@@ -214,3 +214,12 @@ def test_disabled_triggers_on_postgresql_do_not_hide_tampering(ten_entries: None
         cursor.execute("ALTER TABLE audit_auditentry ENABLE TRIGGER USER")
 
     assert verify().first_problem == "entry 1: stored leaf hash does not match its contents"
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="only SQLite stores a value of another type in a column")
+def test_wrongly_typed_field_is_reported_not_raised(ten_entries: None, lift_triggers: Callable[[], Any]) -> None:
+    with lift_triggers(), connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditentry SET time = 'yesterday' WHERE seq = 2")
+        cursor.execute("UPDATE audit_auditentry SET commitment = 'text' WHERE seq = 3")
+
+    assert verify().first_problem == "entry 2: a field has a value of the wrong type"

@@ -37,9 +37,10 @@ def test_two_of_three_do_not_unseal_and_any_three_do(shares: list[str]) -> None:
 
 
 def test_wrong_share_is_rejected_without_saying_which(shares: list[str]) -> None:
-    from corridor.keys import service
-    from pathlib import Path
     import tempfile
+    from pathlib import Path
+
+    from corridor.keys import service
 
     foreign = service.initialize(Path(tempfile.mkdtemp()), 5, 3)
     messages = set()

@@ -37,8 +37,8 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"no user named {options['username']!r}")
         if action == "list":
-            for token in ApiToken.objects.filter(user=user, revoked__isnull=True):
-                self.stdout.write(f"{token.prefix}…  {token.name}  created {token.created:%Y-%m-%d}")
+            for record in ApiToken.objects.filter(user=user, revoked__isnull=True):
+                self.stdout.write(f"{record.prefix}…  {record.name}  created {record.created:%Y-%m-%d}")
             return
         try:
             token = domain.create_api_token(None, user, options["name"])

@@ -251,7 +251,9 @@
       button.hidden = true;
       return;
     }
-    var nextInput = document.querySelector("input[name=next]");
+    // Where the code form would go: ?next= on this page (the header's language form has
+    // its own "next" input, so the field is not looked up by name). The server checks it.
+    var next = new URLSearchParams(window.location.search).get("next") || "";
     button.addEventListener("click", function () {
       clearError(container);
       button.disabled = true;
@@ -264,7 +266,7 @@
         })
         .then(function (credential) {
           return post(container.dataset.verifyUrl, {
-            next: nextInput ? nextInput.value : "",
+            next: next,
             credential: assertionJSON(credential),
           });
         })
