@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db.backends.base.operations import BaseDatabaseOperations
 
 SHARES: list[str] = []
 
@@ -34,3 +37,26 @@ def unsealed_instance() -> None:
         keyring.reset_unseal()
         for share in shares[:3]:
             keyring.submit_share(share)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _flush_past_audit_triggers() -> Iterator[None]:
+    """Let Django's flush (after transactional and live-server tests) empty the INSERT-only tables.
+
+    Flush is the one legitimate bulk delete, and only in tests; a patch installed by
+    someone else first is left alone.
+    """
+    from corridor.audit import triggers
+
+    original: Callable[..., Any] = BaseDatabaseOperations.execute_sql_flush
+    if original.__module__ != BaseDatabaseOperations.__module__:
+        yield
+        return
+
+    def execute_sql_flush(self: BaseDatabaseOperations, sql_list: list[str]) -> None:
+        with triggers.lifted(self.connection):
+            original(self, sql_list)
+
+    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
+    yield
+    BaseDatabaseOperations.execute_sql_flush = original  # type: ignore[method-assign]

@@ -161,6 +161,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# WebAuthn: in production name the site explicitly; otherwise the (allowed) Host header is used.
+WEBAUTHN_RP_ID = env_str("CORRIDOR_WEBAUTHN_RP_ID")
+WEBAUTHN_ORIGIN = env_str("CORRIDOR_WEBAUTHN_ORIGIN")
+ORGANISATION_NAME = env_str("CORRIDOR_ORGANISATION_NAME") or "Corridor"
+
 # Lockout: failures per account in a window; the lock always lifts (never forever).
 LOCKOUT_THRESHOLD = env_int("CORRIDOR_LOCKOUT_THRESHOLD", 5, minimum=3)
 LOCKOUT_WINDOW_SECONDS = env_int("CORRIDOR_LOCKOUT_WINDOW_SECONDS", 15 * 60, minimum=60)

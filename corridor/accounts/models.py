@@ -18,6 +18,9 @@ from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from django_otp.oath import TOTP
 
 from corridor.accounts import tokens
+from corridor.keys import crypto
+from corridor.keys.errors import DecryptionError
+from corridor.keys.models import DataKey
 
 
 class Role(models.TextChoices):
@@ -97,6 +100,8 @@ class EnrolmentLink(models.Model):
 class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):
     """RFC 6238 codes; each accepted code moves `last_t` on, so no code works twice."""
 
+    # The seed is encrypted under a data key of its own, so key rotation re-wraps it like any other.
+    data_key = models.ForeignKey(DataKey, on_delete=models.PROTECT, null=True, related_name="+")
     secret_box = models.BinaryField()
     step = 30
     digits = 6
@@ -107,16 +112,19 @@ class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):
     class Meta(Device.Meta):
         verbose_name = _("authenticator app")
 
+    def _aad(self) -> bytes:
+        return f"accounts_totpdevice|secret|{self.user_id}|{self.data_key_id}".encode()
+
     @property
     def secret(self) -> bytes:
-        from corridor.accounts import secretbox
-
-        return secretbox.open_secret(bytes(self.secret_box), f"accounts_totpdevice|secret|{self.user_id}")
+        if self.data_key is None:
+            raise DecryptionError("this authenticator has no key")
+        return crypto.decrypt(self.data_key.key(), bytes(self.secret_box), self._aad())
 
     def set_secret(self, secret: bytes) -> None:
-        from corridor.accounts import secretbox
-
-        self.secret_box = secretbox.seal_secret(secret, f"accounts_totpdevice|secret|{self.user_id}")
+        if self.data_key is None:
+            self.data_key = DataKey.create("totp")
+        self.secret_box = crypto.encrypt(self.data_key.key(), secret, self._aad())
 
     def totp(self) -> TOTP:
         totp = TOTP(self.secret, self.step, 0, self.digits, self.drift)

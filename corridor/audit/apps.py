@@ -9,11 +9,3 @@ class AuditConfig(AppConfig):
     label = "audit"
     verbose_name = _("Audit log")
 
-    def ready(self) -> None:
-        from corridor.audit.log import standalone_epochs
-
-        try:
-            from corridor.keys.models import register_epoch_user
-        except ImportError:  # an older corridor.keys without data keys has no epoch purge
-            return
-        register_epoch_user(standalone_epochs)

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models.functions import Substr
 from django.utils import timezone
 
 from corridor.audit import encoding, merkle
@@ -31,7 +30,6 @@ __all__ = [
     "record",
     "record_decision",
     "record_read",
-    "standalone_epochs",
 ]
 
 log = logging.getLogger(__name__)
@@ -41,9 +39,11 @@ DEFAULT_CHECKPOINT_EVERY = 256
 # because actions are stored in the clear.
 _ACTION = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 
-# First byte of the details column: which key the encrypted salt and JSON are under.
-_STANDALONE = b"\x01"  # a fresh data key wrapped by the key service (vault.seal_standalone)
-_SUBJECT_KEY = b"\x02"  # the subject's own DataKey, so shredding the subject shreds these too
+# First byte of the details column: the format. The key is named inside: the subject's own
+# DataKey (so shredding the subject shreds these too) or, for entries with no such subject,
+# the DataKey of the month's audit period. Both are DataKey rows, so key rotation re-wraps
+# them although the entries themselves can never be rewritten.
+_SUBJECT_KEY = b"\x02"
 
 
 class AuditError(Exception):
@@ -151,9 +151,7 @@ def open_details(entry: AuditEntry) -> dict[str, Any] | None:
         return None
     context = _details_context(commitment)
     kind, body = box[:1], box[1:]
-    if kind == _STANDALONE:
-        payload = vault.open_standalone(body, context)
-    elif kind == _SUBJECT_KEY:
+    if kind == _SUBJECT_KEY:
         size = body[0] if body else 0
         key_pk, blob = body[1 : 1 + size].decode("ascii"), body[1 + size :]
         data_key = _data_key_model().objects.get(pk=key_pk)
@@ -167,29 +165,6 @@ def open_details(entry: AuditEntry) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         raise DecryptionError("the details are not a JSON object")
     return value
-
-
-def standalone_epochs() -> set[int]:
-    """KEK epochs still needed by details sealed with vault.seal_standalone.
-
-    Registered with corridor.keys.models.register_epoch_user, so purging epochs never
-    destroys a KEK these details need: the entries cannot be rewrapped, being INSERT-only.
-    The database reduces the column to its distinct headers, so this is one scan and
-    no details leave the database.
-    """
-    # Header: kind (1 byte), wrapped-key length (2 bytes), then the wrapped key whose
-    # first four bytes name its epoch (vault.seal_standalone, corridor.keys.models.epoch_of).
-    heads = (
-        AuditEntry.objects.annotate(head=Substr("details", 1, 7, output_field=models.BinaryField()))
-        .values_list("head", flat=True)
-        .distinct()
-    )
-    epochs: set[int] = set()
-    for head in heads:
-        head = bytes(head or b"")
-        if len(head) == 7 and head[:1] == _STANDALONE:
-            epochs.add(int.from_bytes(head[3:7], "big"))
-    return epochs
 
 
 # -- internals ------------------------------------------------------------------------------
@@ -244,6 +219,14 @@ def _subject_data_key(obj: Any) -> Any:
     return data_key if isinstance(data_key, model) else None
 
 
+def _period_data_key() -> Any:
+    """The data key for details with no subject of their own: one per calendar month."""
+    model = _data_key_model()
+    purpose = "audit-" + timezone.now().strftime("%Y-%m")
+    found = model.objects.filter(purpose=purpose, shredded__isnull=True).order_by("created").first()
+    return found if found is not None else model.create(purpose)
+
+
 def _seal_details(obj: Any, details: Mapping[str, Any] | None) -> tuple[bytes, bytes]:
     """(commitment, encrypted salt+JSON), both empty without details."""
     if details is None or len(details) == 0:
@@ -254,9 +237,7 @@ def _seal_details(obj: Any, details: Mapping[str, Any] | None) -> tuple[bytes, b
     salt = encoding.new_salt()
     commitment = encoding.commit(salt, details_json)
     context = _details_context(commitment)
-    data_key = _subject_data_key(obj)
-    if data_key is None:
-        return commitment, _STANDALONE + vault.seal_standalone(salt + details_json, context)
+    data_key = _subject_data_key(obj) or _period_data_key()
     key_pk = str(data_key.pk).encode("ascii")
     blob = crypto.encrypt(data_key.key(), salt + details_json, context.encode())
     return commitment, _SUBJECT_KEY + bytes([len(key_pk)]) + key_pk + blob

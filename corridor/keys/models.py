@@ -7,7 +7,7 @@ ciphertext under it unreadable, and purging its epoch makes that true of backups
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import models, transaction
@@ -148,24 +148,9 @@ class DataKey(models.Model):
         self.forget()
 
 
-# -- epochs still needed by wrapped keys that live outside DataKey ---------------------------
-
-# Apps that keep keyring-wrapped blobs outside DataKey (vault.seal_standalone, e.g. TOTP
-# seeds) register a function returning the epochs those blobs still use, so purge_epochs
-# never destroys a KEK that something still needs.
-_external_epoch_users: list[Callable[[], set[int]]] = []
-
-
-def register_epoch_user(epochs_in_use: Callable[[], set[int]]) -> None:
-    _external_epoch_users.append(epochs_in_use)
-
-
 def epochs_in_use() -> set[int]:
     """Epochs named by any live (unshredded) wrapped key this instance knows about."""
-    used = set(DataKey.objects.filter(shredded__isnull=True).values_list("epoch", flat=True).distinct())
-    for users in _external_epoch_users:
-        used |= users()
-    return used
+    return set(DataKey.objects.filter(shredded__isnull=True).values_list("epoch", flat=True).distinct())
 
 
 # -- blind indexes ---------------------------------------------------------------------------------
@@ -229,5 +214,4 @@ __all__ = [
     "Shredded",
     "epoch_of",
     "epochs_in_use",
-    "register_epoch_user",
 ]

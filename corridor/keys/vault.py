@@ -15,7 +15,6 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from corridor.keys import crypto
 from corridor.keys.client import KeydClient
 from corridor.keys.errors import KeyringError, KeyServiceUnavailable, NotInitialized, ShareFormatError, UnsealFailed
 from corridor.keys.protocol import Keyring
@@ -107,23 +106,4 @@ def lockdown(*, actor: Any, reason: str) -> None:
         log.exception("lockdown: the audit entry could not be written")
 
 
-# -- small secrets that have no record of their own (TOTP seeds) ---------------------------
-
-
-def seal_standalone(plaintext: bytes, context: str) -> bytes:
-    """Encrypt under a fresh data key bound to `context`; the wrapped key travels with it."""
-    key, wrapped = keyring().generate_data_keys([context])[0]
-    body = crypto.encrypt(key, plaintext, context.encode())
-    return len(wrapped).to_bytes(2, "big") + wrapped + body
-
-
-def open_standalone(box: bytes, context: str) -> bytes:
-    if len(box) < 2:
-        raise crypto.DecryptionError("empty box")
-    size = int.from_bytes(box[:2], "big")
-    wrapped, body = box[2 : 2 + size], box[2 + size :]
-    key = keyring().unwrap([(wrapped, context)])[0]
-    return crypto.decrypt(key, body, context.encode())
-
-
-__all__ = ["KeyringError", "keyring", "status", "is_sealed", "lockdown", "seal_standalone", "open_standalone"]
+__all__ = ["KeyringError", "keyring", "status", "is_sealed", "lockdown"]

@@ -9,18 +9,15 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db.backends.base.operations import BaseDatabaseOperations
 from django.test import Client
 from django.urls import reverse
 
 from corridor.accounts import webauthn
 from corridor.accounts.models import RecoveryCodeDevice, Role, User, WebAuthnCredential
 from corridor.accounts.testing import PASSWORD, make_staff, sign_in, totp_now
-from corridor.audit import triggers
 
 pytestmark = pytest.mark.django_db
 
@@ -295,27 +292,6 @@ def test_next_after_sign_in_stays_on_this_site(rf: Any) -> None:
 
 
 # -- The whole ceremony in a real browser --------------------------------------------------
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _flush_past_audit_triggers() -> Iterator[None]:
-    """The live-server test's teardown flush must get past the audit log's INSERT-only triggers.
-
-    A copy of corridor/audit/tests/conftest.py's fixture until it moves to the root conftest;
-    module-scoped so it outlives the database fixture, and a no-op once someone else patched.
-    """
-    original = BaseDatabaseOperations.execute_sql_flush
-    if original.__module__ != BaseDatabaseOperations.__module__:
-        yield
-        return
-
-    def execute_sql_flush(self: BaseDatabaseOperations, sql_list: list[str]) -> None:
-        with triggers.lifted(self.connection):
-            original(self, sql_list)
-
-    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
-    yield
-    BaseDatabaseOperations.execute_sql_flush = original  # type: ignore[method-assign]
 
 
 CHROMIUM_ARGS = [

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from django.db import connections
-from django.db.backends.base.operations import BaseDatabaseOperations
 
 from corridor.audit import triggers
 from corridor.keys import service, vault
@@ -41,24 +40,6 @@ def unsealed_keyring(sealed_keyring: Keyring, key_instance: tuple[Path, list[str
         sealed_keyring.submit_share(share)
     assert sealed_keyring.status().sealed is False
     return sealed_keyring
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _flush_past_audit_triggers() -> Iterator[None]:
-    """Let Django's flush (after transactional tests) empty the INSERT-only tables.
-
-    Flush is the one legitimate bulk delete, and only in tests; move this to the root
-    conftest once other apps run transactional or live-server tests.
-    """
-    original: Callable[..., Any] = BaseDatabaseOperations.execute_sql_flush
-
-    def execute_sql_flush(self: BaseDatabaseOperations, sql_list: list[str]) -> None:
-        with triggers.lifted(self.connection):
-            original(self, sql_list)
-
-    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
-    yield
-    BaseDatabaseOperations.execute_sql_flush = original  # type: ignore[method-assign]
 
 
 @pytest.fixture

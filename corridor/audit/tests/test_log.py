@@ -186,16 +186,21 @@ def test_deleting_a_user_leaves_the_log_alone(staff: object) -> None:
     assert AuditEntry.objects.get(seq=0).actor_id is not None
 
 
-def test_standalone_details_keep_their_key_epoch_alive(unsealed_keyring: Any) -> None:
+def test_details_without_a_subject_use_the_months_audit_key(unsealed_keyring: Any) -> None:
+    from django.utils import timezone
+
+    from corridor.keys.models import DataKey
+
     log.record(actor=None, action="instance.unseal", obj=None)
-    assert log.standalone_epochs() == set()
     log.record(actor=None, action="user.create", obj=None, details={"role": "a"})
-    current = unsealed_keyring.status().current_epoch
-
-    assert log.standalone_epochs() == {current}
-    from corridor.keys.models import epochs_in_use
-
-    assert current in epochs_in_use()
+    log.record(actor=None, action="user.create", obj=None, details={"role": "b"})
+    period = DataKey.objects.get(purpose="audit-" + timezone.now().strftime("%Y-%m"))
+    for seq in (1, 2):
+        box = bytes(AuditEntry.objects.get(seq=seq).details)
+        assert box[:1] == b"\x02"
+        assert str(period.pk).encode() in box
+    # A DataKey row: rotation re-wraps it although the entries are INSERT-only.
+    assert log.open_details(AuditEntry.objects.get(seq=2)) == {"role": "b"}
 
 
 def test_details_under_the_subjects_data_key_die_with_it(unsealed_keyring: Any, staff: Any) -> None:
@@ -209,7 +214,6 @@ def test_details_under_the_subjects_data_key_die_with_it(unsealed_keyring: Any, 
     assert bytes(entry.details)[:1] == b"\x02"
     assert planted.encode() not in bytes(entry.details)
     assert log.open_details(entry) == {"name": planted}
-    assert log.standalone_epochs() == set()
 
     staff.data_key.shred(actor=None)
 
