@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "corridor.keys",
     "corridor.audit",
     "corridor.accounts",
+    "corridor.cases",
     "corridor.web",
     "corridor.api",
 ]

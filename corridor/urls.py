@@ -7,6 +7,7 @@ urlpatterns = [
     path("accounts/", include("corridor.accounts.urls")),
     path("api/", include("corridor.api.urls")),
     path("audit/", include("corridor.audit.urls")),
+    path("", include("corridor.cases.urls")),
 ]
 handler404 = "corridor.web.errors.not_found"
 handler500 = "corridor.web.errors.server_error"

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from corridor.accounts.middleware import public
@@ -7,5 +7,6 @@ from corridor.web.middleware import works_sealed
 
 urlpatterns = [
     path("v1/me/", views.MeView.as_view(), name="api-me"),
+    path("v1/", include("corridor.cases.api_urls")),
     path("schema/", works_sealed(public(SpectacularAPIView.as_view())), name="api-schema"),
 ]

@@ -1,0 +1,92 @@
+"""Need to know (Invariant 5): who may see which case, person, safe house or document.
+
+A user sees a case when it is theirs, when it belongs to one of their teams, or through
+an unexpired break-glass grant. Every helper answers 404 for "not yours" exactly as for
+"does not exist". One helper per model, each condition on its own line.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from corridor.accounts.models import Role, User
+from corridor.cases.models import Case, Document, Person, SafeHouse
+
+# Roles that work with cases at all; others (auditor, trustee, admin) see none by default.
+CASE_ROLES = {Role.CASEWORKER, Role.HOTLINE, Role.RELOCATION, Role.DOCUMENTATION}
+
+
+def _pk(value: Any) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        raise Http404 from None
+
+
+def cases_visible_to(user: User) -> QuerySet[Case]:
+    if not user.is_authenticated or not user.is_active or user.role not in CASE_ROLES:
+        return Case.objects.none()
+    grants = Q(break_glass__user=user, break_glass__expires__gt=timezone.now())
+    return Case.objects.filter(Q(owner=user) | Q(team__members=user) | grants).distinct()
+
+
+def get_case_for_user(user: User, case_id: Any) -> Case:
+    pk = _pk(case_id)
+    case = cases_visible_to(user).select_related("team", "owner", "data_key").filter(pk=pk).first()
+    if case is None:
+        raise Http404
+    return case
+
+
+def people_visible_to(user: User) -> QuerySet[Person]:
+    visible_cases = cases_visible_to(user)
+    return Person.objects.filter(memberships__case__in=visible_cases, erased__isnull=True).distinct()
+
+
+def get_person_for_user(user: User, person_id: Any) -> Person:
+    pk = _pk(person_id)
+    person = people_visible_to(user).select_related("data_key").filter(pk=pk).first()
+    if person is None:
+        raise Http404
+    return person
+
+
+def safe_houses_visible_to(user: User) -> QuerySet[SafeHouse]:
+    if not user.is_authenticated or user.role not in CASE_ROLES:
+        return SafeHouse.objects.none()
+    return SafeHouse.objects.filter(team__members=user).distinct()
+
+
+def get_safe_house_for_user(user: User, house_id: Any) -> SafeHouse:
+    pk = _pk(house_id)
+    house = safe_houses_visible_to(user).select_related("data_key").filter(pk=pk).first()
+    if house is None:
+        raise Http404
+    return house
+
+
+def get_document_for_user(user: User, document_id: Any) -> Document:
+    pk = _pk(document_id)
+    document = (
+        Document.objects.filter(case__in=cases_visible_to(user))
+        .select_related("case", "data_key", "file")
+        .filter(pk=pk)
+        .first()
+    )
+    if document is None:
+        raise Http404
+    return document
+
+
+def get_case_child(user: User, case: Case, model: Any, child_id: Any) -> Any:
+    """A task, need, note, placement… of a case the user already reached through get_case_for_user."""
+    pk = _pk(child_id)
+    child = model.objects.filter(case=case, pk=pk).first()
+    if child is None:
+        raise Http404
+    return child

@@ -1,0 +1,1 @@
+"""Pages for case work, one module per area; each exposes its own `urlpatterns`."""

@@ -1,0 +1,7 @@
+"""Case-work pages: documents."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
