@@ -1,11 +1,14 @@
-"""Run every benchmark on a fresh instance in a temporary directory; write bench/results.json.
+"""Run the benchmarks on a fresh instance in a temporary directory; write bench/results.json.
 
-Figures that depend on the machine are reported as ratios to a baseline measured in the
-same process, with medians, so two runs on a noisy machine can be compared.
+`python -m bench.run` runs every suite; `python -m bench.run NAME...` runs those only and
+merges their figures into the existing results.json. Figures that depend on the machine
+are reported as ratios to a baseline measured in the same process, with medians, so two
+runs on a noisy machine can be compared.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import platform
@@ -17,6 +20,18 @@ from typing import Any
 
 OUT = Path(__file__).resolve().parent / "results.json"
 
+# Suite name -> module with `run() -> dict`. Add a suite with one line here; order is run order.
+SUITES: dict[str, str] = {
+    "keyd_unwrap": "bench.keyd_bench",
+    "encrypted_fields": "bench.fields_bench",
+    "blind_index_lookup": "bench.blind_bench",
+    "audit_verify": "bench.audit_bench",
+    "cases": "bench.cases_bench",
+}
+
+# The benchmark-only models (bench/benchapp); installed here, never in corridor.settings.
+BENCH_APP = "bench.benchapp"
+
 
 def _setup() -> list[str]:
     os.environ["CORRIDOR_DATA_DIR"] = tempfile.mkdtemp(prefix="corridor-bench-")
@@ -24,14 +39,18 @@ def _setup() -> list[str]:
     os.environ["CORRIDOR_KEYRING"] = "inprocess"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "corridor.settings")
     import django
-
-    django.setup()
     from django.conf import settings
+
+    # Production settings plus the bench app, for this process only.
+    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, BENCH_APP]
+    django.setup()
     from django.core.management import call_command
 
+    from bench.benchapp.models import create_tables
     from corridor.keys import service, vault
 
     call_command("migrate", verbosity=0)
+    create_tables()
     shares = service.initialize(Path(settings.DATA_DIR), 3, 2)
     for share in shares[:2]:
         vault.keyring().submit_share(share)
@@ -39,29 +58,26 @@ def _setup() -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    only = set(argv)
+    unknown = [name for name in argv if name not in SUITES]
+    if unknown:
+        print(f"unknown suite(s): {', '.join(unknown)}; known: {', '.join(SUITES)}", file=sys.stderr)
+        return 2
+    chosen = [name for name in SUITES if not argv or name in argv]
     _setup()
-    from bench import audit_bench, blind_bench, fields_bench, keyd_bench
-
-    suites = {
-        "keyd_unwrap": keyd_bench.run,
-        "encrypted_fields": fields_bench.run,
-        "blind_index_lookup": blind_bench.run,
-        "audit_verify": audit_bench.run,
-    }
-    results: dict[str, Any] = {
-        "machine": {"python": sys.version.split()[0], "platform": platform.platform(), "cpus": os.cpu_count()},
-        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
-    for name, fn in suites.items():
-        if only and name not in only:
-            continue
+    results: dict[str, Any] = {}
+    if argv and OUT.exists():
+        results = json.loads(OUT.read_text())  # a subset updates its own figures only
+    results["machine"] = {"python": sys.version.split()[0], "platform": platform.platform(), "cpus": os.cpu_count()}
+    results["started"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    for name in chosen:
         print(f"bench: {name} ...", file=sys.stderr, flush=True)
         started = time.perf_counter()
-        results[name] = fn()
-        results[name]["seconds"] = round(time.perf_counter() - started, 1)
-        print(f"bench: {name}: {json.dumps(results[name])}", file=sys.stderr, flush=True)
-    OUT.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+        figures: dict[str, Any] = importlib.import_module(SUITES[name]).run()
+        figures["seconds"] = round(time.perf_counter() - started, 1)
+        results[name] = figures
+        print(f"bench: {name}: {json.dumps(figures, ensure_ascii=False)}", file=sys.stderr, flush=True)
+        # Written after every suite, so a long run that fails late keeps what it measured.
+        OUT.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {OUT}")
     return 0
 

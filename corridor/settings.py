@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "corridor.audit",
     "corridor.accounts",
     "corridor.cases",
+    "corridor.intake",
+    "corridor.relocation",
     "corridor.web",
     "corridor.api",
 ]
@@ -109,7 +111,8 @@ else:
             "NAME": DATA_DIR / "db.sqlite3",
             "OPTIONS": {
                 # WAL for concurrent readers; secure_delete so erased rows are overwritten on disk.
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON;",
+                # recursive_triggers: so INSERT OR REPLACE fires the audit log's DELETE trigger too.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON; PRAGMA recursive_triggers=ON;",
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
@@ -166,6 +169,28 @@ X_FRAME_OPTIONS = "DENY"
 WEBAUTHN_RP_ID = env_str("CORRIDOR_WEBAUTHN_RP_ID")
 WEBAUTHN_ORIGIN = env_str("CORRIDOR_WEBAUTHN_ORIGIN")
 ORGANISATION_NAME = env_str("CORRIDOR_ORGANISATION_NAME") or "Corridor"
+
+# Anonymous intake; corridor/intake/conf.py documents each setting and its default.
+INTAKE_PATH = env_str("CORRIDOR_INTAKE_PATH") or "help/"
+# A neutral name for the public pages (title and header); the organisation's name otherwise.
+INTAKE_ORGANISATION_NAME = env_str("CORRIDOR_INTAKE_NAME") or ""
+INTAKE_MIN_FILL_SECONDS = env_int("CORRIDOR_INTAKE_MIN_FILL_SECONDS", 3, minimum=0)
+INTAKE_PURGE_SPAM_DAYS = env_int("CORRIDOR_INTAKE_PURGE_SPAM_DAYS", 7, minimum=1)
+INTAKE_PURGE_UNANSWERED_DAYS = env_int("CORRIDOR_INTAKE_PURGE_UNANSWERED_DAYS", 60, minimum=1)
+# Per hour; 0 switches a limit off (per-address limits mean nothing behind an onion service).
+INTAKE_RATE_LIMITS = {
+    "submit_global": env_int("CORRIDOR_INTAKE_SUBMITS_PER_HOUR", 600, minimum=0),
+    "submit_address": env_int("CORRIDOR_INTAKE_SUBMITS_PER_HOUR_PER_ADDRESS", 20, minimum=0),
+    "login_global": env_int("CORRIDOR_INTAKE_LOGINS_PER_HOUR", 3000, minimum=0),
+    "login_address": env_int("CORRIDOR_INTAKE_LOGINS_PER_HOUR_PER_ADDRESS", 60, minimum=0),
+    "message_codename": env_int("CORRIDOR_INTAKE_MESSAGES_PER_HOUR_PER_CODENAME", 30, minimum=0),
+}
+
+# Audit: pin the checkpoint signing key printed by `corridor init`, so a swapped keystore is caught.
+AUDIT_KEY_FINGERPRINT = env_str("CORRIDOR_AUDIT_KEY_FINGERPRINT")
+# Intake: pin the age recipient printed by `corridor init`; requests are never encrypted to another.
+INTAKE_RECIPIENT = env_str("CORRIDOR_INTAKE_RECIPIENT")
+KEY_EPOCH_RETENTION_DAYS = env_int("CORRIDOR_KEY_EPOCH_RETENTION_DAYS", 35, minimum=0)
 
 # Lockout: failures per account in a window; the lock always lifts (never forever).
 LOCKOUT_THRESHOLD = env_int("CORRIDOR_LOCKOUT_THRESHOLD", 5, minimum=3)

@@ -19,6 +19,8 @@ from corridor.settings import *  # noqa: E402,F403 -- the test settings extend t
 # INSECURE: a fast hasher so the suite does not spend minutes in argon2.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 INSECURE_TEST_KDF = True
+# INSECURE: argon2id at its smallest cost for codenames (corridor/intake); refused by check --deploy.
+INTAKE_INSECURE_FAST_KDF = True
 # Tests render templates without running collectstatic first.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 WHITENOISE_USE_FINDERS = True
@@ -28,3 +30,6 @@ WHITENOISE_AUTOREFRESH = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
 INSTALLED_APPS += ["corridor.keys.tests.testapp"]  # noqa: F405 -- test-only models for corridor.keys
+
+# Tests destroy retired key epochs at once; production waits for the backup window.
+KEY_EPOCH_RETENTION_DAYS = 0

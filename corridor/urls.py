@@ -8,6 +8,8 @@ urlpatterns = [
     path("api/", include("corridor.api.urls")),
     path("audit/", include("corridor.audit.urls")),
     path("", include("corridor.cases.urls")),
+    path("", include("corridor.intake.urls")),
+    path("relocation/", include("corridor.relocation.urls")),
 ]
 handler404 = "corridor.web.errors.not_found"
 handler500 = "corridor.web.errors.server_error"

@@ -75,6 +75,7 @@ def reissue_enrolment(actor: User, user: User) -> str:
         user.set_unusable_password()
         user.save(update_fields=["password"])
         _delete_factors(user)
+        _revoke_tokens(user)
         user.end_all_sessions()
         token = EnrolmentLink.issue(user)
         audit.record(actor=actor, action="user.reenrol", obj=user)
@@ -95,6 +96,8 @@ def set_active(actor: User, user: User, active: bool) -> None:
     with transaction.atomic():
         user.is_active = active
         user.save(update_fields=["is_active"])
+        if not active:
+            _revoke_tokens(user)
         user.end_all_sessions()
         audit.record(actor=actor, action="user.activate" if active else "user.deactivate", obj=user)
 
@@ -108,6 +111,9 @@ def enrol_set_password(link: EnrolmentLink, password: str, duress_password: str 
             raise ValidationError({"duress_password": _("The duress password must differ from your password.")})
         password_validation.validate_password(duress_password, user)
     with transaction.atomic():
+        # Claim the link first: of two simultaneous submissions only one may use it.
+        if not EnrolmentLink.objects.filter(pk=link.pk, used__isnull=True).update(used=timezone.now()):
+            raise ValidationError(_("This enrolment link has been used already."))
         user.set_password(password)
         fields = ["password"]
         if duress_password:
@@ -116,8 +122,6 @@ def enrol_set_password(link: EnrolmentLink, password: str, duress_password: str 
             user.duress_password = make_password(duress_password)
             fields.append("duress_password")
         user.save(update_fields=fields)
-        link.used = timezone.now()
-        link.save(update_fields=["used"])
         audit.record(actor=user, action="user.enrol_password", obj=user)
     return user
 
@@ -139,14 +143,21 @@ def totp_uri(device: TOTPDevice, issuer: str = "Corridor") -> str:
     return f"otpauth://totp/{label}?secret={secret}&issuer={quote(issuer)}&digits=6&period=30"
 
 
-def confirm_totp(user: User, device: TOTPDevice, code: str) -> list[str] | None:
-    """Confirm a new authenticator with a code; return fresh recovery codes if it is the first factor."""
+def confirm_totp(user: User, device: TOTPDevice, code: str, *, enrolling: bool = False) -> list[str] | None:
+    """Confirm a new authenticator with a code; return fresh recovery codes if it is the first factor.
+
+    `enrolling` is the half-signed-in path of an enrolment link: it may add only a FIRST
+    factor, so a stolen password plus a replayed enrolment session cannot add another.
+    """
     if device.user_id != user.pk or device.confirmed:
         raise PermissionDenied
     if not device.verify_token(code):
         raise ValidationError({"code": _("That code is not right. Check the time on your phone and try the next code.")})
     with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
         first = not user.has_second_factor()
+        if enrolling and not first:
+            raise PermissionDenied("an enrolment session may only add the first factor")
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = None
@@ -177,6 +188,10 @@ def remove_factor(user: User, device: TOTPDevice | WebAuthnCredential) -> None:
         kind = "webauthn" if isinstance(device, WebAuthnCredential) else "totp"
         device.delete()
         audit.record(actor=user, action=f"factor.remove.{kind}", obj=user)
+
+
+def _revoke_tokens(user: User) -> None:
+    ApiToken.objects.filter(user=user, revoked__isnull=True).update(revoked=timezone.now())
 
 
 def _delete_factors(user: User) -> None:

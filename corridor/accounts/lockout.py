@@ -1,8 +1,10 @@
-"""Brute-force lockout per username, and a short-lived per-address throttle.
+"""Brute-force lockout per username, with a device cookie so the owner is never locked out.
 
-The account lock doubles with each lock (capped at LOCKOUT_MAX_SECONDS) and always
-lifts, so an attacker can slow a user down but never lock them out for good. Addresses
-are kept only as HMACs in the cache, for LOCKOUT_WINDOW_SECONDS at most.
+The account lock doubles with each lock (capped at LOCKOUT_MAX_SECONDS) and always lifts;
+a browser that completed a full sign-in before passes a lock, so an attacker who keeps
+failing can slow a user down but never keep them out. No address is stored: behind a
+proxy or Tor every client shares one, and a per-address block would let one stranger
+stop everyone.
 """
 
 from __future__ import annotations
@@ -11,15 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core import signing
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from corridor.accounts import tokens
-from corridor.accounts.models import LoginThrottle
-
-ADDRESS_LIMIT = 100  # failed attempts per address per window: generous, offices share NAT
+from corridor.accounts.models import LoginThrottle, User
 
 
 @dataclass(frozen=True)
@@ -70,20 +70,33 @@ def record_success(username: str) -> None:
     LoginThrottle.objects.filter(key=_key(username)).delete()
 
 
-def _address_key(request: HttpRequest) -> str:
-    address = request.META.get("REMOTE_ADDR", "")
-    return "corridor:addr:" + tokens.digest("address", address)
+DEVICE_COOKIE = "corridor_device"
+DEVICE_SECONDS = 90 * 24 * 3600
 
 
-def address_blocked(request: HttpRequest) -> bool:
-    return int(cache.get(_address_key(request), 0)) >= ADDRESS_LIMIT
+def remember_device(response: HttpResponse, user: User) -> None:
+    """After a full sign-in, mark this browser as one the user really uses.
+
+    A locked account still lets such a browser in with the right password and factor, so
+    strangers can slow an attack down but cannot keep the owner out (OWASP device cookies).
+    """
+    value = signing.dumps({"u": tokens.digest("device", user.username.lower())}, salt="corridor.device")
+    response.set_cookie(
+        DEVICE_COOKIE,
+        value,
+        max_age=DEVICE_SECONDS,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Strict",
+    )
 
 
-def address_failure(request: HttpRequest) -> None:
-    key = _address_key(request)
-    if cache.add(key, 1, timeout=settings.LOCKOUT_WINDOW_SECONDS):
-        return
+def known_device(request: HttpRequest, username: str) -> bool:
+    raw = request.COOKIES.get(DEVICE_COOKIE)
+    if not raw:
+        return False
     try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=settings.LOCKOUT_WINDOW_SECONDS)
+        data = signing.loads(raw, salt="corridor.device", max_age=DEVICE_SECONDS)
+    except signing.BadSignature:
+        return False
+    return isinstance(data, dict) and data.get("u") == tokens.digest("device", username.strip().lower())

@@ -142,6 +142,11 @@ class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):
             return False
         totp = self.totp()
         if totp.verify(code, self.tolerance, self.last_t + 1):
+            # Move last_t on only if no simultaneous request already used this time step.
+            claimed = TOTPDevice.objects.filter(pk=self.pk, last_t__lt=totp.t()).update(last_t=totp.t())
+            if not claimed:
+                self.throttle_increment(commit=True)
+                return False
             self.last_t = totp.t()
             self.drift = totp.drift
             self.throttle_reset(commit=False)

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth import login as auth_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
 from django_otp.models import Device
 
@@ -29,14 +30,20 @@ LOGIN_AT = "corridor.login_at"
 AUTH_AT = "corridor.auth_at"
 GENERATION = "corridor.generation"
 EPOCH = "corridor.epoch"
+ENROLLING = "corridor.enrolling"
 PENDING_SECONDS = 5 * 60
 
 
-def begin(request: HttpRequest, user: User) -> None:
-    """Password accepted: remember who is half-way in, for a few minutes only."""
+def begin(request: HttpRequest, user: User, *, enrolling: bool = False) -> None:
+    """Password accepted: remember who is half-way in, for a few minutes only.
+
+    `enrolling` marks a session that came through a one-time enrolment link: only such a
+    session may add a first second factor, never a password alone.
+    """
     request.session.cycle_key()
     request.session[PENDING_USER] = user.pk
     request.session[PENDING_AT] = time.time()
+    request.session[ENROLLING] = enrolling
 
 
 def pending_user(request: HttpRequest) -> User | None:
@@ -47,10 +54,17 @@ def pending_user(request: HttpRequest) -> User | None:
     return User.objects.filter(pk=user_id, is_active=True).first()
 
 
+def enrolling_user(request: HttpRequest) -> User | None:
+    """The half-signed-in user, only if they arrived through an enrolment link."""
+    if not request.session.get(ENROLLING):
+        return None
+    return pending_user(request)
+
+
 def complete(request: HttpRequest, user: User, device: Device) -> None:
     """Second factor accepted: a full session, bound to the user's generation and the key epoch."""
-    request.session.pop(PENDING_USER, None)
-    request.session.pop(PENDING_AT, None)
+    for key in (PENDING_USER, PENDING_AT, ENROLLING):
+        request.session.pop(key, None)
     auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     otp_login(request, device)
     now = time.time()
@@ -83,14 +97,35 @@ def recently_authenticated(request: HttpRequest) -> bool:
     return time.time() - float(request.session.get(AUTH_AT, 0)) <= settings.STEP_UP_SECONDS
 
 
+def _reauth_redirect(request: HttpRequest) -> HttpResponse:
+    # After confirming, come back to a page that can be loaded: the page itself for a GET,
+    # the page that held the form for a POST (a POST-only action cannot be re-entered by GET).
+    target = request.get_full_path()
+    if request.method != "GET":
+        referer = request.META.get("HTTP_REFERER", "")
+        target = referer if url_has_allowed_host_and_scheme(referer, {request.get_host()}) else reverse("web:dashboard")
+    return HttpResponseRedirect(f"{reverse('accounts:reauth')}?{urlencode({'next': target})}")
+
+
 def require_recent_auth(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Step-up: sensitive actions need the password and a second factor again, recently."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not recently_authenticated(request):
-            query = urlencode({"next": request.get_full_path()})
-            return HttpResponseRedirect(f"{reverse('accounts:reauth')}?{query}")
+            return _reauth_redirect(request)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def require_recent_auth_on_post(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Step-up for the form submission only; reading the page needs none."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "POST" and not recently_authenticated(request):
+            return _reauth_redirect(request)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
+from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import authenticate, logout
-from django.contrib.auth.hashers import check_password
+from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -39,11 +41,22 @@ def _form_error(form: Any, message: str) -> None:
     form.add_error(None, message)
 
 
+# A hash of a random password: checked when a user has no duress password, so every
+# sign-in costs the same and timing tells no one who has set one up.
+_DUMMY_HASH = make_password(secrets.token_urlsafe(24))
+
+
 def _duress(username: str, password: str) -> User | None:
     user = User.objects.filter(username__iexact=username.strip(), is_active=True).first()
-    if user and user.duress_password and check_password(password, user.duress_password):
+    stored = user.duress_password if user is not None and user.duress_password else _DUMMY_HASH
+    if check_password(password, stored) and user is not None and stored is not _DUMMY_HASH:
         return user
     return None
+
+
+def _locked_response(request: HttpRequest, form: LoginForm, state: lockout.LockState) -> HttpResponse:
+    _form_error(form, _("Too many failed attempts. Try again in %(minutes)d minutes.") % {"minutes": state.minutes_left})
+    return render(request, "accounts/login.html", {"form": form}, status=429)
 
 
 @public
@@ -54,30 +67,31 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
         password = form.cleaned_data["password"]
-        if lockout.address_blocked(request):
-            _form_error(form, _("Too many failed sign-ins from this network. Wait a few minutes and try again."))
-            return render(request, "accounts/login.html", {"form": form}, status=429)
-        state = lockout.check(username)
-        if state.locked:
-            _form_error(form, _("Too many failed attempts. Try again in %(minutes)d minutes.") % {"minutes": state.minutes_left})
-            return render(request, "accounts/login.html", {"form": form}, status=429)
+        # The duress password works even when the account is locked: a coerced user must
+        # always be able to seal, and all a guess can do is seal.
         coerced = _duress(username, password)
         if coerced is not None:
-            vault.lockdown(actor=coerced, reason="duress")
+            vault.lockdown(actor=None, reason="user")
             return render(request, "accounts/neutral.html")
+        state = lockout.check(username)
+        if state.locked and not lockout.known_device(request, username):
+            return _locked_response(request, form, state)
         user = authenticate(request, username=username, password=password)
         if user is None or not isinstance(user, User):
-            lockout.address_failure(request)
             state = lockout.record_failure(username)
             if state.locked:
-                _form_error(form, _("Too many failed attempts. Try again in %(minutes)d minutes.") % {"minutes": state.minutes_left})
-            else:
-                _form_error(form, _("The username or password is not right."))
+                return _locked_response(request, form, state)
+            _form_error(form, _("The username or password is not right."))
             return render(request, "accounts/login.html", {"form": form}, status=400)
-        sessions.begin(request, user)
         if not user.has_second_factor():
-            return redirect("accounts:setup_totp")
-        return HttpResponseRedirect(reverse("accounts:verify") + ("?next=" + request.GET["next"] if request.GET.get("next") else ""))
+            # Only an enrolment link may add a first factor: a password alone never does.
+            _form_error(form, _("Your enrolment is not finished. Ask an administrator for a new enrolment link."))
+            return render(request, "accounts/login.html", {"form": form}, status=403)
+        sessions.begin(request, user)
+        target = reverse("accounts:verify")
+        if request.GET.get("next"):
+            target += "?" + urlencode({"next": request.GET["next"]})
+        return HttpResponseRedirect(target)
     return render(request, "accounts/login.html", {"form": form})
 
 
@@ -104,7 +118,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         state = lockout.check(user.username)
-        if state.locked:
+        if state.locked and not lockout.known_device(request, user.username):
             _form_error(form, _("Too many failed attempts. Try again in %(minutes)d minutes.") % {"minutes": state.minutes_left})
             return render(request, "accounts/verify.html", {"form": form, "has_webauthn": False}, status=429)
         device = _verify_code(user, form.cleaned_data["code"])
@@ -117,7 +131,9 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         audit.record(actor=user, action="session.login", obj=user)
         if isinstance(device, RecoveryCodeDevice):
             messages.warning(request, _("You used a recovery code. %(count)d remain.") % {"count": device.remaining()})
-        return HttpResponseRedirect(_safe_next(request))
+        response = HttpResponseRedirect(_safe_next(request))
+        lockout.remember_device(response, user)
+        return response
     has_webauthn = WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
     return render(request, "accounts/verify.html", {"form": form, "has_webauthn": has_webauthn})
 
@@ -133,7 +149,7 @@ def _qr_svg(data: str) -> str:
 @require_http_methods(["GET", "POST"])
 def setup_totp_view(request: HttpRequest) -> HttpResponse:
     """Add an authenticator: during enrolment (half-signed-in) or from one's security page."""
-    user = sessions.pending_user(request)
+    user = sessions.enrolling_user(request)
     signed_in = sessions.is_verified(request.user)
     if signed_in:
         user = request.user  # type: ignore[assignment]
@@ -148,7 +164,7 @@ def setup_totp_view(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            codes = domain.confirm_totp(user, device, form.cleaned_data["code"])
+            codes = domain.confirm_totp(user, device, form.cleaned_data["code"], enrolling=not signed_in)
         except ValidationError as exc:
             for message in exc.messages:
                 _form_error(form, message)
@@ -185,7 +201,7 @@ def enrol_view(request: HttpRequest, token: str) -> HttpResponse:
                     form.add_error("password", message)
         else:
             logout(request)
-            sessions.begin(request, user)
+            sessions.begin(request, user, enrolling=True)
             return redirect("accounts:setup_totp")
     return render(request, "accounts/enrol.html", {"form": form, "username": link.user.username})
 
@@ -302,6 +318,7 @@ def users_view(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@sessions.require_recent_auth_on_post
 def new_user_view(request: HttpRequest) -> HttpResponse:
     _admin_only(request)
     form = NewUserForm(request.POST or None)
@@ -325,6 +342,7 @@ def new_user_view(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@sessions.require_recent_auth_on_post
 def user_view(request: HttpRequest, pk: int) -> HttpResponse:
     target = access.get_user_for_admin(request.user, pk)  # type: ignore[arg-type]
     form = EditUserForm(request.POST or None, initial={"role": target.role, "teams": target.teams.all()})

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
+from django.conf import settings
 from django.db import connections
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from corridor.audit import encoding, merkle
+from corridor.audit import encoding, log, merkle
 from corridor.audit.models import AuditEntry, Checkpoint, TreeState
 from corridor.keys import crypto, vault
 from corridor.keys.errors import KeyringError
@@ -108,6 +109,19 @@ def verify(progress: Progress | None = None, *, chunk_size: int = CHUNK_SIZE) ->
         pass
     report.entries = scan.tree.size
     report.uncovered = scan.tree.size - scan.covered
+    # Without this, deleting the checkpoints first would let any rewrite pass: entries
+    # are checkpointed every AUDIT_CHECKPOINT_EVERY and at every unseal, so a long
+    # unsigned tail means checkpoints were removed (or the instance stayed sealed while
+    # very many requests arrived — then sign one with `corridor audit checkpoint`).
+    limit = int(getattr(settings, "AUDIT_MAX_UNCOVERED", 2 * log._checkpoint_every() + 64))
+    if report.uncovered > limit:
+        report.problems.append(
+            _("%(count)d entries are not covered by any signed checkpoint (at most %(limit)d expected): checkpoints were removed or never made")
+            % {"count": report.uncovered, "limit": limit}
+        )
+    pinned = getattr(settings, "AUDIT_KEY_FINGERPRINT", None)
+    if pinned and scan.fingerprint is not None and scan.fingerprint != pinned:
+        report.problems.append(_("the audit signing key on this server is not the pinned one (AUDIT_KEY_FINGERPRINT)"))
     report.seconds = clock.monotonic() - started
     return report
 

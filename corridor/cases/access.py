@@ -73,10 +73,7 @@ def get_safe_house_for_user(user: User, house_id: Any) -> SafeHouse:
 def get_document_for_user(user: User, document_id: Any) -> Document:
     pk = _pk(document_id)
     document = (
-        Document.objects.filter(case__in=cases_visible_to(user))
-        .select_related("case", "data_key", "file")
-        .filter(pk=pk)
-        .first()
+        Document.objects.filter(case__in=cases_visible_to(user)).select_related("case", "data_key", "file").filter(pk=pk).first()
     )
     if document is None:
         raise Http404

@@ -115,7 +115,9 @@ class PossibleDuplicate:
     reason: str
 
 
-def find_duplicates(actor: User, *, names: Iterable[str], birth_year: int | None, phones: Iterable[str]) -> list[PossibleDuplicate]:
+def find_duplicates(
+    actor: User, *, names: Iterable[str], birth_year: int | None, phones: Iterable[str]
+) -> list[PossibleDuplicate]:
     """Same normalised name and birth year, or same phone: say so before saving.
 
     A match in a case the user cannot see is reported without naming anyone, so the
@@ -146,7 +148,9 @@ def find_duplicates(actor: User, *, names: Iterable[str], birth_year: int | None
             continue
         wanted = {blind.normalize(n) for n in names}
         same_name = any(blind.normalize(n) in wanted for n in person.name_values())
-        same_phone = any(PERSON_PHONE.normalizer(p) in {PERSON_PHONE.normalizer(x) for x in phones} for p in person.phone_values())
+        same_phone = any(
+            PERSON_PHONE.normalizer(p) in {PERSON_PHONE.normalizer(x) for x in phones} for p in person.phone_values()
+        )
         if same_name or same_phone:  # truncated tokens collide: confirm after decryption
             found.append(PossibleDuplicate(person, reasons[pk]))
     if hidden:
@@ -282,7 +286,12 @@ def transition(actor: User, case: Case, new: str, reason: str) -> StatusChange:
     if case.status == Status.ON_HOLD and case.status_before_hold:
         allowed = {Status(case.status_before_hold), Status.CLOSED}
     if new not in allowed:
-        raise ValidationError({"status": _("A case cannot go from “%(old)s” to “%(new)s”.") % {"old": case.get_status_display(), "new": Status(new).label}})
+        raise ValidationError(
+            {
+                "status": _("A case cannot go from “%(old)s” to “%(new)s”.")
+                % {"old": case.get_status_display(), "new": Status(new).label}
+            }
+        )
     if new == Status.ACTIVE and case.status == Status.VERIFYING and not case.verifications.exists():
         raise ValidationError({"status": _("Record how the case was verified before making it active.")})
     with transaction.atomic():
@@ -406,7 +415,12 @@ def create_safe_house(actor: User, *, team: Team, label: str, address: str, capa
         raise ValidationError({"capacity": _("Capacity must be at least 1.")})
     with transaction.atomic():
         house = SafeHouse(
-            data_key=DataKey.create("safe_house"), team=team, label=label.strip(), address=address.strip(), capacity=capacity, notes=notes or None
+            data_key=DataKey.create("safe_house"),
+            team=team,
+            label=label.strip(),
+            address=address.strip(),
+            capacity=capacity,
+            notes=notes or None,
         )
         house.save()
         audit.record(actor=actor, action="safehouse.create", obj=house)
@@ -456,7 +470,8 @@ def mark_compromised(actor: User, house: SafeHouse) -> list[Task]:
         for placement in current:
             task = Task(
                 case=placement.case,
-                title=_("Move %(codename)s: safe house “%(label)s” is compromised") % {"codename": placement.person.codename, "label": house.label},
+                title=_("Move %(codename)s: safe house “%(label)s” is compromised")
+                % {"codename": placement.person.codename, "label": house.label},
                 assignee=placement.case.owner,
                 due=timezone.localdate(),
                 urgent=True,
@@ -534,7 +549,9 @@ def break_glass(actor: User, case: Case, reason: str) -> BreakGlass:
     if len(reason.strip()) < 20:
         raise ValidationError({"reason": _("Explain in a sentence or two why you need this case (at least 20 characters).")})
     with transaction.atomic():
-        grant = BreakGlass(case=case, user=actor, reason=reason.strip(), expires=timezone.now() + datetime.timedelta(hours=BREAK_GLASS_HOURS))
+        grant = BreakGlass(
+            case=case, user=actor, reason=reason.strip(), expires=timezone.now() + datetime.timedelta(hours=BREAK_GLASS_HOURS)
+        )
         grant.save()
         audit.record(actor=actor, action="case.break_glass", obj=case)
     return grant
@@ -559,11 +576,19 @@ def timeline(case: Case) -> list[TimelineEvent]:
     """Transitions, notes, documents, placements, verifications, risk and tasks, newest first."""
     events: list[TimelineEvent] = [TimelineEvent(case.created, "opened", _("Case opened"), case.owner)]
     for change in case.status_changes.select_related("by"):
-        events.append(TimelineEvent(change.at, "status", f"{Status(change.old).label} → {Status(change.new).label}: {change.reason}", change.by))
+        events.append(
+            TimelineEvent(
+                change.at, "status", f"{Status(change.old).label} → {Status(change.new).label}: {change.reason}", change.by
+            )
+        )
     for note in case.notes.select_related("author"):
         events.append(TimelineEvent(note.created, "note", note.body, note.author))
     for document in case.documents.select_related("uploaded_by"):
-        events.append(TimelineEvent(document.uploaded, "document", f"{document.get_kind_display()}: {document.filename}", document.uploaded_by))
+        events.append(
+            TimelineEvent(
+                document.uploaded, "document", f"{document.get_kind_display()}: {document.filename}", document.uploaded_by
+            )
+        )
     for placement in case.placements.select_related("safe_house", "person"):
         at = timezone.make_aware(datetime.datetime.combine(placement.start, datetime.time()))
         events.append(TimelineEvent(at, "placement", f"{placement.person.codename} → {placement.safe_house.label}"))
@@ -584,3 +609,154 @@ def sort_by_urgency(cases: Iterable[Case]) -> list[Case]:
 
 def birth_year_from(value: datetime.date | None, precision: str) -> int | None:
     return value.year if value and precision in (DatePrecision.EXACT, DatePrecision.YEAR) else None
+
+
+# -- added by cases pages (people and cases) -------------------------------------------------
+
+
+def create_person_with_case(
+    actor: User, *, team: Team, priority: str = Priority.NORMAL, summary: str = "", **values: Any
+) -> tuple[Person, Case]:
+    """A new person and the case they are the principal of, or neither.
+
+    A person outside every case is visible to nobody (access.people_visible_to), so the
+    pages never create one alone.
+    """
+    with transaction.atomic():
+        person = create_person(actor, **values)
+        case = open_case(actor, team=team, principal=person, priority=priority, summary=summary)
+    return person, case
+
+
+def allowed_transitions(case: Case) -> list[str]:
+    """The statuses `transition` accepts next for this case, in workflow order."""
+    allowed = set(TRANSITIONS[Status(case.status)])
+    if case.status == Status.ON_HOLD and case.status_before_hold:
+        allowed = {Status(case.status_before_hold), Status.CLOSED}
+    return [value for value in Status.values if value in allowed]
+
+
+# -- added by case workflow pages (verification, consent, risk, safe houses, break glass) --
+
+from django.db.models import QuerySet  # noqa: E402  # kept inside this section so merges stay local
+
+
+def members_lacking_consent(case: Case, scope: str = ConsentScope.STORE) -> list[Person]:
+    """Members of the case without a standing consent of this scope, for a warning on the case page."""
+    consenting = set(case.consents.filter(scope=scope, withdrawn__isnull=True).values_list("person_id", flat=True))
+    members = case.members.select_related("person").order_by("person__codename")
+    return [member.person for member in members if member.person_id not in consenting]
+
+
+def pending_break_glass() -> QuerySet[BreakGlass]:
+    """Grants no admin has looked at yet, oldest first: the alert of Invariant 5."""
+    return BreakGlass.objects.filter(reviewed__isnull=True).select_related("case", "case__data_key", "user").order_by("at")
+
+
+def review_break_glass(actor: User, grant: BreakGlass) -> None:
+    """An admin has read the reason; the grant itself runs out on its own."""
+    _require(actor, "cases.review_break_glass")
+    if grant.reviewed is not None:
+        raise ValidationError(_("This access was already reviewed."))
+    with transaction.atomic():
+        grant.reviewed = timezone.now()
+        grant.save(update_fields=["reviewed"])
+        audit.record(actor=actor, action="case.break_glass.reviewed", obj=grant)
+
+
+# -- added by documents -------------------------------------------------------------------
+# Imports kept in this section so the section can be merged on its own.
+import hashlib  # noqa: E402
+import io  # noqa: E402
+
+from corridor.cases.models import Document, DocumentKind  # noqa: E402
+
+
+class DocumentPurpose:
+    """Why a document's bytes were served; each is a custody entry and an audit action."""
+
+    VIEWED = "viewed"
+    DOWNLOADED = "downloaded"
+    ALL = (VIEWED, DOWNLOADED)
+
+
+def _custody_entry(actor: User, action: str, note: str = "") -> dict[str, Any]:
+    return {"at": timezone.now().isoformat(), "by": actor.pk, "action": action, "note": note}
+
+
+def _clean_filename(name: str, extension: str) -> str:
+    """The name as the uploader gave it (encrypted at rest), without any path, ending in the real extension."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip().strip(".")
+    base = "".join(ch for ch in base if ch.isprintable())[:150]
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    return f"{stem or 'document'}{extension}"
+
+
+def upload_document(
+    actor: User, case: Case, upload: Any, kind: str, person: Person | None = None, description: str = ""
+) -> Document:
+    """Strip the file's metadata, encrypt it under a new data key, and start its chain of custody.
+
+    Raises ValidationError (a files.FileRejected with the reason) and stores nothing when
+    the file is refused; the ciphertext is removed again if the database write fails.
+    """
+    from corridor.cases import files
+    from corridor.keys import files as encrypted_files
+
+    _require(actor, "cases.add_document")
+    if kind not in DocumentKind.values:
+        raise ValidationError({"kind": _("Unknown document type.")})
+    if person is not None and not case.members.filter(person=person).exists():
+        raise ValidationError({"person": _("This person is not on the case.")})
+    name = str(getattr(upload, "name", "") or "")
+    sanitized = files.sanitize(upload, name)
+    stored = None
+    try:
+        with transaction.atomic():
+            data_key = DataKey.create("file")
+            stored = encrypted_files.store_encrypted(io.BytesIO(sanitized.data), data_key, "document")
+            document = Document(
+                data_key=data_key,
+                case=case,
+                person=person,
+                kind=kind,
+                file=stored.record,
+                content_type=sanitized.content_type,
+                size=stored.size,
+                filename=_clean_filename(name, sanitized.extension),
+                sha256=stored.sha256,
+                description=description.strip() or None,
+                custody=[_custody_entry(actor, "uploaded")],
+                uploaded_by=actor,
+            )
+            document.save()
+            audit.record(actor=actor, action="document.upload", obj=document)
+    except BaseException:
+        if stored is not None:
+            encrypted_files.remove(stored.record)
+        raise
+    return document
+
+
+def open_document(actor: User, document: Document, purpose: str = DocumentPurpose.VIEWED) -> bytes:
+    """The decrypted bytes, with a custody entry and an audit entry saying who read them and why.
+
+    The caller has reached the document through access.get_document_for_user. The
+    SHA-256 taken at upload is checked, so custody can state the bytes are unchanged.
+    """
+    from corridor.keys import files as encrypted_files
+
+    _require(actor, "cases.view_case")
+    if purpose not in DocumentPurpose.ALL:
+        raise ValueError(f"unknown purpose {purpose!r}")
+    data = encrypted_files.open_encrypted(document.file)
+    if hashlib.sha256(data).hexdigest() != document.sha256:
+        raise ValidationError(_("This document does not match the fingerprint taken at upload."))
+    with transaction.atomic():
+        # Locked so two people opening it at once both end up in the chain of custody.
+        locked = Document.objects.select_for_update().select_related("data_key").get(pk=document.pk)
+        locked.custody = [*(locked.custody or []), _custody_entry(actor, purpose)]
+        locked.save(update_fields=["custody"])
+        audit.record(actor=actor, action=f"document.{purpose}", obj=locked)
+    document.custody = locked.custody
+    return data

@@ -64,7 +64,9 @@ class Person(models.Model):
     names = EncryptedJSONField(_("names"), default=list)
     birth_date = EncryptedDateField(_("date of birth"), null=True, blank=True)
     birth_precision = models.CharField(_("precision"), max_length=12, choices=DatePrecision.choices, default=DatePrecision.EXACT)
-    documents_held = models.CharField(_("documents held"), max_length=16, choices=DocumentsHeld.choices, default=DocumentsHeld.NONE)
+    documents_held = models.CharField(
+        _("documents held"), max_length=16, choices=DocumentsHeld.choices, default=DocumentsHeld.NONE
+    )
     passport_expiry = EncryptedDateField(_("international passport expires"), null=True, blank=True)
     # [{"kind": "signal|phone|relative|other", "value": "...", "note": "..."}]
     contacts = EncryptedJSONField(_("contacts"), default=list)
@@ -159,7 +161,12 @@ class Case(models.Model):
     priority_review = models.DateField(_("review priority by"), null=True, blank=True)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="cases", verbose_name=_("team"))
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="owned_cases", verbose_name=_("owner")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_cases",
+        verbose_name=_("owner"),
     )
     summary = EncryptedTextField(_("summary"), null=True, blank=True)
     created = models.DateTimeField(default=timezone.now)
@@ -318,7 +325,12 @@ class Task(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
     title = EncryptedTextField(_("task"), key_field="case.data_key")
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks", verbose_name=_("assignee")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tasks",
+        verbose_name=_("assignee"),
     )
     due = models.DateField(_("due"), null=True, blank=True)
     urgent = models.BooleanField(default=False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 
 import pyrage
@@ -23,6 +24,7 @@ from corridor.keys.errors import DecryptionError
 
 # Re-exported so callers can catch the facade's own failure without importing errors.
 __all__ = [
+    "Cipher",
     "DecryptionError",
     "age_decrypt",
     "age_encrypt",
@@ -57,25 +59,57 @@ def _check_key(key: bytes) -> None:
         raise ValueError("AES-256-GCM needs a 32-byte key")
 
 
+class Cipher:
+    """AES-256-GCM under one key, keeping the key schedule between values.
+
+    Building an AESGCM object costs more than encrypting a short value with it, so code
+    that handles many values under one key (the fields of a record, a page of rows) keeps
+    one Cipher per key. Hold it exactly as long as the key itself (e.g. on the DataKey
+    or record instance that memoises the key), never in a process-wide cache, so that
+    nothing holding key material outlives a seal.
+    """
+
+    __slots__ = ("_aead",)
+
+    def __init__(self, key: bytes) -> None:
+        _check_key(key)
+        self._aead = AESGCM(key)
+
+    def encrypt(self, plaintext: bytes, aad: bytes) -> bytes:
+        """Version byte + 96-bit random nonce + ciphertext and tag."""
+        # Random nonces are safe here: each data key encrypts few messages, and even a KEK
+        # stays far below the 2**32 messages at which random 96-bit nonces risk colliding.
+        # os.urandom is what secrets.token_bytes calls, minus one Python frame per value.
+        nonce = os.urandom(NONCE_BYTES)
+        return AEAD_VERSION + nonce + self._aead.encrypt(nonce, plaintext, aad)
+
+    def __copy__(self) -> Cipher:
+        return self  # immutable: copies of a record may share it
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Cipher:
+        return self
+
+    def __reduce__(self) -> str | tuple[object, ...]:
+        raise TypeError("a Cipher holds a key and is never pickled")
+
+    def decrypt(self, blob: bytes, aad: bytes) -> bytes:
+        """Reverse encrypt(); raises DecryptionError on any failure, never returns the blob."""
+        if len(blob) < _AEAD_OVERHEAD or blob[:1] != AEAD_VERSION:
+            raise DecryptionError("ciphertext is malformed or of an unknown version")
+        try:
+            return self._aead.decrypt(blob[1 : 1 + NONCE_BYTES], blob[1 + NONCE_BYTES :], aad)
+        except InvalidTag:
+            raise DecryptionError("ciphertext failed authentication") from None
+
+
 def encrypt(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
     """AES-256-GCM; returns version byte + 96-bit random nonce + ciphertext and tag."""
-    _check_key(key)
-    # Random nonces are safe here: each data key encrypts few messages, and even a KEK
-    # stays far below the 2**32 messages at which random 96-bit nonces risk colliding.
-    nonce = secrets.token_bytes(NONCE_BYTES)
-    return AEAD_VERSION + nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+    return Cipher(key).encrypt(plaintext, aad)
 
 
 def decrypt(key: bytes, blob: bytes, aad: bytes) -> bytes:
     """Reverse encrypt(); raises DecryptionError on any failure, never returns the blob."""
-    _check_key(key)
-    if len(blob) < _AEAD_OVERHEAD or blob[:1] != AEAD_VERSION:
-        raise DecryptionError("ciphertext is malformed or of an unknown version")
-    nonce = blob[1 : 1 + NONCE_BYTES]
-    try:
-        return AESGCM(key).decrypt(nonce, blob[1 + NONCE_BYTES :], aad)
-    except InvalidTag:
-        raise DecryptionError("ciphertext failed authentication") from None
+    return Cipher(key).decrypt(blob, aad)
 
 
 def hkdf(root: bytes, info: bytes, length: int = KEY_BYTES) -> bytes:
@@ -127,6 +161,11 @@ def generate_age_identity() -> tuple[str, str]:
     return str(identity), str(identity.to_public())
 
 
+def age_recipient_of(identity: str) -> str:
+    """The recipient (public half) of an age X25519 identity."""
+    return str(pyrage.x25519.Identity.from_str(identity).to_public())
+
+
 def age_encrypt(recipient: str, data: bytes) -> bytes:
     """Encrypt data to one age X25519 recipient."""
     try:
@@ -146,3 +185,17 @@ def age_decrypt(identity: str, data: bytes) -> bytes:
         return bytes(pyrage.decrypt(data, [parsed]))
     except pyrage.DecryptError:
         raise DecryptionError("age message could not be decrypted") from None
+
+
+# -- added for the intake (corridor/intake) ------------------------------------------------
+
+
+def age_encrypt_to_many(recipients: list[str], data: bytes) -> bytes:
+    """Encrypt data once to several age X25519 recipients; any one of them can decrypt it."""
+    if not recipients:
+        raise ValueError("age needs at least one recipient")
+    try:
+        parsed = [pyrage.x25519.Recipient.from_str(recipient) for recipient in recipients]
+    except pyrage.RecipientError:
+        raise ValueError("not an age X25519 recipient") from None
+    return bytes(pyrage.encrypt(data, parsed))

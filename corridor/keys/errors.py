@@ -36,6 +36,10 @@ class UnknownEpoch(KeyringError):
     """A ciphertext names a key epoch that does not exist (or was destroyed)."""
 
 
+class KeystoreTampered(KeyringError):
+    """The keystore's public keys do not belong to its wrapped private keys: someone edited it."""
+
+
 class KeyServiceUnavailable(KeyringError):
     """The key service process could not be reached."""
 
@@ -53,6 +57,7 @@ WIRE_ERRORS: dict[str, type[Exception]] = {
         DecryptionError,
         UnknownEpoch,
         KeyServiceUnavailable,
+        KeystoreTampered,
         ValueError,
     )
 }

@@ -165,11 +165,11 @@ def _prepare_socket_dir(socket_path: Path) -> None:
             probe.close()
 
 
-def serve(data_dir: Path, socket_path: Path, ready: threading.Event | None = None) -> None:
+def serve(data_dir: Path, socket_path: Path, ready: threading.Event | None = None, *, min_retired_days: float = 35) -> None:
     """Serve until SIGTERM or SIGINT, then seal and remove the socket."""
     for failure in harden_process():
         print(f"keyd: hardening incomplete: {failure}", file=sys.stderr)
-    service = KeyService(data_dir)  # holds no keys until trustees unseal it
+    service = KeyService(data_dir, min_retired_days=min_retired_days)  # holds no keys until trustees unseal it
     _prepare_socket_dir(socket_path)
     old_umask = os.umask(0o177)  # the socket is born 0600; no window where it is wider
     try:
@@ -206,8 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="keyd", description="Corridor key service")
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--socket", type=Path, required=True)
+    parser.add_argument("--min-retired-days", type=float, default=35, help="backup-retention window before an epoch may be destroyed")
     args = parser.parse_args(argv)
-    serve(args.data_dir, args.socket)
+    serve(args.data_dir, args.socket, min_retired_days=args.min_retired_days)
     return 0
 
 

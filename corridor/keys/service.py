@@ -10,7 +10,7 @@ import threading
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -19,6 +19,7 @@ from corridor.keys.errors import (
     AlreadyInitialized,
     DecryptionError,
     KeyringError,
+    KeystoreTampered,
     NotInitialized,
     Sealed,
     ShareFormatError,
@@ -135,8 +136,12 @@ class KeyService:
     """The keyring. Thread-safe: every public method runs under one lock, so a seal()
     that returned is seen by every later call from any thread."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *, min_retired_days: float = 35) -> None:
+        """`min_retired_days`: how long an epoch must have been retired before it may be
+        destroyed — the backup-retention window, enforced here so that no web worker (or
+        code running in one) can destroy keys that backups still need."""
         self._data_dir = data_dir
+        self._min_retired = timedelta(days=min_retired_days)
         self._lock = threading.Lock()
         self._store: Keystore | None = None
         self._keys: _Unsealed | None = None
@@ -197,6 +202,13 @@ class KeyService:
             store.signing_key,
             _root_aad(store.instance_id, "signing"),
         )
+        # The public halves are stored in clear so intake works while sealed; check they belong
+        # to the wrapped private halves, or a swapped keystore would redirect every request
+        # for help (and the audit trust anchor) to someone else's key.
+        if crypto.age_recipient_of(identity.decode("ascii")) != store.intake_recipient:
+            raise KeystoreTampered("the keystore's intake recipient is not this instance's: the keystore was edited")
+        if crypto.public_key(signing_key) != store.signing_public_key:
+            raise KeystoreTampered("the keystore's audit signing key is not this instance's: the keystore was edited")
         return _Unsealed(
             root=root,
             keks=keks,
@@ -265,7 +277,12 @@ class KeyService:
             self._clear_pending()
 
     def seal(self) -> None:
-        """Drop every key and pending share, effective for every later call."""
+        """Drop every key and pending share, effective for every later call.
+
+        The keys go first, without waiting for the lock: a lockdown must not queue behind
+        a long batch (a single attribute store is atomic in CPython).
+        """
+        self._keys = None
         with self._lock:
             self._keys = None
             self._clear_pending()
@@ -358,6 +375,8 @@ class KeyService:
             epoch = self._epoch_or_raise(store, version)
             if version == store.current_epoch or epoch.retired is None:
                 raise ValueError("only a retired, non-current epoch can be destroyed")
+            if datetime.now(UTC) - datetime.fromisoformat(epoch.retired) < self._min_retired:
+                raise ValueError("this epoch was retired less than the backup-retention window ago")
             del store.epochs[version]
             try:
                 keystore.save(self._data_dir, store)

@@ -16,7 +16,14 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from corridor.keys.client import KeydClient
-from corridor.keys.errors import KeyringError, KeyServiceUnavailable, NotInitialized, ShareFormatError, UnsealFailed
+from corridor.keys.errors import (
+    KeyringError,
+    KeyServiceUnavailable,
+    KeystoreTampered,
+    NotInitialized,
+    ShareFormatError,
+    UnsealFailed,
+)
 from corridor.keys.protocol import Keyring
 from corridor.keys.service import KeyService, Status
 
@@ -34,7 +41,7 @@ def keyring() -> Keyring:
     with _lock:
         if _keyring is None or _keyring_for != target:
             if settings.KEYRING == "inprocess":
-                _keyring = KeyService(Path(settings.DATA_DIR))
+                _keyring = KeyService(Path(settings.DATA_DIR), min_retired_days=settings.KEY_EPOCH_RETENTION_DAYS)
             else:
                 _keyring = KeydClient(settings.KEYRING, timeout=10.0)
             _keyring_for = target
@@ -71,12 +78,17 @@ class ShareOutcome:
 
 def submit_share(text: str) -> ShareOutcome:
     """Submit one trustee share; messages are for the trustee and never say which share failed."""
+    if not status().sealed:
+        return ShareOutcome(message=_("The instance is already unsealed."))
     try:
         state = keyring().submit_share(text)
     except ShareFormatError:
         return ShareOutcome(error=_("This share is mistyped or does not belong to this instance. Check it and try again."))
     except UnsealFailed:
         return ShareOutcome(error=_("These shares do not open this instance. Progress was reset: every trustee must enter their share again."))
+    except KeystoreTampered:
+        log.critical("unseal refused: the keystore's public keys do not match its private keys")
+        return ShareOutcome(error=_("The keystore on this server has been altered. Do not use this instance; tell your security contact."))
     except NotInitialized:
         return ShareOutcome(error=_("This instance has no keys yet."))
     except KeyServiceUnavailable:
@@ -85,10 +97,21 @@ def submit_share(text: str) -> ShareOutcome:
         from corridor.audit import log as audit
 
         audit.record(actor=None, action="instance.unseal", obj=None)
+        _checkpoint_after_unseal()
         return ShareOutcome(message=_("Unsealed. Staff can sign in now."))
     return ShareOutcome(
         message=_("Share accepted: %(got)d of %(need)d.") % {"got": state.shares_received, "need": state.threshold}
     )
+
+
+def _checkpoint_after_unseal() -> None:
+    """Sign what was logged while sealed (intake arrivals, the lockdown) straight away."""
+    from corridor.audit import log as audit
+
+    try:
+        audit.checkpoint()
+    except Exception:  # the instance is unsealed either way; the next checkpoint covers it
+        log.exception("unseal: the audit checkpoint could not be written")
 
 
 def reset_unseal() -> None:

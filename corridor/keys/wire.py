@@ -48,7 +48,7 @@ def read_frame(reader: Reader) -> dict[str, Any] | None:
         raise FrameError("truncated frame body")
     try:
         message = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # deeply nested JSON must not escape as a crash
         raise FrameError("frame is not JSON") from None
     if not isinstance(message, dict):
         raise FrameError("frame is not a JSON object")

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pyotp
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -72,7 +73,11 @@ def test_account_without_second_factor_reaches_no_staff_page() -> None:
     user = make_staff(Role.CASEWORKER, factor=False)
     client = Client()
     response = _password_step(client, user.username)
-    assert response["Location"] == reverse("accounts:setup_totp")
+    # A password alone never lets anyone add a factor: only an enrolment link does.
+    assert response.status_code == 403
+    assert b"enrolment is not finished" in response.content
+    assert client.get(reverse("accounts:setup_totp")).status_code == 302
+    assert not TOTPDevice.objects.filter(user=user).exists()
     for name in ("web:dashboard", "accounts:security", "accounts:users"):
         page = client.get(reverse(name))
         assert page.status_code == 302
@@ -229,3 +234,78 @@ def test_duress_password_shows_neutral_page_and_seals() -> None:
     assert vault.is_sealed()
     assert other.get(reverse("web:dashboard")).status_code == 503
     assert time.monotonic() - started < 1.0
+
+
+def test_password_alone_cannot_add_a_factor_to_an_enrolled_account() -> None:
+    """The second-factor bypass found in review: password step, then the setup page."""
+    admin = make_staff(Role.ADMIN)
+    client = Client()
+    assert _password_step(client, admin.username)["Location"] == reverse("accounts:verify")
+    page = client.get(reverse("accounts:setup_totp"))
+    assert page.status_code == 302
+    assert page["Location"].startswith(reverse("accounts:login"))
+    assert TOTPDevice.objects.filter(user=admin).count() == 1
+    assert client.get(reverse("accounts:users")).status_code == 302
+
+
+def test_enrolment_session_cannot_add_a_second_factor() -> None:
+    user, token = domain.create_user(None, username="late", role=Role.CASEWORKER)
+    client = Client()
+    client.post(reverse("accounts:enrol", args=[token]), {"password": PASSWORD, "password_again": PASSWORD})
+    # Another factor already exists by now (set up elsewhere): the enrolment path refuses.
+    other = domain.start_totp(user)
+    other.confirmed = True
+    other.save()
+    device = domain.start_totp(user)
+    with pytest.raises(PermissionDenied):
+        domain.confirm_totp(user, device, str(device.totp().token()).zfill(6), enrolling=True)
+    assert TOTPDevice.objects.filter(user=user, confirmed=True).count() == 1
+
+
+@override_settings(LOCKOUT_THRESHOLD=3, LOCKOUT_WINDOW_SECONDS=60, LOCKOUT_MAX_SECONDS=600)
+def test_duress_password_seals_even_when_the_account_is_locked() -> None:
+    from django.contrib.auth.hashers import make_password
+
+    from corridor.keys import vault
+
+    user = make_staff(Role.CASEWORKER)
+    user.duress_password = make_password("under duress 12345")
+    user.save(update_fields=["duress_password"])
+    for _ in range(3):
+        _password_step(Client(), user.username, "wrong password!!")
+    assert _password_step(Client(), user.username).status_code == 429
+    response = _password_step(Client(), user.username, "under duress 12345")
+    assert b"Nothing new" in response.content
+    assert vault.is_sealed()
+
+
+@override_settings(LOCKOUT_THRESHOLD=3, LOCKOUT_WINDOW_SECONDS=60, LOCKOUT_MAX_SECONDS=600)
+def test_a_known_browser_passes_a_lock_a_stranger_caused() -> None:
+    user = make_staff(Role.CASEWORKER)
+    owner = Client()
+    _password_step(owner, user.username)
+    owner.post(reverse("accounts:verify"), {"code": totp_now(user)})
+    assert owner.cookies.get("corridor_device") is not None
+    owner.post(reverse("accounts:logout"))
+    for _ in range(3):
+        _password_step(Client(), user.username, "attacker guess!!")
+    assert _password_step(Client(), user.username).status_code == 429
+    # The owner's browser still signs in with the right password.
+    assert _password_step(owner, user.username)["Location"] == reverse("accounts:verify")
+
+
+def test_login_next_with_control_characters_is_not_a_500() -> None:
+    user = make_staff(Role.CASEWORKER)
+    response = Client().post(reverse("accounts:login") + "?next=/%0d%0aSet-Cookie:x=1", {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302
+    assert "\n" not in response["Location"] and "\r" not in response["Location"]
+
+
+def test_reenrolment_revokes_api_tokens() -> None:
+    from corridor.accounts.models import ApiToken
+
+    admin = make_staff(Role.ADMIN)
+    user = make_staff(Role.CASEWORKER)
+    _record, token = ApiToken.issue(user)
+    domain.reissue_enrolment(admin, user)
+    assert ApiToken.find_active(token) is None

@@ -5,6 +5,8 @@ Tampering goes around the triggers, as someone holding the database file would.
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -223,3 +225,32 @@ def test_wrongly_typed_field_is_reported_not_raised(ten_entries: None, lift_trig
         cursor.execute("UPDATE audit_auditentry SET commitment = 'text' WHERE seq = 3")
 
     assert verify().first_problem == "entry 2: a field has a value of the wrong type"
+
+
+def test_deleting_every_checkpoint_then_rewriting_the_log_fails(
+    ten_entries: None, settings: Any, lift_triggers: Callable[[], Any]
+) -> None:
+    """The attack from review: drop the checkpoints, rewrite an entry and the tree state."""
+    settings.AUDIT_MAX_UNCOVERED = 4
+    with lift_triggers():
+        Checkpoint.objects.all().delete()
+        AuditEntry.objects.filter(seq=2).update(action="test.innocent")
+        AuditEntry.objects.filter(seq=2).update(leaf_hash=_recomputed_leaf(2))
+        tree = merkle.CompactTree()
+        for leaf in AuditEntry.objects.order_by("seq").values_list("leaf_hash", flat=True):
+            tree.append(bytes(leaf))
+        state = TreeState.objects.get()
+        state.frontier = json.dumps([base64.b64encode(h).decode() for h in tree.to_state()])
+        state.save()
+
+    report = verify()
+
+    assert not report.ok
+    assert "not covered by any signed checkpoint" in " ".join(report.problems)
+
+
+def test_a_pinned_fingerprint_catches_a_swapped_signing_key(ten_entries: None, settings: Any) -> None:
+    settings.AUDIT_KEY_FINGERPRINT = "0" * 64
+    report = verify()
+    assert not report.ok
+    assert "not the pinned one" in " ".join(report.problems)

@@ -1,7 +1,339 @@
-"""Case-work pages: cases."""
+"""Case-work pages: cases — list, new case, detail with timeline, notes, tasks, needs, status.
+
+Also `dashboard_data(user)`, the case part of the dashboard. Every write goes through
+corridor.cases.domain; every case is reached through corridor.cases.access (404 otherwise).
+"""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+import uuid
+from typing import Any
 
-urlpatterns: list[URLPattern] = []
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Case as CaseWhen
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, When
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from corridor.accounts.models import User
+from corridor.audit import log as audit
+from corridor.cases import access, domain
+from corridor.cases.forms import (
+    CaseFilterForm,
+    NeedForm,
+    NeedStatusForm,
+    NewCaseForm,
+    NoteForm,
+    SearchForm,
+    StatusForm,
+    TaskForm,
+    apply_errors,
+)
+from corridor.cases.models import Case, CaseMember, MemberRole, Need, NeedStatus, Priority, Status, Task
+from corridor.cases.views.people import require_perm
+from corridor.keys.fields import preload_keys
+
+PAGE_SIZE = 50
+CLOSED_STATUSES = (Status.CLOSED, Status.ARRIVED)
+
+
+def _urgency() -> CaseWhen:
+    """Emergencies first, then urgent, then normal: sorted by the database, so only a page is read."""
+    return CaseWhen(
+        When(priority=Priority.EMERGENCY, then=0),
+        When(priority=Priority.URGENT, then=1),
+        default=2,
+        output_field=IntegerField(),
+    )
+
+
+def _overdue_tasks(today: Any) -> QuerySet[Task]:
+    return Task.objects.filter(case=OuterRef("pk"), done__isnull=True, due__lt=today)
+
+
+def _list_queryset(user: User, filters: dict[str, Any]) -> QuerySet[Case]:
+    # pk__in keeps the visibility joins (teams, grants) out of the ordered, annotated query.
+    cases = Case.objects.filter(pk__in=access.cases_visible_to(user).values("pk"))
+    status = filters.get("status") or ""
+    if status == "":
+        cases = cases.exclude(status__in=CLOSED_STATUSES)
+    elif status != "all":
+        cases = cases.filter(status=status)
+    if filters.get("priority"):
+        cases = cases.filter(priority=filters["priority"])
+    if filters.get("team") is not None:
+        cases = cases.filter(team=filters["team"])
+    owner = filters.get("owner") or ""
+    if owner == "me":
+        cases = cases.filter(owner=user)
+    elif owner:
+        cases = cases.filter(owner_id=int(owner))
+    if filters.get("mine"):
+        cases = cases.filter(Exists(Task.objects.filter(case=OuterRef("pk"), assignee=user, done__isnull=True)))
+    today = timezone.localdate()
+    principal = CaseMember.objects.filter(case=OuterRef("pk"), role=MemberRole.PRINCIPAL).values("person__codename")[:1]
+    return (
+        cases.select_related("team", "owner", "data_key")
+        .annotate(urgency=_urgency(), has_overdue=Exists(_overdue_tasks(today)), principal_codename=Subquery(principal))
+        .order_by("urgency", F("priority_review").asc(nulls_last=True), "-created")
+    )
+
+
+@never_cache
+@require_GET
+def list_view(request: HttpRequest) -> HttpResponse:
+    user = require_perm(request.user, "cases.view_case")
+    form = CaseFilterForm(request.GET or None, user=user)
+    filters = form.cleaned_data if form.is_valid() else {}
+    paginator = Paginator(_list_queryset(user, filters), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    preload_keys(rows)  # one keyring call for the page's summaries, never for the whole list
+    if rows:
+        audit.record(actor=user, action="case.list", obj=None, details={"cases": [str(case.pk) for case in rows]})
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "query": query.urlencode(),
+        "can_add": user.has_perm("cases.add_case"),
+    }
+    return render(request, "cases/case/list.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def new_view(request: HttpRequest) -> HttpResponse:
+    user = require_perm(request.user, "cases.add_case")
+    person_id = request.POST.get("person") if request.method == "POST" else request.GET.get("person")
+    if not person_id:
+        return _choose_person(request, user)
+    person = access.get_person_for_user(user, person_id)
+    form = NewCaseForm(request.POST or None, initial={"person": person.pk})
+    form.set_teams(user)
+    status = 200
+    if request.method == "GET":
+        audit.record_read(user, person)  # the page shows their name
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                case = domain.open_case(
+                    user,
+                    team=form.cleaned_data["team"],
+                    principal=person,
+                    priority=form.cleaned_data["priority"],
+                    summary=form.cleaned_data["summary"].strip(),
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, _("Case %(reference)s opened.") % {"reference": case.reference})
+                return redirect("cases:case", case.pk)
+        status = 400
+    return render(request, "cases/case/new.html", {"form": form, "person": person}, status=status)
+
+
+def _choose_person(request: HttpRequest, user: User) -> HttpResponse:
+    """Step one of a new case: find the principal among one's people, or add a new person."""
+    search = SearchForm(request.GET or None)
+    results = []
+    if search.is_valid() and search.cleaned_data["q"].strip():
+        results = domain.search_people(user, search.cleaned_data["q"])
+        preload_keys(results)
+    return render(
+        request, "cases/case/choose_person.html", {"search": search, "results": results, "searched": bool(request.GET.get("q"))}
+    )
+
+
+# -- detail and its actions ------------------------------------------------------------------
+
+
+def _detail(request: HttpRequest, user: User, case: Case, *, status: int = 200, **forms: Any) -> HttpResponse:
+    """The case page; a failed action passes its bound form so the errors show where it was typed."""
+    members = list(case.members.select_related("person", "person__data_key").order_by("role", "person__codename"))
+    tasks = list(case.tasks.select_related("assignee"))
+    needs = list(case.needs.order_by("status", "-created"))
+    allowed = domain.allowed_transitions(case)
+    preload_keys([case])
+    audit.record_read(user, case)
+    context = {
+        "case": case,
+        "members": members,
+        "timeline": domain.timeline(case),
+        "tasks": tasks,
+        "needs": needs,
+        "need_statuses": NeedStatus.choices,
+        "note_form": forms.get("note_form") or NoteForm(),
+        "task_form": forms.get("task_form") or TaskForm(team=case.team),
+        "need_form": forms.get("need_form") or NeedForm(),
+        "status_form": forms.get("status_form") or StatusForm(allowed=allowed),
+        "can_change": user.has_perm("cases.change_case"),
+        "can_note": user.has_perm("cases.add_note"),
+        "can_tasks": user.has_perm("cases.manage_tasks"),
+        "today": timezone.localdate(),
+    }
+    return render(request, "cases/case/detail.html", context, status=status)
+
+
+@never_cache
+@require_GET
+def detail_view(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    user = require_perm(request.user, "cases.view_case")
+    case = access.get_case_for_user(user, pk)
+    return _detail(request, user, case)
+
+
+def _back(case: Case, anchor: str) -> HttpResponse:
+    return redirect(reverse("cases:case", args=[case.pk]) + f"#{anchor}")
+
+
+@require_POST
+def note_view(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    user = require_perm(request.user, "cases.add_note")
+    case = access.get_case_for_user(user, pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            domain.add_note(user, case, form.cleaned_data["body"])
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Note added."))
+            return _back(case, "timeline")
+    return _detail(request, user, case, status=400, note_form=form)
+
+
+@require_POST
+def task_view(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    user = require_perm(request.user, "cases.manage_tasks")
+    case = access.get_case_for_user(user, pk)
+    form = TaskForm(request.POST, team=case.team)
+    if form.is_valid():
+        try:
+            domain.add_task(
+                user, case, form.cleaned_data["title"], assignee=form.cleaned_data["assignee"], due=form.cleaned_data["due"]
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Task added."))
+            return _back(case, "tasks")
+    return _detail(request, user, case, status=400, task_form=form)
+
+
+@require_POST
+def task_done_view(request: HttpRequest, pk: uuid.UUID, task_pk: uuid.UUID) -> HttpResponse:
+    user = require_perm(request.user, "cases.manage_tasks")
+    case = access.get_case_for_user(user, pk)
+    task = access.get_case_child(user, case, Task, task_pk)
+    if task.done is None:  # a second tap on a slow phone must not move the completion time
+        domain.complete_task(user, task)
+        messages.success(request, _("Task done."))
+    return _back(case, "tasks")
+
+
+@require_POST
+def need_view(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    user = require_perm(request.user, "cases.manage_tasks")
+    case = access.get_case_for_user(user, pk)
+    form = NeedForm(request.POST)
+    if form.is_valid():
+        try:
+            domain.add_need(user, case, form.cleaned_data["kind"], form.cleaned_data["details"].strip())
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Need added."))
+            return _back(case, "needs")
+    return _detail(request, user, case, status=400, need_form=form)
+
+
+@require_POST
+def need_status_view(request: HttpRequest, pk: uuid.UUID, need_pk: uuid.UUID) -> HttpResponse:
+    user = require_perm(request.user, "cases.manage_tasks")
+    case = access.get_case_for_user(user, pk)
+    need = access.get_case_child(user, case, Need, need_pk)
+    form = NeedStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose one of the listed statuses."))
+        return _detail(request, user, case, status=400)
+    domain.set_need_status(user, need, form.cleaned_data["status"])
+    messages.success(request, _("Need updated."))
+    return _back(case, "needs")
+
+
+@require_POST
+def status_view(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    user = require_perm(request.user, "cases.change_case")
+    case = access.get_case_for_user(user, pk)
+    form = StatusForm(request.POST, allowed=domain.allowed_transitions(case))
+    if form.is_valid():
+        try:
+            domain.transition(user, case, form.cleaned_data["status"], form.cleaned_data["reason"])
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The case is now “%(status)s”.") % {"status": case.get_status_display()})
+            return _back(case, "status")
+    return _detail(request, user, case, status=400, status_form=form)
+
+
+# -- dashboard ---------------------------------------------------------------------------------
+
+
+def dashboard_data(user: Any) -> dict[str, Any]:
+    """The case part of the dashboard: emergencies, overdue tasks, safe-house occupancy.
+
+    Empty for roles that do not work cases. Only the overdue task titles are encrypted;
+    their case keys are unwrapped in one batch.
+    """
+    if not user.has_perm("cases.view_case"):
+        return {"emergencies": [], "overdue_tasks": [], "safe_houses": []}
+    today = timezone.localdate()
+    visible = access.cases_visible_to(user).values("pk")
+    emergencies = list(
+        Case.objects.filter(pk__in=visible, priority=Priority.EMERGENCY)
+        .exclude(status__in=CLOSED_STATUSES)
+        .select_related("team", "owner")
+        .annotate(
+            principal_codename=Subquery(
+                CaseMember.objects.filter(case=OuterRef("pk"), role=MemberRole.PRINCIPAL).values("person__codename")[:1]
+            )
+        )
+        .order_by(F("priority_review").asc(nulls_last=True), "-created")[:PAGE_SIZE]
+    )
+    # Overdue tasks assigned to the user, or in cases the user owns, within visible cases only.
+    overdue = list(
+        Task.objects.filter(case__in=visible, done__isnull=True, due__lt=today)
+        .filter(Q(assignee=user) | Q(case__owner=user))
+        .select_related("case", "case__data_key", "assignee")
+        .order_by("due")[:PAGE_SIZE]
+    )
+    preload_keys(overdue)
+    houses = [
+        {"house": house, "occupancy": domain.occupancy(house, today), "capacity": house.capacity}
+        for house in access.safe_houses_visible_to(user).order_by("label")
+    ]
+    return {"emergencies": emergencies, "overdue_tasks": overdue, "safe_houses": houses}
+
+
+urlpatterns: list[URLPattern] = [
+    path("cases/", list_view, name="cases"),
+    path("cases/new/", new_view, name="case_new"),
+    path("cases/<uuid:pk>/", detail_view, name="case"),
+    path("cases/<uuid:pk>/notes/", note_view, name="case_note"),
+    path("cases/<uuid:pk>/tasks/", task_view, name="case_task"),
+    path("cases/<uuid:pk>/tasks/<uuid:task_pk>/done/", task_done_view, name="case_task_done"),
+    path("cases/<uuid:pk>/needs/", need_view, name="case_need"),
+    path("cases/<uuid:pk>/needs/<uuid:need_pk>/status/", need_status_view, name="case_need_status"),
+    path("cases/<uuid:pk>/status/", status_view, name="case_status"),
+]

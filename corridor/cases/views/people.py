@@ -1,7 +1,154 @@
-"""Case-work pages: people."""
+"""Case-work pages: people — search, new person (with duplicate check), detail, edit.
+
+Views parse, call corridor.cases.domain, and render; people are reached only through
+corridor.cases.access, so anything not the user's answers 404.
+"""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+import uuid
+from typing import Any
 
-urlpatterns: list[URLPattern] = []
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from corridor.accounts.models import User
+from corridor.audit import log as audit
+from corridor.cases import access, domain
+from corridor.cases.forms import CONTACT_KINDS, NAME_KINDS, NewPersonForm, PersonForm, SearchForm, apply_errors
+from corridor.cases.models import CaseMember, Placement
+from corridor.keys.fields import preload_keys
+
+
+def require_perm(user: Any, *perms: str) -> User:
+    """The signed-in staff user, or 404 when a permission is missing (the same as 'not yours')."""
+    if not all(user.has_perm(perm) for perm in perms):
+        raise Http404
+    assert isinstance(user, User)  # noqa: S101 -- the staff middleware lets only Users through
+    return user
+
+
+@never_cache
+@require_GET
+def search_view(request: HttpRequest) -> HttpResponse:
+    user = require_perm(request.user, "cases.view_case")
+    form = SearchForm(request.GET or None)
+    results = []
+    searched = False
+    if form.is_valid() and form.cleaned_data["q"].strip():
+        searched = True
+        results = domain.search_people(user, form.cleaned_data["q"])
+        preload_keys(results)
+    can_add = user.has_perm("cases.add_case") and user.has_perm("cases.change_case")
+    return render(
+        request, "cases/people/search.html", {"form": form, "results": results, "searched": searched, "can_add": can_add}
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def new_view(request: HttpRequest) -> HttpResponse:
+    user = require_perm(request.user, "cases.add_case", "cases.change_case")
+    form = NewPersonForm(request.POST or None)
+    form.set_teams(user)
+    duplicates: list[domain.PossibleDuplicate] = []
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            duplicates = domain.find_duplicates(user, **form.duplicate_query())
+            if not duplicates or form.cleaned_data["different_person"]:
+                values = form.person_values()
+                try:
+                    person, case = domain.create_person_with_case(
+                        user,
+                        team=form.cleaned_data["team"],
+                        priority=form.cleaned_data["priority"],
+                        summary=form.cleaned_data["summary"].strip(),
+                        **values,
+                    )
+                except ValidationError as exc:
+                    apply_errors(form, exc)
+                else:
+                    messages.success(
+                        request,
+                        _("%(codename)s was added and case %(reference)s opened.")
+                        % {"codename": person.codename, "reference": case.reference},
+                    )
+                    return redirect("cases:case", case.pk)
+        if duplicates:
+            preload_keys([d.person for d in duplicates if d.person is not None])
+        else:
+            status = 400
+    return render(
+        request,
+        "cases/people/form.html",
+        {"form": form, "duplicates": duplicates, "is_new": True, "title": _("New person")},
+        status=status,
+    )
+
+
+@never_cache
+@require_GET
+def detail_view(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    user = require_perm(request.user, "cases.view_case")
+    person = access.get_person_for_user(user, pk)
+    visible_cases = access.cases_visible_to(user)
+    memberships = list(
+        CaseMember.objects.filter(person=person, case__in=visible_cases)
+        .select_related("case", "case__team", "case__owner")
+        .order_by("-case__created")
+    )
+    placements = list(Placement.objects.filter(person=person, case__in=visible_cases).select_related("safe_house", "case"))
+    preload_keys([person])
+    audit.record_read(user, person)
+    name_kinds, contact_kinds = dict(NAME_KINDS), dict(CONTACT_KINDS)
+    context = {
+        "person": person,
+        "names": [(entry.get("name", ""), name_kinds.get(entry.get("kind"), "")) for entry in person.names or []],
+        "contacts": [
+            (contact_kinds.get(c.get("kind"), ""), c.get("value", ""), c.get("note", "")) for c in person.contacts or []
+        ],
+        "memberships": memberships,
+        "placements": placements,
+        "can_edit": user.has_perm("cases.change_case"),
+        "can_open_case": user.has_perm("cases.add_case"),
+    }
+    return render(request, "cases/people/detail.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def edit_view(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    user = require_perm(request.user, "cases.change_case")
+    person = access.get_person_for_user(user, pk)
+    preload_keys([person])
+    form = PersonForm(request.POST or None, person=person)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                domain.update_person(user, person, **form.person_values())
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("cases:person", person.pk)
+        status = 400
+    else:
+        audit.record_read(user, person)
+    context = {"form": form, "person": person, "is_new": False, "title": _("Edit %(codename)s") % {"codename": person.codename}}
+    return render(request, "cases/people/form.html", context, status=status)
+
+
+urlpatterns: list[URLPattern] = [
+    path("people/", search_view, name="people"),
+    path("people/new/", new_view, name="person_new"),
+    path("people/<uuid:pk>/", detail_view, name="person"),
+    path("people/<uuid:pk>/edit/", edit_view, name="person_edit"),
+]

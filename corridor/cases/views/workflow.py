@@ -1,7 +1,355 @@
-"""Case-work pages: workflow."""
+"""Case workflow pages: verification, consent, risk assessment, placements, break glass and
+the admins' review of break-glass grants. Views parse, call a domain function, and render.
+"""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from typing import Any
 
-urlpatterns: list[URLPattern] = []
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from corridor.accounts.models import User
+from corridor.audit import log as audit
+from corridor.cases import access, domain
+from corridor.cases.forms_workflow import (
+    BreakGlassForm,
+    ConsentForm,
+    PlacementForm,
+    RiskConfirmForm,
+    RiskFactorsForm,
+    VerificationForm,
+)
+from corridor.cases.models import BreakGlass, Case, Consent, ConsentScope, Person, Placement, Priority, RiskFactor, SafeHouse
+
+
+def case_url(case: Case) -> str:
+    """The case page (views/cases.py), where `_workflow.html` is included."""
+    return reverse("cases:case", args=[case.pk])
+
+
+def workflow_context(case: Case) -> dict[str, Any]:
+    """What `cases/case/_workflow.html` shows beyond the case itself; the case page may add it."""
+    return {"workflow": {"lacking_store": domain.members_lacking_consent(case, ConsentScope.STORE)}}
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _case(request: HttpRequest, pk: Any, perm: str = "cases.view_case") -> Case:
+    # No permission answers 404 like a case that does not exist (Invariant 5).
+    if not request.user.has_perm(perm):
+        raise Http404
+    return access.get_case_for_user(_user(request), pk)
+
+
+def _back(request: HttpRequest, case: Case) -> HttpResponseRedirect:
+    """Back to the page the form was on (the case page or a workflow page), never off-site."""
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return HttpResponseRedirect(target)
+    return HttpResponseRedirect(case_url(case))
+
+
+def domain_errors(form: Form, exc: ValidationError) -> None:
+    """Show a domain refusal on the form: on its field when the form has one, else above it."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            for message in errors:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+def _members(case: Case) -> QuerySet[Person]:
+    return Person.objects.filter(memberships__case=case, erased__isnull=True).order_by("codename")
+
+
+def _page(request: HttpRequest, case: Case, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    base = {"case": case, "case_url": case_url(case), "can_change": request.user.has_perm("cases.change_case")}
+    return render(request, template, base | context, status=status)
+
+
+# -- the workflow page: everything of _workflow.html, with the warnings computed ------------
+
+
+@never_cache
+def workflow_view(request: HttpRequest, pk: Any) -> HttpResponse:
+    case = _case(request, pk)
+    audit.record_read(_user(request), case)
+    return _page(request, case, "cases/workflow/case.html", workflow_context(case))
+
+
+# -- verification ---------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def verification_view(request: HttpRequest, pk: Any) -> HttpResponse:
+    case = _case(request, pk, "cases.change_case" if request.method == "POST" else "cases.view_case")
+    form = VerificationForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                domain.record_verification(_user(request), case, form.cleaned_data["method"], form.cleaned_data["details"])
+            except ValidationError as exc:
+                domain_errors(form, exc)
+            else:
+                messages.success(request, _("Verification recorded."))
+                return _back(request, case)
+        status = 400
+    else:
+        audit.record_read(_user(request), case)
+    verifications = case.verifications.select_related("by").order_by("-at")
+    return _page(request, case, "cases/workflow/verification.html", {"form": form, "verifications": verifications}, status)
+
+
+# -- consent -------------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def consent_view(request: HttpRequest, pk: Any) -> HttpResponse:
+    case = _case(request, pk, "cases.change_case" if request.method == "POST" else "cases.view_case")
+    members = _members(case)
+    form = ConsentForm(request.POST or None, members=members)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                domain.record_consent(_user(request), case, data["person"], data["scope"], data["given"], data["partner"])
+            except ValidationError as exc:
+                domain_errors(form, exc)
+            else:
+                messages.success(request, _("Consent recorded."))
+                return _back(request, case)
+        status = 400
+    else:
+        audit.record_read(_user(request), case)
+    consents = list(case.consents.select_related("person").order_by("person__codename", "-given"))
+    rows = [{"person": person, "consents": [c for c in consents if c.person_id == person.pk]} for person in members]
+    context = {"form": form, "rows": rows} | workflow_context(case)
+    return _page(request, case, "cases/workflow/consent.html", context, status)
+
+
+@require_POST
+def consent_withdraw_view(request: HttpRequest, pk: Any, consent_pk: Any) -> HttpResponse:
+    case = _case(request, pk, "cases.change_case")
+    consent: Consent = access.get_case_child(_user(request), case, Consent, consent_pk)
+    if consent.withdrawn is not None:
+        messages.info(request, _("This consent was already withdrawn."))
+    else:
+        domain.withdraw_consent(_user(request), consent)
+        messages.success(request, _("Consent withdrawn for %(codename)s.") % {"codename": consent.person.codename})
+    return _back(request, case)
+
+
+# -- risk ----------------------------------------------------------------------------------
+
+
+def _factor_labels(factors: list[str]) -> list[str]:
+    return [str(RiskFactor(value).label) for value in factors if value in RiskFactor.values]
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def risk_view(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Two steps without JavaScript: tick factors (GET), see the suggestion, confirm or override (POST)."""
+    case = _case(request, pk, "cases.change_case" if request.method == "POST" else "cases.view_case")
+    factors_form = RiskFactorsForm(request.GET if "check" in request.GET else None)
+    confirm_form: RiskConfirmForm | None = None
+    suggested: str | None = None
+    status = 200
+    if request.method == "POST":
+        confirm_form = RiskConfirmForm(request.POST)
+        if confirm_form.is_valid():
+            data = confirm_form.cleaned_data
+            suggested = domain.suggest_priority(data["factors"])
+            try:
+                domain.assess_risk(_user(request), case, data["factors"], data["priority"], data["override_reason"])
+            except ValidationError as exc:
+                domain_errors(confirm_form, exc)
+                messages.error(request, _("Nothing was saved: see the message below."))
+            else:
+                messages.success(
+                    request, _("Risk assessment saved. Priority: %(priority)s.") % {"priority": Priority(data["priority"]).label}
+                )
+                return _back(request, case)
+        else:
+            suggested = domain.suggest_priority([f for f in request.POST.getlist("factors") if f in RiskFactor.values])
+        status = 400
+    else:
+        audit.record_read(_user(request), case)
+        if factors_form.is_bound and factors_form.is_valid() and request.user.has_perm("cases.change_case"):
+            factors = factors_form.cleaned_data["factors"]
+            suggested = domain.suggest_priority(factors)
+            confirm_form = RiskConfirmForm(initial={"factors": factors, "priority": suggested})
+    chosen = confirm_form["factors"].value() if confirm_form is not None else []
+    assessments = [
+        {"assessment": a, "factors": _factor_labels(list(a.factors or []))} for a in case.risk_assessments.select_related("by")
+    ]
+    context = {
+        "factors_form": factors_form,
+        "confirm_form": confirm_form,
+        "suggested": Priority(suggested).label if suggested else None,
+        "chosen_factors": _factor_labels(list(chosen or [])),
+        "change_query": "&".join(f"factors={value}" for value in (chosen or []) if value in RiskFactor.values),
+        "assessments": assessments,
+    }
+    return _page(request, case, "cases/workflow/risk.html", context, status)
+
+
+# -- placements ----------------------------------------------------------------------------
+
+
+def available_houses(user: User, case: Case) -> tuple[QuerySet[SafeHouse], dict[Any, int]]:
+    """Safe houses of the case's team that the user may see, not compromised and with room today,
+    with today's occupancy of each (shown in the choice labels)."""
+    houses = access.safe_houses_visible_to(user).filter(team=case.team, compromised__isnull=True)
+    occupied = {house.pk: domain.occupancy(house) for house in houses}
+    free = [house.pk for house in houses if occupied[house.pk] < house.capacity]
+    return houses.filter(pk__in=free).order_by("label"), occupied
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def placements_view(request: HttpRequest, pk: Any) -> HttpResponse:
+    case = _case(request, pk, "cases.change_case" if request.method == "POST" else "cases.view_case")
+    user = _user(request)
+    houses, occupied = available_houses(user, case)
+    form = PlacementForm(request.POST or None, members=_members(case), houses=houses, occupied=occupied)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                domain.place(user, case, data["person"], data["safe_house"], data["start"])
+            except ValidationError as exc:
+                domain_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("%(codename)s placed in “%(label)s”.")
+                    % {"codename": data["person"].codename, "label": data["safe_house"].label},
+                )
+                return _back(request, case)
+        status = 400
+    else:
+        audit.record_read(user, case)
+    placements = list(case.placements.select_related("safe_house", "person"))
+    context = {
+        "form": form,
+        "current": [p for p in placements if p.end is None],
+        "past": [p for p in placements if p.end is not None],
+        "has_houses": houses.exists(),
+    }
+    return _page(request, case, "cases/workflow/placements.html", context, status)
+
+
+@require_POST
+def placement_end_view(request: HttpRequest, pk: Any, placement_pk: Any) -> HttpResponse:
+    case = _case(request, pk, "cases.change_case")
+    placement: Placement = access.get_case_child(_user(request), case, Placement, placement_pk)
+    if placement.end is not None:
+        messages.info(request, _("This placement has already ended."))
+        return _back(request, case)
+    try:
+        domain.end_placement(_user(request), placement)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Placement of %(codename)s ended.") % {"codename": placement.person.codename})
+    return _back(request, case)
+
+
+# -- break glass ---------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def break_glass_view(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("cases.break_glass"):
+        raise Http404
+    user = _user(request)
+    form = BreakGlassForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            case = domain.find_case_for_break_glass(form.cleaned_data["reference"])
+            if case is None:
+                form.add_error("reference", _("There is no case with this reference."))
+            elif access.cases_visible_to(user).filter(pk=case.pk).exists():
+                messages.info(request, _("You can already see this case; no emergency access was needed."))
+                return HttpResponseRedirect(case_url(case))
+            else:
+                try:
+                    grant = domain.break_glass(user, case, form.cleaned_data["reason"])
+                except ValidationError as exc:
+                    domain_errors(form, exc)
+                else:
+                    messages.warning(
+                        request,
+                        _("Emergency access to %(reference)s until %(expires)s. Administrators have been alerted.")
+                        % {"reference": case.reference, "expires": grant.expires.strftime("%H:%M")},
+                    )
+                    return HttpResponseRedirect(case_url(case))
+        status = 400
+    return render(request, "cases/workflow/break_glass.html", {"form": form, "hours": domain.BREAK_GLASS_HOURS}, status=status)
+
+
+@never_cache
+def break_glass_review_view(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("cases.review_break_glass"):
+        raise Http404
+    grants = list(domain.pending_break_glass())
+    for grant in grants:
+        # Reading the reason decrypts case data: audited like any other read.
+        audit.record_read(_user(request), grant)
+    return render(request, "cases/workflow/break_glass_review.html", {"grants": grants, "now": timezone.now()})
+
+
+@require_POST
+def break_glass_reviewed_view(request: HttpRequest, grant_pk: Any) -> HttpResponse:
+    if not request.user.has_perm("cases.review_break_glass"):
+        raise Http404
+    # Admins review every grant; the permission above is the whole access rule for this object.
+    grant = BreakGlass.objects.filter(pk=grant_pk).select_related("case").first()
+    if grant is None:
+        raise Http404
+    try:
+        domain.review_break_glass(_user(request), grant)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.info(request, message)
+    else:
+        messages.success(request, _("Marked as reviewed: %(reference)s.") % {"reference": grant.case.reference})
+    return HttpResponseRedirect(reverse("cases:break_glass_review"))
+
+
+urlpatterns: list[URLPattern] = [
+    path("cases/break-glass/", break_glass_view, name="break_glass"),
+    path("break-glass/review/", break_glass_review_view, name="break_glass_review"),
+    path("break-glass/review/<uuid:grant_pk>/", break_glass_reviewed_view, name="break_glass_reviewed"),
+    path("cases/<uuid:pk>/workflow/", workflow_view, name="workflow"),
+    path("cases/<uuid:pk>/verification/", verification_view, name="verification"),
+    path("cases/<uuid:pk>/consent/", consent_view, name="consent"),
+    path("cases/<uuid:pk>/consent/<uuid:consent_pk>/withdraw/", consent_withdraw_view, name="consent_withdraw"),
+    path("cases/<uuid:pk>/risk/", risk_view, name="risk"),
+    path("cases/<uuid:pk>/placements/", placements_view, name="placements"),
+    path("cases/<uuid:pk>/placements/<uuid:placement_pk>/end/", placement_end_view, name="placement_end"),
+]

@@ -27,7 +27,7 @@ def instance(tmp_path: Path) -> Instance:
 
 @pytest.fixture
 def unsealed(instance: Instance) -> KeyService:
-    service = KeyService(instance.data_dir)
+    service = KeyService(instance.data_dir, min_retired_days=0)
     for share in instance.shares[:3]:
         service.submit_share(share)
     assert service.status().sealed is False

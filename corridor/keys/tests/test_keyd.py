@@ -43,7 +43,7 @@ class Keyd:
 
 def _start(data_dir: Path, socket_path: Path) -> Keyd:
     process = subprocess.Popen(
-        [sys.executable, "-m", "corridor.keys.keyd", "--data-dir", str(data_dir), "--socket", str(socket_path)],
+        [sys.executable, "-m", "corridor.keys.keyd", "--data-dir", str(data_dir), "--socket", str(socket_path), "--min-retired-days", "0"],
         cwd=ROOT,
         stderr=subprocess.PIPE,
     )

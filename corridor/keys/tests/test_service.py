@@ -416,3 +416,33 @@ def test_swapped_wrapped_items_fail_to_unseal(instance: Instance) -> None:
     with pytest.raises(UnsealFailed):
         for share in instance.shares[:3]:
             service.submit_share(share)
+
+
+def test_a_swapped_intake_recipient_in_the_keystore_refuses_to_unseal(instance: Instance) -> None:
+    """An insider who edits keystore.json to redirect requests for help is caught at unseal."""
+    import json
+
+    from corridor.keys import crypto
+    from corridor.keys.errors import KeystoreTampered
+
+    path = instance.data_dir / "keys" / "keystore.json"
+    data = json.loads(path.read_text())
+    _identity, attacker_recipient = crypto.generate_age_identity()
+    data["intake_recipient"] = attacker_recipient
+    path.write_text(json.dumps(data))
+    service = KeyService(instance.data_dir)
+    with pytest.raises(KeystoreTampered):
+        for share in instance.shares[:3]:
+            service.submit_share(share)
+    assert service.status().sealed
+
+
+def test_epochs_cannot_be_destroyed_inside_the_backup_window(instance: Instance) -> None:
+    service = KeyService(instance.data_dir, min_retired_days=35)
+    for share in instance.shares[:3]:
+        service.submit_share(share)
+    service.rotate()
+    service.retire_epoch(1)
+    with pytest.raises(ValueError, match="backup-retention window"):
+        service.destroy_epoch(1)
+    assert 1 in {epoch.version for epoch in service.epochs()}

@@ -102,3 +102,26 @@ def test_lockdown_needs_admin_and_step_up() -> None:
     caseworker = sign_in(Client(), make_staff(Role.CASEWORKER))
     assert caseworker.post(reverse("web:lockdown")).status_code == 404
     assert not vault.is_sealed()
+
+
+def test_lockdown_needs_no_step_up_and_no_database_write() -> None:
+    from unittest import mock
+
+    admin = make_staff(Role.ADMIN)
+    client = sign_in(Client(), admin)
+    session = client.session
+    session["corridor.auth_at"] = 0  # the last confirmation was long ago
+    session.save()
+    # Even if the audit write fails, the seal has already happened.
+    with mock.patch("corridor.audit.log.record", side_effect=RuntimeError("database is gone")):
+        client.post(reverse("web:lockdown"))
+    assert vault.is_sealed()
+
+
+def test_submitting_shares_while_unsealed_writes_no_audit_entries(shares: list[str]) -> None:
+    from corridor.audit.models import AuditEntry
+
+    before = AuditEntry.objects.count()
+    for _ in range(3):
+        Client().post(reverse("web:unseal"), {"share": shares[0]})
+    assert AuditEntry.objects.count() == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ import qrcode
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from corridor.keys import crypto, service
+from corridor.keys import crypto, keystore, service
 from corridor.keys.errors import AlreadyInitialized
 
 
@@ -41,6 +42,14 @@ class Command(BaseCommand):
             lines = service.initialize(Path(settings.DATA_DIR), shares, threshold)
         except AlreadyInitialized:
             raise CommandError(f"{settings.DATA_DIR} already has keys; refusing to create new ones") from None
+        store = keystore.load(Path(settings.DATA_DIR))
+        if store is not None:
+            fingerprint = hashlib.sha256(store.signing_public_key).hexdigest()
+            self.stdout.write(
+                "Pin these in the server's environment so a swapped keystore is noticed:\n"
+                f"  CORRIDOR_AUDIT_KEY_FINGERPRINT={fingerprint}\n"
+                f"  CORRIDOR_INTAKE_RECIPIENT={store.intake_recipient}\n"
+            )
         self.stdout.write(
             f"Created the root key for {settings.DATA_DIR}. It was not written anywhere.\n"
             f"Give one share to each trustee; any {threshold} of the {shares} unseal the instance.\n"

@@ -1,20 +1,26 @@
-"""`corridor demo`: a demo instance — keys, teams and staff accounts with enrolment links.
+"""`corridor demo`: a demo instance — keys, teams, staff accounts with enrolment links, and
+synthetic people in hiding with their cases (`--people N`, 40 by default).
 
 DEMO ONLY: the unseal shares are written to a file in the data directory so the demo
 can be unsealed again after a restart. A real instance never stores its shares.
+Running it again adds no second set of people.
 """
 
 from __future__ import annotations
 
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from corridor.accounts import domain
 from corridor.accounts.models import EnrolmentLink, Role, Team, User
-from corridor.keys import service
+from corridor.keys import service, vault
 
 SHARES_FILE = "DEMO-ONLY-unseal-shares.txt"
 STAFF = [
@@ -27,6 +33,37 @@ STAFF = [
     ("auditor", Role.AUDITOR, []),
     ("trustee", Role.TRUSTEE, []),
 ]
+# Up to this many people go through the domain functions one by one (realistic audit
+# trail and history); beyond it the rest are bulk-inserted (corridor.cases.demo.populate_bulk).
+DOMAIN_PEOPLE = 40
+
+
+@contextmanager
+def unsealed_in_process(shares_path: Path) -> Iterator[None]:
+    """Keys for this command's own writes: an in-process key service unsealed from the demo shares.
+
+    `make run` fills the instance before `corridor serve` starts keyd, so there is no key
+    service to ask. Only this process holds these keys, and it seals them again on the way out.
+    """
+    previous = settings.KEYRING
+    settings.KEYRING = "inprocess"
+    ring = vault.keyring()
+    opened = False
+    try:
+        if ring.status().sealed:
+            if not shares_path.exists():
+                raise CommandError(f"the instance is sealed and there is no demo shares file ({shares_path})")
+            for line in shares_path.read_text().splitlines():
+                if line.strip() and not ring.submit_share(line.strip()).sealed:
+                    break
+            if ring.status().sealed:
+                raise CommandError("the demo shares file does not unseal this instance")
+            opened = True
+        yield
+    finally:
+        if opened:
+            ring.seal()
+        settings.KEYRING = previous
 
 
 class Command(BaseCommand):
@@ -34,6 +71,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+        parser.add_argument("--people", type=int, default=40, help="synthetic people in hiding to create (default 40)")
+        parser.add_argument("--seed", type=int, default=None, help="random seed, for repeatable demo data")
 
     def handle(self, *args: Any, **options: Any) -> None:
         data_dir = Path(settings.DATA_DIR)
@@ -55,8 +94,35 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {username:18} {role.label}: already enrolled")
                 continue
             self.stdout.write(f"  {username:18} {role.label}: {base}/accounts/enrol/{token}/")
+        with unsealed_in_process(shares_path):
+            self._people(options["people"], options["seed"])
         if shares_path.exists():
             self.stdout.write(
                 "\nTo unseal: open " + base + "/unseal/ and paste any three lines of\n"
                 f"  {shares_path}\nor run: head -3 {shares_path} | while read s; do echo \"$s\" | .venv/bin/corridor unseal; done"
             )
+
+    def _people(self, people: int, seed: int | None) -> None:
+        from corridor.cases import demo
+        from corridor.cases.models import Person
+
+        existing = Person.objects.count()
+        if existing:
+            self.stdout.write(f"Demo people already present ({existing}); none added.")
+            return
+        if people <= 0:
+            return
+        started = time.monotonic()
+        result = demo.populate(min(people, DOMAIN_PEOPLE), seed=seed)
+        cases = result.cases
+        if people > DOMAIN_PEOPLE:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+            columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+            with Progress(*columns, transient=not sys.stderr.isatty()) as progress:
+                task = progress.add_task("people", total=people - DOMAIN_PEOPLE)
+                bulk = demo.populate_bulk(
+                    people - DOMAIN_PEOPLE, seed=seed, progress=lambda n: progress.advance(task, n)
+                )
+            cases += bulk.cases
+        self.stdout.write(f"Created {people} demo people in {cases} cases in {time.monotonic() - started:.0f} s (synthetic, no real person).")

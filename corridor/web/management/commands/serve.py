@@ -35,7 +35,12 @@ class Command(BaseCommand):
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "corridor.settings")}
         if not options["no_keyd"]:
             keyd = subprocess.Popen(  # noqa: S603 -- our own interpreter and module, fixed arguments
-                [sys.executable, "-m", "corridor.keys.keyd", "--data-dir", str(settings.DATA_DIR), "--socket", str(socket_path)],
+                [
+                    sys.executable, "-m", "corridor.keys.keyd",
+                    "--data-dir", str(settings.DATA_DIR),
+                    "--socket", str(socket_path),
+                    "--min-retired-days", str(settings.KEY_EPOCH_RETENTION_DAYS),
+                ],
                 env=env,
             )
             children.append(keyd)

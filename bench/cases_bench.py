@@ -1,0 +1,247 @@
+"""The case list page (50 rows) with 100,000 people under 16 concurrent clients, on the real server.
+
+`corridor serve` (keyd + gunicorn) runs on a loopback port in a temporary instance filled
+by `corridor demo --people N`; a caseworker's session is written to its database directly.
+The page's throughput is a ratio to a minimal authenticated view (/api/v1/me/) measured
+on the same server in the same run. Also: p95 of saving a person with every field.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import percentile
+
+ROOT = Path(__file__).resolve().parents[1]
+CLIENTS = 16
+SAVE_GOAL_MS = 20.0
+
+# Run inside the served instance's environment: a caseworker with a confirmed second
+# factor, signed in the way corridor.accounts.testing.sign_in does (session epoch from keyd).
+_SIGN_IN = """
+import django
+django.setup()
+from django.conf import settings
+from django.test import Client
+from corridor.accounts.models import Role, Team, User
+from corridor.accounts.testing import make_staff, sign_in
+team = Team.objects.get(name="North Caucasus")
+user = User.objects.filter(username="bench-caseworker").first() or make_staff(
+    Role.CASEWORKER, teams=[team], username="bench-caseworker")
+client = sign_in(Client(), user)
+print(client.cookies[settings.SESSION_COOKIE_NAME].value)
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _corridor(env: dict[str, str], *args: str, stdin: str | None = None, timeout: float = 3600) -> str:
+    result = subprocess.run(  # noqa: S603 -- our own interpreter and CLI
+        [sys.executable, "-m", "corridor.cli", *args], env=env, input=stdin, capture_output=True, text=True, timeout=timeout, cwd=ROOT
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"corridor {' '.join(args)} failed: {result.stderr[-2000:]}")
+    return result.stdout
+
+
+def _get(port: int, path: str, cookie: str = "") -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def _load(port: int, path: str, cookie: str, requests_per_client: int) -> dict[str, Any]:
+    """CLIENTS threads, each with its own keep-alive connection, `requests_per_client` GETs each."""
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    barrier = threading.Barrier(CLIENTS + 1)
+
+    def client() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        mine: list[float] = []
+        codes: list[int] = []
+        barrier.wait()
+        for _ in range(requests_per_client):
+            started = time.perf_counter()
+            connection.request("GET", path, headers={"Cookie": cookie})
+            response = connection.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - started)
+            codes.append(response.status)
+            if response.getheader("Connection", "").lower() == "close":
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            for code in codes:
+                statuses[code] = statuses.get(code, 0) + 1
+
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    return {
+        "requests": len(latencies),
+        "statuses": statuses,
+        "median_ms": statistics.median(latencies) * 1e3,
+        "p95_ms": percentile(latencies, 95) * 1e3,
+        "throughput_rps": len(latencies) / wall,
+    }
+
+
+def _save_person_p95(samples: int = 300) -> dict[str, Any]:
+    """domain.create_person with every field, in this process (in-process keyring, bench database)."""
+    import datetime
+
+    from corridor.accounts import domain as accounts_domain
+    from corridor.accounts.models import Role, Team
+    from corridor.cases import domain
+
+    team = Team.objects.get_or_create(name="Bench")[0]
+    actor, _token = accounts_domain.create_user(None, username="bench-saver", role=Role.CASEWORKER, teams=[team])
+
+    def values(i: int) -> dict[str, Any]:
+        return {
+            "names": [
+                {"name": f"Зелимхан Хасанов {i}", "kind": "legal"},
+                {"name": f"Zelimkhan Khasanov {i}", "kind": "transliteration"},
+                {"name": "Зелим", "kind": "used"},
+            ],
+            "birth_date": datetime.date(1990, 1 + i % 12, 1 + i % 28),
+            "birth_precision": "exact",
+            "documents_held": "international",
+            "passport_expiry": datetime.date(2030, 6, 30),
+            "contacts": [
+                {"kind": "phone", "value": f"+7 000 {i:07d}", "note": ""},
+                {"kind": "signal", "value": f"+7 000 {i + 1:07d}", "note": "after 20:00"},
+                {"kind": "relative", "value": "двоюродная сестра, +7 000 555-00-00", "note": "trusted"},
+            ],
+            "region": "North Caucasus",
+            "location": "съёмная квартира, Подмосковье",
+            "languages": ["ce", "ru"],
+            "gender_identity": "man",
+            "orientation": "gay",
+        }
+
+    for i in range(20):  # warm up
+        domain.create_person(actor, **values(i))
+    times = []
+    for i in range(samples):
+        started = time.perf_counter()
+        domain.create_person(actor, **values(1_000 + i))
+        times.append(time.perf_counter() - started)
+    p95 = percentile(times, 95) * 1e3
+    return {
+        "samples": samples,
+        "median_ms": round(statistics.median(times) * 1e3, 2),
+        "p95_ms": round(p95, 2),
+        "goal": f"p95 <= {SAVE_GOAL_MS} ms",
+        "goal_met": p95 <= SAVE_GOAL_MS,
+        "measures": "domain.create_person with all 11 person fields (new data key, 3 blind indexes, audit entry, "
+        "one transaction) on the bench instance's database with the in-process keyring",
+    }
+
+
+def run(people: int = 100_000, requests_per_client: int = 20, rounds: int = 3) -> dict[str, Any]:
+    figures: dict[str, Any] = {"save_person": _save_person_p95()}
+    data_dir = tempfile.mkdtemp(prefix="corridor-bench-serve-")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CORRIDOR_", "DJANGO_")) and k != "DATABASE_URL"}
+    env.update({"CORRIDOR_DATA_DIR": data_dir, "CORRIDOR_INSECURE_HTTP": "1", "DJANGO_SETTINGS_MODULE": "corridor.settings"})
+    _corridor(env, "migrate", "--noinput", "-v", "0")
+    _corridor(env, "collectstatic", "--noinput", "-v", "0")
+    started = time.perf_counter()
+    _corridor(env, "demo", "--people", str(people), "--seed", "1")
+    figures["populate_seconds"] = round(time.perf_counter() - started, 1)
+    figures["people"] = people
+
+    port = _free_port()
+    server = subprocess.Popen(  # noqa: S603 -- our own interpreter and CLI
+        [sys.executable, "-m", "corridor.cli", "serve", "--bind", f"127.0.0.1:{port}"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if _get(port, "/healthz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError("corridor serve did not start")
+            time.sleep(0.2)
+        shares = (Path(data_dir) / "DEMO-ONLY-unseal-shares.txt").read_text().split("\n")
+        for share in shares[:3]:
+            _corridor(env, "unseal", stdin=share + "\n")
+        sign_in = subprocess.run(  # noqa: S603 -- our own interpreter, fixed script
+            [sys.executable, "-c", _SIGN_IN], env=env, capture_output=True, text=True, timeout=120, cwd=ROOT, check=True
+        )
+        cookie = f"sessionid={sign_in.stdout.strip().splitlines()[-1]}"
+        pages = {"case_list": "/cases/", "baseline": "/api/v1/me/"}
+        status = {name: _get(port, path, cookie)[0] for name, path in pages.items()}
+        figures["page_status"] = status
+        if status["case_list"] != 200:
+            figures["note"] = f"/cases/ answered {status['case_list']}: measured the dashboard (/) instead"
+            pages["case_list"] = "/"
+        for path in pages.values():  # warm every worker
+            _load(port, path, cookie, 2)
+        runs: dict[str, list[dict[str, Any]]] = {name: [] for name in pages}
+        for _ in range(rounds):  # alternate, so drift on a shared machine hits both alike
+            for name, path in pages.items():
+                runs[name].append(_load(port, path, cookie, requests_per_client))
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+    def summary(results: list[dict[str, Any]]) -> dict[str, Any]:
+        statuses: dict[int, int] = {}
+        for result in results:
+            for code, count in result["statuses"].items():
+                statuses[code] = statuses.get(code, 0) + count
+        return {
+            "requests": sum(r["requests"] for r in results),
+            "statuses": {str(code): count for code, count in sorted(statuses.items())},
+            "median_ms": round(statistics.median(r["median_ms"] for r in results), 1),
+            "p95_ms": round(statistics.median(r["p95_ms"] for r in results), 1),
+            "throughput_rps": round(statistics.median(r["throughput_rps"] for r in results), 1),
+        }
+
+    figures["case_list"] = summary(runs["case_list"])
+    figures["baseline_api_me"] = summary(runs["baseline"])
+    figures["throughput_ratio"] = round(figures["case_list"]["throughput_rps"] / figures["baseline_api_me"]["throughput_rps"], 3)
+    figures["measures"] = (
+        f"{CLIENTS} concurrent keep-alive clients x {requests_per_client} GETs, {rounds} alternating rounds (medians of "
+        "per-round median/p95/throughput); `corridor serve` defaults (2 gunicorn workers x 4 threads, keyd over its "
+        "socket), SQLite; the list page reads 50 cases visible to one caseworker and writes one audit entry per view"
+    )
+    return figures

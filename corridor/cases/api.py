@@ -1,0 +1,577 @@
+"""REST API for people, cases, their sub-records and safe houses (/api/v1/).
+
+Same rules as the pages: objects only through access.py (404 for missing and not-yours
+alike), writes only through domain.py, `has_perm` before every change (403 for a
+visible object the role may not change), and every read of sensitive data audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import models
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from corridor.accounts.models import Team, User
+from corridor.audit import log as audit
+from corridor.cases import access, domain
+from corridor.cases import serializers as s
+from corridor.cases.models import (
+    Case,
+    Consent,
+    DatePrecision,
+    Need,
+    Note,
+    Person,
+    Placement,
+    Priority,
+    RiskAssessment,
+    SafeHouse,
+    Task,
+    Verification,
+)
+
+# -- shared pieces ----------------------------------------------------------------------------
+
+
+class CasesErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class CasesErrorSerializer(serializers.Serializer):
+    """The one error body of the API (corridor/api/errors.py)."""
+
+    error = CasesErrorBodySerializer()
+
+
+ERRORS = {
+    400: OpenApiResponse(CasesErrorSerializer, description="Invalid input; `fields` says which and why."),
+    401: OpenApiResponse(CasesErrorSerializer, description="Not authenticated."),
+    403: OpenApiResponse(CasesErrorSerializer, description="Your role may not do this."),
+    404: OpenApiResponse(CasesErrorSerializer, description="Not found, or not yours: the two are indistinguishable."),
+}
+
+
+def _responses(ok: Any, ok_status: int = 200, **extra: Any) -> dict[int, Any]:
+    return {ok_status: ok, **ERRORS, **{int(code.lstrip("_")): value for code, value in extra.items()}}
+
+
+CASE_ID = OpenApiParameter("case_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The case's id.")
+
+
+class CanWorkCases(permissions.BasePermission):
+    """Only case roles reach these endpoints at all; admins and auditors get 403."""
+
+    message = "Your role does not work with cases."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return bool(user is not None and user.is_authenticated and user.has_perm("cases.view_case"))
+
+
+def _require(user: User, perm: str) -> None:
+    if not user.has_perm(perm):
+        raise exceptions.PermissionDenied(_("Your role may not change this."))
+
+
+def _field_error(field: str, message: str) -> exceptions.ValidationError:
+    return exceptions.ValidationError({field: [message]})
+
+
+class Pages(PageNumberPagination):
+    page_size = 50
+
+
+class CaseWorkViewSet(viewsets.GenericViewSet):
+    permission_classes = [permissions.IsAuthenticated, CanWorkCases]
+    pagination_class = None
+    # Object ids in URLs are UUIDs; anything else is simply not found (access._pk).
+    lookup_value_regex = "[^/]+"
+
+    @property
+    def user(self) -> User:
+        return self.request.user  # type: ignore[return-value]  # IsAuthenticated ran first
+
+    def parse(self, serializer_class: type[serializers.Serializer], data: Any = None, **kwargs: Any) -> dict[str, Any]:
+        serializer = serializer_class(data=self.request.data if data is None else data, **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+
+def _person_for_new_case(user: User, person_id: Any, field: str) -> Person:
+    """A person the user may put on a new case: visible to them, or created by them and on no case yet.
+
+    A person just entered through POST /people/ is on no case, so access.people_visible_to
+    cannot see them yet; without this the API could not open their first case. Anyone
+    else's unattached person stays out of reach. The answer for both is the same 400.
+    """
+    try:
+        return access.get_person_for_user(user, person_id)
+    except Http404:
+        pass
+    person = Person.objects.filter(pk=person_id, erased__isnull=True, memberships__isnull=True).first()
+    if person is not None and audit.entries_for(person).filter(action="person.create", actor_id=user.pk).exists():
+        return person
+    raise _field_error(field, _("Unknown person."))
+
+
+def _case_member(case: Case, person_id: Any, field: str = "person") -> Person:
+    person = Person.objects.filter(pk=person_id, memberships__case=case).first()
+    if person is None:
+        raise _field_error(field, _("This person is not on the case."))
+    return person
+
+
+# -- people -------------------------------------------------------------------------------------
+
+
+def _person_values(data: dict[str, Any]) -> dict[str, Any]:
+    values = {key: value for key, value in data.items() if key in domain.PERSON_FIELDS}
+    if "names" in values:
+        values["names"] = [dict(entry) for entry in values["names"]]
+    if "contacts" in values:
+        values["contacts"] = [dict(entry) for entry in values["contacts"]]
+    return values
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="People in your cases, or a search",
+        parameters=[s.SearchQuerySerializer],
+        responses=_responses(s.PersonListSerializer(many=True)),
+    ),
+    retrieve=extend_schema(summary="One person, with every field (audited)", responses=_responses(s.PersonSerializer)),
+    create=extend_schema(
+        summary="Enter a person (checks for duplicates first)",
+        request=s.PersonCreateSerializer,
+        responses=_responses(
+            s.PersonSerializer,
+            201,
+            _409=OpenApiResponse(
+                s.PersonDuplicateResponseSerializer, description="Possible duplicates; resend with confirm_not_duplicate."
+            ),
+        ),
+    ),
+    partial_update=extend_schema(
+        summary="Change a person", request=s.PersonWriteSerializer, responses=_responses(s.PersonSerializer)
+    ),
+)
+class PersonViewSet(CaseWorkViewSet):
+    queryset = Person.objects.none()  # for the schema only; objects come from access.py
+    pagination_class = Pages
+
+    def list(self, request: Request) -> Response:
+        query = self.parse(s.SearchQuerySerializer, request.query_params).get("q", "")
+        people: Sequence[Person]
+        if query.strip():
+            people = domain.search_people(self.user, query)
+        else:
+            people = access.people_visible_to(self.user).select_related("data_key").order_by("codename")
+            audit.record(actor=self.user, action="person.list", obj=None)
+        page = self.paginate_queryset(people)  # type: ignore[arg-type]  # lists paginate like querysets
+        return self.get_paginated_response(s.PersonListSerializer(page, many=True).data)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        person = access.get_person_for_user(self.user, pk)
+        audit.record_read(self.user, person)
+        return Response(s.PersonSerializer(person).data)
+
+    def create(self, request: Request) -> Response:
+        _require(self.user, "cases.change_case")
+        data = self.parse(s.PersonCreateSerializer)
+        values = _person_values(data)
+        if not data["confirm_not_duplicate"]:
+            duplicates = domain.find_duplicates(
+                self.user,
+                names=[entry["name"] for entry in values["names"]],
+                birth_year=domain.birth_year_from(values.get("birth_date"), values.get("birth_precision", DatePrecision.EXACT)),
+                phones=[c["value"] for c in values.get("contacts", []) if c["kind"] in ("phone", "signal")],
+            )
+            if duplicates:
+                found = [
+                    {
+                        "id": d.person.pk if d.person else None,
+                        "codename": d.person.codename if d.person else None,
+                        "reason": d.reason,
+                    }
+                    for d in duplicates
+                ]
+                message = _("This person may already be known. Check, then send again with confirm_not_duplicate.")
+                body = {"error": {"code": "possible_duplicate", "message": message, "fields": {}, "duplicates": found}}
+                return Response(s.PersonDuplicateResponseSerializer(body).data, status=status.HTTP_409_CONFLICT)
+        person = domain.create_person(self.user, **values)
+        return Response(s.PersonSerializer(person).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        person = access.get_person_for_user(self.user, pk)
+        _require(self.user, "cases.change_case")
+        values = _person_values(self.parse(s.PersonWriteSerializer, partial=True))
+        person = domain.update_person(self.user, person, **values)
+        return Response(s.PersonSerializer(person).data)
+
+
+# -- cases ----------------------------------------------------------------------------------------
+
+
+def _urgency_order(queryset: models.QuerySet[Case]) -> models.QuerySet[Case]:
+    # Emergencies first, then the nearest review date: the order people must act in.
+    rank = models.Case(
+        models.When(priority=Priority.EMERGENCY, then=0),
+        models.When(priority=Priority.URGENT, then=1),
+        default=2,
+        output_field=models.IntegerField(),
+    )
+    return queryset.annotate(urgency=rank).order_by("urgency", models.F("priority_review").asc(nulls_last=True), "-created", "pk")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Your cases, emergencies first",
+        parameters=[s.CaseFilterSerializer],
+        responses=_responses(s.CaseSerializer(many=True)),
+    ),
+    retrieve=extend_schema(summary="One case with members and timeline (audited)", responses=_responses(s.CaseDetailSerializer)),
+    create=extend_schema(
+        summary="Open a case for one of your teams",
+        request=s.CaseCreateSerializer,
+        responses=_responses(s.CaseDetailSerializer, 201),
+    ),
+    transition=extend_schema(
+        summary="Move a case to another status, with a reason",
+        request=s.CaseTransitionSerializer,
+        responses=_responses(s.CaseStatusChangeSerializer),
+    ),
+)
+class CaseViewSet(CaseWorkViewSet):
+    queryset = Case.objects.none()  # for the schema only; objects come from access.py
+    pagination_class = Pages
+
+    def list(self, request: Request) -> Response:
+        filters = self.parse(s.CaseFilterSerializer, request.query_params)
+        cases = access.cases_visible_to(self.user).select_related("team", "owner")
+        for field, lookup in (("status", "status"), ("priority", "priority"), ("team", "team_id"), ("owner", "owner_id")):
+            if field in filters:
+                cases = cases.filter(**{lookup: filters[field]})
+        page = self.paginate_queryset(_urgency_order(cases))
+        return self.get_paginated_response(s.CaseSerializer(page, many=True).data)
+
+    def _detail(self, case: Case) -> dict[str, Any]:
+        case.api_timeline = domain.timeline(case)  # type: ignore[attr-defined]  # read by CaseDetailSerializer
+        return dict(s.CaseDetailSerializer(case).data)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        case = access.get_case_for_user(self.user, pk)
+        audit.record_read(self.user, case)
+        return Response(self._detail(case))
+
+    def create(self, request: Request) -> Response:
+        _require(self.user, "cases.add_case")
+        data = self.parse(s.CaseCreateSerializer)
+        # Only one's own teams; any other id, existing or not, gets the same answer.
+        team = Team.objects.filter(pk=data["team"], members=self.user).first()
+        if team is None:
+            raise _field_error("team", _("You can only open cases for your own teams."))
+        principal = _person_for_new_case(self.user, data["principal"], "principal")
+        dependants = [_person_for_new_case(self.user, pk, "dependants") for pk in dict.fromkeys(data.get("dependants", []))]
+        if principal in dependants:
+            raise _field_error("dependants", _("The principal cannot also be a dependant."))
+        case = domain.open_case(
+            self.user,
+            team=team,
+            principal=principal,
+            dependants=dependants,
+            priority=data["priority"],
+            summary=data.get("summary", ""),
+        )
+        return Response(self._detail(case), status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def transition(self, request: Request, pk: str) -> Response:
+        case = access.get_case_for_user(self.user, pk)
+        _require(self.user, "cases.change_case")
+        data = self.parse(s.CaseTransitionSerializer)
+        change = domain.transition(self.user, case, data["status"], data["reason"])
+        return Response(s.CaseStatusChangeSerializer(change).data)
+
+
+# -- sub-records of a case ------------------------------------------------------------------------
+
+
+class CaseChildViewSet(CaseWorkViewSet):
+    """Base for /cases/{case_id}/...: the case is reached first, so a foreign case is a 404."""
+
+    read_perm = "cases.view_case"
+
+    def case(self) -> Case:
+        return access.get_case_for_user(self.user, self.kwargs["case_id"])
+
+    def read(self) -> Case:
+        case = self.case()
+        audit.record_read(self.user, case)
+        return case
+
+
+def _child_schema(name: str, serializer: Any) -> Any:
+    views = {
+        "list": extend_schema(
+            summary=f"The case's {name} (audited)", parameters=[CASE_ID], responses=_responses(serializer(many=True))
+        ),
+        "create": extend_schema(
+            summary=f"Add to the case's {name}", parameters=[CASE_ID], request=serializer, responses=_responses(serializer, 201)
+        ),
+    }
+    return extend_schema_view(**views)
+
+
+@_child_schema("notes", s.NoteSerializer)
+class NoteViewSet(CaseChildViewSet):
+    queryset = Note.objects.none()
+
+    def list(self, request: Request, case_id: str) -> Response:
+        notes = self.read().notes.select_related("author")
+        return Response(s.NoteSerializer(notes, many=True).data)
+
+    def create(self, request: Request, case_id: str) -> Response:
+        case = self.case()
+        _require(self.user, "cases.add_note")
+        data = self.parse(s.NoteSerializer)
+        note = domain.add_note(self.user, case, data["body"])
+        return Response(s.NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+
+@_child_schema("tasks", s.TaskSerializer)
+class TaskViewSet(CaseChildViewSet):
+    queryset = Task.objects.none()
+
+    def list(self, request: Request, case_id: str) -> Response:
+        # Open before done, urgent first, then by due date: the order to work through them.
+        tasks = self.read().tasks.order_by(
+            models.F("done").asc(nulls_first=True), "-urgent", models.F("due").asc(nulls_last=True), "created"
+        )
+        return Response(s.TaskSerializer(tasks, many=True).data)
+
+    def create(self, request: Request, case_id: str) -> Response:
+        case = self.case()
+        _require(self.user, "cases.manage_tasks")
+        data = self.parse(s.TaskSerializer)
+        assignee = None
+        if data.get("assignee_id") is not None:
+            # Only members of the case's team; the domain says so in words for everyone else.
+            assignee = case.team.members.filter(pk=data["assignee_id"]).first()
+            if assignee is None:
+                raise _field_error("assignee", _("Tasks can only be assigned to members of the case's team."))
+        task = domain.add_task(self.user, case, data["title"], assignee=assignee, due=data.get("due"))
+        return Response(s.TaskSerializer(task).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Mark a task done", parameters=[CASE_ID], request=None, responses=_responses(s.TaskSerializer))
+    def complete(self, request: Request, case_id: str, pk: str) -> Response:
+        case = self.case()
+        task = access.get_case_child(self.user, case, Task, pk)
+        _require(self.user, "cases.manage_tasks")
+        domain.complete_task(self.user, task)
+        return Response(s.TaskSerializer(task).data)
+
+
+@_child_schema("needs", s.NeedSerializer)
+class NeedViewSet(CaseChildViewSet):
+    queryset = Need.objects.none()
+
+    def list(self, request: Request, case_id: str) -> Response:
+        return Response(s.NeedSerializer(self.read().needs.order_by("created"), many=True).data)
+
+    def create(self, request: Request, case_id: str) -> Response:
+        case = self.case()
+        _require(self.user, "cases.manage_tasks")
+        data = self.parse(s.NeedSerializer)
+        need = domain.add_need(self.user, case, data["kind"], data.get("details") or "")
+        return Response(s.NeedSerializer(need).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change a need's status",
+        parameters=[CASE_ID],
+        request=s.NeedStatusSerializer,
+        responses=_responses(s.NeedSerializer),
+    )
+    def partial_update(self, request: Request, case_id: str, pk: str) -> Response:
+        case = self.case()
+        need = access.get_case_child(self.user, case, Need, pk)
+        _require(self.user, "cases.manage_tasks")
+        data = self.parse(s.NeedStatusSerializer)
+        domain.set_need_status(self.user, need, data["status"])
+        return Response(s.NeedSerializer(need).data)
+
+
+@_child_schema("verifications", s.VerificationSerializer)
+class VerificationViewSet(CaseChildViewSet):
+    queryset = Verification.objects.none()
+
+    def list(self, request: Request, case_id: str) -> Response:
+        return Response(s.VerificationSerializer(self.read().verifications.order_by("at"), many=True).data)
+
+    def create(self, request: Request, case_id: str) -> Response:
+        case = self.case()
+        _require(self.user, "cases.change_case")
+        data = self.parse(s.VerificationSerializer)
+        verification = domain.record_verification(self.user, case, data["method"], data.get("details") or "")
+        return Response(s.VerificationSerializer(verification).data, status=status.HTTP_201_CREATED)
+
+
+@_child_schema("consents", s.ConsentSerializer)
+class ConsentViewSet(CaseChildViewSet):
+    queryset = Consent.objects.none()
+
+    def list(self, request: Request, case_id: str) -> Response:
+        return Response(s.ConsentSerializer(self.read().consents.select_related("person"), many=True).data)
+
+    def create(self, request: Request, case_id: str) -> Response:
+        case = self.case()
+        _require(self.user, "cases.change_case")
+        data = self.parse(s.ConsentSerializer)
+        person = _case_member(case, data["person_id"])
+        given = data.get("given") or timezone.localdate()
+        consent = domain.record_consent(self.user, case, person, data["scope"], given, data.get("partner") or "")
+        return Response(s.ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Withdraw a consent",
+        parameters=[CASE_ID],
+        request=s.ConsentWithdrawSerializer,
+        responses=_responses(s.ConsentSerializer),
+    )
+    def withdraw(self, request: Request, case_id: str, pk: str) -> Response:
+        case = self.case()
+        consent = access.get_case_child(self.user, case, Consent, pk)
+        _require(self.user, "cases.change_case")
+        data = self.parse(s.ConsentWithdrawSerializer)
+        if consent.withdrawn is not None:
+            raise _field_error("on", _("This consent was already withdrawn."))
+        if data.get("on") is not None and data["on"] < consent.given:
+            raise _field_error("on", _("A consent cannot be withdrawn before it was given."))
+        domain.withdraw_consent(self.user, consent, data.get("on"))
+        return Response(s.ConsentSerializer(consent).data)
+
+
+@_child_schema("risk assessments", s.RiskAssessmentSerializer)
+class RiskAssessmentViewSet(CaseChildViewSet):
+    queryset = RiskAssessment.objects.none()
+
+    def list(self, request: Request, case_id: str) -> Response:
+        return Response(s.RiskAssessmentSerializer(self.read().risk_assessments.all(), many=True).data)
+
+    def create(self, request: Request, case_id: str) -> Response:
+        case = self.case()
+        _require(self.user, "cases.change_case")
+        data = self.parse(s.RiskAssessmentSerializer)
+        assessment = domain.assess_risk(self.user, case, data["factors"], data["priority"], data.get("override_reason") or "")
+        return Response(s.RiskAssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
+
+
+@_child_schema("placements", s.PlacementSerializer)
+class PlacementViewSet(CaseChildViewSet):
+    queryset = Placement.objects.none()
+
+    def list(self, request: Request, case_id: str) -> Response:
+        placements = self.read().placements.select_related("person", "safe_house")
+        return Response(s.PlacementSerializer(placements, many=True).data)
+
+    def create(self, request: Request, case_id: str) -> Response:
+        case = self.case()
+        _require(self.user, "cases.change_case")
+        data = self.parse(s.PlacementSerializer)
+        person = _case_member(case, data["person_id"])
+        # A safe house of another team answers like one that does not exist.
+        house = access.safe_houses_visible_to(self.user).filter(pk=data["safe_house_id"]).first()
+        if house is None:
+            raise _field_error("safe_house", _("Unknown safe house."))
+        placement = domain.place(self.user, case, person, house, data.get("start"))
+        return Response(s.PlacementSerializer(placement).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="End a placement",
+        parameters=[CASE_ID],
+        request=s.EndPlacementSerializer,
+        responses=_responses(s.PlacementSerializer),
+    )
+    def end(self, request: Request, case_id: str, pk: str) -> Response:
+        case = self.case()
+        placement = access.get_case_child(self.user, case, Placement, pk)
+        _require(self.user, "cases.change_case")
+        data = self.parse(s.EndPlacementSerializer)
+        if placement.end is not None:
+            raise _field_error("end", _("This placement has already ended."))
+        domain.end_placement(self.user, placement, data.get("end"))
+        return Response(s.PlacementSerializer(placement).data)
+
+
+# -- safe houses ---------------------------------------------------------------------------------
+
+
+def _with_occupancy(house: SafeHouse) -> SafeHouse:
+    house.occupancy = domain.occupancy(house)  # type: ignore[attr-defined]  # read by SafeHouseSerializer
+    return house
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Your teams' safe houses (no addresses)", responses=_responses(s.SafeHouseSerializer(many=True))),
+    retrieve=extend_schema(
+        summary="One safe house with its address (audited)", responses=_responses(s.SafeHouseDetailSerializer)
+    ),
+    create=extend_schema(
+        summary="Add a safe house to one of your teams",
+        request=s.SafeHouseDetailSerializer,
+        responses=_responses(s.SafeHouseDetailSerializer, 201),
+    ),
+    compromised=extend_schema(
+        summary="Mark a safe house compromised; everyone placed there gets an urgent task",
+        request=None,
+        responses=_responses(s.SafeHouseCompromisedSerializer),
+    ),
+)
+class SafeHouseViewSet(CaseWorkViewSet):
+    queryset = SafeHouse.objects.none()  # for the schema only; objects come from access.py
+
+    def list(self, request: Request) -> Response:
+        houses = [_with_occupancy(house) for house in access.safe_houses_visible_to(self.user).order_by("label")]
+        return Response(s.SafeHouseSerializer(houses, many=True).data)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        house = access.get_safe_house_for_user(self.user, pk)
+        audit.record_read(self.user, house)
+        return Response(s.SafeHouseDetailSerializer(_with_occupancy(house)).data)
+
+    def create(self, request: Request) -> Response:
+        _require(self.user, "cases.manage_safe_houses")
+        data = self.parse(s.SafeHouseDetailSerializer)
+        team = Team.objects.filter(pk=data["team_id"], members=self.user).first()
+        if team is None:
+            raise _field_error("team", _("You can only add safe houses for your own teams."))
+        house = domain.create_safe_house(
+            self.user,
+            team=team,
+            label=data["label"],
+            address=data["address"],
+            capacity=data["capacity"],
+            notes=data.get("notes") or "",
+        )
+        return Response(s.SafeHouseDetailSerializer(_with_occupancy(house)).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def compromised(self, request: Request, pk: str) -> Response:
+        house = access.get_safe_house_for_user(self.user, pk)
+        _require(self.user, "cases.manage_safe_houses")
+        tasks = domain.mark_compromised(self.user, house)
+        return Response(
+            s.SafeHouseCompromisedSerializer({"safe_house": _with_occupancy(house), "tasks_created": len(tasks)}).data
+        )

@@ -1,0 +1,490 @@
+"""What an uploaded file must go through before it is encrypted (Invariant 9): its type is
+read from its bytes, and every piece of metadata (EXIF and GPS, XMP, PDF authors) is removed.
+
+Used by case documents and, later, by intake attachments. The caller encrypts the result.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import re
+import warnings
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import InMemoryUploadedFile, UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+try:  # pikepdf (qpdf) strips PDF metadata; without it PDFs are refused, never stored as they came.
+    import pikepdf
+except ImportError:  # pragma: no cover - the dependency is pinned; this keeps the refusal explicit
+    pikepdf = None  # type: ignore[assignment]
+
+# Pillow logs every EXIF tag it reads at DEBUG, values included: GPS coordinates and the
+# camera owner's name would reach the logs whenever the level is DEBUG (Invariant 11).
+logging.getLogger("PIL").setLevel(logging.INFO)
+
+__all__ = [
+    "ACCEPT",
+    "BoundedMemoryUploadHandler",
+    "FileRejected",
+    "Sanitized",
+    "max_bytes",
+    "sanitize",
+]
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+# A phone photo is 12-50 megapixels; 64 MP decodes to ~200 MB of RGB, the most we allow a request.
+DEFAULT_MAX_PIXELS = 64_000_000
+JPEG_QUALITY = 92
+
+# For <input accept>: what a phone's file chooser should offer.
+ACCEPT = "image/jpeg,image/png,image/webp,application/pdf,text/plain"
+
+
+class FileRejected(ValidationError):
+    """The file cannot be accepted; the message says why in words a caseworker can act on."""
+
+
+@dataclass(frozen=True)
+class Sanitized:
+    """The bytes to encrypt, with the type read from the content and its usual extension."""
+
+    data: bytes
+    content_type: str
+    extension: str
+
+
+@dataclass(frozen=True)
+class _Kind:
+    label: str
+    content_type: str
+    extension: str
+    extensions: frozenset[str]
+
+
+JPEG = _Kind(gettext_noop("a JPEG image"), "image/jpeg", ".jpg", frozenset({".jpg", ".jpeg", ".jpe", ".jfif"}))
+PNG = _Kind(gettext_noop("a PNG image"), "image/png", ".png", frozenset({".png"}))
+WEBP = _Kind(gettext_noop("a WebP image"), "image/webp", ".webp", frozenset({".webp"}))
+PDF = _Kind(gettext_noop("a PDF"), "application/pdf", ".pdf", frozenset({".pdf"}))
+TEXT = _Kind(gettext_noop("a text file"), "text/plain; charset=utf-8", ".txt", frozenset({".txt", ".text", ".md"}))
+KINDS = (JPEG, PNG, WEBP, PDF, TEXT)
+IMAGE_FORMATS = {"JPEG": JPEG, "PNG": PNG, "WEBP": WEBP}
+
+# Things people send that we recognise and refuse by name, so the message is useful.
+_REFUSED_MAGIC: list[tuple[bytes, int, str]] = [
+    (b"MZ", 0, gettext_noop("a Windows program")),
+    (b"\x7fELF", 0, gettext_noop("a program")),
+    (b"PK\x03\x04", 0, gettext_noop("a ZIP archive or Office document")),
+    (b"GIF8", 0, gettext_noop("a GIF image")),
+    (b"II*\x00", 0, gettext_noop("a TIFF image")),
+    (b"MM\x00*", 0, gettext_noop("a TIFF image")),
+    (b"Rar!", 0, gettext_noop("a RAR archive")),
+    (b"7z\xbc\xaf", 0, gettext_noop("a 7-Zip archive")),
+    (b"\xd0\xcf\x11\xe0", 0, gettext_noop("an old Office document")),
+    (b"<svg", 0, gettext_noop("an SVG image")),
+]
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif"}
+# Control characters other than tab, newlines and form feed mean "not text".
+_BINARY_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_BINARY_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def max_bytes() -> int:
+    return int(getattr(settings, "DOCUMENT_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def _max_pixels() -> int:
+    return int(getattr(settings, "DOCUMENT_MAX_PIXELS", DEFAULT_MAX_PIXELS))
+
+
+def _megabytes(size: int, *, up: bool) -> int:
+    value = size / (1024 * 1024)
+    # The file's size is rounded up and the limit down, so "21 MB; the limit is 20 MB" never reads "20; 20".
+    return math.ceil(value) if up else math.floor(value)
+
+
+def too_large_message(size: int) -> str:
+    return _("The file is %(size)s MB; the limit is %(limit)s MB.") % {
+        "size": _megabytes(size, up=True),
+        "limit": _megabytes(max_bytes(), up=False),
+    }
+
+
+def _not_accepted(what: str) -> FileRejected:
+    return FileRejected(
+        _("This file type is not accepted: %(what)s. Upload a photo (JPEG, PNG or WebP), a PDF or a plain text file.")
+        % {"what": what},
+        code="type",
+    )
+
+
+# -- detection ----------------------------------------------------------------------------
+
+
+def _extension(name: str) -> str:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    if "." not in base.strip("."):
+        return ""
+    return "." + base.rsplit(".", 1)[1].lower()
+
+
+def _sniff(data: bytes) -> _Kind:
+    """The kind of file these bytes are, from their first bytes only; refuse anything else."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return WEBP
+    if data.startswith(b"%PDF-"):
+        return PDF
+    if data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS:
+        raise FileRejected(
+            _(
+                "HEIC and AVIF photos are not accepted yet. On an iPhone choose Settings → Camera → Formats → Most Compatible, or send the photo as JPEG."
+            ),
+            code="type",
+        )
+    for magic, offset, what in _REFUSED_MAGIC:
+        if data[offset : offset + len(magic)] == magic:
+            raise _not_accepted(_(what))
+    if _is_text(data):
+        return TEXT
+    if not _BINARY_BYTES.search(data):
+        # Letters in an 8-bit code page (a Russian Windows text in cp1251, say): guessing the
+        # code page would garble names, so ask for UTF-8 instead.
+        raise FileRejected(
+            _("This text file is not in UTF-8. Save it as UTF-8 (or as a PDF) and upload it again."), code="invalid"
+        )
+    raise _not_accepted(_("unknown"))
+
+
+def _is_text(data: bytes) -> bool:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True  # UTF-16 with a byte-order mark: decoded and re-encoded below
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not _BINARY_CHARS.search(text)
+
+
+def _check_extension(name: str, kind: _Kind) -> None:
+    extension = _extension(name)
+    if extension and extension not in kind.extensions:
+        raise FileRejected(
+            _(
+                "This file is %(kind)s, but its name ends in “%(extension)s”. Choose the right file, or rename it and upload it again."
+            )
+            % {"kind": _(kind.label), "extension": extension},
+            code="extension",
+        )
+
+
+# -- images ---------------------------------------------------------------------------------
+
+
+def _open_image(data: bytes, kind: _Kind) -> Image.Image:
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between its limit and twice it; a bomb is an error at any size here.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            if IMAGE_FORMATS.get(image.format or "") is not kind:
+                raise FileRejected(
+                    _("This file looks like %(kind)s but is not a valid one.") % {"kind": _(kind.label)}, code="invalid"
+                )
+            width, height = image.size
+            if width * height > _max_pixels():
+                raise FileRejected(
+                    _("The picture is %(mp)s megapixels; the limit is %(limit)s.")
+                    % {"mp": math.ceil(width * height / 1e6), "limit": _max_pixels() // 1_000_000},
+                    code="pixels",
+                )
+            image.load()
+            return image
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise FileRejected(_("The picture is too large to open safely."), code="pixels") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        # Truncated or corrupt data: Pillow raises one of these; none of them is a server error.
+        raise FileRejected(
+            _("This file looks like %(kind)s but is damaged and cannot be opened.") % {"kind": _(kind.label)}, code="invalid"
+        ) from exc
+
+
+def _to_srgb(image: Image.Image) -> Image.Image:
+    """Convert from an embedded colour profile to sRGB, so dropping the profile keeps the colours.
+
+    ICC profiles carry free-text descriptions (device, vendor, sometimes a name), so they
+    are not kept; converting first means a wide-gamut phone photo does not look washed out.
+    """
+    icc = image.info.get("icc_profile")
+    if not icc or image.mode not in ("RGB", "RGBA"):
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        target = ImageCms.createProfile("sRGB")
+        converted = ImageCms.profileToProfile(image, source, target, outputMode=image.mode)
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return image  # a broken profile: the pixels are kept as they are, the profile dropped
+    return converted if converted is not None else image
+
+
+def _clean_image(data: bytes, kind: _Kind) -> bytes:
+    image = _open_image(data, kind)
+    try:
+        # Upright first: the orientation lives in the EXIF we are about to drop.
+        upright = ImageOps.exif_transpose(image) or image
+        upright = _to_srgb(upright)
+        if kind is JPEG:
+            target_mode = "L" if upright.mode in ("1", "L", "I;16", "I") else "RGB"
+        else:
+            has_alpha = upright.mode in ("RGBA", "LA", "PA") or (upright.mode == "P" and "transparency" in upright.info)
+            target_mode = "RGBA" if has_alpha else ("L" if upright.mode in ("1", "L") else "RGB")
+        pixels = upright.convert(target_mode)
+        # A new image from raw pixels carries no info dict at all: no EXIF, XMP, ICC, text chunks,
+        # comments or thumbnails can ride along, whatever the encoder would copy by default.
+        clean = Image.frombytes(target_mode, pixels.size, pixels.tobytes())
+        out = io.BytesIO()
+        if kind is JPEG:
+            clean.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
+        elif kind is PNG:
+            clean.save(out, "PNG", optimize=True)
+        else:
+            clean.save(out, "WEBP", quality=JPEG_QUALITY, method=4)
+        return out.getvalue()
+    finally:
+        image.close()
+
+
+# -- PDF ---------------------------------------------------------------------------------------
+
+
+_JPEG_KEEP_APP = {0xE0, 0xEE}  # APP0 (JFIF) and APP14 (Adobe colour transform) are needed to decode
+
+
+def strip_jpeg_segments(data: bytes) -> bytes:
+    """Drop EXIF, XMP, IPTC, ICC and comment segments from a JPEG without re-encoding it.
+
+    Used for photos inside PDFs, where decoding and re-encoding would degrade scanned
+    evidence and could change CMYK colours; Pillow offers no lossless segment filter.
+    Anything that does not parse as JPEG is returned unchanged for the caller to judge.
+    """
+    if not data.startswith(b"\xff\xd8"):
+        return data
+    out = bytearray(b"\xff\xd8")
+    pos = 2
+    while pos + 4 <= len(data):
+        if data[pos] != 0xFF:
+            return data
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker == 0xDA:  # start of scan: the compressed image follows, copied as is
+            out += data[pos:]
+            return bytes(out)
+        length = int.from_bytes(data[pos + 2 : pos + 4], "big")
+        segment = data[pos : pos + 2 + length]
+        if 0xE0 <= marker <= 0xEF and marker not in _JPEG_KEEP_APP or marker == 0xFE:
+            pass  # metadata segment: dropped
+        else:
+            out += segment
+        pos += 2 + length
+    return data
+
+
+def _strip_embedded_jpeg(pdf: Any, stream: Any) -> None:
+    """Photos inside a PDF keep their own EXIF (scanning apps embed camera JPEGs as they are)."""
+    filters = stream.get("/Filter")
+    parms = stream.get("/DecodeParms")
+    if isinstance(filters, pikepdf.Array):
+        if len(filters) == 0 or filters[-1] != pikepdf.Name.DCTDecode:
+            return
+        outer = list(filters)[:-1]
+        dct_parms = parms[-1] if isinstance(parms, pikepdf.Array) and len(parms) == len(filters) else None
+        outer_parms = list(parms)[:-1] if isinstance(parms, pikepdf.Array) and len(parms) == len(filters) else None
+    elif filters == pikepdf.Name.DCTDecode:
+        outer, dct_parms, outer_parms = [], parms, None
+    else:
+        return
+    jpeg = stream.read_raw_bytes()
+    if outer:
+        # Flate (or similar) around the JPEG: undo only those filters with a scratch stream.
+        scratch = pikepdf.Stream(pdf, jpeg)
+        scratch["/Filter"] = pikepdf.Array(outer)
+        if outer_parms is not None:
+            scratch["/DecodeParms"] = pikepdf.Array(outer_parms)
+        try:
+            jpeg = scratch.read_bytes()
+        except pikepdf.PdfError as exc:
+            raise FileRejected(_("This PDF is damaged and cannot be opened."), code="invalid") from exc
+    stripped = strip_jpeg_segments(jpeg)
+    if stripped != jpeg or outer:
+        stream.write(
+            stripped, filter=pikepdf.Name.DCTDecode, decode_parms=dct_parms if isinstance(dct_parms, pikepdf.Dictionary) else None
+        )
+
+
+def _clean_pdf(data: bytes) -> bytes:
+    if pikepdf is None:
+        raise FileRejected(
+            _("PDF files cannot be accepted on this server: the tool that removes their metadata is missing."), code="type"
+        )
+    try:
+        pdf = pikepdf.open(io.BytesIO(data))
+    except pikepdf.PasswordError:
+        raise FileRejected(
+            _("This PDF is protected by a password. Remove the password and upload it again."), code="invalid"
+        ) from None
+    except pikepdf.PdfError as exc:
+        raise FileRejected(_("This PDF is damaged and cannot be opened."), code="invalid") from exc
+    with pdf:
+        if pdf.attachments:
+            raise FileRejected(
+                _("This PDF has files attached inside it. Upload each attached file on its own, and the PDF without them."),
+                code="attachments",
+            )
+        # Document info (author, creator, producer, title, dates) lives in the trailer.
+        if "/Info" in pdf.trailer:
+            del pdf.trailer["/Info"]
+        for obj in pdf.objects:
+            if not isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
+                continue
+            # XMP can hang off the catalog, any page, image or font; PieceInfo is private app data.
+            for key in ("/Metadata", "/PieceInfo"):
+                if key in obj:
+                    del obj[key]
+            if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == pikepdf.Name.Image:
+                _strip_embedded_jpeg(pdf, obj)
+        out = io.BytesIO()
+        try:
+            # A full rewrite drops earlier revisions (incremental updates keep old metadata);
+            # a deterministic /ID replaces the original one, which could link back to the source file.
+            pdf.save(out, preserve_pdfa=False, fix_metadata_version=False, deterministic_id=True)
+        except pikepdf.PdfError as exc:
+            raise FileRejected(_("This PDF is damaged and cannot be opened."), code="invalid") from exc
+    return out.getvalue()
+
+
+# -- text --------------------------------------------------------------------------------------
+
+
+def _clean_text(data: bytes) -> bytes:
+    try:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            text = data.decode("utf-16")
+        else:
+            text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise FileRejected(
+            _("This text file is not in UTF-8. Save it as UTF-8 (or as a PDF) and upload it again."), code="invalid"
+        ) from None
+    if _BINARY_CHARS.search(text):
+        raise _not_accepted(_("unknown"))
+    return text.encode("utf-8")
+
+
+# -- entry point ----------------------------------------------------------------------------------
+
+
+def _size_of(upload: IO[bytes] | UploadedFile[bytes]) -> int | None:
+    size = getattr(upload, "size", None)
+    if isinstance(size, int):
+        return size
+    try:
+        here = upload.tell()
+        end = upload.seek(0, io.SEEK_END)
+        upload.seek(here)
+    except (AttributeError, OSError, ValueError):
+        return None  # a stream that cannot seek: the bounded read below still enforces the limit
+    return int(end)
+
+
+def _read(upload: IO[bytes] | UploadedFile[bytes]) -> bytes:
+    limit = max_bytes()
+    size = _size_of(upload)
+    if isinstance(size, int) and size > limit:
+        raise FileRejected(too_large_message(size), code="size")
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    data = upload.read(limit + 1)
+    if not isinstance(data, bytes):
+        raise TypeError("uploads must be read as bytes")
+    if len(data) > limit:
+        raise FileRejected(too_large_message(size if isinstance(size, int) and size > limit else len(data)), code="size")
+    if not data:
+        raise FileRejected(_("The file is empty."), code="empty")
+    return data
+
+
+def sanitize(upload: IO[bytes] | UploadedFile[bytes], name: str | None = None) -> Sanitized:
+    """Read, type by content, check the name agrees, and strip metadata. Raises FileRejected."""
+    data = _read(upload)
+    kind = _sniff(data)
+    _check_extension(name if name is not None else str(getattr(upload, "name", "") or ""), kind)
+    if kind is PDF:
+        clean = _clean_pdf(data)
+    elif kind is TEXT:
+        clean = _clean_text(data)
+    else:
+        clean = _clean_image(data, kind)
+    if len(clean) > max_bytes():
+        # Re-encoding can grow a file (a heavily compressed JPEG saved at quality 92).
+        raise FileRejected(too_large_message(len(clean)), code="size")
+    return Sanitized(data=clean, content_type=kind.content_type, extension=kind.extension)
+
+
+# -- upload handling -------------------------------------------------------------------------------
+
+
+class OversizedUpload(UploadedFile):  # type: ignore[type-arg]
+    """Stands in for a file over the limit: its size is known, its bytes were never kept."""
+
+    def __init__(self, name: str, size: int, content_type: str | None) -> None:
+        super().__init__(io.BytesIO(b""), name=name, content_type=content_type, size=size)
+
+
+class BoundedMemoryUploadHandler(FileUploadHandler):
+    """Keep each uploaded file in memory up to the document limit; count the rest and discard it.
+
+    Django's default handlers put any file over FILE_UPLOAD_MAX_MEMORY_SIZE in a temporary
+    file: plaintext on disk before we can strip and encrypt it. This handler never writes
+    to disk, and a file over the limit arrives as an OversizedUpload so the form can say
+    "The file is 52 MB; the limit is 20 MB" instead of failing the request.
+    """
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        self._buffer = io.BytesIO()
+        self._seen = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        self._seen += len(raw_data)
+        if self._seen <= max_bytes():
+            self._buffer.write(raw_data)
+        elif self._buffer.tell():
+            self._buffer = io.BytesIO()  # over the limit: let go of what was kept
+        return None  # consumed here; no later handler sees the bytes
+
+    def file_complete(self, file_size: int) -> UploadedFile[bytes]:
+        if self._seen > max_bytes():
+            return OversizedUpload(self.file_name or "", self._seen, self.content_type)
+        self._buffer.seek(0)
+        return InMemoryUploadedFile(
+            file=self._buffer,
+            field_name=self.field_name,
+            name=self.file_name,
+            content_type=self.content_type,
+            size=self._seen,
+            charset=self.charset,
+            content_type_extra=self.content_type_extra,
+        )

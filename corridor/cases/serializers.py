@@ -1,0 +1,308 @@
+"""API shapes for people, cases and their sub-records: what goes in, what comes out.
+
+Input serializers only parse and bound the input (types, enums, lengths, no NUL bytes);
+every rule about the data itself lives in domain.py. Output serializers never put
+gender identity or orientation in a list (need to know, even inside one's team).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from corridor.cases.models import (
+    ConsentScope,
+    DatePrecision,
+    DocumentsHeld,
+    MemberRole,
+    NeedKind,
+    NeedStatus,
+    Priority,
+    RiskFactor,
+    Status,
+    VerificationMethod,
+)
+
+# Bounds keep a hostile client from filling encrypted columns with megabytes; they are
+# far above anything a caseworker types.
+NAME_MAX = 200
+SHORT_TEXT_MAX = 2_000
+LONG_TEXT_MAX = 20_000
+# Primary keys of teams and users are bigints: bound them so PostgreSQL never overflows.
+BIGINT_MAX = 2**63 - 1
+
+NAME_KINDS = (("legal", _("legal")), ("used", _("used")), ("transliteration", _("transliteration")))
+CONTACT_KINDS = (("signal", "Signal"), ("phone", _("phone")), ("relative", _("relative")), ("other", _("other")))
+
+
+class Text(serializers.CharField):
+    """A CharField that takes only strings: DRF would quietly turn 12 or true into text."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
+
+
+def _username(user: Any) -> str | None:
+    return user.username if user is not None else None
+
+
+# -- people --------------------------------------------------------------------------------
+
+
+class PersonNameSerializer(serializers.Serializer):
+    name = Text(max_length=NAME_MAX)
+    kind = serializers.ChoiceField(choices=NAME_KINDS, default="used")
+
+
+class PersonContactSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=CONTACT_KINDS)
+    value = Text(max_length=NAME_MAX)
+    note = Text(max_length=SHORT_TEXT_MAX, required=False, allow_blank=True)
+
+
+class PersonWriteSerializer(serializers.Serializer):
+    """Fields a caseworker may set; on PATCH any subset of them."""
+
+    names = PersonNameSerializer(many=True, allow_empty=False, max_length=20)
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    birth_precision = serializers.ChoiceField(choices=DatePrecision.choices, required=False)
+    documents_held = serializers.ChoiceField(choices=DocumentsHeld.choices, required=False)
+    passport_expiry = serializers.DateField(required=False, allow_null=True)
+    contacts = PersonContactSerializer(many=True, required=False, max_length=20)
+    region = Text(max_length=80, required=False, allow_blank=True)
+    location = Text(max_length=SHORT_TEXT_MAX, required=False, allow_blank=True, allow_null=True)
+    languages = serializers.ListField(child=Text(max_length=40), required=False, max_length=20)
+    gender_identity = Text(max_length=NAME_MAX, required=False, allow_blank=True, allow_null=True)
+    orientation = Text(max_length=NAME_MAX, required=False, allow_blank=True, allow_null=True)
+
+
+class PersonCreateSerializer(PersonWriteSerializer):
+    confirm_not_duplicate = serializers.BooleanField(
+        default=False, help_text="Set after checking the possible duplicates a 409 answer listed."
+    )
+
+
+class PersonListSerializer(serializers.Serializer):
+    """What a list or a search shows: enough to recognise someone, nothing about who they love."""
+
+    id = serializers.UUIDField()
+    codename = Text()
+    name = Text(source="primary_name")
+    birth_precision = Text()
+    documents_held = Text()
+    region = Text()
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    codename = Text()
+    names = PersonNameSerializer(many=True)
+    birth_date = serializers.DateField(allow_null=True)
+    birth_precision = Text()
+    documents_held = Text()
+    passport_expiry = serializers.DateField(allow_null=True)
+    contacts = PersonContactSerializer(many=True)
+    region = Text()
+    location = Text(allow_null=True)
+    languages = serializers.ListField(child=Text())
+    gender_identity = Text(allow_null=True)
+    orientation = Text(allow_null=True)
+    created = serializers.DateTimeField()
+    updated = serializers.DateTimeField()
+
+
+class PossibleDuplicateSerializer(serializers.Serializer):
+    id = serializers.UUIDField(allow_null=True, help_text="Null when the match is in a case you cannot see.")
+    codename = Text(allow_null=True)
+    reason = Text()
+
+
+class PersonDuplicateErrorSerializer(serializers.Serializer):
+    code = Text()
+    message = Text()
+    fields = serializers.DictField(child=serializers.ListField(child=Text()))
+    duplicates = PossibleDuplicateSerializer(many=True)
+
+
+class PersonDuplicateResponseSerializer(serializers.Serializer):
+    error = PersonDuplicateErrorSerializer()
+
+
+class SearchQuerySerializer(serializers.Serializer):
+    q = Text(max_length=NAME_MAX, required=False, allow_blank=True, help_text="Any spelling of a name, a codename or a phone.")
+
+
+# -- cases ---------------------------------------------------------------------------------
+
+
+class CaseSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    reference = Text()
+    status = serializers.ChoiceField(choices=Status.choices)
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    priority_review = serializers.DateField(allow_null=True)
+    team = serializers.IntegerField(source="team_id")
+    owner = serializers.IntegerField(source="owner_id", allow_null=True)
+    created = serializers.DateTimeField()
+    updated = serializers.DateTimeField()
+
+
+class CaseMemberSerializer(serializers.Serializer):
+    person = serializers.UUIDField(source="person_id")
+    codename = Text(source="person.codename")
+    role = serializers.ChoiceField(choices=MemberRole.choices)
+
+
+class CaseTimelineEventSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    kind = Text()
+    text = Text()
+    by = serializers.SerializerMethodField()
+
+    @extend_schema_field(Text(allow_null=True))
+    def get_by(self, event: Any) -> str | None:
+        return _username(event.by)
+
+
+class CaseDetailSerializer(CaseSerializer):
+    summary = Text(allow_null=True)
+    members = CaseMemberSerializer(many=True, source="members.all")
+    timeline = CaseTimelineEventSerializer(many=True, source="api_timeline")
+
+
+class CaseFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    team = serializers.IntegerField(min_value=1, max_value=BIGINT_MAX, required=False)
+    owner = serializers.IntegerField(min_value=1, max_value=BIGINT_MAX, required=False)
+
+
+class CaseCreateSerializer(serializers.Serializer):
+    principal = serializers.UUIDField()
+    dependants = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=50)
+    team = serializers.IntegerField(min_value=1, max_value=BIGINT_MAX)
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
+    summary = Text(max_length=LONG_TEXT_MAX, required=False, allow_blank=True)
+
+
+class CaseTransitionSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Status.choices)
+    reason = Text(max_length=SHORT_TEXT_MAX)
+
+
+class CaseStatusChangeSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    old = Text()
+    new = Text()
+    at = serializers.DateTimeField()
+    by = serializers.IntegerField(source="by_id", allow_null=True)
+    reason = Text()
+
+
+# -- sub-records ---------------------------------------------------------------------------
+
+
+class NoteSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    author = serializers.IntegerField(source="author_id", read_only=True, allow_null=True)
+    created = serializers.DateTimeField(read_only=True)
+    body = Text(max_length=LONG_TEXT_MAX)
+
+
+class TaskSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    title = Text(max_length=SHORT_TEXT_MAX)
+    assignee = serializers.IntegerField(source="assignee_id", min_value=1, max_value=BIGINT_MAX, required=False, allow_null=True)
+    due = serializers.DateField(required=False, allow_null=True)
+    urgent = serializers.BooleanField(read_only=True)
+    done = serializers.DateTimeField(read_only=True, allow_null=True)
+    overdue = serializers.BooleanField(read_only=True)
+    created = serializers.DateTimeField(read_only=True)
+
+
+class NeedSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    kind = serializers.ChoiceField(choices=NeedKind.choices)
+    status = serializers.ChoiceField(choices=NeedStatus.choices, read_only=True)
+    details = Text(max_length=LONG_TEXT_MAX, required=False, allow_blank=True, allow_null=True)
+    created = serializers.DateTimeField(read_only=True)
+
+
+class NeedStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=NeedStatus.choices)
+
+
+class VerificationSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    method = serializers.ChoiceField(choices=VerificationMethod.choices)
+    at = serializers.DateTimeField(read_only=True)
+    by = serializers.IntegerField(source="by_id", read_only=True, allow_null=True)
+    details = Text(max_length=LONG_TEXT_MAX, required=False, allow_blank=True, allow_null=True)
+
+
+class ConsentSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    person = serializers.UUIDField(source="person_id")
+    codename = Text(source="person.codename", read_only=True)
+    scope = serializers.ChoiceField(choices=ConsentScope.choices)
+    partner = Text(max_length=NAME_MAX, required=False, allow_blank=True, allow_null=True)
+    given = serializers.DateField(required=False)
+    withdrawn = serializers.DateField(read_only=True, allow_null=True)
+    recorded_by = serializers.IntegerField(source="recorded_by_id", read_only=True, allow_null=True)
+
+
+class ConsentWithdrawSerializer(serializers.Serializer):
+    on = serializers.DateField(required=False, help_text="Defaults to today.")
+
+
+class RiskAssessmentSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    assessed = serializers.DateField(read_only=True)
+    factors = serializers.ListField(child=serializers.ChoiceField(choices=RiskFactor.choices), max_length=len(RiskFactor.choices))
+    suggested_priority = serializers.ChoiceField(choices=Priority.choices, read_only=True)
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    override_reason = Text(max_length=SHORT_TEXT_MAX, required=False, allow_blank=True, allow_null=True)
+    by = serializers.IntegerField(source="by_id", read_only=True, allow_null=True)
+
+
+class PlacementSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    person = serializers.UUIDField(source="person_id")
+    codename = Text(source="person.codename", read_only=True)
+    safe_house = serializers.UUIDField(source="safe_house_id")
+    safe_house_label = Text(source="safe_house.label", read_only=True)
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(read_only=True, allow_null=True)
+
+
+class EndPlacementSerializer(serializers.Serializer):
+    end = serializers.DateField(required=False, help_text="Defaults to today.")
+
+
+# -- safe houses ---------------------------------------------------------------------------
+
+
+class SafeHouseSerializer(serializers.Serializer):
+    """The list shape: never the address."""
+
+    id = serializers.UUIDField(read_only=True)
+    label = Text(max_length=60)
+    capacity = serializers.IntegerField(min_value=1, max_value=1000)
+    team = serializers.IntegerField(source="team_id", min_value=1, max_value=BIGINT_MAX)
+    occupancy = serializers.IntegerField(read_only=True)
+    compromised = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class SafeHouseDetailSerializer(SafeHouseSerializer):
+    address = Text(max_length=SHORT_TEXT_MAX)
+    notes = Text(max_length=LONG_TEXT_MAX, required=False, allow_blank=True, allow_null=True)
+
+
+class SafeHouseCompromisedSerializer(serializers.Serializer):
+    safe_house = SafeHouseSerializer()
+    tasks_created = serializers.IntegerField()

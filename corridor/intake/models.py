@@ -1,0 +1,115 @@
+"""Anonymous requests for help and their threads, stored only as age ciphertext.
+
+Messages are encrypted to the intake recipient (and replies also to the person's own
+codename key) before they reach these tables, so they can be written while the instance
+is sealed. Times are kept to the hour, so no row pinpoints when someone wrote; no row
+holds a network address. Primary keys are random UUIDs, so they reveal no order either.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def this_hour() -> timezone.datetime:
+    """Now, truncated to the hour: the only precision the intake ever stores."""
+    return timezone.now().replace(minute=0, second=0, microsecond=0)
+
+
+class InstanceSalt(models.Model):
+    """The instance-wide argon2id salt for codename lookups (one row, created on first use).
+
+    Per-request salts would force a login to hash the codename once per stored request;
+    one salt per instance still defeats precomputed tables, and with >= 80 bits in the
+    codename nothing more is gained (SecureDrop does the same with its ID pepper).
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    salt = models.BinaryField()
+
+
+class Urgency(models.TextChoices):
+    EMERGENCY = "emergency", _("Emergency: not safe now")
+    UNSURE = "unsure", _("Unsure whether safe")
+    NORMAL = "normal", _("Normal")
+
+
+URGENCY_ORDER = {Urgency.EMERGENCY: 0, Urgency.UNSURE: 1, Urgency.NORMAL: 2}
+
+
+class RequestState(models.TextChoices):
+    OPEN = "open", _("Open")
+    SPAM = "spam", _("Spam")
+    CASE = "case", _("Case opened")
+
+
+class IntakeRequest(models.Model):
+    """One person's thread, found by the hash of their codename."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # HKDF of argon2id(codename, instance salt): finds the thread, proves nothing without the codename.
+    lookup = models.CharField(max_length=64, unique=True)
+    # The age recipient derived from the codename; replies are encrypted to it.
+    recipient = models.CharField(max_length=100)
+    # One-time token of the form this request came from: the same form cannot be posted twice.
+    form_nonce = models.CharField(max_length=32, unique=True)
+    state = models.CharField(max_length=8, choices=RequestState.choices, default=RequestState.OPEN)
+    # Workflow state in clear, like a case's priority, so the queue can be sorted while
+    # nobody decrypts it; it says how many people were in danger, not who.
+    urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    awaiting_reply = models.BooleanField(default=True)
+    answered = models.BooleanField(default=False)
+    created_hour = models.DateTimeField(default=this_hour)
+    activity_hour = models.DateTimeField(default=this_hour)
+    case = models.ForeignKey("cases.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "awaiting_reply"], name="intake_queue")]
+
+    def __str__(self) -> str:
+        return f"IntakeRequest {self.pk}"
+
+    @property
+    def reference(self) -> str:
+        """A short handle staff can say aloud; random like the key it is taken from."""
+        return str(self.pk)[:8].upper()
+
+
+class Direction(models.TextChoices):
+    IN = "in", _("from the person")
+    OUT = "out", _("reply")
+
+
+class IntakeMessage(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    request = models.ForeignKey(IntakeRequest, on_delete=models.CASCADE, related_name="messages")
+    # Order within the thread; the hour alone cannot order two messages.
+    seq = models.PositiveIntegerField()
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    # age ciphertext: to the intake recipient (IN), or to the person and the intake recipient (OUT).
+    ciphertext = models.BinaryField()
+    created_hour = models.DateTimeField(default=this_hour)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["seq"]
+        constraints = [models.UniqueConstraint(fields=["request", "seq"], name="intake_message_seq")]
+
+    def __str__(self) -> str:
+        return f"IntakeMessage {self.request_id}#{self.seq}"
+
+
+class IntakeAttachment(models.Model):
+    """A file sent with a message: metadata stripped, then age-encrypted with its name and type."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    message = models.ForeignKey(IntakeMessage, on_delete=models.CASCADE, related_name="attachments")
+    ciphertext = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"IntakeAttachment {self.pk}"

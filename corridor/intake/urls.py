@@ -1,0 +1,22 @@
+"""The public help pages live under INTAKE_PATH (default "help/"); staff triage under "triage/".
+
+Include this module at the root: `path("", include("corridor.intake.urls"))`.
+"""
+
+from django.urls import path
+
+from corridor.intake import conf
+from corridor.intake.views import public, triage
+
+app_name = "intake"
+
+_public = conf.path()
+
+urlpatterns = [
+    path(_public, public.help_view, name="help"),
+    path(f"{_public}return/", public.return_view, name="return"),
+    path(f"{_public}return/send/", public.send_view, name="send"),
+    path("triage/", triage.queue_view, name="queue"),
+    path("triage/<uuid:pk>/", triage.request_view, name="request"),
+    path("triage/<uuid:pk>/files/<uuid:file_pk>/", triage.attachment_view, name="attachment"),
+]

@@ -1,0 +1,202 @@
+"""The public help pages: the form, the codename, and coming back with it. No cookie, no
+script, no other host; they answer while the instance is sealed.
+
+Russian unless the address asks for English (`?lang=en`): the choice travels in the URL
+because a cookie would be a trace left in the browser before anything was sent.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from corridor.accounts.middleware import public
+from corridor.cases.files import FileRejected, sanitize
+from corridor.intake import codenames, conf, domain, formtoken, ratelimit, upload
+from corridor.intake.forms import CodenameForm, FollowUpForm, HelpForm
+from corridor.web.middleware import works_sealed
+
+View = Callable[..., HttpResponse]
+LANGUAGES = ("ru", "en")
+
+
+def intake_page(view: View) -> View:
+    """Public, answers while sealed, no CSRF cookie (see formtoken.py), language from the URL."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        asked = request.GET.get("lang", "")
+        lang = asked if asked in LANGUAGES else conf.default_language()
+        translation.activate(lang)
+        request.LANGUAGE_CODE = lang  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return public(works_sealed(csrf_exempt(never_cache(wrapped))))
+
+
+def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    lang = translation.get_language() or conf.default_language()
+    query = f"?lang={lang}" if lang != conf.default_language() else ""
+    return {
+        "intake_name": conf.organisation_name(),
+        "lang": lang,
+        "lang_query": query,
+        "other_languages": [(code, f"?lang={code}") for code in LANGUAGES if code != lang],
+        **extra,
+    }
+
+
+def _sanitized(uploaded: Any) -> domain.Attachment | None:
+    if not uploaded:
+        return None
+    clean = sanitize(uploaded)
+    name = str(getattr(uploaded, "name", "") or "file")
+    stem = name.rsplit(".", 1)[0][:80] or "file"
+    return domain.Attachment(name=stem + clean.extension, content_type=clean.content_type, data=clean.data)
+
+
+def _too_large() -> str:
+    return _("The file is larger than %(mb)d MB. Send a smaller one, or send your message without it.") % {"mb": conf.max_file_bytes() // (1024 * 1024)}
+
+
+def _token_message(reason: str) -> str:
+    # Spelled out so makemessages finds each string.
+    if reason == "too_fast":
+        return _("Please check your answers and press Send again.")
+    return _("This page was open for a long time. Please press Send again.")
+
+
+def _render_form(request: HttpRequest, form: HelpForm, status: int = 200) -> HttpResponse:
+    return render(request, "intake/form.html", _context(request, form=form), status=status)
+
+
+@intake_page
+@require_http_methods(["GET", "POST"])
+def help_view(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _render_form(request, HelpForm(initial={"token": formtoken.issue()}))
+    handler = upload.install(request, conf.max_file_bytes())
+    data = request.POST.copy()
+    form = HelpForm(data, request.FILES)
+    # Whatever happens below, a re-shown form carries a fresh token so "Send" works again.
+    data["token"] = formtoken.issue()
+    if not ratelimit.allow_submission(request):
+        form.is_valid()
+        form.add_error(None, _("Too many messages are arriving right now. Wait a few minutes and press Send again; your text is still here."))
+        return _render_form(request, form, status=429)
+    if not form.is_valid():
+        return _render_form(request, form, status=400)
+    try:
+        token = formtoken.check(str(request.POST.get("token", "")))
+    except formtoken.TokenProblem as problem:
+        form.add_error(None, _token_message(problem.reason))
+        return _render_form(request, form, status=400)
+    if handler.too_large:
+        form.add_error("file", _too_large())
+        return _render_form(request, form, status=400)
+    try:
+        attachment = _sanitized(form.cleaned_data.get("file"))
+        codename = domain.submit(
+            form.answers(), attachment, nonce=token.nonce, lang=translation.get_language() or "ru", urgency=form.urgency()
+        )
+    except FileRejected as rejected:
+        form.add_error("file", rejected)
+        return _render_form(request, form, status=400)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _render_form(request, form, status=400)
+    except domain.ReplayedForm:
+        form.add_error(None, _("This form was already sent once. If you did not see your codename, press Send again to make a new request."))
+        return _render_form(request, form, status=409)
+    return render(request, "intake/codename.html", _context(request, words=codenames.display(codename), codename=codename))
+
+
+def _with_floor(started: float, response: HttpResponse) -> HttpResponse:
+    """Answer no sooner than the floor, so a wrong codename and a right one take the same time."""
+    remaining = conf.lookup_floor_seconds() - (time.monotonic() - started)
+    if remaining > 0:
+        time.sleep(remaining)
+    return response
+
+
+def _render_thread(request: HttpRequest, thread: domain.Thread, form: FollowUpForm | None = None, *, sent: bool = False, status: int = 200) -> HttpResponse:
+    form = form or FollowUpForm(initial={"codename": thread.codename})
+    context = _context(request, messages_shown=domain.person_view(thread), form=form, sent=sent)
+    return render(request, "intake/thread.html", context, status=status)
+
+
+def _not_found(request: HttpRequest, form: CodenameForm) -> HttpResponse:
+    form.add_error(
+        "codename",
+        _("We found nothing for this codename. Check each word and their order. If you have lost your codename, send a new request."),
+    )
+    return render(request, "intake/return.html", _context(request, form=form), status=400)
+
+
+def _too_many(request: HttpRequest, form: CodenameForm) -> HttpResponse:
+    form.add_error(None, _("Too many attempts right now. Wait a few minutes and try again."))
+    return render(request, "intake/return.html", _context(request, form=form), status=429)
+
+
+@intake_page
+@require_http_methods(["GET", "POST"])
+def return_view(request: HttpRequest) -> HttpResponse:
+    """Log in with the codename. Nothing is remembered between requests: the reply page
+    carries the codename in its own form, and closing it is logging out."""
+    if request.method != "POST":
+        return render(request, "intake/return.html", _context(request, form=CodenameForm()))
+    started = time.monotonic()
+    form = CodenameForm(request.POST)
+    if not ratelimit.allow_login(request):
+        form.is_valid()
+        return _with_floor(started, _too_many(request, form))
+    if not form.is_valid():
+        return _with_floor(started, render(request, "intake/return.html", _context(request, form=form), status=400))
+    thread = domain.find(form.cleaned_data["codename"])
+    if thread is None:
+        return _with_floor(started, _not_found(request, form))
+    return _with_floor(started, _render_thread(request, thread))
+
+
+@intake_page
+@require_http_methods(["POST"])
+def send_view(request: HttpRequest) -> HttpResponse:
+    started = time.monotonic()
+    handler = upload.install(request, conf.max_file_bytes())
+    form = FollowUpForm(request.POST, request.FILES)
+    codename_form = CodenameForm({"codename": request.POST.get("codename", "")})
+    if not ratelimit.allow_login(request):
+        codename_form.is_valid()
+        return _with_floor(started, _too_many(request, codename_form))
+    thread = domain.find(str(request.POST.get("codename", "")))
+    if thread is None:
+        codename_form.is_valid()
+        return _with_floor(started, _not_found(request, codename_form))
+    if not form.is_valid():
+        return _with_floor(started, _render_thread(request, thread, form, status=400))
+    if handler.too_large:
+        form.add_error("file", _too_large())
+        return _with_floor(started, _render_thread(request, thread, form, status=400))
+    if not ratelimit.allow_message(str(thread.request.pk)):
+        form.add_error(None, _("You have sent many messages in the last hour. Wait a while before sending more; we read everything you sent."))
+        return _with_floor(started, _render_thread(request, thread, form, status=429))
+    try:
+        domain.send(thread, form.cleaned_data["text"], _sanitized(form.cleaned_data.get("file")))
+    except FileRejected as rejected:
+        form.add_error("file", rejected)
+        return _with_floor(started, _render_thread(request, thread, form, status=400))
+    except ValidationError as error:
+        form.add_error("text", error)
+        return _with_floor(started, _render_thread(request, thread, form, status=400))
+    return _with_floor(started, _render_thread(request, thread, sent=True))

@@ -1,0 +1,99 @@
+"""What needs attention in relocation work, for a page and for the dashboard: emergency cases
+with no active application, applications stalled beyond their programme's 90th percentile,
+and engagements whose next step is overdue.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from corridor.accounts.models import User
+from corridor.cases.access import cases_visible_to
+from corridor.cases.models import Priority, Status
+from corridor.relocation import figures
+from corridor.relocation.access import applications_visible_to, contacts_visible_to
+from corridor.relocation.models import CLOSED_STATUSES, ApplicationStatus, Engagement
+
+AWAITING_DECISION = (ApplicationStatus.SUBMITTED, ApplicationStatus.INTERVIEW, ApplicationStatus.DOCUMENTS_REQUESTED)
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: str  # "emergency_without_application" | "stalled_application" | "overdue_engagement"
+    message: str
+    url: str
+    since: datetime.date | None
+    object_id: str
+
+
+def alerts_for(user: User, today: datetime.date | None = None) -> list[Alert]:
+    """Alerts on what `user` may see, most urgent kind first. One figures query, a few lookups."""
+    day = today or timezone.localdate()
+    found: list[Alert] = []
+    if user.has_perm("relocation.view_applications"):
+        cases = (
+            cases_visible_to(user)
+            .filter(priority=Priority.EMERGENCY)
+            .exclude(status__in=(Status.CLOSED, Status.ARRIVED))
+            .exclude(relocation_applications__status__in=[s for s in ApplicationStatus.values if s not in CLOSED_STATUSES])
+            .order_by("created")
+        )
+        for case in cases:
+            found.append(
+                Alert(
+                    "emergency_without_application",
+                    _("Emergency case %(ref)s has no active application.") % {"ref": case.reference},
+                    reverse("relocation:case", args=[case.pk]),
+                    case.created.date(),
+                    str(case.pk),
+                )
+            )
+        # Stalled means waiting for a decision longer than the programme's decisions usually take.
+        active = list(
+            applications_visible_to(user)
+            .filter(status__in=AWAITING_DECISION)
+            .select_related("case", "programme__country")
+            .order_by("last_moved")
+        )
+        figs = figures.compute(sorted({a.programme.country_id for a in active}), day) if active else {}
+        for application in active:
+            programme_figs = figs.get((application.programme.country_id, application.programme_id))
+            limit = programme_figs.decision_p90 if programme_figs else None
+            basis = _("90th percentile of our decisions")
+            if limit is None and application.programme.published_days:
+                limit, basis = float(application.programme.published_days), _("published processing time")
+            idle = (day - application.last_moved).days
+            if limit is not None and idle > limit:
+                found.append(
+                    Alert(
+                        "stalled_application",
+                        _("%(ref)s: no movement on %(programme)s for %(idle)d days (longer than %(limit)d, the %(basis)s).")
+                        % {"ref": application.case.reference, "programme": application.programme, "idle": idle, "limit": round(limit), "basis": basis},
+                        reverse("relocation:application", args=[application.pk]),
+                        application.last_moved,
+                        str(application.pk),
+                    )
+                )
+    if user.has_perm("relocation.view_engagements"):
+        overdue = (
+            Engagement.objects.filter(contact__in=contacts_visible_to(user), done__isnull=True, next_due__lt=day)
+            .select_related("contact__country")
+            .order_by("next_due")
+        )
+        for engagement in overdue:
+            found.append(
+                Alert(
+                    "overdue_engagement",
+                    _("A next step with %(kind)s in %(country)s was due on %(due)s.")
+                    % {"kind": engagement.contact.get_kind_display(), "country": engagement.contact.country.name, "due": engagement.next_due.isoformat()},  # type: ignore[union-attr]
+                    reverse("relocation:contact", args=[engagement.contact_id]),
+                    engagement.next_due,
+                    str(engagement.pk),
+                )
+            )
+    return found

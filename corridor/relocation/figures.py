@@ -1,0 +1,205 @@
+"""Figures computed from the organisation's own applications, never typed in: per country
+and per programme, in ONE SQL statement over the status history, on SQLite and PostgreSQL.
+
+PostgreSQL has percentile_cont and SQLite has none, so medians and 90th percentiles are
+computed portably with ROW_NUMBER()/COUNT() OVER (PARTITION BY ...), interpolating between
+order statistics exactly as percentile_cont does (stats.percentile is the reference).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from corridor.relocation import stats
+from corridor.relocation.models import FUNNEL, GRANTED_STATUSES, ApplicationStatus
+
+S = ApplicationStatus
+# Rows with programme 0 are the country's totals (no programme has primary key 0).
+COUNTRY_TOTAL = 0
+
+
+@dataclass
+class Figures:
+    country: str
+    programme: int  # COUNTRY_TOTAL for the country as a whole
+    applications: int = 0
+    submitted: int = 0
+    grants: int = 0
+    refusals: int = 0
+    withdrawn: int = 0
+    pending: int = 0
+    funnel: dict[str, int] = field(default_factory=dict)
+    decision_median: float | None = None
+    decision_p90: float | None = None
+    arrival_median: float | None = None
+    arrival_p90: float | None = None
+    pending_median: float | None = None
+    pending_max: float | None = None
+
+    @property
+    def decisions(self) -> int:
+        return self.grants + self.refusals
+
+    @property
+    def rate(self) -> stats.GrantRate:
+        return stats.grant_rate(self.grants, self.decisions)
+
+
+def _days(later: str, earlier: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"({later} - {earlier})"
+    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+
+def _today() -> str:
+    return "CAST(%s AS DATE)" if connection.vendor == "postgresql" else "%s"
+
+
+def _quantile(q_num: int, q_den: int) -> str:
+    """SUM over ranked rows giving the interpolated q-quantile, q = q_num / q_den.
+
+    Position (n - 1) * q splits into an integer part (integer division, the same on both
+    databases for non-negative integers) and a fraction; the two order statistics around it
+    are weighted by the fraction. When the fraction is 0 the second term adds nothing.
+    """
+    low = f"((n - 1) * {q_num} / {q_den})"
+    # "%%" is a literal % for both drivers once parameters are bound.
+    frac = f"(((n - 1) * {q_num} %% {q_den}) / {float(q_den)})"
+    return f"SUM(CASE WHEN i = {low} THEN days * (1 - {frac}) WHEN i = {low} + 1 THEN days * {frac} ELSE 0 END)"
+
+
+def _sql(country_filter: bool) -> str:
+    granted = ", ".join(f"'{s}'" for s in GRANTED_STATUSES)  # our own constants, never input
+    reached = ",\n".join(
+        f"MAX(CASE WHEN e.status IN ({', '.join(repr(str(t)) for t in FUNNEL[FUNNEL.index(stage):])}) THEN 1 ELSE 0 END) AS r_{stage}"
+        for stage in FUNNEL
+    )
+    where = "WHERE p.country_id IN (SELECT value FROM json_each(%s))" if country_filter else ""
+    if country_filter and connection.vendor == "postgresql":
+        where = "WHERE p.country_id = ANY(%s)"
+    per_app_cols = """
+        app, country, {programme} AS programme, submitted, granted, refused, withdrawn, {reached_cols},
+        CASE WHEN submitted IS NOT NULL AND decided IS NOT NULL THEN {decision_days} END AS decision_days,
+        CASE WHEN submitted IS NOT NULL AND arrived IS NOT NULL THEN {arrival_days} END AS arrival_days,
+        CASE WHEN submitted IS NOT NULL AND decided IS NULL AND withdrawn = 0 THEN {pending_days} END AS pending_days
+    """
+    fmt = {
+        "reached_cols": ", ".join(f"r_{stage}" for stage in FUNNEL),
+        "decision_days": _days("decided", "submitted"),
+        "arrival_days": _days("arrived", "submitted"),
+        "pending_days": _days(_today(), "submitted"),
+    }
+    by_programme = per_app_cols.format(programme="programme", **fmt)
+    by_country = per_app_cols.format(programme=str(COUNTRY_TOTAL), **fmt)
+    ranked = "\n UNION ALL \n".join(
+        f"""SELECT country, programme, '{m}' AS measure, {m}_days AS days,
+               ROW_NUMBER() OVER (PARTITION BY country, programme ORDER BY {m}_days) - 1 AS i,
+               COUNT(*) OVER (PARTITION BY country, programme) AS n
+            FROM apps WHERE {m}_days IS NOT NULL"""  # noqa: S608 -- m is one of three constants below
+        for m in ("decision", "arrival", "pending")
+    )
+    funnel_sums = ", ".join(f"SUM(r_{stage}) AS f_{stage}" for stage in FUNNEL)
+    # noqa below: every interpolated piece is one of this module's constants; values are parameters.
+    return f"""
+WITH per_app AS (
+    SELECT a.id AS app, p.country_id AS country, a.programme_id AS programme,
+        MIN(CASE WHEN e.status = 'submitted' THEN e.happened_on END) AS submitted,
+        MIN(CASE WHEN e.status IN ({granted}) THEN e.happened_on END) AS granted,
+        MIN(CASE WHEN e.status = 'refused' THEN e.happened_on END) AS refused,
+        MIN(CASE WHEN e.status = 'arrived' THEN e.happened_on END) AS arrived,
+        MAX(CASE WHEN e.status = 'withdrawn' THEN 1 ELSE 0 END) AS withdrawn,
+        {reached}
+    FROM relocation_applicationevent e
+    JOIN relocation_application a ON a.id = e.application_id
+    JOIN relocation_programme p ON p.id = a.programme_id
+    {where}
+    GROUP BY a.id, p.country_id, a.programme_id
+),
+decided AS (
+    SELECT per_app.*,
+        CASE WHEN granted IS NOT NULL AND (refused IS NULL OR granted <= refused) THEN granted ELSE refused END AS decided
+    FROM per_app
+),
+apps AS (
+    SELECT {by_programme} FROM decided
+    UNION ALL
+    SELECT {by_country} FROM decided
+),
+ranked AS ({ranked}),
+pct AS (
+    SELECT country, programme, measure,
+        {_quantile(1, 2)} AS p50, {_quantile(9, 10)} AS p90, MAX(days) AS top
+    FROM ranked GROUP BY country, programme, measure
+),
+counts AS (
+    SELECT country, programme, COUNT(*) AS applications,
+        SUM(CASE WHEN submitted IS NOT NULL THEN 1 ELSE 0 END) AS submitted_n,
+        SUM(CASE WHEN granted IS NOT NULL THEN 1 ELSE 0 END) AS grants,
+        SUM(CASE WHEN granted IS NULL AND refused IS NOT NULL THEN 1 ELSE 0 END) AS refusals,
+        SUM(withdrawn) AS withdrawn_n,
+        SUM(CASE WHEN pending_days IS NOT NULL THEN 1 ELSE 0 END) AS pending_n,
+        {funnel_sums}
+    FROM apps GROUP BY country, programme
+)
+SELECT c.*, d.p50, d.p90, r.p50, r.p90, w.p50, w.top
+FROM counts c
+LEFT JOIN pct d ON d.country = c.country AND d.programme = c.programme AND d.measure = 'decision'
+LEFT JOIN pct r ON r.country = c.country AND r.programme = c.programme AND r.measure = 'arrival'
+LEFT JOIN pct w ON w.country = c.country AND w.programme = c.programme AND w.measure = 'pending'
+ORDER BY c.country, c.programme
+"""  # noqa: S608
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def compute(countries: list[str] | None = None, today: datetime.date | None = None) -> dict[tuple[str, int], Figures]:
+    """Figures keyed by (country code, programme id or COUNTRY_TOTAL), in one query."""
+    day = today or timezone.localdate()
+    params: list[Any] = []
+    if countries is not None:
+        if not countries:
+            return {}
+        params.append(list(countries) if connection.vendor == "postgresql" else json.dumps(list(countries)))
+    # "today" appears twice: in the per-programme and the per-country rows.
+    params += [day if connection.vendor == "postgresql" else day.isoformat()] * 2
+    # The statement is built from our own constants only; every value goes in as a parameter.
+    sql = _sql(countries is not None)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    result: dict[tuple[str, int], Figures] = {}
+    stages = len(FUNNEL)
+    for row in rows:
+        country, programme, applications, submitted, grants, refusals, withdrawn, pending = row[:8]
+        funnel_values = row[8 : 8 + stages]
+        d50, d90, a50, a90, p50, pmax = row[8 + stages :]
+        result[(country, int(programme))] = Figures(
+            country=country,
+            programme=int(programme),
+            applications=int(applications),
+            submitted=int(submitted or 0),
+            grants=int(grants or 0),
+            refusals=int(refusals or 0),
+            withdrawn=int(withdrawn or 0),
+            pending=int(pending or 0),
+            funnel={str(stage): int(value or 0) for stage, value in zip(FUNNEL, funnel_values, strict=True)},
+            decision_median=_num(d50),
+            decision_p90=_num(d90),
+            arrival_median=_num(a50),
+            arrival_p90=_num(a90),
+            pending_median=_num(p50),
+            pending_max=_num(pmax),
+        )
+    return result
+
+
+def programme_figures(programme_id: int, country: str, today: datetime.date | None = None) -> Figures:
+    return compute([country], today).get((country, programme_id)) or Figures(country=country, programme=programme_id)

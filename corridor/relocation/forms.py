@@ -1,0 +1,115 @@
+"""Forms for relocation pages: they parse and explain; the domain functions decide and write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from corridor.cases.models import Case, Person
+from corridor.relocation.models import (
+    APPLICATION_TRANSITIONS,
+    ApplicationStatus,
+    ChecklistItemKind,
+    ChecklistStatus,
+    ContactKind,
+    Country,
+    Programme,
+    Referral,
+    RefusalReason,
+)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class ProgrammeForm(forms.ModelForm):
+    class Meta:
+        model = Programme
+        fields = [
+            "country",
+            "name",
+            "kind",
+            "needs_international_passport",
+            "referral",
+            "needs_family_ties",
+            "language",
+            "is_open",
+            "notes",
+            "source_url",
+            "checked",
+            "published_days",
+        ]
+        widgets = {"checked": DateInput(), "notes": forms.Textarea(attrs={"rows": 4})}
+
+
+class ProfileForm(forms.Form):
+    referral = forms.ChoiceField(
+        label=_("Referred by"), choices=[(c.value, c.label) for c in (Referral.NONE, Referral.UNHCR, Referral.PARTNER)]
+    )
+    family_ties = forms.ModelMultipleChoiceField(
+        label=_("Family lives in"), queryset=Country.objects.all(), required=False, help_text=_("Hold Ctrl or Cmd to choose several.")
+    )
+
+
+class ApplicationForm(forms.Form):
+    programme = forms.ModelChoiceField(label=_("Programme"), queryset=Programme.objects.filter(is_open=True).select_related("country"))
+    channel = forms.CharField(label=_("Consulate or channel"), max_length=300, help_text=_("For example: the embassy in Vilnius, or UNHCR Ankara."))
+    members = forms.ModelMultipleChoiceField(label=_("Who is included"), queryset=Person.objects.none(), widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        people = Person.objects.filter(memberships__case=case).order_by("codename")
+        field: Any = self.fields["members"]
+        field.queryset = people
+        if not self.is_bound:
+            self.initial.setdefault("members", list(people))
+
+
+class TransitionForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"), choices=())
+    on = forms.DateField(label=_("Date"), widget=DateInput(), initial=timezone.localdate)
+    reason = forms.CharField(label=_("Why, or what happened"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+    refusal_reason = forms.ChoiceField(
+        label=_("Reason given for a refusal"), choices=[("", "—"), *RefusalReason.choices], required=False
+    )
+    refusal_text = forms.CharField(
+        label=_("Refusal in their words"), widget=forms.Textarea(attrs={"rows": 3}), max_length=8000, required=False
+    )
+
+    def __init__(self, *args: Any, current: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        allowed = APPLICATION_TRANSITIONS[ApplicationStatus(current)]
+        field: Any = self.fields["status"]
+        field.choices = [(s.value, s.label) for s in ApplicationStatus if s in allowed]
+
+
+class ChecklistForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Document"), choices=ChecklistItemKind.choices)
+    status = forms.ChoiceField(label=_("Status"), choices=ChecklistStatus.choices)
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
+
+
+class ContactForm(forms.Form):
+    country = forms.ModelChoiceField(label=_("Country"), queryset=Country.objects.all())
+    kind = forms.ChoiceField(label=_("Kind"), choices=ContactKind.choices)
+    organisation = forms.CharField(label=_("Embassy, ministry or organisation"), max_length=300)
+    name = forms.CharField(label=_("Name or role"), max_length=300)
+    details = forms.CharField(label=_("Contact details"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, required=False)
+
+
+class EngagementForm(forms.Form):
+    on = forms.DateField(label=_("Date"), widget=DateInput(), initial=timezone.localdate)
+    programme = forms.ModelChoiceField(label=_("About the programme"), queryset=Programme.objects.none(), required=False)
+    asked = forms.CharField(label=_("What was asked"), widget=forms.Textarea(attrs={"rows": 3}), max_length=8000)
+    response = forms.CharField(label=_("Their response"), widget=forms.Textarea(attrs={"rows": 3}), max_length=8000, required=False)
+    next_step = forms.CharField(label=_("Next step"), max_length=2000, required=False)
+    next_due = forms.DateField(label=_("Next step due"), widget=DateInput(), required=False)
+
+    def __init__(self, *args: Any, country: Country, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["programme"]
+        field.queryset = Programme.objects.filter(country=country)

@@ -1,0 +1,17 @@
+"""Named permissions for relocation work (django `rules`); which case is visible is in access.py."""
+
+from __future__ import annotations
+
+import rules
+
+from corridor.accounts.rules import is_caseworker, is_relocation
+
+# Programmes, countries and the organisation's figures: the people who choose routes.
+rules.add_perm("relocation.view_programmes", is_relocation | is_caseworker)
+rules.add_perm("relocation.manage_programmes", is_relocation)
+# Applications of cases the user can see (access.py narrows to the case's team).
+rules.add_perm("relocation.view_applications", is_relocation | is_caseworker)
+rules.add_perm("relocation.manage_applications", is_relocation | is_caseworker)
+# Contacts and negotiations are the coordinators' work; caseworkers do not need the names.
+rules.add_perm("relocation.view_engagements", is_relocation)
+rules.add_perm("relocation.manage_engagements", is_relocation)

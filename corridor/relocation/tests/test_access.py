@@ -1,0 +1,198 @@
+"""The access matrix for every relocation page and endpoint: anonymous, every role, and team B's
+objects (404) — plus pages that render real content and never link to another host."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from corridor.accounts.models import Role
+from corridor.accounts.testing import Route, check_matrix, make_world, sign_in
+from corridor.relocation import domain
+from corridor.relocation.models import Country, Programme
+from corridor.relocation.tests.factories import S, make_case, walk
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+CASE_ROLES = {Role.RELOCATION, Role.CASEWORKER}
+COORD = {Role.RELOCATION}
+
+
+@pytest.fixture
+def world() -> Any:
+    world = make_world()
+    lt = Programme.objects.get(country="LT")
+    for key, team, actor in (("a", world.team_a, world.users[Role.CASEWORKER]), ("b", world.team_b, world.outsider)):
+        case = make_case(actor, team)
+        world.extra[f"case_{key}"] = case
+        world.extra[f"app_{key}"] = walk(actor, case, lt, [(S.SUBMITTED, D(2024, 1, 1))], channel=f"Channel {key} LEAKCHANNEL{key}")
+    coordinator = world.users[Role.RELOCATION]
+    contact = domain.create_contact(coordinator, country=lt.country, kind="embassy", organisation="Embassy", name="Consul LEAKCONTACT")
+    world.extra["contact"] = contact
+    world.extra["engagement"] = domain.log_engagement(coordinator, contact, asked="Asked LEAKASK")
+    world.extra["programme"] = lt
+    return world
+
+
+def _case(key: str, suffix: str = "") -> Any:
+    return lambda w: f"/relocation/cases/{w.extra[f'case_{key}'].pk}/{suffix}"
+
+
+def _app(key: str, suffix: str = "") -> Any:
+    return lambda w: f"/relocation/applications/{w.extra[f'app_{key}'].pk}/{suffix}"
+
+
+PAGES = [
+    Route("index", lambda w: "/relocation/", CASE_ROLES),
+    Route("charts", lambda w: "/relocation/charts/", CASE_ROLES),
+    Route("alerts", lambda w: "/relocation/alerts/", CASE_ROLES),
+    Route("country", lambda w: "/relocation/countries/LT/", CASE_ROLES),
+    Route("programme new", lambda w: "/relocation/programmes/new/", COORD),
+    Route("programme edit", lambda w: f"/relocation/programmes/{w.extra['programme'].pk}/edit/", COORD),
+    Route("programme post", lambda w: "/relocation/programmes/new/", COORD, method="post", ok_status=(400,)),
+    Route("case", _case("a"), CASE_ROLES, other_team_url=_case("b")),
+    Route("case profile", _case("a", "profile/"), CASE_ROLES, method="post", data={"referral": "unhcr"}, other_team_url=_case("b", "profile/"), ok_status=(302,)),
+    Route("application new", _case("a", "applications/new/"), CASE_ROLES, method="post", other_team_url=_case("b", "applications/new/"), ok_status=(400,)),
+    Route("application", _app("a"), CASE_ROLES, other_team_url=_app("b")),
+    Route("transition", _app("a", "transition/"), CASE_ROLES, method="post", other_team_url=_app("b", "transition/"), ok_status=(400,)),
+    Route(
+        "checklist",
+        _app("a", "checklist/"),
+        CASE_ROLES,
+        method="post",
+        data={"kind": "photos", "status": "obtained"},
+        other_team_url=_app("b", "checklist/"),
+        ok_status=(302,),
+    ),
+    Route("contacts", lambda w: "/relocation/contacts/", COORD),
+    Route("contacts post", lambda w: "/relocation/contacts/", COORD, method="post", ok_status=(400,)),
+    Route("contact", lambda w: f"/relocation/contacts/{w.extra['contact'].pk}/", COORD),
+    Route("engagement post", lambda w: f"/relocation/contacts/{w.extra['contact'].pk}/", COORD, method="post", ok_status=(400,)),
+    Route("engagement close", lambda w: f"/relocation/engagements/{w.extra['engagement'].pk}/close/", COORD, method="post", ok_status=(302,)),
+]
+
+
+def _api(path: Any) -> Any:
+    return lambda w: "/api/v1/relocation/" + (path(w) if callable(path) else path)
+
+
+API = [
+    Route("api countries", _api("countries/"), CASE_ROLES, api=True),
+    Route("api programmes", _api("programmes/"), CASE_ROLES, api=True),
+    Route("api programme", _api(lambda w: f"programmes/{w.extra['programme'].pk}/"), CASE_ROLES, api=True),
+    Route("api programme create", _api("programmes/"), COORD, api=True, method="post", ok_status=(400,)),
+    Route("api programme patch", _api(lambda w: f"programmes/{w.extra['programme'].pk}/"), COORD, api=True, method="patch"),
+    Route("api figures", _api("figures/"), CASE_ROLES, api=True),
+    Route("api case applications", _api(lambda w: f"cases/{w.extra['case_a'].pk}/applications/"), CASE_ROLES, api=True,
+          other_team_url=_api(lambda w: f"cases/{w.extra['case_b'].pk}/applications/")),
+    Route("api application create", _api(lambda w: f"cases/{w.extra['case_a'].pk}/applications/"), CASE_ROLES, api=True, method="post",
+          other_team_url=_api(lambda w: f"cases/{w.extra['case_b'].pk}/applications/"), ok_status=(400,)),
+    Route("api profile", _api(lambda w: f"cases/{w.extra['case_a'].pk}/profile/"), CASE_ROLES, api=True,
+          other_team_url=_api(lambda w: f"cases/{w.extra['case_b'].pk}/profile/")),
+    Route("api profile put", _api(lambda w: f"cases/{w.extra['case_a'].pk}/profile/"), CASE_ROLES, api=True, method="put",
+          data={"referral": "partner", "family_ties": ["DE"]}, other_team_url=_api(lambda w: f"cases/{w.extra['case_b'].pk}/profile/")),
+    Route("api routes", _api(lambda w: f"cases/{w.extra['case_a'].pk}/routes/"), CASE_ROLES, api=True,
+          other_team_url=_api(lambda w: f"cases/{w.extra['case_b'].pk}/routes/")),
+    Route("api application", _api(lambda w: f"applications/{w.extra['app_a'].pk}/"), CASE_ROLES, api=True,
+          other_team_url=_api(lambda w: f"applications/{w.extra['app_b'].pk}/")),
+    Route("api transition", _api(lambda w: f"applications/{w.extra['app_a'].pk}/transitions/"), CASE_ROLES, api=True, method="post",
+          other_team_url=_api(lambda w: f"applications/{w.extra['app_b'].pk}/transitions/"), ok_status=(400,)),
+    Route("api checklist", _api(lambda w: f"applications/{w.extra['app_a'].pk}/checklist/"), CASE_ROLES, api=True, method="post",
+          data={"kind": "photos", "status": "submitted"}, other_team_url=_api(lambda w: f"applications/{w.extra['app_b'].pk}/checklist/")),
+    Route("api contacts", _api("contacts/"), COORD, api=True),
+    Route("api contact create", _api("contacts/"), COORD, api=True, method="post", ok_status=(400,)),
+    Route("api contact", _api(lambda w: f"contacts/{w.extra['contact'].pk}/"), COORD, api=True),
+    Route("api engagements", _api(lambda w: f"contacts/{w.extra['contact'].pk}/engagements/"), COORD, api=True),
+    Route("api engagement create", _api(lambda w: f"contacts/{w.extra['contact'].pk}/engagements/"), COORD, api=True, method="post", ok_status=(400,)),
+    Route("api engagement close", _api(lambda w: f"engagements/{w.extra['engagement'].pk}/close/"), COORD, api=True, method="post", ok_status=(400,)),
+    Route("api alerts", _api("alerts/"), CASE_ROLES, api=True),
+]
+
+
+def test_page_matrix(world: Any) -> None:
+    assert check_matrix(world, PAGES) == len(PAGES) * (1 + len(world.users)) + 2 * sum(1 for r in PAGES if r.other_team_url) - sum(
+        1 for r in PAGES if r.other_team_url and Role.ADMIN in r.roles
+    )
+
+
+def test_api_matrix(world: Any) -> None:
+    assert check_matrix(world, API) > len(API) * len(world.users)
+
+
+def test_other_teams_data_never_appears(world: Any) -> None:
+    client = sign_in(Client(), world.users[Role.CASEWORKER])
+    page = client.get(f"/relocation/applications/{world.extra['app_a'].pk}/").content.decode()
+    assert "LEAKCHANNELa" in page and "LEAKCHANNELb" not in page
+    body = client.get(f"/api/v1/relocation/cases/{world.extra['case_a'].pk}/applications/").json()
+    assert [a["channel"] for a in body] == ["Channel a LEAKCHANNELa"]
+    # A caseworker sees programmes and figures, never the coordinators' contacts.
+    country = client.get("/relocation/countries/LT/").content.decode()
+    assert "LEAKCONTACT" not in country and "LEAKASK" not in country
+    coordinator = sign_in(Client(), world.users[Role.RELOCATION])
+    country = coordinator.get("/relocation/countries/LT/").content.decode()
+    assert "LEAKCONTACT" in country and "LEAKASK" in country
+
+
+def test_pages_link_to_no_other_host_and_show_sources_as_text(world: Any) -> None:
+    client = sign_in(Client(), world.users[Role.RELOCATION])
+    for url in ("/relocation/", "/relocation/countries/LT/", "/relocation/countries/DE/", "/relocation/charts/", f"/relocation/cases/{world.extra['case_a'].pk}/"):
+        html = client.get(url).content.decode()
+        foreign = [ref for ref in re.findall(r'(?:href|src|action)="([^"]+)"', html) if ref.startswith(("http:", "https:", "//"))]
+        assert foreign == [], url
+    assert "https://www.migracija.lt/" in client.get("/relocation/countries/LT/").content.decode()
+
+
+def test_bad_input_gets_form_errors_not_500(world: Any) -> None:
+    client = sign_in(Client(), world.users[Role.RELOCATION])
+    app = world.extra["app_a"]
+    response = client.post(f"/relocation/applications/{app.pk}/transition/", {"status": "refused", "on": "2024-02-01", "reason": "no"})
+    assert response.status_code == 400
+    assert "Choose the reason given for the refusal." in response.content.decode()
+    response = client.post(f"/relocation/applications/{app.pk}/transition/", {"status": "interview", "on": "2023-01-01", "reason": "x"})
+    assert response.status_code == 400 and "before the previous step" in response.content.decode()
+    response = client.post("/relocation/programmes/new/", {"country": "LT", "name": "x", "kind": "national_visa", "referral": "none", "source_url": "ftp://x", "checked": "2024-01-01"})
+    assert response.status_code == 400 and "starting with https://" in response.content.decode()
+    api = client.post(f"/api/v1/relocation/applications/{app.pk}/transitions/", {"status": "arrived", "reason": "x"}, content_type="application/json")
+    assert (api.status_code, list(api.json()["error"]["fields"])) == (400, ["status"])
+    assert client.get("/relocation/countries/XX/").status_code == 404
+    assert client.get("/relocation/applications/not-a-uuid/").status_code == 404
+
+
+def test_api_creates_and_moves_an_application(world: Any) -> None:
+    client = sign_in(Client(), world.users[Role.CASEWORKER])
+    case = world.extra["case_a"]
+    fr = Programme.objects.get(country="FR")
+    person = case.members.get(role="principal").person
+    created = client.post(
+        f"/api/v1/relocation/cases/{case.pk}/applications/",
+        {"programme": fr.pk, "channel": "Consulate", "members": [str(person.pk)]},
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert (body["status"], body["members"], [e["status"] for e in body["events"]]) == ("draft", [str(person.pk)], ["draft"])
+    moved = client.post(f"/api/v1/relocation/applications/{body['id']}/transitions/", {"status": "submitted", "reason": "sent"}, content_type="application/json")
+    assert (moved.status_code, moved.json()["status"]) == (201, "submitted")
+    routes = client.get(f"/api/v1/relocation/cases/{case.pk}/routes/").json()
+    assert next(r for r in routes if r["programme"] == fr.pk)["notes"] == ["already applied: submitted"]
+    figures = client.get("/api/v1/relocation/figures/?country=LT").json()
+    assert {(f["country"], f["programme"], f["applications"]) for f in figures} == {("LT", world.extra["programme"].pk, 2), ("LT", None, 2)}
+    # A person from another case is refused, nothing is written.
+    other = world.extra["case_b"].members.get(role="principal").person
+    refused = client.post(
+        f"/api/v1/relocation/cases/{case.pk}/applications/",
+        {"programme": Programme.objects.get(country="LV").pk, "channel": "x", "members": [str(other.pk)]},
+        content_type="application/json",
+    )
+    assert refused.status_code == 400
+
+
+def test_schema_lists_relocation_endpoints() -> None:
+    schema = Client().get("/api/schema/", headers={"accept": "application/json"}).content.decode()
+    for path in ("/api/v1/relocation/figures/", "/api/v1/relocation/cases/{case_id}/routes/", "/api/v1/relocation/contacts/{id}/engagements/"):
+        assert path in schema
+    assert Country.objects.count() == 249
