@@ -187,12 +187,13 @@ def run(one_client: int = 200, four_clients: int = 100, eight_clients: int = 40)
     _corridor(env, "collectstatic", "--noinput", "-v", "0")
     _corridor(env, "init", "--shares", "3", "--threshold", "2", "--no-qr")  # and stays sealed
     port = _free_port()
+    log = open(Path(data_dir) / "serve.log", "wb")  # noqa: SIM115 -- open for the server's whole life
     server = subprocess.Popen(  # noqa: S603 -- our own interpreter and module, fixed arguments
         [sys.executable, "-m", "corridor.cli", "serve", "--bind", f"127.0.0.1:{port}"],
         env=env,
         cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         _wait_until_up(port, server)
@@ -215,6 +216,8 @@ def run(one_client: int = 200, four_clients: int = 100, eight_clients: int = 40)
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+        log.close()
+    results["server_log"] = str(Path(data_dir) / "serve.log")
     return results
 
 

@@ -14,6 +14,7 @@ from django.db import models
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, permissions, serializers, status, viewsets
@@ -74,7 +75,7 @@ CASE_ID = OpenApiParameter("case_id", OpenApiTypes.UUID, OpenApiParameter.PATH, 
 class CanWorkCases(permissions.BasePermission):
     """Only case roles reach these endpoints at all; admins and auditors get 403."""
 
-    message = "Your role does not work with cases."
+    message = gettext_lazy("Your role does not work with cases.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user

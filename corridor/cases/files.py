@@ -32,7 +32,6 @@ except ImportError:  # pragma: no cover - the dependency is pinned; this keeps t
 logging.getLogger("PIL").setLevel(logging.INFO)
 
 __all__ = [
-    "ACCEPT",
     "BoundedMemoryUploadHandler",
     "FileRejected",
     "Sanitized",
@@ -45,8 +44,6 @@ DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 64_000_000
 JPEG_QUALITY = 92
 
-# For <input accept>: what a phone's file chooser should offer.
-ACCEPT = "image/jpeg,image/png,image/webp,application/pdf,text/plain"
 
 
 class FileRejected(ValidationError):

@@ -10,12 +10,13 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from corridor.accounts.models import Team, User
-from corridor.cases.files import ACCEPT
 from corridor.cases.models import Priority
 from corridor.intake import codenames, conf
 from corridor.intake.domain import Answer, urgency_for
 
 LINE_CHARS = 500
+# What corridor.cases.files.sanitize accepts, for the phone's file chooser.
+ACCEPT = "image/jpeg,image/png,image/webp,application/pdf,text/plain"
 
 
 def _localised(value: Any) -> str:

@@ -50,7 +50,20 @@ __all__ = [
     "resolve_data_key",
 ]
 
-_UNSET: Any = object()
+class _Unset:
+    """Marks "ciphertext loaded, not decrypted yet". One instance, kept as itself by copy and
+    pickle, so a copied record decrypts instead of returning a stray marker object."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> str:
+        return "_UNSET"
+
+    def __repr__(self) -> str:
+        return "<not decrypted>"
+
+
+_UNSET: Any = _Unset()
 
 
 class EncryptedFieldError(FieldError):

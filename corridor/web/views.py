@@ -29,8 +29,14 @@ class ShareForm(forms.Form):
 
 @never_cache
 def dashboard_view(request: HttpRequest) -> HttpResponse:
+    from corridor.cases.views.cases import dashboard_data
+
+    from corridor.cases import domain as cases_domain
+
     teams = access.teams_visible_to(request.user)  # type: ignore[arg-type]
-    return render(request, "web/dashboard.html", {"teams": teams})
+    pending = cases_domain.pending_break_glass().count() if request.user.has_perm("cases.review_break_glass") else 0
+    context = {"teams": teams, "case_work": dashboard_data(request.user), "pending_break_glass": pending}
+    return render(request, "web/dashboard.html", context)
 
 
 @public

@@ -181,6 +181,9 @@ def _detail(request: HttpRequest, user: User, case: Case, *, status: int = 200, 
         "can_tasks": user.has_perm("cases.manage_tasks"),
         "today": timezone.localdate(),
     }
+    from corridor.cases.views.workflow import workflow_context
+
+    context.update(workflow_context(case))
     return render(request, "cases/case/detail.html", context, status=status)
 
 
