@@ -29,9 +29,8 @@ class ShareForm(forms.Form):
 
 @never_cache
 def dashboard_view(request: HttpRequest) -> HttpResponse:
-    from corridor.cases.views.cases import dashboard_data
-
     from corridor.cases import domain as cases_domain
+    from corridor.cases.views.cases import dashboard_data
 
     teams = access.teams_visible_to(request.user)  # type: ignore[arg-type]
     pending = cases_domain.pending_break_glass().count() if request.user.has_perm("cases.review_break_glass") else 0
