@@ -39,7 +39,9 @@ def _free_port() -> int:
 
 
 def _environment(data_dir: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("CORRIDOR_", "DJANGO_")) and key != "DATABASE_URL"}
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith(("CORRIDOR_", "DJANGO_")) and key != "DATABASE_URL"
+    }
     env.update(
         {
             "CORRIDOR_DATA_DIR": data_dir,
@@ -110,7 +112,9 @@ class Client:
 def _submit(client: Client, token: str) -> tuple[bool, float]:
     started = time.perf_counter()
     try:
-        status, html = client.post("/help/", {"token": token, "q_what_happened": STORY, "q_where": "Москва", "q_safe_now": "unsure"})
+        status, html = client.post(
+            "/help/", {"token": token, "q_what_happened": STORY, "q_where": "Москва", "q_safe_now": "unsure"}
+        )
     except (OSError, http.client.HTTPException):
         return False, time.perf_counter() - started
     return status == 200 and _CODENAME.search(html) is not None, time.perf_counter() - started
@@ -197,10 +201,7 @@ def run(one_client: int = 200, four_clients: int = 100, eight_clients: int = 40)
     )
     try:
         _wait_until_up(port, server)
-        warm = Client(port)
-        for _ in range(5):  # load every worker's code paths
-            _submit(warm, warm.token())
-        warm.close()
+        _phase(port, 2, 3)  # warm up: load every worker's code paths
         status = _corridor(env, "status").splitlines()[0]
         results = {
             "instance": status,

@@ -244,6 +244,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # Two different choice sets are both called "status"; one is shared by two fields.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "corridor.cases.models.Status",
+        "NeedStatusEnum": "corridor.cases.models.NeedStatus",
+        "PriorityEnum": "corridor.cases.models.Priority",
+    },
 }
 
 # Logs go to stderr; the filter removes addresses and masks secret-looking keys.

@@ -33,7 +33,11 @@ def get_request_for_user(user: User, request_id: Any) -> IntakeRequest:
 def get_attachment_for_user(user: User, request: IntakeRequest, attachment_id: Any) -> IntakeAttachment:
     if not user.has_perm("intake.triage"):
         raise Http404
-    found = IntakeAttachment.objects.select_related("message__request").filter(pk=_pk(attachment_id), message__request=request).first()
+    found = (
+        IntakeAttachment.objects.select_related("message__request")
+        .filter(pk=_pk(attachment_id), message__request=request)
+        .first()
+    )
     if found is None:
         raise Http404
     return found

@@ -39,7 +39,9 @@ class Words:
 
 @cache
 def wordlist() -> Words:
-    words = [line.strip() for line in WORDLIST.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
+    words = [
+        line.strip() for line in WORDLIST.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")
+    ]
     latin = {latin_spelling(word): word for word in words}
     if len(set(words)) != len(words) or len(latin) != len(words):
         raise RuntimeError("the codename word list has duplicates in Cyrillic or in Latin spelling")

@@ -37,7 +37,9 @@ DEFAULT_QUESTIONS: list[dict[str, Any]] = [
     {
         "key": "contact",
         "label": _("How can we reach you safely?"),
-        "help": _("For example a Signal number or an e-mail address that only you read. Leave it empty to talk only through this page."),
+        "help": _(
+            "For example a Signal number or an e-mail address that only you read. Leave it empty to talk only through this page."
+        ),
         "kind": "line",
         "required": False,
     },

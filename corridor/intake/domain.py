@@ -175,7 +175,9 @@ def urgency_for(raw: Mapping[str, str]) -> str:
     return str(found)
 
 
-def submit(answers: Sequence[Answer], attachment: Attachment | None, *, nonce: str, lang: str, urgency: str = Urgency.NORMAL) -> str:
+def submit(
+    answers: Sequence[Answer], attachment: Attachment | None, *, nonce: str, lang: str, urgency: str = Urgency.NORMAL
+) -> str:
     """Encrypt a new request to the intake key and store it; returns the new codename.
 
     Nothing but ciphertext, the lookup tag, the public key and the hour is written.
@@ -198,7 +200,9 @@ def submit(answers: Sequence[Answer], attachment: Attachment | None, *, nonce: s
                 created_hour=hour,
                 activity_hour=hour,
             )
-            message = IntakeMessage.objects.create(request=request, seq=1, direction=Direction.IN, ciphertext=ciphertext, created_hour=hour)
+            message = IntakeMessage.objects.create(
+                request=request, seq=1, direction=Direction.IN, ciphertext=ciphertext, created_hour=hour
+            )
             if attachment_ct is not None:
                 IntakeAttachment.objects.create(message=message, ciphertext=attachment_ct)
     except IntegrityError:
@@ -272,7 +276,9 @@ def others(actor: User) -> list[IntakeRequest]:
 def open_thread(actor: User, request: IntakeRequest) -> list[StaffMessage]:
     """Decrypt every message of the thread with the intake key, in one key-service call."""
     _require(actor, "intake.triage")
-    messages = list(IntakeMessage.objects.filter(request=request).select_related("author").prefetch_related("attachments").order_by("seq"))
+    messages = list(
+        IntakeMessage.objects.filter(request=request).select_related("author").prefetch_related("attachments").order_by("seq")
+    )
     plains = vault.keyring().open_intake([bytes(m.ciphertext) for m in messages]) if messages else []
     audit.record_read(actor, request)
     shown: list[StaffMessage] = []
@@ -281,7 +287,11 @@ def open_thread(actor: User, request: IntakeRequest) -> list[StaffMessage]:
             answers = [Answer("reply", "", plain.decode("utf-8"))]
         else:
             answers = _parse_answers(plain)
-        shown.append(StaffMessage(message.seq, message.created_hour, message.direction, answers, message.author, list(message.attachments.all())))
+        shown.append(
+            StaffMessage(
+                message.seq, message.created_hour, message.direction, answers, message.author, list(message.attachments.all())
+            )
+        )
     return shown
 
 

@@ -42,12 +42,14 @@ class HelpForm(forms.Form):
         super().__init__(*args, **kwargs)
         file_field = self.fields.pop("file")
         limit_mb = conf.max_file_bytes() // (1024 * 1024)
-        file_field.help_text = _("A photo, a PDF or a text file, up to %(mb)d MB. We remove hidden data such as location from it.") % {"mb": limit_mb}
+        file_field.help_text = _(
+            "A photo, a PDF or a text file, up to %(mb)d MB. We remove hidden data such as location from it."
+        ) % {"mb": limit_mb}
         file_field.widget.attrs["accept"] = ACCEPT
         max_text = conf.max_text_chars()
         for question in conf.questions():
             kind = question.get("kind", "text")
-            common = {
+            common: dict[str, Any] = {
                 "label": _localised(question["label"]),
                 "required": bool(question.get("required", False)),
                 "help_text": _localised(question.get("help", "")),
@@ -92,7 +94,10 @@ class CodenameForm(forms.Form):
     def clean_codename(self) -> str:
         value = str(self.cleaned_data["codename"])
         if codenames.parse(value, conf.codename_words()) is None:
-            raise ValidationError(_("A codename is %(count)d words from our list. Check each word and their order.") % {"count": conf.codename_words()})
+            raise ValidationError(
+                _("A codename is %(count)d words from our list. Check each word and their order.")
+                % {"count": conf.codename_words()}
+            )
         return value
 
 

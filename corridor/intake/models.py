@@ -8,6 +8,7 @@ holds a network address. Primary keys are random UUIDs, so they reveal no order 
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-def this_hour() -> timezone.datetime:
+def this_hour() -> datetime.datetime:
     """Now, truncated to the hour: the only precision the intake ever stores."""
     return timezone.now().replace(minute=0, second=0, microsecond=0)
 

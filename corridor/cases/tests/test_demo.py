@@ -97,6 +97,10 @@ def test_bulk_path_makes_what_the_domain_would() -> None:
     # The bulk tokens are the same as blind.index_values would write: search finds the person.
     assert target in domain.search_people(caseworker, target.name_values()[1])
     assert target in domain.search_people(caseworker, target.phone_values()[0])
+    # ...and the name + birth-year index: the duplicate check names them.
+    assert target.birth_date is not None
+    found = domain.find_duplicates(caseworker, names=[target.name_values()[0]], birth_year=target.birth_date.year, phones=[])
+    assert target in [d.person for d in found]
     for case in Case.objects.select_related("data_key"):
         assert case.summary
         assert all(task.title for task in case.tasks.all())

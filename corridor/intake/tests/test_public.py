@@ -79,7 +79,14 @@ def test_english_is_chosen_in_the_address_and_kept_in_the_form(settings: Any) ->
 def test_questions_are_configurable(settings: Any) -> None:
     settings.INTAKE_QUESTIONS = [
         {"key": "story", "label": {"ru": "Расскажите", "en": "Tell us"}, "kind": "text", "required": True},
-        {"key": "ok", "label": "OK?", "kind": "choice", "required": True, "choices": [("y", "y"), ("n", "n")], "urgency": {"n": "emergency"}},
+        {
+            "key": "ok",
+            "label": "OK?",
+            "kind": "choice",
+            "required": True,
+            "choices": [("y", "y"), ("n", "n")],
+            "urgency": {"n": "emergency"},
+        },
     ]
     html = Client().get(HELP).content.decode()
     assert "Расскажите" in html and 'name="q_story"' in html and 'name="q_what_happened"' not in html
@@ -100,7 +107,12 @@ def test_submission_while_sealed_is_stored_only_as_age_ciphertext() -> None:
     assert codename is not None and len(codename.split()) == 8
     request = IntakeRequest.objects.get()
     message = IntakeMessage.objects.get()
-    assert (request.urgency, request.state, request.awaiting_reply, message.direction) == (Urgency.EMERGENCY, RequestState.OPEN, True, Direction.IN)
+    assert (request.urgency, request.state, request.awaiting_reply, message.direction) == (
+        Urgency.EMERGENCY,
+        RequestState.OPEN,
+        True,
+        Direction.IN,
+    )
     assert bytes(message.ciphertext).startswith(AGE_HEADER)
     assert request.created_hour.minute == 0 and request.created_hour.second == 0 and request.created_hour.microsecond == 0
     # Nothing of what was written is in the database, in any form.
@@ -162,7 +174,13 @@ def test_a_form_posted_too_fast_is_shown_again_with_the_text_kept(settings: Any)
 def test_a_forged_or_expired_token_is_refused(settings: Any) -> None:
     response, codename = submit(token="forged:token")
     assert (response.status_code, codename) == (400, None)
-    response, codename = submit(token=formtoken.issue(now=time.time() - settings.INTAKE_FORM_MAX_AGE_SECONDS - 5 if hasattr(settings, "INTAKE_FORM_MAX_AGE_SECONDS") else time.time() - 7 * 3600))
+    response, codename = submit(
+        token=formtoken.issue(
+            now=time.time() - settings.INTAKE_FORM_MAX_AGE_SECONDS - 5
+            if hasattr(settings, "INTAKE_FORM_MAX_AGE_SECONDS")
+            else time.time() - 7 * 3600
+        )
+    )
     assert (response.status_code, codename) == (400, None)
     assert "Страница была открыта очень долго." in response.content.decode()
     assert IntakeRequest.objects.count() == 0
@@ -255,7 +273,11 @@ def test_person_comes_back_reads_the_reply_and_writes_again() -> None:
     assert "Ваше сообщение отправлено." in response.content.decode()
     request.refresh_from_db()
     assert request.awaiting_reply is True
-    assert list(IntakeMessage.objects.filter(request=request).values_list("seq", "direction")) == [(1, "in"), (2, "out"), (3, "in")]
+    assert list(IntakeMessage.objects.filter(request=request).values_list("seq", "direction")) == [
+        (1, "in"),
+        (2, "out"),
+        (3, "in"),
+    ]
     thread = domain.open_thread(make_staff(Role.HOTLINE, username="reader"), request)
     assert thread[2].answers[0].value == "Спасибо, я в безопасности до завтра."
 

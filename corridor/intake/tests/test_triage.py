@@ -45,7 +45,14 @@ def test_permission_matrix_only_hotline_operators() -> None:
         Route("queue", lambda w: "/triage/", {Role.HOTLINE}),
         Route("request", lambda w: f"/triage/{request.pk}/", {Role.HOTLINE}),
         Route("attachment", lambda w: f"/triage/{attachment_request.pk}/files/{attachment.pk}/", {Role.HOTLINE}),
-        Route("reply", lambda w: f"/triage/{request.pk}/", {Role.HOTLINE}, method="post", data={"action": "reply", "text": "Здравствуйте"}, ok_status=(302,)),
+        Route(
+            "reply",
+            lambda w: f"/triage/{request.pk}/",
+            {Role.HOTLINE},
+            method="post",
+            data={"action": "reply", "text": "Здравствуйте"},
+            ok_status=(302,),
+        ),
     ]
     assert check_matrix(world, routes) == 4 * (1 + len(world.users))
     # Only the hotline operator's reply went through, once.
@@ -84,7 +91,12 @@ def test_queue_puts_the_oldest_emergency_first_and_shows_hours() -> None:
     assert [r.pk for r in domain.queue(hotline)] == [old_emergency.pk, new_emergency.pk, unsure.pk, normal.pk]
     assert [r.urgency for r in domain.queue(hotline)] == [Urgency.EMERGENCY, Urgency.EMERGENCY, Urgency.UNSURE, Urgency.NORMAL]
     html = sign_in(Client(), hotline).get("/triage/").content.decode()
-    assert html.index(old_emergency.reference) < html.index(new_emergency.reference) < html.index(unsure.reference) < html.index(normal.reference)
+    assert (
+        html.index(old_emergency.reference)
+        < html.index(new_emergency.reference)
+        < html.index(unsure.reference)
+        < html.index(normal.reference)
+    )
     assert (hour - datetime.timedelta(hours=5)).strftime("%Y-%m-%d %H:00") in html
 
 
@@ -140,7 +152,12 @@ def test_open_a_case_moves_the_thread_under_the_case_key() -> None:
     assert answer.status_code == 302
     case = Case.objects.get()
     request.refresh_from_db()
-    assert (request.state, request.case_id, case.priority, case.team_id) == (RequestState.CASE, case.pk, "emergency", world.team_a.pk)
+    assert (request.state, request.case_id, case.priority, case.team_id) == (
+        RequestState.CASE,
+        case.pk,
+        "emergency",
+        world.team_a.pk,
+    )
     note = Note.objects.get(case=case)
     assert SECRET_STORY in note.body
     assert "Мы вам поможем." in note.body
@@ -181,7 +198,9 @@ def test_purge_deletes_old_spam_and_unanswered_requests_only() -> None:
     domain.mark_spam(hotline, old_spam)
     domain.reply(hotline, old_answered, "Ответ")
     IntakeRequest.objects.filter(pk=old_spam.pk).update(activity_hour=now - datetime.timedelta(days=8))
-    IntakeRequest.objects.filter(pk__in=[old_unanswered.pk, old_answered.pk]).update(activity_hour=now - datetime.timedelta(days=61))
+    IntakeRequest.objects.filter(pk__in=[old_unanswered.pk, old_answered.pk]).update(
+        activity_hour=now - datetime.timedelta(days=61)
+    )
     vault.keyring().seal()  # retention runs from cron, whether or not anyone unsealed
     out = io.StringIO()
     call_command("intake_purge", stdout=out)

@@ -39,7 +39,7 @@ def intake_page(view: View) -> View:
         asked = request.GET.get("lang", "")
         lang = asked if asked in LANGUAGES else conf.default_language()
         translation.activate(lang)
-        request.LANGUAGE_CODE = lang  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = lang
         return view(request, *args, **kwargs)
 
     return public(works_sealed(csrf_exempt(never_cache(wrapped))))
@@ -67,7 +67,9 @@ def _sanitized(uploaded: Any) -> domain.Attachment | None:
 
 
 def _too_large() -> str:
-    return _("The file is larger than %(mb)d MB. Send a smaller one, or send your message without it.") % {"mb": conf.max_file_bytes() // (1024 * 1024)}
+    return _("The file is larger than %(mb)d MB. Send a smaller one, or send your message without it.") % {
+        "mb": conf.max_file_bytes() // (1024 * 1024)
+    }
 
 
 def _token_message(reason: str) -> str:
@@ -93,7 +95,9 @@ def help_view(request: HttpRequest) -> HttpResponse:
     data["token"] = formtoken.issue()
     if not ratelimit.allow_submission(request):
         form.is_valid()
-        form.add_error(None, _("Too many messages are arriving right now. Wait a few minutes and press Send again; your text is still here."))
+        form.add_error(
+            None, _("Too many messages are arriving right now. Wait a few minutes and press Send again; your text is still here.")
+        )
         return _render_form(request, form, status=429)
     if not form.is_valid():
         return _render_form(request, form, status=400)
@@ -117,7 +121,9 @@ def help_view(request: HttpRequest) -> HttpResponse:
         form.add_error(None, error)
         return _render_form(request, form, status=400)
     except domain.ReplayedForm:
-        form.add_error(None, _("This form was already sent once. If you did not see your codename, press Send again to make a new request."))
+        form.add_error(
+            None, _("This form was already sent once. If you did not see your codename, press Send again to make a new request.")
+        )
         return _render_form(request, form, status=409)
     return render(request, "intake/codename.html", _context(request, words=codenames.display(codename), codename=codename))
 
@@ -130,7 +136,9 @@ def _with_floor(started: float, response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _render_thread(request: HttpRequest, thread: domain.Thread, form: FollowUpForm | None = None, *, sent: bool = False, status: int = 200) -> HttpResponse:
+def _render_thread(
+    request: HttpRequest, thread: domain.Thread, form: FollowUpForm | None = None, *, sent: bool = False, status: int = 200
+) -> HttpResponse:
     form = form or FollowUpForm(initial={"codename": thread.codename})
     context = _context(request, messages_shown=domain.person_view(thread), form=form, sent=sent)
     return render(request, "intake/thread.html", context, status=status)
@@ -139,7 +147,9 @@ def _render_thread(request: HttpRequest, thread: domain.Thread, form: FollowUpFo
 def _not_found(request: HttpRequest, form: CodenameForm) -> HttpResponse:
     form.add_error(
         "codename",
-        _("We found nothing for this codename. Check each word and their order. If you have lost your codename, send a new request."),
+        _(
+            "We found nothing for this codename. Check each word and their order. If you have lost your codename, send a new request."
+        ),
     )
     return render(request, "intake/return.html", _context(request, form=form), status=400)
 
@@ -189,7 +199,10 @@ def send_view(request: HttpRequest) -> HttpResponse:
         form.add_error("file", _too_large())
         return _with_floor(started, _render_thread(request, thread, form, status=400))
     if not ratelimit.allow_message(str(thread.request.pk)):
-        form.add_error(None, _("You have sent many messages in the last hour. Wait a while before sending more; we read everything you sent."))
+        form.add_error(
+            None,
+            _("You have sent many messages in the last hour. Wait a while before sending more; we read everything you sent."),
+        )
         return _with_floor(started, _render_thread(request, thread, form, status=429))
     try:
         domain.send(thread, form.cleaned_data["text"], _sanitized(form.cleaned_data.get("file")))

@@ -58,14 +58,22 @@ def request_view(request: HttpRequest, pk: str) -> HttpResponse:
             elif action in ("spam", "unspam"):
                 domain.mark_spam(user, intake, spam=action == "spam")
                 messages.success(request, _("Marked as spam.") if action == "spam" else _("Restored from spam."))
-                return redirect("intake:queue" if action == "spam" else "intake:request", **({} if action == "spam" else {"pk": intake.pk}))
+                return redirect(
+                    "intake:queue" if action == "spam" else "intake:request", **({} if action == "spam" else {"pk": intake.pk})
+                )
             elif action == "open_case":
                 case_form = OpenCaseForm(request.POST, user=user)
                 if case_form.is_valid():
                     case = domain.open_case(
-                        user, intake, name=case_form.cleaned_data["name"], team=case_form.cleaned_data["team"], priority=case_form.cleaned_data["priority"]
+                        user,
+                        intake,
+                        name=case_form.cleaned_data["name"],
+                        team=case_form.cleaned_data["team"],
+                        priority=case_form.cleaned_data["priority"],
                     )
-                    messages.success(request, _("Case %(reference)s opened; the thread is now a note on it.") % {"reference": case.reference})
+                    messages.success(
+                        request, _("Case %(reference)s opened; the thread is now a note on it.") % {"reference": case.reference}
+                    )
                     return redirect("intake:request", pk=intake.pk)
             elif action == "move":
                 domain.move_new_messages(user, intake)
