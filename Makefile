@@ -40,6 +40,7 @@ lint: install ## ruff (with security rules) and mypy on the security packages
 check: install ## Django's deployment checks and missing migrations, as CI runs them
 	CORRIDOR_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) CORRIDOR_ALLOWED_HOSTS=corridor.example $(BIN)/corridor check --deploy --fail-level WARNING
 	$(BIN)/corridor makemigrations --check --dry-run
+	$(BIN)/corridor spectacular --validate --fail-on-warn --file /dev/null
 
 messages: install ## extract translatable strings into locale/ru (then translate and commit)
 	$(BIN)/corridor makemessages -l ru --no-obsolete --ignore '.venv/*' --ignore 'var/*'

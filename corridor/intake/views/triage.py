@@ -58,9 +58,9 @@ def request_view(request: HttpRequest, pk: str) -> HttpResponse:
             elif action in ("spam", "unspam"):
                 domain.mark_spam(user, intake, spam=action == "spam")
                 messages.success(request, _("Marked as spam.") if action == "spam" else _("Restored from spam."))
-                return redirect(
-                    "intake:queue" if action == "spam" else "intake:request", **({} if action == "spam" else {"pk": intake.pk})
-                )
+                if action == "spam":
+                    return redirect("intake:queue")
+                return redirect("intake:request", pk=intake.pk)
             elif action == "open_case":
                 case_form = OpenCaseForm(request.POST, user=user)
                 if case_form.is_valid():
