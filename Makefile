@@ -17,10 +17,12 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
-locale/ru/LC_MESSAGES/django.mo: locale/ru/LC_MESSAGES/django.po
-	msgfmt --check -o $@ $<
+CATALOGUES := $(wildcard locale/*/LC_MESSAGES/django.po corridor/*/locale/*/LC_MESSAGES/django.po)
 
-install: $(BIN)/.installed locale/ru/LC_MESSAGES/django.mo ## create .venv, install pinned dependencies, compile translations
+%.mo: %.po
+	msgfmt --check-format -o $@ $<
+
+install: $(BIN)/.installed $(CATALOGUES:.po=.mo) ## create .venv, install pinned dependencies, compile translations
 	@mkdir -p $(CORRIDOR_DATA_DIR) && chmod 700 $(CORRIDOR_DATA_DIR)
 	$(BIN)/corridor migrate --noinput -v 0
 	$(BIN)/corridor collectstatic --noinput -v 0

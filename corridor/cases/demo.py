@@ -307,7 +307,23 @@ class _Normalized:
         year = person.birth_date.year if person.birth_date else None
         if year is None:
             return []
-        return [f"{self(PERSON_NAME, name)}|{year}" for name in person.name_values()]
+        values = []
+        for name in person.name_values():
+            normalized = self(PERSON_NAME, name)
+            value = f"{normalized}|{year}"
+            # The index normalises "name|year" once more, and every (name, year) pair is new.
+            # For a name already normalised that is "name year" (the bar becomes a space):
+            # checked once per name against the real normaliser, then used without it.
+            if self._bar_is_space(normalized):
+                self._memo[(PERSON_NAME_YEAR.name, value)] = f"{normalized} {year}"
+            values.append(value)
+        return values
+
+    def _bar_is_space(self, normalized: str) -> bool:
+        key = ("|", normalized)
+        if key not in self._memo:
+            self._memo[key] = "yes" if PERSON_NAME_YEAR.normalizer(f"{normalized}|1900") == f"{normalized} 1900" else ""
+        return bool(self._memo[key])
 
 
 def _entries(

@@ -268,6 +268,9 @@ def test_person_comes_back_reads_the_reply_and_writes_again() -> None:
     assert response.cookies == {}
     assert "Мы получили ваше сообщение. Напишите, когда сможете говорить." in html
     assert SECRET_STORY not in html  # the person's own words are not shown back
+    at_rest = _everything_at_rest()
+    for text in ("Мы получили ваше сообщение", SECRET_STORY):
+        assert text.encode() not in at_rest and text.encode("utf-16-le") not in at_rest
     response = Client().post(SEND, {"codename": codename, "text": "Спасибо, я в безопасности до завтра."})
     assert response.status_code == 200
     assert "Ваше сообщение отправлено." in response.content.decode()

@@ -90,3 +90,9 @@ def test_language_switch_without_javascript() -> None:
 def test_error_pages_do_not_leak_and_are_not_500() -> None:
     response = Client().get("/accounts/teams/not-a-number/")
     assert response.status_code == 404
+
+
+def test_anonymous_error_page_sets_no_cookie() -> None:
+    response = Client().get("/no-such-page/")
+    assert response.status_code == 404
+    assert response.cookies == {}
