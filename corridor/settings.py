@@ -249,6 +249,8 @@ SPECTACULAR_SETTINGS = {
         "CaseStatusEnum": "corridor.cases.models.Status",
         "NeedStatusEnum": "corridor.cases.models.NeedStatus",
         "PriorityEnum": "corridor.cases.models.Priority",
+        "ApplicationStatusEnum": "corridor.relocation.models.ApplicationStatus",
+        "ChecklistStatusEnum": "corridor.relocation.models.ChecklistStatus",
     },
 }
 

@@ -31,11 +31,17 @@ class ShareForm(forms.Form):
 @never_cache
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     from corridor.cases import domain as cases_domain
+    from corridor.relocation.alerts import alerts_for
     from corridor.cases.views.cases import dashboard_data
 
     teams = access.teams_visible_to(request.user)  # type: ignore[arg-type]
     pending = cases_domain.pending_break_glass().count() if request.user.has_perm("cases.review_break_glass") else 0
-    context = {"teams": teams, "case_work": dashboard_data(request.user), "pending_break_glass": pending}
+    context = {
+        "teams": teams,
+        "case_work": dashboard_data(request.user),
+        "pending_break_glass": pending,
+        "relocation_alerts": alerts_for(request.user),
+    }
     return render(request, "web/dashboard.html", context)
 
 
