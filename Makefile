@@ -37,7 +37,7 @@ test: install ## run the whole test suite (set DATABASE_URL to use PostgreSQL)
 
 lint: install ## ruff (with security rules) and mypy on the security packages
 	$(BIN)/ruff check .
-	$(BIN)/mypy corridor/keys corridor/audit corridor/accounts
+	$(BIN)/mypy corridor/keys corridor/audit corridor/accounts corridor/intake
 
 check: install ## Django's deployment checks and missing migrations, as CI runs them
 	CORRIDOR_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) CORRIDOR_ALLOWED_HOSTS=corridor.example $(BIN)/corridor check --deploy --fail-level WARNING

@@ -596,7 +596,7 @@ def timeline(case: Case) -> list[TimelineEvent]:
         events.append(TimelineEvent(verification.at, "verification", verification.get_method_display(), verification.by))
     for assessment in case.risk_assessments.select_related("by"):
         at = timezone.make_aware(datetime.datetime.combine(assessment.assessed, datetime.time()))
-        events.append(TimelineEvent(at, "risk", Priority(assessment.priority).label, assessment.by))
+        events.append(TimelineEvent(at, "risk", str(Priority(assessment.priority).label), assessment.by))
     for task in case.tasks.filter(done__isnull=False):
         if task.done is not None:  # filtered above; the check satisfies the type checker
             events.append(TimelineEvent(task.done, "task", task.title))
