@@ -223,6 +223,10 @@ STORAGES = {
 }
 FILE_UPLOAD_PERMISSIONS = 0o600
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# One limit for stored files, with a clear message; uploads stay in memory up to it and are never
+# spooled to a plaintext temporary file (Django's default above FILE_UPLOAD_MAX_MEMORY_SIZE).
+DOCUMENT_MAX_BYTES = env_int("CORRIDOR_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024 * 1024)
+FILE_UPLOAD_HANDLERS = ["corridor.cases.files.BoundedMemoryUploadHandler"]
 
 # Key service: "inprocess" holds keys in the web process (tests, single-process demo);
 # otherwise the path of keyd's Unix socket.
@@ -262,5 +266,6 @@ LOGGING = {
     "handlers": {"stderr": {"class": "logging.StreamHandler", "filters": ["scrub"]}},
     "root": {"handlers": ["stderr"], "level": env_str("CORRIDOR_LOG_LEVEL") or "INFO"},
     # django.request logs the path and, for errors, the request; keep it but scrubbed.
-    "loggers": {"django.server": {"handlers": [], "propagate": False}},
+    # Pillow logs EXIF values (GPS positions, names) at DEBUG.
+    "loggers": {"django.server": {"handlers": [], "propagate": False}, "PIL": {"level": "INFO"}},
 }
