@@ -31,8 +31,8 @@ class ShareForm(forms.Form):
 @never_cache
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     from corridor.cases import domain as cases_domain
-    from corridor.relocation.alerts import alerts_for
     from corridor.cases.views.cases import dashboard_data
+    from corridor.relocation.alerts import alerts_for
 
     teams = access.teams_visible_to(request.user)  # type: ignore[arg-type]
     pending = cases_domain.pending_break_glass().count() if request.user.has_perm("cases.review_break_glass") else 0
