@@ -15,6 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from corridor.accounts.models import Role, User
+from corridor.audit import log as audit
 from corridor.cases.models import Case, Document, Person, SafeHouse
 
 # Roles that work with cases at all; others (auditor, trustee, admin) see none by default.
@@ -28,6 +29,14 @@ def _pk(value: Any) -> uuid.UUID:
         raise Http404 from None
 
 
+def _refuse(user: User, model: Any, pk: uuid.UUID) -> Http404:
+    """Log a refusal of something that exists (Invariant 6), then answer as if it did not."""
+    existing = model.objects.filter(pk=pk).first()
+    if existing is not None:
+        audit.record_decision(user, existing, allowed=False, reason="not visible to this user")
+    return Http404()
+
+
 def cases_visible_to(user: User) -> QuerySet[Case]:
     if not user.is_authenticated or not user.is_active or user.role not in CASE_ROLES:
         return Case.objects.none()
@@ -39,7 +48,7 @@ def get_case_for_user(user: User, case_id: Any) -> Case:
     pk = _pk(case_id)
     case = cases_visible_to(user).select_related("team", "owner", "data_key").filter(pk=pk).first()
     if case is None:
-        raise Http404
+        raise _refuse(user, Case, pk)
     return case
 
 
@@ -52,7 +61,7 @@ def get_person_for_user(user: User, person_id: Any) -> Person:
     pk = _pk(person_id)
     person = people_visible_to(user).select_related("data_key").filter(pk=pk).first()
     if person is None:
-        raise Http404
+        raise _refuse(user, Person, pk)
     return person
 
 
@@ -66,7 +75,7 @@ def get_safe_house_for_user(user: User, house_id: Any) -> SafeHouse:
     pk = _pk(house_id)
     house = safe_houses_visible_to(user).select_related("data_key").filter(pk=pk).first()
     if house is None:
-        raise Http404
+        raise _refuse(user, SafeHouse, pk)
     return house
 
 
@@ -76,7 +85,7 @@ def get_document_for_user(user: User, document_id: Any) -> Document:
         Document.objects.filter(case__in=cases_visible_to(user)).select_related("case", "data_key", "file").filter(pk=pk).first()
     )
     if document is None:
-        raise Http404
+        raise _refuse(user, Document, pk)
     return document
 
 

@@ -138,3 +138,23 @@ def test_erasing_a_person_makes_them_unreadable(worker, team) -> None:  # type: 
     with pytest.raises(Shredded):
         _ = fresh.names
     assert domain.search_people(worker, "Magomed Isaev") == []
+
+
+def test_refused_access_to_an_existing_case_is_audited_and_looks_missing(worker, team) -> None:  # type: ignore[no-untyped-def]
+    import uuid
+
+    from django.http import Http404
+
+    from corridor.audit.models import AuditEntry
+    from corridor.cases import access
+
+    other_team = Team.objects.create(name="South")
+    other = make_staff(Role.CASEWORKER, teams=[other_team], username="other")
+    case = domain.open_case(other, team=other_team, principal=_person(other))
+    with pytest.raises(Http404):
+        access.get_case_for_user(worker, case.pk)
+    denied = AuditEntry.objects.filter(action="access.deny", object_id=str(case.pk))
+    assert [entry.actor_id for entry in denied] == [worker.pk]
+    with pytest.raises(Http404):
+        access.get_case_for_user(worker, uuid.uuid4())
+    assert AuditEntry.objects.filter(action="access.deny").count() == 1
