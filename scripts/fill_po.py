@@ -9,7 +9,8 @@ Dictionary format:
                                                  of the catalogue header (Russian: 4 in Django)
   "context\u0004English": …                      an entry with msgctxt (pgettext)
 
-Entries already translated in the .po are left as they are, except fuzzy ones: makemessages
+Entries already translated in the .po are left as they are (with --overwrite, replaced when the
+dictionary says otherwise, so ru.json stays the single source), except fuzzy ones: makemessages
 marks entries fuzzy with a *guessed* translation of a similar string, and Django ignores fuzzy
 entries, so a fuzzy entry is replaced from the dictionary and its fuzzy flag dropped (it is
 reported as missing when the dictionary lacks it). Exit status 1 when anything is missing.
@@ -79,6 +80,12 @@ class Entry:
     def plural(self) -> bool:
         return "msgid_plural" in self.fields
 
+    def current(self) -> str | list[str]:
+        if self.plural:
+            keys = sorted((k for k in self.fields if k.startswith("msgstr[")), key=lambda k: int(k[7:-1]))
+            return [self.fields[k] for k in keys]
+        return self.fields.get("msgstr", "")
+
     def translated(self) -> bool:
         if self.plural:
             forms = [v for k, v in self.fields.items() if k.startswith("msgstr[")]
@@ -113,7 +120,7 @@ def _nplurals(header: Entry | None) -> int:
     return int(match.group(1)) if match else 2
 
 
-def fill(dictionary: dict[str, str | list[str]], po: str) -> tuple[str, list[str]]:
+def fill(dictionary: dict[str, str | list[str]], po: str, overwrite: bool = False) -> tuple[str, list[str]]:
     missing: list[str] = []
     blocks = re.split(r"\n[ \t]*\n", po.strip("\n"))
     entries = [Entry(block.split("\n")) for block in blocks]
@@ -127,10 +134,10 @@ def fill(dictionary: dict[str, str | list[str]], po: str) -> tuple[str, list[str
         if entry is header:
             out.append(block.replace("#, fuzzy\n", "", 1) if entry.fuzzy else block)
             continue
-        if entry.translated() and not entry.fuzzy:
+        value = dictionary.get(entry.key)
+        if entry.translated() and not entry.fuzzy and not (overwrite and value is not None and value != entry.current()):
             out.append(block)
             continue
-        value = dictionary.get(entry.key)
         if entry.plural:
             ok = isinstance(value, list) and len(value) == nplurals and all(value)
         else:
@@ -145,9 +152,10 @@ def fill(dictionary: dict[str, str | list[str]], po: str) -> tuple[str, list[str
 
 
 def main() -> int:
-    dictionary = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
-    po_path = Path(sys.argv[2])
-    text, missing = fill(dictionary, po_path.read_text(encoding="utf-8"))
+    args = [a for a in sys.argv[1:] if a != "--overwrite"]
+    dictionary = json.loads(Path(args[0]).read_text(encoding="utf-8"))
+    po_path = Path(args[1])
+    text, missing = fill(dictionary, po_path.read_text(encoding="utf-8"), overwrite="--overwrite" in sys.argv[1:])
     text = text.replace('"Content-Type: text/plain; charset=CHARSET\\n"', '"Content-Type: text/plain; charset=UTF-8\\n"')
     text = text.replace('"Language: \\n"', '"Language: ru\\n"')
     po_path.write_text(text, encoding="utf-8")

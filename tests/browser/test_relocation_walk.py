@@ -19,6 +19,17 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pyte
 D = datetime.date
 
 
+@pytest.fixture(autouse=True)
+def starter_programmes() -> None:
+    """Transactional tests flush tables, including the rows data migrations loaded: reload them."""
+    import importlib
+
+    from django.apps import apps
+
+    for name in ("0002_countries", "0003_starter_programmes"):
+        importlib.import_module(f"corridor.relocation.migrations.{name}").load(apps, None)
+
+
 def _ranking(page: Any) -> list[str]:
     return [str(item.get_attribute("data-programme")) for item in page.locator("#ranking > li").all()]
 
