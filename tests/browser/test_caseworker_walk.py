@@ -1,18 +1,23 @@
 """A caseworker's walk on a small phone, in Russian: new person, their case, a task, a note,
-and the move to verifying; no request leaves the host, nothing overflows sideways.
+verification, active, a safe-house placement and a photo; no request leaves the host,
+nothing overflows sideways.
 """
 
 from __future__ import annotations
 
 import datetime
+import io
 from typing import Any
 
 import pytest
 from django.utils import timezone
+from PIL import Image
 
 from corridor.accounts.models import Role, Team
 from corridor.accounts.testing import PASSWORD, make_staff, totp_now
-from corridor.cases.models import Case, Person
+from corridor.cases import domain
+from corridor.cases.models import Case, Document, Person, Placement
+from corridor.keys.files import open_encrypted
 from tests.browser.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("browser")]
@@ -29,6 +34,14 @@ def _sign_in(page: Any, base: str, user: Any) -> None:
     page.fill("#id_code", totp_now(user))
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/")
+
+
+def _photo_with_gps() -> bytes:
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (43.0, 18.0, 59.0), 3: "E", 4: (45.0, 41.0, 39.0)}
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), "navy").save(buffer, "JPEG", exif=exif)
+    return buffer.getvalue()
 
 
 def _no_sideways_scroll(page: Any) -> None:
@@ -91,8 +104,43 @@ def test_caseworker_walk_on_a_phone_in_russian(page_factory: Any) -> None:
     _no_sideways_scroll(page)
     screenshot(page, "case-detail-ru")
 
-    # 5. The placement (safe house) and document upload steps of the full walk belong to the
-    #    workflow and documents pages; their engineers add them here, on this same case.
+    # 5. Verified by interview, then active.
+    page.goto(f"{base}/cases/{case.pk}/verification/")
+    page.select_option("#id_method", "interview")
+    page.fill("#id_details", "Видеозвонок, личность подтверждена")
+    page.click("form.narrow button[type=submit]")
+    page.wait_for_load_state()
+    page.goto(f"{base}/cases/{case.pk}/")
+    page.select_option("#id_status", "active")
+    page.fill("#id_reason", "Проверено на интервью")
+    page.click("#status-form button[type=submit]")
+    page.wait_for_url(f"{base}/cases/{case.pk}/#status")
+    case.refresh_from_db()
+    assert case.status == "active"
+
+    # 6. A placement in the team's safe house.
+    house = domain.create_safe_house(worker, team=team, label="Синий дом", address="ул. Примерная, 1", capacity=3)
+    page.goto(f"{base}/cases/{case.pk}/placements/")
+    page.select_option("#id_person", str(person.pk))
+    page.select_option("#id_safe_house", str(house.pk))
+    page.click("form.narrow button[type=submit]")
+    page.wait_for_load_state()
+    assert Placement.objects.filter(case=case, person=person, safe_house=house, end__isnull=True).count() == 1
+
+    # 7. A photo from the phone: its GPS position is gone before it is encrypted.
+    page.goto(f"{base}/cases/{case.pk}/documents/")
+    page.set_input_files("#id_file", files=[{"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": _photo_with_gps()}])
+    page.select_option("#id_kind", "photo")
+    page.click("form[enctype] button[type=submit]")
+    page.wait_for_load_state()
+    document = Document.objects.get(case=case)
+    stored = open_encrypted(document.file)
+    assert Image.open(io.BytesIO(stored)).getexif().get(0x8825) is None
+    page.goto(f"{base}/cases/{case.pk}/")
+    timeline = page.locator("#timeline").inner_text()
+    assert "Синий дом" in timeline and "photo.jpg" in timeline
+    _no_sideways_scroll(page)
+    screenshot(page, "case-active-ru")
 
     page.goto(f"{base}/cases/")
     assert page.locator("#case-list li").count() == 1
