@@ -127,7 +127,7 @@ def fill(dictionary: dict[str, str | list[str]], po: str, overwrite: bool = Fals
     header = next((e for e in entries if e.is_entry and e.fields["msgid"] == "" and "msgctxt" not in e.fields), None)
     nplurals = _nplurals(header)
     out: list[str] = []
-    for entry, block in zip(entries, blocks):
+    for entry, block in zip(entries, blocks, strict=True):
         if not entry.is_entry:
             out.append(block)
             continue

@@ -218,9 +218,13 @@ def captured_logs() -> Iterator[io.StringIO]:
     handler.setLevel(logging.DEBUG)
     handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
     root = logging.getLogger()
-    old_level = root.level
     root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
+    # Django's own defaults hold "django" at INFO, which would silently drop every query.
+    # Loggers the deployment settles in settings.LOGGING (PIL at INFO) keep their level.
+    lowered = [logging.getLogger(name) for name in ("", "django", "django.db.backends")]
+    old_levels = [logger.level for logger in lowered]
+    for logger in lowered:
+        logger.setLevel(logging.DEBUG)
     debug_cursors = {alias: connections[alias].force_debug_cursor for alias in connections}
     for alias in connections:
         connections[alias].force_debug_cursor = True  # django.db.backends logs each query and its params
@@ -230,4 +234,5 @@ def captured_logs() -> Iterator[io.StringIO]:
         for alias, old in debug_cursors.items():
             connections[alias].force_debug_cursor = old
         root.removeHandler(handler)
-        root.setLevel(old_level)
+        for logger, level in zip(lowered, old_levels, strict=True):
+            logger.setLevel(level)

@@ -205,7 +205,10 @@ def test_intake_sealed_and_unsealed_leaves_nothing_at_rest(shares: list[str]) ->
 
         # -- the hotline opens a case: the person's messages and files move under the case key --
         s["alias"] = f"Ахмед-{t}"
-        ok(staff.post(triage_url, {"action": "open_case", "name": s["alias"], "team": str(team.pk), "priority": "emergency"}), "open case")
+        ok(
+            staff.post(triage_url, {"action": "open_case", "name": s["alias"], "team": str(team.pk), "priority": "emergency"}),
+            "open case",
+        )
         request.refresh_from_db()
         assert request.state == RequestState.CASE and request.case is not None
         remaining = list(IntakeMessage.objects.filter(request=request).values_list("direction", flat=True))
@@ -221,7 +224,9 @@ def test_intake_sealed_and_unsealed_leaves_nothing_at_rest(shares: list[str]) ->
         assert str(s["alias"]) in ok(caseworker.get(reverse("cases:person", args=[new_person.pk])), "person").content.decode()
         assert f"{s['photo file name']}.jpg" in documents_page and f"{s['letter file name']}.txt" in documents_page
         files = {d.filename: d for d in Document.objects.filter(case=request.case)}
-        letter_served = ok(caseworker.get(reverse("cases:document_file", args=[files[f"{s['letter file name']}.txt"].pk])), "letter")
+        letter_served = ok(
+            caseworker.get(reverse("cases:document_file", args=[files[f"{s['letter file name']}.txt"].pk])), "letter"
+        )
         assert letter_served.content == str(s["letter text"]).encode()
         photo_served = ok(caseworker.get(reverse("cases:document_file", args=[files[f"{s['photo file name']}.jpg"].pk])), "photo")
         _image_without_metadata(photo_served.content)
@@ -230,7 +235,7 @@ def test_intake_sealed_and_unsealed_leaves_nothing_at_rest(shares: list[str]) ->
         assert str(s["reply (Latin)"]) in ok(back.post(RETURN, {"codename": codename}), "coming back again").content.decode()
 
     sources = sources_at_rest({"captured logs": logs.getvalue().encode()})
-    assert len(logs.getvalue()) > 10_000, "the log capture saw the SQL of the whole run"
+    assert logs.getvalue().count("django.db.backends DEBUG") > 100, "the SQL of the whole run was captured"
     assert scan_sources(s, sources) == []
 
     words, skipped = _words_not_in(baseline, codename)

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def this_hour() -> datetime.datetime:
@@ -44,7 +45,7 @@ URGENCY_ORDER = {Urgency.EMERGENCY: 0, Urgency.UNSURE: 1, Urgency.NORMAL: 2}
 
 
 class RequestState(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("state of a request for help", "Open")
     SPAM = "spam", _("Spam")
     CASE = "case", _("Case opened")
 

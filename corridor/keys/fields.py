@@ -33,6 +33,7 @@ from django.core.exceptions import FieldDoesNotExist, FieldError, ImproperlyConf
 from django.db import models
 from django.db.models import signals
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
 
 from corridor.keys import crypto
 from corridor.keys.models import DataKey, Shredded
@@ -454,9 +455,9 @@ class EncryptedDateField(EncryptedField):
             except ValueError:
                 parsed = None
             if parsed is None:
-                raise ValidationError("Enter a valid date (YYYY-MM-DD).", code="invalid")
+                raise ValidationError(_("Enter a valid date (YYYY-MM-DD)."), code="invalid")
             return parsed
-        raise ValidationError("Enter a valid date.", code="invalid")
+        raise ValidationError(_("Enter a valid date."), code="invalid")
 
     def encode_value(self, value: Any) -> bytes:
         return value.isoformat().encode("ascii")  # type: ignore[no-any-return]
