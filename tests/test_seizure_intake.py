@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
-from corridor.accounts.models import Role, Team
+from corridor.accounts.models import Role, Team, User
 from corridor.accounts.testing import make_staff, sign_in
 from corridor.cases.models import Document
 from corridor.intake import codenames, domain
@@ -248,7 +248,13 @@ def test_the_intake_scan_finds_a_codename_and_an_address_stored_in_clear() -> No
     """Negative control: the same needles find a codename and an address written in clear."""
     codename = codenames.generate(8)
     secrets = {**_codename_secrets(codename), **_address_secrets("address", PERSON_IP)}
-    Team.objects.create(name=f"{codename} {ipaddress.IPv6Address(f'::ffff:{PERSON_IP}')} {PERSON_IP}")
+    # A staff member's name is stored in clear on purpose: long enough for the whole codename.
+    User.objects.create(
+        username="control",
+        role=Role.HOTLINE,
+        first_name=codename,
+        last_name=f"{ipaddress.IPv6Address(f'::ffff:{PERSON_IP}')} {PERSON_IP}",
+    )
     findings = scan_at_rest(secrets)
     found = {finding.split(" (")[0] for finding in findings}
     assert found >= {"codename", "address"}, findings
