@@ -283,12 +283,6 @@ def render_pages(client: Client, planted: Planted) -> dict[str, str]:
 # -- the tests ---------------------------------------------------------------------------------------
 
 
-# A name typed into the people search goes to the database as a plain query parameter
-# (corridor/cases/domain.py search_people, codename__iexact=query), so SQL logging or the
-# database server's statement log keeps it. See test_a_searched_name_is_no_query_parameter.
-KNOWN_LEAKS = {"name (Latin) (utf-8, as typed) in captured logs"}
-
-
 @pytest.fixture
 def staff() -> tuple[Client, User, Team]:
     team = Team.objects.create(name="North Caucasus")
@@ -318,8 +312,7 @@ def test_nothing_planted_through_pages_and_api_is_at_rest_in_clear(staff: tuple[
 
     findings = scan_at_rest(planted.secrets, extra={"captured logs": logs.getvalue().encode()})
 
-    # Only the one known leak, pinned by its own strict xfail below, may be left.
-    assert [f for f in findings if f not in KNOWN_LEAKS] == []
+    assert findings == []
     if db_file is not None:
         assert db_file.is_relative_to(settings.DATA_DIR) and db_file.stat().st_size > 100_000
 
@@ -382,13 +375,8 @@ def test_planted_dates_are_not_in_clear_either(staff: tuple[Client, User, Team])
     assert scan_at_rest({"birth date": birth.isoformat(), "birth date (dotted)": birth.strftime("%d.%m.%Y")}) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LEAK: corridor/cases/domain.py search_people sends the typed query as a plaintext SQL "
-    "parameter (codename__iexact=query) even when it cannot be a codename; SQL logs and the database "
-    "server's statement log then hold the name. Fix in the cases app, then drop KNOWN_LEAKS.",
-)
 def test_a_searched_name_is_no_query_parameter(staff: tuple[Client, User, Team]) -> None:
+    """Found by this test: a typed name used to reach SQL as a codename comparison."""
     client, _user, _team = staff
     name = f"Zaurbek-{token()}"
     with captured_logs() as logs:

@@ -232,7 +232,7 @@ def _plant(coordinator: Client, caseworker: Client, case: Any, t: str) -> tuple[
     return s, made
 
 
-def _read_back(coordinator: Client, caseworker: Client, case: Any, made: dict[str, Any]) -> str:
+def _read_back(coordinator: Client, caseworker: Client, made: dict[str, Any]) -> str:
     """Every page and API answer that shows what was planted, as the planting staff see them."""
     api: Client = made["api"]
     texts = [
@@ -263,7 +263,7 @@ def test_relocation_work_leaves_nothing_at_rest() -> None:
 
     with captured_logs() as logs:
         s, made = _plant(coordinator, caseworker, case, t)
-        shown = _read_back(coordinator, caseworker, case, made)
+        shown = _read_back(coordinator, caseworker, made)
         case_page = ok(caseworker.get(reverse("relocation:case", args=[case.pk])), "case page").content.decode()
         profile = _json(made["api"].get(f"{API}/cases/{case.pk}/profile/"), "API profile")
 

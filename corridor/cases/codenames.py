@@ -6,7 +6,10 @@ they avoid letters that read differently in Cyrillic and Latin handwriting.
 
 from __future__ import annotations
 
+import re
 import secrets
+
+_SHAPE = re.compile(r"[A-Za-z]{6}-[A-Za-z]{6}-\d{2}")
 
 # Consonant-vowel syllables that sound the same read in Russian or English.
 _CONSONANTS = "bdfklmnprstvz"
@@ -30,3 +33,8 @@ def unique_codename(attempts: int = 20) -> str:
         if not Person.objects.filter(codename=candidate).exists():
             return candidate
     raise RuntimeError("could not find a free codename")  # ~1e14 space: practically unreachable
+
+
+def looks_like(text: str) -> bool:
+    """A codename-shaped query. Anything else may be a name, which must never reach SQL in clear."""
+    return _SHAPE.fullmatch(text.strip()) is not None

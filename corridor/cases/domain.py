@@ -199,7 +199,9 @@ def search_people(actor: User, query: str) -> list[Person]:
     if not query:
         return []
     visible = people_visible_to(actor)
-    by_codename = list(visible.filter(codename__iexact=query))
+    # Only a codename-shaped query is compared in clear: a typed name must not become a SQL
+    # parameter that statement logs would keep (found by the seizure test).
+    by_codename = list(visible.filter(codename__iexact=query)) if codenames.looks_like(query) else []
     by_name = blind.search(PERSON_NAME, query, visible, lambda p: p.name_values())
     by_phone = blind.search(PERSON_PHONE, query, visible, lambda p: p.phone_values()) if any(c.isdigit() for c in query) else []
     seen: dict[Any, Person] = {}
