@@ -26,6 +26,7 @@ from corridor.relocation.access import (
     get_engagement_for_user,
     get_relocation_case,
 )
+from corridor.relocation.domain import PROGRAMME_FIELDS
 from corridor.relocation.models import (
     Application,
     ApplicationStatus,
@@ -58,21 +59,7 @@ class ProgrammeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Programme
-        fields = [
-            "id",
-            "country",
-            "name",
-            "kind",
-            "needs_international_passport",
-            "referral",
-            "needs_family_ties",
-            "language",
-            "is_open",
-            "notes",
-            "source_url",
-            "checked",
-            "published_days",
-        ]
+        fields = ["id", *PROGRAMME_FIELDS]
         read_only_fields = ["id"]
 
 

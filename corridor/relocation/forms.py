@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from corridor.cases.models import Case, Person
+from corridor.relocation.domain import PROGRAMME_FIELDS
 from corridor.relocation.models import (
     APPLICATION_TRANSITIONS,
     ApplicationStatus,
@@ -29,20 +30,7 @@ class DateInput(forms.DateInput):
 class ProgrammeForm(forms.ModelForm):
     class Meta:
         model = Programme
-        fields = [
-            "country",
-            "name",
-            "kind",
-            "needs_international_passport",
-            "referral",
-            "needs_family_ties",
-            "language",
-            "is_open",
-            "notes",
-            "source_url",
-            "checked",
-            "published_days",
-        ]
+        fields = list(PROGRAMME_FIELDS)
         widgets = {"checked": DateInput(), "notes": forms.Textarea(attrs={"rows": 4})}
 
 
