@@ -12,6 +12,7 @@ import importlib
 import json
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import time
@@ -34,6 +35,7 @@ BENCH_APP = "bench.benchapp"
 
 
 def _setup() -> list[str]:
+    """A fresh instance in a temporary directory, unsealed in process; removed by main() at the end."""
     os.environ["CORRIDOR_DATA_DIR"] = tempfile.mkdtemp(prefix="corridor-bench-")
     os.environ.setdefault("CORRIDOR_INSECURE_HTTP", "1")
     os.environ["CORRIDOR_KEYRING"] = "inprocess"
@@ -79,6 +81,10 @@ def main(argv: list[str]) -> int:
         # Written after every suite, so a long run that fails late keeps what it measured.
         OUT.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {OUT}")
+    from django.db import connections
+
+    connections.close_all()
+    shutil.rmtree(os.environ["CORRIDOR_DATA_DIR"], ignore_errors=True)  # a million audit rows and more
     return 0
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -226,7 +226,14 @@ def erase_person(actor: User, person: Person) -> None:
 def _next_reference() -> str:
     year = timezone.now().year
     prefix = f"C-{year}-"
-    last = Case.objects.filter(reference__startswith=prefix).aggregate(Max("reference"))["reference__max"]
+    # As text "C-2026-9999" sorts after "C-2026-10000": order by length first.
+    last = (
+        Case.objects.filter(reference__startswith=prefix)
+        .annotate(width=Length("reference"))
+        .order_by("-width", "-reference")
+        .values_list("reference", flat=True)
+        .first()
+    )
     number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
     return f"{prefix}{number:04d}"
 

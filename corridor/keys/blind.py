@@ -112,11 +112,10 @@ def lookup(index: BlindIndex, value: str, model: type[models.Model]) -> list[uui
     found = tokens(index, [value])
     if not found:
         return []
-    return list(
-        BlindIndexEntry.objects.filter(index_name=index.name, token__in=found, owner_model=_owner_model(model))
-        .values_list("owner_id", flat=True)
-        .distinct()
-    )
+    # No DISTINCT: to order for it SQLite would walk the (owner_model, owner_id) index and read
+    # every entry instead of using the token index; duplicates are dropped here instead.
+    rows = BlindIndexEntry.objects.filter(index_name=index.name, token__in=found, owner_model=_owner_model(model))
+    return list(dict.fromkeys(rows.values_list("owner_id", flat=True)))
 
 
 def filter_candidates(

@@ -158,3 +158,16 @@ def test_refused_access_to_an_existing_case_is_audited_and_looks_missing(worker,
     with pytest.raises(Http404):
         access.get_case_for_user(worker, uuid.uuid4())
     assert AuditEntry.objects.filter(action="access.deny").count() == 1
+
+
+def test_references_keep_counting_past_9999(worker, team) -> None:  # type: ignore[no-untyped-def]
+    from django.utils import timezone
+
+    from corridor.cases.models import Case
+
+    case = domain.open_case(worker, team=team, principal=_person(worker))
+    Case.objects.filter(pk=case.pk).update(reference=f"C-{timezone.now().year}-9999")
+    second = domain.open_case(worker, team=team, principal=_person(worker, name="Второй"))
+    Case.objects.filter(pk=second.pk).update(reference=f"C-{timezone.now().year}-10000")
+    third = domain.open_case(worker, team=team, principal=_person(worker, name="Третий"))
+    assert third.reference == f"C-{timezone.now().year}-10001"
