@@ -267,5 +267,5 @@ LOGGING = {
     "root": {"handlers": ["stderr"], "level": env_str("CORRIDOR_LOG_LEVEL") or "INFO"},
     # django.request logs the path and, for errors, the request; keep it but scrubbed.
     # Pillow logs EXIF values (GPS positions, names) at DEBUG.
-    "loggers": {"django.server": {"handlers": [], "propagate": False}, "PIL": {"level": "INFO"}},
+    "loggers": {"django.server": {"handlers": [], "propagate": False}, "PIL": {"level": "INFO"}, "pikepdf": {"level": "WARNING"}},
 }

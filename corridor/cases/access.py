@@ -14,9 +14,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from corridor.accounts.models import Role, User
+from corridor.accounts.models import Role, Team, User
 from corridor.audit import log as audit
-from corridor.cases.models import Case, Document, Person, SafeHouse
+from corridor.cases.models import BreakGlass, Case, CaseMember, Document, Person, SafeHouse
 
 # Roles that work with cases at all; others (auditor, trustee, admin) see none by default.
 CASE_ROLES = {Role.CASEWORKER, Role.HOTLINE, Role.RELOCATION, Role.DOCUMENTATION}
@@ -40,8 +40,10 @@ def _refuse(user: User, model: Any, pk: uuid.UUID) -> Http404:
 def cases_visible_to(user: User) -> QuerySet[Case]:
     if not user.is_authenticated or not user.is_active or user.role not in CASE_ROLES:
         return Case.objects.none()
-    grants = Q(break_glass__user=user, break_glass__expires__gt=timezone.now())
-    return Case.objects.filter(Q(owner=user) | Q(team__members=user) | grants).distinct()
+    # Subqueries rather than joins: no duplicate rows, so no DISTINCT over every case.
+    teams = Team.objects.filter(members=user).values("pk")
+    grants = BreakGlass.objects.filter(user=user, expires__gt=timezone.now()).values("case_id")
+    return Case.objects.filter(Q(owner=user) | Q(team__in=teams) | Q(pk__in=grants))
 
 
 def get_case_for_user(user: User, case_id: Any) -> Case:
@@ -53,8 +55,8 @@ def get_case_for_user(user: User, case_id: Any) -> Case:
 
 
 def people_visible_to(user: User) -> QuerySet[Person]:
-    visible_cases = cases_visible_to(user)
-    return Person.objects.filter(memberships__case__in=visible_cases, erased__isnull=True).distinct()
+    members = CaseMember.objects.filter(case__in=cases_visible_to(user)).values("person_id")
+    return Person.objects.filter(pk__in=members, erased__isnull=True)
 
 
 def get_person_for_user(user: User, person_id: Any) -> Person:
@@ -68,7 +70,7 @@ def get_person_for_user(user: User, person_id: Any) -> Person:
 def safe_houses_visible_to(user: User) -> QuerySet[SafeHouse]:
     if not user.is_authenticated or user.role not in CASE_ROLES:
         return SafeHouse.objects.none()
-    return SafeHouse.objects.filter(team__members=user).distinct()
+    return SafeHouse.objects.filter(team__in=Team.objects.filter(members=user).values("pk"))
 
 
 def get_safe_house_for_user(user: User, house_id: Any) -> SafeHouse:
