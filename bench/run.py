@@ -28,6 +28,8 @@ SUITES: dict[str, str] = {
     "blind_index_lookup": "bench.blind_bench",
     "audit_verify": "bench.audit_bench",
     "cases": "bench.cases_bench",
+    "intake_submissions": "bench.intake_bench",
+    "relocation_figures": "bench.relocation_bench",
 }
 
 # The benchmark-only models (bench/benchapp); installed here, never in corridor.settings.

@@ -239,6 +239,9 @@ class EncryptedField(models.Field):  # type: ignore[type-arg]
         kwargs.setdefault("null", True)
         kwargs.setdefault("blank", True)
         super().__init__(*args, **kwargs)
+        # Never in dumpdata or any Django serialiser: they take dates and numbers straight
+        # from the decrypted attribute. Backups are database dumps, which hold ciphertext.
+        self.serialize = False
 
     def deconstruct(self) -> Any:
         name, path, args, kwargs = super().deconstruct()
@@ -247,6 +250,7 @@ class EncryptedField(models.Field):  # type: ignore[type-arg]
         # null and blank default to True here, unlike Field: always write them out.
         kwargs["null"] = self.null
         kwargs["blank"] = self.blank
+        kwargs.pop("serialize", None)
         return name, path, args, kwargs
 
     def get_internal_type(self) -> str:

@@ -16,3 +16,15 @@ def test_deepcopy_of_a_loaded_record_decrypts() -> None:
     loaded = Person.objects.select_related("data_key").get(pk=person.pk)
     assert copy.deepcopy(loaded).name == "Хава"
     assert (loaded.name, copy.deepcopy(loaded).other_name) == ("Хава", "Khava")
+
+
+def test_serialisers_never_see_plaintext() -> None:
+    """dumpdata used to write decrypted dates (found in review): encrypted fields are not serialised."""
+    import datetime
+
+    from django.core import serializers
+
+    person = Person.objects.create(name="Хава Секретова", born=datetime.date(1990, 3, 4))
+    dumped = serializers.serialize("json", [Person.objects.get(pk=person.pk)])
+    assert "1990-03-04" not in dumped
+    assert "Секретова" not in dumped and "\\u0421\\u0435\\u043a" not in dumped
