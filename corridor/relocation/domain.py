@@ -78,9 +78,11 @@ def _validate_programme(values: dict[str, Any]) -> None:
     if not str(values.get("name") or "").strip():
         raise ValidationError({"name": _("Give the programme a name.")})
     checked = values.get("checked")
-    if not isinstance(checked, datetime.date):
-        raise ValidationError({"checked": _("Say when the source was checked.")})
-    _check_date(checked, "checked")
+    # Empty means "not checked yet" (the starter programmes ship so); a date must be a real one.
+    if checked is not None:
+        if not isinstance(checked, datetime.date):
+            raise ValidationError({"checked": _("Say when the source was checked.")})
+        _check_date(checked, "checked")
 
 
 def create_programme(actor: User, **values: Any) -> Programme:

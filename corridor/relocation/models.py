@@ -76,7 +76,8 @@ class Programme(models.Model):
     is_open = models.BooleanField(_("currently open"), default=True)
     notes = models.TextField(_("notes"), blank=True)
     source_url = models.CharField(_("public source"), max_length=500, help_text=_("Address of the public page; shown as text, never fetched."))
-    checked = models.DateField(_("source checked on"))
+    # Empty until someone has read the source: the starter programmes ship unchecked.
+    checked = models.DateField(_("source checked on"), null=True, blank=True)
     # A published expectation, used only until the organisation has its own decisions.
     published_days = models.PositiveIntegerField(
         _("published processing time (days)"), null=True, blank=True, help_text=_("Used only while there are no decisions of our own.")

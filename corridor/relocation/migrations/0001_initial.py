@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
                 ('is_open', models.BooleanField(default=True, verbose_name='currently open')),
                 ('notes', models.TextField(blank=True, verbose_name='notes')),
                 ('source_url', models.CharField(help_text='Address of the public page; shown as text, never fetched.', max_length=500, verbose_name='public source')),
-                ('checked', models.DateField(verbose_name='source checked on')),
+                ('checked', models.DateField(blank=True, null=True, verbose_name='source checked on')),
                 ('published_days', models.PositiveIntegerField(blank=True, help_text='Used only while there are no decisions of our own.', null=True, verbose_name='published processing time (days)')),
                 ('updated', models.DateTimeField(auto_now=True)),
                 ('country', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='programmes', to='relocation.country', verbose_name='country')),

@@ -14,7 +14,8 @@ FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "programmes.json
 def load(apps, schema_editor):
     Programme = apps.get_model("relocation", "Programme")
     for entry in json.loads(FIXTURE.read_text(encoding="utf-8")):
-        values = dict(entry, checked=datetime.date.fromisoformat(entry["checked"]))
+        checked = entry.get("checked")
+        values = dict(entry, checked=datetime.date.fromisoformat(checked) if checked else None)
         country = values.pop("country")
         if not Programme.objects.filter(country_id=country, name=values["name"]).exists():
             Programme.objects.create(country_id=country, **values)
