@@ -27,29 +27,3 @@ class Note(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="notes")
     body = EncryptedTextField(key_field="person.data_key")
-
-
-class BenchEncrypted(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    data_key = models.ForeignKey(DataKey, on_delete=models.PROTECT, null=True, related_name="+")
-    f1 = EncryptedTextField()
-    f2 = EncryptedTextField()
-    f3 = EncryptedTextField()
-    f4 = EncryptedTextField()
-    f5 = EncryptedTextField()
-    f6 = EncryptedTextField()
-    f7 = EncryptedTextField()
-    f8 = EncryptedTextField()
-
-
-class BenchPlain(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    data_key = models.ForeignKey(DataKey, on_delete=models.PROTECT, null=True, related_name="+")
-    f1 = models.TextField(null=True)
-    f2 = models.TextField(null=True)
-    f3 = models.TextField(null=True)
-    f4 = models.TextField(null=True)
-    f5 = models.TextField(null=True)
-    f6 = models.TextField(null=True)
-    f7 = models.TextField(null=True)
-    f8 = models.TextField(null=True)

@@ -16,36 +16,6 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='BenchEncrypted',
-            fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('f1', corridor.keys.fields.EncryptedTextField(blank=True, null=True)),
-                ('f2', corridor.keys.fields.EncryptedTextField(blank=True, null=True)),
-                ('f3', corridor.keys.fields.EncryptedTextField(blank=True, null=True)),
-                ('f4', corridor.keys.fields.EncryptedTextField(blank=True, null=True)),
-                ('f5', corridor.keys.fields.EncryptedTextField(blank=True, null=True)),
-                ('f6', corridor.keys.fields.EncryptedTextField(blank=True, null=True)),
-                ('f7', corridor.keys.fields.EncryptedTextField(blank=True, null=True)),
-                ('f8', corridor.keys.fields.EncryptedTextField(blank=True, null=True)),
-                ('data_key', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='keys.datakey')),
-            ],
-        ),
-        migrations.CreateModel(
-            name='BenchPlain',
-            fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('f1', models.TextField(null=True)),
-                ('f2', models.TextField(null=True)),
-                ('f3', models.TextField(null=True)),
-                ('f4', models.TextField(null=True)),
-                ('f5', models.TextField(null=True)),
-                ('f6', models.TextField(null=True)),
-                ('f7', models.TextField(null=True)),
-                ('f8', models.TextField(null=True)),
-                ('data_key', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='keys.datakey')),
-            ],
-        ),
-        migrations.CreateModel(
             name='Person',
             fields=[
                 ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
