@@ -25,6 +25,7 @@ from corridor.accounts.forms import CodeForm, EditUserForm, EnrolPasswordForm, L
 from corridor.accounts.middleware import public, trustee_allowed
 from corridor.accounts.models import ApiToken, EnrolmentLink, RecoveryCodeDevice, Role, TOTPDevice, User, WebAuthnCredential
 from corridor.audit import log as audit
+from corridor.formerrors import apply_errors
 from corridor.keys import vault
 
 SETUP_DEVICE = "corridor.setup_device"
@@ -192,13 +193,7 @@ def enrol_view(request: HttpRequest, token: str) -> HttpResponse:
         try:
             user = domain.enrol_set_password(link, form.cleaned_data["password"], form.cleaned_data["duress_password"])
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    for message in errors:
-                        form.add_error(field if field in form.fields else None, message)
-            else:
-                for message in exc.messages:
-                    form.add_error("password", message)
+            apply_errors(form, exc, "password")
         else:
             logout(request)
             sessions.begin(request, user, enrolling=True)
@@ -331,9 +326,7 @@ def new_user_view(request: HttpRequest) -> HttpResponse:
                 teams=form.cleaned_data["teams"],
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for message in errors:
-                    form.add_error(field if field in form.fields else None, message)
+            apply_errors(form, exc)
         else:
             link = request.build_absolute_uri(reverse("accounts:enrol", args=[token]))
             return render(request, "accounts/enrolment_link.html", {"target": user, "link": link})

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from corridor.accounts.models import Team, User
 from corridor.cases.models import DatePrecision, DocumentsHeld, NeedKind, NeedStatus, Person, Priority, Status
+from corridor.formerrors import apply_errors  # noqa: F401 -- re-exported for the case views
 
 NAME_MAX = 200
 NAME_ROWS = 3
@@ -52,15 +53,6 @@ def clean_name(value: str) -> str:
     if value and not any(unicodedata.category(ch).startswith("L") for ch in value):
         raise ValidationError(_("A name needs at least one letter."), code="no_letter")
     return value
-
-
-def apply_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a domain ValidationError on the form: on its field when the form has one, else on top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _date_input() -> forms.DateInput:

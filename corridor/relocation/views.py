@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from corridor.audit import log as audit
+from corridor.formerrors import apply_errors
 from corridor.keys.fields import preload_keys
 from corridor.relocation import alerts as alerts_module
 from corridor.relocation import charts, domain, figures, ranking
@@ -41,16 +42,6 @@ from corridor.relocation.forms import (
     TransitionForm,
 )
 from corridor.relocation.models import FUNNEL, Application, ApplicationStatus, Country, Engagement, Programme
-
-
-def _apply_errors(form: Any, error: ValidationError) -> None:
-    """Put a domain ValidationError on the form: on its field when the form has one."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
 
 # -- countries, programmes, figures ------------------------------------------------------------
 
@@ -130,7 +121,7 @@ def programme_edit_view(request: HttpRequest, pk: int | None = None) -> HttpResp
             else:
                 domain.update_programme(request.user, programme, **values)  # type: ignore[arg-type]
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Programme saved."))
             return redirect("relocation:country", programme.country_id)
@@ -178,7 +169,7 @@ def case_profile_view(request: HttpRequest, case_id: Any) -> HttpResponse:
                 family_ties=[c.pk for c in form.cleaned_data["family_ties"]],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Saved. The ranking below takes it into account."))
             return redirect("relocation:case", case.pk)
@@ -201,7 +192,7 @@ def application_new_view(request: HttpRequest, case_id: Any) -> HttpResponse:
                 members=list(form.cleaned_data["members"]),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Application opened as a draft."))
             return redirect("relocation:application", application.pk)
@@ -252,7 +243,7 @@ def application_transition_view(request: HttpRequest, pk: Any) -> HttpResponse:
             )
         except ValidationError as error:
             application.refresh_from_db()
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Status changed."))
             return redirect("relocation:application", application.pk)
@@ -269,7 +260,7 @@ def application_checklist_view(request: HttpRequest, pk: Any) -> HttpResponse:
         try:
             domain.set_checklist_item(request.user, application, form.cleaned_data["kind"], form.cleaned_data["status"], form.cleaned_data["note"])  # type: ignore[arg-type]
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Checklist updated."))
             return redirect("relocation:application", application.pk)
@@ -291,7 +282,7 @@ def contacts_view(request: HttpRequest) -> HttpResponse:
             try:
                 contact = domain.create_contact(request.user, **form.cleaned_data)  # type: ignore[arg-type]
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(request, _("Contact added."))
                 return redirect("relocation:contact", contact.pk)
@@ -313,7 +304,7 @@ def contact_view(request: HttpRequest, pk: Any) -> HttpResponse:
             try:
                 domain.log_engagement(request.user, contact, **form.cleaned_data)  # type: ignore[arg-type]
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(request, _("Approach recorded."))
                 return redirect("relocation:contact", contact.pk)

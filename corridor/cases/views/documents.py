@@ -23,6 +23,7 @@ from corridor.audit import log as audit
 from corridor.cases import access, domain, files
 from corridor.cases.forms_workflow import CodenameChoiceField
 from corridor.cases.models import Case, Document, DocumentKind, Person
+from corridor.formerrors import apply_errors
 from corridor.keys.models import DataKey
 
 # The served file is shown by the browser itself. Nothing may load from elsewhere and no
@@ -70,16 +71,6 @@ class UploadForm(forms.Form):
         self.fields["person"].queryset = Person.objects.filter(memberships__case=case, erased__isnull=True).order_by("codename")  # type: ignore[attr-defined]
 
 
-def _add_errors(form: forms.Form, exc: ValidationError, default_field: str) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, messages in exc.message_dict.items():
-            for message in messages:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(default_field, message)
-
-
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def document_list_view(request: HttpRequest, pk: Any) -> HttpResponse:
@@ -118,7 +109,7 @@ def _document_list(request: HttpRequest, pk: Any) -> HttpResponse:
                     description=form.cleaned_data["description"],
                 )
             except ValidationError as exc:
-                _add_errors(form, exc, "file")
+                apply_errors(form, exc, "file")
             else:
                 return HttpResponseRedirect(reverse("cases:document", args=[document.pk]))
     documents = list(case.documents.select_related("data_key", "person", "uploaded_by"))

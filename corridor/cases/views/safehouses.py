@@ -24,7 +24,8 @@ from corridor.audit import log as audit
 from corridor.cases import access, domain
 from corridor.cases.forms_workflow import SafeHouseForm
 from corridor.cases.models import Placement, SafeHouse, Task
-from corridor.cases.views.workflow import case_url, domain_errors
+from corridor.cases.views.workflow import case_url
+from corridor.formerrors import apply_errors
 
 MONTHS_SHOWN = 12
 
@@ -70,7 +71,7 @@ def safe_house_new_view(request: HttpRequest) -> HttpResponse:
                     notes=data["notes"],
                 )
             except ValidationError as exc:
-                domain_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, _("Safe house “%(label)s” added.") % {"label": house.label})
                 return redirect("cases:safe_house", house.pk)

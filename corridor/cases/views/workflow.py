@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
@@ -31,6 +30,7 @@ from corridor.cases.forms_workflow import (
     VerificationForm,
 )
 from corridor.cases.models import BreakGlass, Case, Consent, ConsentScope, Person, Placement, Priority, RiskFactor, SafeHouse
+from corridor.formerrors import apply_errors
 
 
 def case_url(case: Case) -> str:
@@ -60,17 +60,6 @@ def _back(request: HttpRequest, case: Case) -> HttpResponseRedirect:
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return HttpResponseRedirect(target)
     return HttpResponseRedirect(case_url(case))
-
-
-def domain_errors(form: Form, exc: ValidationError) -> None:
-    """Show a domain refusal on the form: on its field when the form has one, else above it."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 def _members(case: Case) -> QuerySet[Person]:
@@ -106,7 +95,7 @@ def verification_view(request: HttpRequest, pk: Any) -> HttpResponse:
             try:
                 domain.record_verification(_user(request), case, form.cleaned_data["method"], form.cleaned_data["details"])
             except ValidationError as exc:
-                domain_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, _("Verification recorded."))
                 return _back(request, case)
@@ -133,7 +122,7 @@ def consent_view(request: HttpRequest, pk: Any) -> HttpResponse:
             try:
                 domain.record_consent(_user(request), case, data["person"], data["scope"], data["given"], data["partner"])
             except ValidationError as exc:
-                domain_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, _("Consent recorded."))
                 return _back(request, case)
@@ -182,7 +171,7 @@ def risk_view(request: HttpRequest, pk: Any) -> HttpResponse:
             try:
                 domain.assess_risk(_user(request), case, data["factors"], data["priority"], data["override_reason"])
             except ValidationError as exc:
-                domain_errors(confirm_form, exc)
+                apply_errors(confirm_form, exc)
                 messages.error(request, _("Nothing was saved: see the message below."))
             else:
                 messages.success(
@@ -239,7 +228,7 @@ def placements_view(request: HttpRequest, pk: Any) -> HttpResponse:
             try:
                 domain.place(user, case, data["person"], data["safe_house"], data["start"])
             except ValidationError as exc:
-                domain_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(
                     request,
@@ -300,7 +289,7 @@ def break_glass_view(request: HttpRequest) -> HttpResponse:
                 try:
                     grant = domain.break_glass(user, case, form.cleaned_data["reason"])
                 except ValidationError as exc:
-                    domain_errors(form, exc)
+                    apply_errors(form, exc)
                 else:
                     messages.warning(
                         request,
