@@ -172,6 +172,12 @@ ORGANISATION_NAME = env_str("CORRIDOR_ORGANISATION_NAME") or "Corridor"
 
 # Anonymous intake; corridor/intake/conf.py documents each setting and its default.
 INTAKE_PATH = env_str("CORRIDOR_INTAKE_PATH") or "help/"
+# The unseal page needs no sign-in (shares are the credential), so anyone who finds it can
+# submit a bad share and make the trustees start again. An unguessable path given only to
+# trustees keeps strangers away; `corridor unseal` on the server always works.
+UNSEAL_PATH = env_str("CORRIDOR_UNSEAL_PATH") or "unseal/"
+if not UNSEAL_PATH.endswith("/") or UNSEAL_PATH.startswith("/"):
+    raise ImproperlyConfigured("CORRIDOR_UNSEAL_PATH must look like 'some/path/' (no leading slash, a trailing one)")
 # A neutral name for the public pages (title and header); the organisation's name otherwise.
 INTAKE_ORGANISATION_NAME = env_str("CORRIDOR_INTAKE_NAME") or ""
 INTAKE_MIN_FILL_SECONDS = env_int("CORRIDOR_INTAKE_MIN_FILL_SECONDS", 3, minimum=0)

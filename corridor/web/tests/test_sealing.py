@@ -125,3 +125,26 @@ def test_submitting_shares_while_unsealed_writes_no_audit_entries(shares: list[s
     for _ in range(3):
         Client().post(reverse("web:unseal"), {"share": shares[0]})
     assert AuditEntry.objects.count() == before
+
+
+def test_the_unseal_page_can_live_at_an_unguessable_path(settings) -> None:  # type: ignore[no-untyped-def]
+    from importlib import reload
+
+    from django.urls import clear_url_caches
+
+    import corridor.urls
+    import corridor.web.urls
+
+    settings.UNSEAL_PATH = "unseal-7f3k9q/"
+    try:
+        reload(corridor.web.urls)
+        reload(corridor.urls)
+        clear_url_caches()
+        vault.keyring().seal()
+        assert Client().get("/unseal-7f3k9q/").status_code == 200
+        assert Client().get("/unseal/").status_code == 404
+    finally:
+        settings.UNSEAL_PATH = "unseal/"
+        reload(corridor.web.urls)
+        reload(corridor.urls)
+        clear_url_caches()
