@@ -186,7 +186,7 @@ def submit(
         _check_text(answer.value, None)
     codename = codenames.generate(conf.codename_words())
     keys = derive(codename)
-    intake = vault.keyring().intake_recipient()
+    intake = vault.intake_recipient()
     ciphertext = crypto.age_encrypt(intake, _answers_payload(answers, lang))
     attachment_ct = crypto.age_encrypt(intake, _attachment_payload(attachment)) if attachment else None
     hour = this_hour()
@@ -223,7 +223,7 @@ def send(thread: Thread, text: str, attachment: Attachment | None = None) -> Int
     if not text:
         raise ValidationError(_("The message is empty."), code="empty")
     _check_text(text, thread.codename)
-    intake = vault.keyring().intake_recipient()
+    intake = vault.intake_recipient()
     ciphertext = crypto.age_encrypt(intake, _answers_payload([Answer("message", "", text)], ""))
     attachment_ct = crypto.age_encrypt(intake, _attachment_payload(attachment)) if attachment else None
     hour = this_hour()
@@ -310,7 +310,7 @@ def reply(actor: User, request: IntakeRequest, text: str) -> IntakeMessage:
         raise ValidationError({"text": _("The reply is empty.")})
     if request.state == RequestState.SPAM:
         raise ValidationError({"text": _("This request is marked as spam. Restore it before replying.")})
-    ciphertext = crypto.age_encrypt_to_many([request.recipient, vault.keyring().intake_recipient()], text.encode("utf-8"))
+    ciphertext = crypto.age_encrypt_to_many([request.recipient, vault.intake_recipient()], text.encode("utf-8"))
     hour = this_hour()
     with transaction.atomic():
         locked = IntakeRequest.objects.select_for_update().get(pk=request.pk)

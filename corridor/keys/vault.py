@@ -114,6 +114,20 @@ def _checkpoint_after_unseal() -> None:
         log.exception("unseal: the audit checkpoint could not be written")
 
 
+def intake_recipient() -> str:
+    """The age recipient requests for help are encrypted to, checked against the pinned one.
+
+    A keystore edited on disk could otherwise redirect every request, even while sealed,
+    to someone else's key (the unseal check catches it only once trustees unseal).
+    """
+    recipient = keyring().intake_recipient()
+    pinned = getattr(settings, "INTAKE_RECIPIENT", None)
+    if pinned and recipient != pinned:
+        log.critical("intake refused: the keystore's intake recipient is not the pinned one")
+        raise KeystoreTampered("the intake recipient is not the pinned CORRIDOR_INTAKE_RECIPIENT")
+    return recipient
+
+
 def reset_unseal() -> None:
     keyring().reset_unseal()
 

@@ -401,3 +401,24 @@ def test_too_large_or_wrong_files_are_refused_with_a_reason(settings: Any) -> No
     assert "This file type is not accepted: a Windows program." in response.content.decode()
     assert IntakeRequest.objects.count() == 0
     assert list(Path(settings.FILE_UPLOAD_TEMP_DIR or "/tmp").glob("*.upload*")) == []  # noqa: S108 -- looking, not writing
+
+
+def test_a_keystore_that_fails_its_pin_refuses_requests_and_keeps_the_text(settings: Any) -> None:
+    """An edited keystore must not redirect requests for help to someone else's key."""
+    from corridor.keys import crypto
+
+    _identity, attacker = crypto.generate_age_identity()
+    settings.INTAKE_RECIPIENT = attacker  # the pin no longer matches this instance's key
+    before = IntakeRequest.objects.count()
+    response, codename = submit(q_what_happened="Нас ищут, нужна помощь")
+    assert response.status_code == 503
+    assert codename is None
+    assert "Нас ищут, нужна помощь" in response.content.decode()
+    assert IntakeRequest.objects.count() == before
+
+
+def test_the_right_pin_lets_requests_through(settings: Any) -> None:
+    settings.INTAKE_RECIPIENT = vault.keyring().intake_recipient()
+    response, codename = submit()
+    assert response.status_code == 200
+    assert codename

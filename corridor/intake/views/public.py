@@ -25,6 +25,7 @@ from corridor.accounts.middleware import public
 from corridor.cases.files import FileRejected, sanitize
 from corridor.intake import codenames, conf, domain, formtoken, ratelimit, upload
 from corridor.intake.forms import CodenameForm, FollowUpForm, HelpForm
+from corridor.keys.errors import KeyringError
 from corridor.web.middleware import works_sealed
 
 View = Callable[..., HttpResponse]
@@ -125,6 +126,10 @@ def help_view(request: HttpRequest) -> HttpResponse:
             None, _("This form was already sent once. If you did not see your codename, press Send again to make a new request.")
         )
         return _render_form(request, form, status=409)
+    except KeyringError:
+        # keyd down, or a keystore that fails its pin: refuse rather than encrypt to the wrong key.
+        form.add_error(None, _("We cannot accept messages at this moment. Your text is still here: please try again in a few minutes."))
+        return _render_form(request, form, status=503)
     return render(request, "intake/codename.html", _context(request, words=codenames.display(codename), codename=codename))
 
 
