@@ -405,14 +405,6 @@ class EncryptedField(models.Field):  # type: ignore[type-arg]
     def value_from_object(self, obj: models.Model) -> Any:
         return getattr(obj, self.attname)
 
-    def value_to_string(self, obj: models.Model) -> str:
-        # Serialisers (dumpdata) would otherwise write plaintext; the raw column is what
-        # belongs in a dump, and it only decrypts back into the same row.
-        ciphertext: bytes | None = obj.__dict__.get(self.ct_name)
-        if ciphertext is None:
-            return ""
-        return ciphertext.hex()
-
 
 class EncryptedTextField(EncryptedField):
     def coerce(self, value: Any) -> Any:
