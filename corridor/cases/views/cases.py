@@ -77,13 +77,24 @@ def _list_queryset(user: User, filters: dict[str, Any]) -> QuerySet[Case]:
         cases = cases.filter(owner_id=int(owner))
     if filters.get("mine"):
         cases = cases.filter(Exists(Task.objects.filter(case=OuterRef("pk"), assignee=user, done__isnull=True)))
+    return cases.annotate(urgency=_urgency()).order_by("urgency", F("priority_review").asc(nulls_last=True), "-created")
+
+
+def _page_rows(pks: list[Any]) -> list[Case]:
+    """The shown page's cases with what the rows display, in the page's order.
+
+    Sorting and counting run on the lean query above; the per-row subqueries (principal,
+    overdue tasks) run for these 50 rows only, not for every visible case.
+    """
     today = timezone.localdate()
     principal = CaseMember.objects.filter(case=OuterRef("pk"), role=MemberRole.PRINCIPAL).values("person__codename")[:1]
-    return (
-        cases.select_related("team", "owner", "data_key")
-        .annotate(urgency=_urgency(), has_overdue=Exists(_overdue_tasks(today)), principal_codename=Subquery(principal))
-        .order_by("urgency", F("priority_review").asc(nulls_last=True), "-created")
-    )
+    found = {
+        case.pk: case
+        for case in Case.objects.filter(pk__in=pks)
+        .select_related("team", "owner", "data_key")
+        .annotate(has_overdue=Exists(_overdue_tasks(today)), principal_codename=Subquery(principal))
+    }
+    return [found[pk] for pk in pks if pk in found]
 
 
 @never_cache
@@ -92,9 +103,9 @@ def list_view(request: HttpRequest) -> HttpResponse:
     user = require_perm(request.user, "cases.view_case")
     form = CaseFilterForm(request.GET or None, user=user)
     filters = form.cleaned_data if form.is_valid() else {}
-    paginator = Paginator(_list_queryset(user, filters), PAGE_SIZE)
+    paginator = Paginator(_list_queryset(user, filters).values_list("pk", flat=True), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    rows = list(page.object_list)
+    rows = _page_rows(list(page.object_list))
     preload_keys(rows)  # one keyring call for the page's summaries, never for the whole list
     if rows:
         audit.record(actor=user, action="case.list", obj=None, details={"cases": [str(case.pk) for case in rows]})
