@@ -10,7 +10,7 @@ import binascii
 import hashlib
 import json
 import time as clock
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -342,3 +342,52 @@ class _Scan:
                 )
             start += width
         self.problem(_("the stored tree state does not match the entries"), stop=True)
+
+
+def check_tree_heads(report: VerifyReport, heads: Sequence[tuple[int, bytes]], *, chunk_size: int = CHUNK_SIZE) -> None:
+    """Compare the log with tree heads saved off this server (`corridor audit head`).
+
+    Signed checkpoints live in the same database as the entries, so someone who can
+    rewrite the database can also drop recent checkpoints together with the entries they
+    cover. A tree head copied elsewhere cannot be taken back: the log must still contain
+    exactly that prefix. Run after verify(): it trusts the stored leaf hashes only because
+    verify() has just recomputed every one of them.
+    """
+    wanted = sorted(heads)
+    if not wanted:
+        return
+    largest = wanted[-1][0]
+    if largest > report.entries:
+        report.problems.append(
+            _("the log has %(entries)d entries, but a tree head saved off this server has size %(size)d: entries were removed")
+            % {"entries": report.entries, "size": largest}
+        )
+    tree = merkle.CompactTree()
+    index = 0
+    while index < len(wanted) and wanted[index][0] == 0:
+        if wanted[index][1] != merkle.EMPTY_ROOT:
+            report.problems.append(_("a saved tree head of size 0 has a wrong root"))
+        index += 1
+    leaves = AuditEntry.objects.filter(seq__lt=largest).order_by("seq").values_list("leaf_hash", flat=True)
+    for leaf in leaves.iterator(chunk_size=chunk_size):
+        tree.append(bytes(leaf))
+        while index < len(wanted) and wanted[index][0] == tree.size:
+            if tree.root() != wanted[index][1]:
+                report.problems.append(
+                    _("entries 0..%(last)d do not match the tree head saved off this server at size %(size)d")
+                    % {"last": tree.size - 1, "size": tree.size}
+                )
+            index += 1
+
+
+def parse_tree_head(text: str) -> tuple[int, bytes]:
+    """`SIZE:ROOTHEX`, as `corridor audit head` prints it."""
+    size_text, _sep, root_text = text.strip().partition(":")
+    try:
+        size = int(size_text)
+        root = bytes.fromhex(root_text)
+    except ValueError:
+        raise ValueError(f"a tree head looks like SIZE:ROOTHEX, not {text!r}") from None
+    if size < 0 or len(root) != merkle.HASH_SIZE:
+        raise ValueError(f"a tree head looks like SIZE:ROOTHEX with a 64-digit root, not {text!r}")
+    return size, root

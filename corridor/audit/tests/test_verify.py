@@ -254,3 +254,62 @@ def test_a_pinned_fingerprint_catches_a_swapped_signing_key(ten_entries: None, s
     report = verify()
     assert not report.ok
     assert "not the pinned one" in " ".join(report.problems)
+
+
+def _roll_back_to(size: int) -> None:
+    """What an attacker holding the database does: drop the tail, its checkpoints, fix the state."""
+    tree = merkle.CompactTree()
+    for leaf in AuditEntry.objects.filter(seq__lt=size).order_by("seq").values_list("leaf_hash", flat=True):
+        tree.append(bytes(leaf))
+    AuditEntry.objects.filter(seq__gte=size).delete()
+    Checkpoint.objects.filter(tree_size__gt=size).delete()
+    state = TreeState.objects.get()
+    state.size = size
+    state.checkpointed_size = min(state.checkpointed_size, size)
+    state.frontier = json.dumps([base64.b64encode(h).decode() for h in tree.to_state()])
+    state.save()
+
+
+def test_a_tree_head_saved_elsewhere_catches_a_rolled_back_log(
+    ten_entries: None, lift_triggers: Callable[[], Any]
+) -> None:
+    from corridor.audit.verify import check_tree_heads, parse_tree_head
+
+    saved = Checkpoint.objects.get(tree_size=8)
+    head = parse_tree_head(f"8:{bytes(saved.root).hex()}")
+    with lift_triggers():
+        _roll_back_to(4)
+
+    report = verify()
+    assert report.ok  # the database alone now tells a consistent, shorter story
+    check_tree_heads(report, [head])
+    assert report.first_problem == (
+        "the log has 4 entries, but a tree head saved off this server has size 8: entries were removed"
+    )
+
+
+def test_a_tree_head_catches_a_rewritten_prefix(ten_entries: None, lift_triggers: Callable[[], Any]) -> None:
+    from corridor.audit.verify import check_tree_heads
+
+    head = (4, bytes(Checkpoint.objects.get(tree_size=4).root))
+    with lift_triggers():
+        Checkpoint.objects.all().delete()
+        AuditEntry.objects.filter(seq=1).update(action="test.innocent")
+        AuditEntry.objects.filter(seq=1).update(leaf_hash=_recomputed_leaf(1))
+    report = verify()
+    check_tree_heads(report, [head])
+    assert "entries 0..3 do not match the tree head saved off this server at size 4" in report.problems
+
+
+def test_the_head_command_prints_what_verify_accepts(ten_entries: None) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("audit", "head", stdout=out)
+    head = out.getvalue().strip()
+    assert head == f"8:{bytes(Checkpoint.objects.get(tree_size=8).root).hex()}"
+    result = StringIO()
+    call_command("audit", "verify", "--no-progress", "--tree-head", head, stdout=result)
+    assert result.getvalue().startswith("audit log OK")

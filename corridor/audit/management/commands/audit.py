@@ -15,7 +15,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from corridor.audit import log
-from corridor.audit.verify import verify
+from corridor.audit.models import Checkpoint
+from corridor.audit.verify import check_tree_heads, parse_tree_head, verify
 from corridor.keys.errors import KeyringError, Sealed
 
 
@@ -26,15 +27,32 @@ class Command(BaseCommand):
         commands = parser.add_subparsers(dest="subcommand", required=True, metavar="{verify,checkpoint}")
         check = commands.add_parser("verify", help="check every entry, the Merkle tree and every checkpoint signature")
         check.add_argument("--no-progress", action="store_true", help="do not draw a progress bar on stderr")
+        check.add_argument(
+            "--tree-head",
+            action="append",
+            default=[],
+            metavar="SIZE:ROOTHEX",
+            help="a tree head saved off this server with `corridor audit head`; the log must still contain it (repeatable)",
+        )
         commands.add_parser("checkpoint", help="sign a checkpoint of the whole log now (needs unsealed)")
+        commands.add_parser("head", help="print the newest signed tree head as SIZE:ROOTHEX, to keep somewhere else")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "verify":
-            self._verify(show_progress=not options["no_progress"])
+            try:
+                heads = [parse_tree_head(text) for text in options["tree_head"]]
+            except ValueError as exc:
+                raise CommandError(str(exc)) from None
+            self._verify(show_progress=not options["no_progress"], heads=heads)
+        elif options["subcommand"] == "head":
+            newest = Checkpoint.objects.order_by("-tree_size").first()
+            if newest is None:
+                raise CommandError("no checkpoint yet: run `corridor audit checkpoint` on an unsealed instance", returncode=1)
+            self.stdout.write(f"{newest.tree_size}:{bytes(newest.root).hex()}")
         else:
             self._checkpoint()
 
-    def _verify(self, *, show_progress: bool) -> None:
+    def _verify(self, *, show_progress: bool, heads: list[tuple[int, bytes]]) -> None:
         # The bar goes to stderr so stdout stays one line a script can read.
         console = Console(stderr=True)
         with Progress(
@@ -52,6 +70,7 @@ class Command(BaseCommand):
                 bar.update(task, completed=done, total=total)
 
             report = verify(progress)
+        check_tree_heads(report, heads)
         self.stdout.write(report.summary())
         for problem in report.problems[1:]:
             self.stderr.write(problem)
