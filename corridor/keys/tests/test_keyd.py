@@ -149,7 +149,11 @@ def test_seal_from_one_client_is_seen_by_another(instance: Instance, running: Ke
 def test_unseal_failure_over_the_wire(instance: Instance, running: Keyd, tmp_path: Path) -> None:
     from corridor.keys.service import initialize
 
-    foreign = initialize(tmp_path / "other", shares=3, threshold=2)[0]
+    from corridor.keys.shamir import parse_share
+
+    taken = {parse_share(share)[-1] for share in instance.shares[:2]}
+    # Shares carry random x coordinates: a foreign share on a taken x would fail one step early.
+    foreign = next(s for s in initialize(tmp_path / "other", shares=3, threshold=2) if parse_share(s)[-1] not in taken)
     client = KeydClient(running.socket_path)
     client.submit_share(instance.shares[0])
     client.submit_share(foreign)
