@@ -148,7 +148,6 @@ def test_seal_from_one_client_is_seen_by_another(instance: Instance, running: Ke
 
 def test_unseal_failure_over_the_wire(instance: Instance, running: Keyd, tmp_path: Path) -> None:
     from corridor.keys.service import initialize
-
     from corridor.keys.shamir import parse_share
 
     taken = {parse_share(share)[-1] for share in instance.shares[:2]}

@@ -41,7 +41,6 @@ def test_wrong_share_is_rejected_without_saying_which(shares: list[str]) -> None
     from pathlib import Path
 
     from corridor.keys import service
-
     from corridor.keys.shamir import parse_share
 
     # Shares carry random x coordinates; a foreign share on an x already entered would be
