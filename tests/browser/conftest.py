@@ -76,3 +76,17 @@ def screenshot(page: Any, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def sign_in(page: Any, base: str, user: Any) -> None:
+    """The real two-step sign-in in the browser: password, then the current TOTP code."""
+    from corridor.accounts.testing import PASSWORD, totp_now
+
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/accounts/verify/**")
+    page.fill("#id_code", totp_now(user))
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")

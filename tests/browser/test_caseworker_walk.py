@@ -14,26 +14,15 @@ from django.utils import timezone
 from PIL import Image
 
 from corridor.accounts.models import Role, Team
-from corridor.accounts.testing import PASSWORD, make_staff, totp_now
+from corridor.accounts.testing import make_staff
 from corridor.cases import domain
 from corridor.cases.models import Case, Document, Person, Placement
 from corridor.keys.files import open_encrypted
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("browser")]
 
 PHONE = {"width": 360, "height": 740}
-
-
-def _sign_in(page: Any, base: str, user: Any) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/accounts/verify/**")
-    page.fill("#id_code", totp_now(user))
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def _photo_with_gps() -> bytes:
@@ -52,7 +41,7 @@ def test_caseworker_walk_on_a_phone_in_russian(page_factory: Any) -> None:
     team = Team.objects.create(name="Северный Кавказ")
     worker = make_staff(Role.CASEWORKER, teams=[team], username="zarema")
     page, requests, base = page_factory(viewport=PHONE, locale="ru-RU")
-    _sign_in(page, base, worker)
+    sign_in(page, base, worker)
 
     # 1. A new person: two spellings of the name, a year of birth only, a Signal contact.
     page.goto(f"{base}/people/new/")

@@ -12,24 +12,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from corridor.accounts.models import Role, Team
-from corridor.accounts.testing import PASSWORD, make_staff, totp_now
+from corridor.accounts.testing import make_staff
 from corridor.cases import domain
 from corridor.cases.models import Document
 from corridor.cases.tests.test_files import jpeg_with_gps, pdf_with_metadata
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("browser")]
-
-
-def _sign_in(page: Any, base: str, user: Any) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/accounts/verify/**")
-    page.fill("#id_code", totp_now(user))
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def _csp_violations(page: Any) -> list[str]:
@@ -48,7 +37,7 @@ def test_upload_a_photo_on_a_phone_and_preview_it(page_factory: Any, tmp_path: P
 
     page, requests, base = page_factory(viewport={"width": 360, "height": 740})
     violations = _csp_violations(page)
-    _sign_in(page, base, user)
+    sign_in(page, base, user)
     page.goto(f"{base}/cases/{case.pk}/documents/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, "documents-upload-phone")
@@ -85,7 +74,7 @@ def test_pdf_opens_in_the_browsers_own_viewer(page_factory: Any) -> None:
 
     page, requests, base = page_factory()
     violations = _csp_violations(page)
-    _sign_in(page, base, user)
+    sign_in(page, base, user)
     response = page.goto(f"{base}/documents/{document.pk}/file/")
     assert response.headers["content-type"] == "application/pdf"
     page.wait_for_timeout(1500)

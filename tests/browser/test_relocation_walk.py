@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from corridor.accounts.models import Role, Team
-from corridor.accounts.testing import PASSWORD, make_staff, totp_now
+from corridor.accounts.testing import make_staff
 from corridor.relocation import domain
 from corridor.relocation.models import Programme
 from corridor.relocation.tests.factories import S, make_case, walk
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("browser")]
 D = datetime.date
@@ -52,14 +52,7 @@ def test_coordinator_walks_an_application_and_the_ranking_follows(page_factory: 
                           next_step="Send the case summaries", next_due=datetime.date.today() + datetime.timedelta(days=7), on=datetime.date.today())
 
     page, requests, base = page_factory(viewport={"width": 1100, "height": 900})
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", "ruslan")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/accounts/verify/**")
-    page.fill("#id_code", totp_now(coordinator))
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    sign_in(page, base, coordinator)
 
     page.goto(f"{base}/relocation/cases/{case.pk}/")
     before = _ranking(page)

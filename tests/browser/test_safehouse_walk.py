@@ -11,10 +11,10 @@ import pytest
 from django_otp.oath import TOTP
 
 from corridor.accounts.models import Role, Team, TOTPDevice, User
-from corridor.accounts.testing import PASSWORD, make_staff, totp_now
+from corridor.accounts.testing import PASSWORD, make_staff
 from corridor.cases import domain
 from corridor.cases.models import SafeHouse, Task
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("browser")]
 
@@ -26,17 +26,6 @@ def next_code(user: User) -> str:
     the one already used to sign in, which can never work twice."""
     device = TOTPDevice.objects.get(user=user, confirmed=True)
     return str(TOTP(device.secret, device.step, 0, device.digits, device.drift + 1).token()).zfill(6)
-
-
-def sign_in(page: Any, base: str, user: User) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/accounts/verify/**")
-    page.fill("#id_code", totp_now(user))
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def fits_the_phone(page: Any) -> bool:
