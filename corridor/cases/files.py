@@ -17,7 +17,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import InMemoryUploadedFile, UploadedFile
-from django.core.files.uploadhandler import FileUploadHandler
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
@@ -457,7 +457,19 @@ class BoundedMemoryUploadHandler(FileUploadHandler):
     file: plaintext on disk before we can strip and encrypt it. This handler never writes
     to disk, and a file over the limit arrives as an OversizedUpload so the form can say
     "The file is 52 MB; the limit is 20 MB" instead of failing the request.
+
+    `limit` defaults to DOCUMENT_MAX_BYTES. With `drop_oversized` (the intake), a file
+    over the limit is dropped altogether and `too_large` tells the view.
     """
+
+    def __init__(self, request: Any = None, *, limit: int | None = None, drop_oversized: bool = False) -> None:
+        super().__init__(request)
+        self.limit = limit
+        self.drop_oversized = drop_oversized
+        self.too_large = False
+
+    def _limit(self) -> int:
+        return max_bytes() if self.limit is None else self.limit
 
     def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
@@ -466,14 +478,17 @@ class BoundedMemoryUploadHandler(FileUploadHandler):
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
         self._seen += len(raw_data)
-        if self._seen <= max_bytes():
+        if self._seen <= self._limit():
             self._buffer.write(raw_data)
-        elif self._buffer.tell():
-            self._buffer = io.BytesIO()  # over the limit: let go of what was kept
+            return None
+        self.too_large = True
+        self._buffer = io.BytesIO()  # over the limit: let go of what was kept
+        if self.drop_oversized:
+            raise SkipFile
         return None  # consumed here; no later handler sees the bytes
 
     def file_complete(self, file_size: int) -> UploadedFile[bytes]:
-        if self._seen > max_bytes():
+        if self._seen > self._limit():
             return OversizedUpload(self.file_name or "", self._seen, self.content_type)
         self._buffer.seek(0)
         return InMemoryUploadedFile(
