@@ -19,7 +19,14 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 
 CATALOGUES := $(wildcard locale/*/LC_MESSAGES/django.po corridor/*/locale/*/LC_MESSAGES/django.po)
 
-%.mo: %.po
+# Debian packages beyond Python (scripts/system-deps installs them as root, or says how).
+system-deps: ## check (as root: install) the Debian packages the build needs: gettext
+	@scripts/system-deps gettext
+
+system-deps-test: ## the same for the tests: gettext and chromium
+	@scripts/system-deps gettext chromium
+
+%.mo: %.po | system-deps
 	msgfmt --check-format -o $@ $<
 
 install: $(BIN)/.installed $(CATALOGUES:.po=.mo) ## create .venv, install pinned dependencies, compile translations
@@ -32,7 +39,7 @@ run: install ## set up a demo instance in ./var and serve it on http://127.0.0.1
 	@echo "Serving on http://$(BIND)/ — the instance starts SEALED; unseal it as shown above."
 	CORRIDOR_INSECURE_HTTP=1 $(BIN)/corridor serve --bind $(BIND)
 
-test: install ## run the whole test suite (set DATABASE_URL to use PostgreSQL)
+test: system-deps-test install ## run the whole test suite (set DATABASE_URL to use PostgreSQL)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lint: install ## ruff (with security rules) and mypy on the security packages
@@ -53,4 +60,4 @@ bench: install ## run the benchmarks and write bench/results.json
 clean: ## remove the virtualenv and build leftovers (keeps ./var)
 	rm -rf $(VENV) staticfiles *.egg-info
 
-.PHONY: help install run test lint check messages bench clean
+.PHONY: help system-deps system-deps-test install run test lint check messages bench clean

@@ -1,5 +1,6 @@
 """Tests for corridor.audit.merkle: RFC 6962 known answers, hand-made roots, properties.
-Vectors are read from the shared testdata folder, never from a copy; all must pass.
+The vectors are a verbatim copy kept in the project (corridor/audit/tests/data/rfc6962, with
+their source and licence in its README), so a fresh clone tests alone; all must pass.
 """
 
 from __future__ import annotations
@@ -7,7 +8,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,12 +29,7 @@ from corridor.audit.merkle import (
     verify_inclusion,
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-VECTOR_DIR = (
-    Path(os.environ.get("CORRIDOR_SHARED_DIR", REPO_ROOT.parent / "shared"))
-    / "testdata"
-    / "rfc6962"
-)
+VECTOR_DIR = Path(__file__).resolve().parent / "data" / "rfc6962"
 
 
 def _vector_files(kind: str) -> list[Path]:
