@@ -1,4 +1,5 @@
-"""Who may see which anonymous request: hotline operators, every request; everyone else, none.
+"""Who may see which anonymous request: hotline operators, every request without a case and
+those whose case they may see (rules: intake.handle_request); everyone else, none.
 
 Answers 404 for "not allowed" exactly as for "does not exist".
 """
@@ -11,6 +12,7 @@ from typing import Any
 from django.http import Http404
 
 from corridor.accounts.models import User
+from corridor.audit import log as audit
 from corridor.intake.models import IntakeAttachment, IntakeRequest
 
 
@@ -27,6 +29,10 @@ def get_request_for_user(user: User, request_id: Any) -> IntakeRequest:
     found = IntakeRequest.objects.select_related("case").filter(pk=_pk(request_id)).first()
     if found is None:
         raise Http404
+    if not user.has_perm("intake.handle_request", found):
+        # It became a case this user may not see: refused and logged like the case itself.
+        audit.record_decision(user, found, allowed=False, reason="not visible to this user")
+        raise Http404
     return found
 
 
@@ -38,6 +44,6 @@ def get_attachment_for_user(user: User, request: IntakeRequest, attachment_id: A
         .filter(pk=_pk(attachment_id), message__request=request)
         .first()
     )
-    if found is None:
+    if found is None or not user.has_perm("intake.handle_request", request):
         raise Http404
     return found

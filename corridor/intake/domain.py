@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from corridor.accounts.models import Team, User
 from corridor.audit import log as audit
 from corridor.cases import domain as cases_domain
+from corridor.cases.access import cases_visible_to
 from corridor.cases.models import Case, Document, DocumentKind, Priority
 from corridor.intake import codenames, conf
 from corridor.intake.models import (
@@ -93,6 +94,17 @@ class StaffMessage:
 def _require(actor: User, perm: str) -> None:
     if not actor.has_perm(perm):
         raise PermissionDenied(perm)
+
+
+def _require_request(actor: User, request: IntakeRequest) -> None:
+    """Triage rights, and once the request became a case, the right to see that case."""
+    if not actor.has_perm("intake.handle_request", request):
+        raise PermissionDenied("intake.handle_request")
+
+
+def _handled_by(actor: User) -> Q:
+    """Requests without a case, and those whose case the actor may see (rules: intake.handle_request)."""
+    return Q(case__isnull=True) | Q(case__in=cases_visible_to(actor))
 
 
 # -- codenames -----------------------------------------------------------------------------
@@ -262,20 +274,20 @@ def person_view(thread: Thread) -> list[PersonMessage]:
 def queue(actor: User) -> list[IntakeRequest]:
     """Requests waiting for a reply: emergencies first, then unsure, then the rest; oldest first."""
     _require(actor, "intake.triage")
-    waiting = IntakeRequest.objects.filter(awaiting_reply=True).exclude(state=RequestState.SPAM)
+    waiting = IntakeRequest.objects.filter(_handled_by(actor), awaiting_reply=True).exclude(state=RequestState.SPAM)
     return sorted(waiting, key=lambda r: (URGENCY_ORDER[Urgency(r.urgency)], r.created_hour, str(r.pk)))
 
 
 def others(actor: User) -> list[IntakeRequest]:
     """Requests not waiting for a reply and spam, most recent activity first."""
     _require(actor, "intake.triage")
-    rest = IntakeRequest.objects.filter(Q(awaiting_reply=False) | Q(state=RequestState.SPAM))
+    rest = IntakeRequest.objects.filter(Q(awaiting_reply=False) | Q(state=RequestState.SPAM)).filter(_handled_by(actor))
     return list(rest.order_by("-activity_hour", "pk"))
 
 
 def open_thread(actor: User, request: IntakeRequest) -> list[StaffMessage]:
     """Decrypt every message of the thread with the intake key, in one key-service call."""
-    _require(actor, "intake.triage")
+    _require_request(actor, request)
     messages = list(
         IntakeMessage.objects.filter(request=request).select_related("author").prefetch_related("attachments").order_by("seq")
     )
@@ -296,7 +308,7 @@ def open_thread(actor: User, request: IntakeRequest) -> list[StaffMessage]:
 
 
 def open_attachment(actor: User, attachment: IntakeAttachment) -> Attachment:
-    _require(actor, "intake.triage")
+    _require_request(actor, attachment.message.request)
     plain = vault.keyring().open_intake([bytes(attachment.ciphertext)])[0]
     audit.record_read(actor, attachment.message.request)
     return _parse_attachment(plain)
@@ -304,7 +316,7 @@ def open_attachment(actor: User, attachment: IntakeAttachment) -> Attachment:
 
 def reply(actor: User, request: IntakeRequest, text: str) -> IntakeMessage:
     """Encrypt a reply to the person's codename key and to the intake key (for the thread)."""
-    _require(actor, "intake.triage")
+    _require_request(actor, request)
     text = text.strip()
     if not text:
         raise ValidationError({"text": _("The reply is empty.")})
@@ -327,7 +339,7 @@ def reply(actor: User, request: IntakeRequest, text: str) -> IntakeMessage:
 
 
 def mark_spam(actor: User, request: IntakeRequest, spam: bool = True) -> None:
-    _require(actor, "intake.triage")
+    _require_request(actor, request)
     if request.state == RequestState.CASE:
         raise ValidationError(_("A request that became a case cannot be marked as spam."))
     with transaction.atomic():
@@ -407,7 +419,7 @@ def open_case(actor: User, request: IntakeRequest, *, name: str, team: Team, pri
 
 def move_new_messages(actor: User, request: IntakeRequest) -> None:
     """Messages that arrived after the case was opened go to its notes too."""
-    _require(actor, "intake.triage")
+    _require_request(actor, request)
     case = request.case
     if case is None:
         raise ValidationError(_("No case was opened from this request."))
