@@ -169,6 +169,9 @@ X_FRAME_OPTIONS = "DENY"
 WEBAUTHN_RP_ID = env_str("CORRIDOR_WEBAUTHN_RP_ID")
 WEBAUTHN_ORIGIN = env_str("CORRIDOR_WEBAUTHN_ORIGIN")
 ORGANISATION_NAME = env_str("CORRIDOR_ORGANISATION_NAME") or "Corridor"
+# A person's broad region is the one location kept unencrypted (for statistics), and only when
+# the organisation chooses so; otherwise no door (page, API, import) accepts it.
+CORRIDOR_REGION_IN_CLEAR = env_bool("CORRIDOR_REGION_IN_CLEAR", False)
 
 # Anonymous intake; corridor/intake/conf.py documents each setting and its default.
 INTAKE_PATH = env_str("CORRIDOR_INTAKE_PATH") or "help/"

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models.functions import Length
@@ -98,6 +99,14 @@ def _clean_names(names: Sequence[dict[str, str]]) -> list[dict[str, str]]:
     return cleaned
 
 
+def _refuse_region_unless_chosen(values: dict[str, Any]) -> None:
+    """The region is stored unencrypted: only when the organisation chose so, whichever door it came through."""
+    if values.get("region") and not settings.CORRIDOR_REGION_IN_CLEAR:
+        raise ValidationError(
+            {"region": _("This organisation does not keep a region unencrypted; write where the person is under location.")}
+        )
+
+
 def _validate_person(values: dict[str, Any]) -> None:
     today = timezone.localdate()
     birth = values.get("birth_date")
@@ -164,6 +173,7 @@ def create_person(actor: User, **values: Any) -> Person:
     if unknown:
         raise TypeError(f"unknown person fields: {sorted(unknown)}")
     values["names"] = _clean_names(values.get("names") or [])
+    _refuse_region_unless_chosen(values)
     _validate_person(values)
     with transaction.atomic():
         person = Person(data_key=DataKey.create("person"), codename=codenames.unique_codename(), **values)
@@ -180,6 +190,7 @@ def update_person(actor: User, person: Person, **values: Any) -> Person:
         raise TypeError(f"unknown person fields: {sorted(unknown)}")
     if "names" in values:
         values["names"] = _clean_names(values["names"])
+    _refuse_region_unless_chosen(values)
     merged = {field: getattr(person, field) for field in PERSON_FIELDS} | values
     _validate_person(merged)
     with transaction.atomic():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -79,6 +80,19 @@ class PersonWriteSerializer(serializers.Serializer):
     languages = serializers.ListField(child=Text(max_length=40), required=False, max_length=20)
     gender_identity = Text(max_length=NAME_MAX, required=False, allow_blank=True, allow_null=True)
     orientation = Text(max_length=NAME_MAX, required=False, allow_blank=True, allow_null=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not settings.CORRIDOR_REGION_IN_CLEAR:
+            # Withheld exactly as on the person form: the region is the one location kept in clear.
+            del self.fields["region"]
+
+    def to_internal_value(self, data: Any) -> Any:
+        if "region" not in self.fields and isinstance(data, dict) and data.get("region"):
+            raise serializers.ValidationError(
+                {"region": [_("This organisation does not keep a region unencrypted; write where the person is under location.")]}
+            )
+        return super().to_internal_value(data)
 
 
 class PersonCreateSerializer(PersonWriteSerializer):

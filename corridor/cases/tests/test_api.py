@@ -147,7 +147,7 @@ def _routes() -> list[RouteFactory]:
             lambda _w: f"{API}/people/{o['person'].pk}/",
             CHANGE,
             method="patch",
-            data={"region": "North"},
+            data={"languages": ["Chechen"]},
             api=True,
             other_team_url=lambda w: f"{API}/people/{w.extra['b']['person'].pk}/",
         ),
