@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -175,15 +176,45 @@ CORRIDOR_REGION_IN_CLEAR = env_bool("CORRIDOR_REGION_IN_CLEAR", False)
 
 # Anonymous intake; corridor/intake/conf.py documents each setting and its default.
 INTAKE_PATH = env_str("CORRIDOR_INTAKE_PATH") or "help/"
-# The unseal page needs no sign-in (shares are the credential), so anyone who finds it can
-# submit a bad share and make the trustees start again. An unguessable path given only to
-# trustees keeps strangers away; `corridor unseal` on the server always works.
-UNSEAL_PATH = env_str("CORRIDOR_UNSEAL_PATH") or "unseal/"
+
+
+def _unseal_path() -> str:
+    """CORRIDOR_UNSEAL_PATH, or a random path kept in the data directory (made on first use).
+
+    The unseal page needs no sign-in (shares are the credential). keyd refuses forged shares
+    on their own, so a stranger who finds the page cannot spoil the trustees' work, but a page
+    nobody can guess is one nobody probes. Not a secret — it sits in URLs, the trustees' notes
+    and access logs — only unguessable; `corridor init`, `corridor demo` and `make run` print it.
+    """
+    given = env_str("CORRIDOR_UNSEAL_PATH")
+    if given:
+        return given
+    path = DATA_DIR / "unseal_path"
+    if not path.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Written aside and linked into place, so a concurrent reader never sees a half file.
+        fd, tmp = tempfile.mkstemp(prefix=".unseal_path-", dir=DATA_DIR)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(f"unseal-{secrets.token_hex(10)}/\n")
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        finally:
+            os.unlink(tmp)
+    return path.read_text().strip()
+
+
+UNSEAL_PATH = _unseal_path()
 if not UNSEAL_PATH.endswith("/") or UNSEAL_PATH.startswith("/"):
     raise ImproperlyConfigured("CORRIDOR_UNSEAL_PATH must look like 'some/path/' (no leading slash, a trailing one)")
 # A neutral name for the public pages (title and header); the organisation's name otherwise.
 INTAKE_ORGANISATION_NAME = env_str("CORRIDOR_INTAKE_NAME") or ""
 INTAKE_MIN_FILL_SECONDS = env_int("CORRIDOR_INTAKE_MIN_FILL_SECONDS", 3, minimum=0)
+# How long a share entered on the unseal page or with `corridor unseal` waits for the others
+# before the key service forgets it (measured in keyd's memory on a monotonic clock).
+UNSEAL_SHARE_MINUTES = env_int("CORRIDOR_UNSEAL_SHARE_MINUTES", 10, minimum=1)
+
 INTAKE_PURGE_SPAM_DAYS = env_int("CORRIDOR_INTAKE_PURGE_SPAM_DAYS", 7, minimum=1)
 INTAKE_PURGE_UNANSWERED_DAYS = env_int("CORRIDOR_INTAKE_PURGE_UNANSWERED_DAYS", 60, minimum=1)
 # Per hour; 0 switches a limit off (per-address limits mean nothing behind an onion service).
