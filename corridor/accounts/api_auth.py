@@ -31,6 +31,11 @@ class TokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("The token is not valid or was revoked.")
         if token.user.role == Role.TRUSTEE:
             raise exceptions.AuthenticationFailed("Trustees cannot use the API.")
+        if token.is_suspended():
+            raise exceptions.AuthenticationFailed(
+                "The token is suspended: the instance was locked down or unsealed again, or your sessions were ended. "
+                "Sign in and re-activate it on your security page."
+            )
         ApiToken.objects.filter(pk=token.pk).update(last_used=timezone.now())
         return token.user, token
 

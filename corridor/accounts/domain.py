@@ -26,6 +26,7 @@ from corridor.accounts.models import (
     WebAuthnCredential,
 )
 from corridor.audit import log as audit
+from corridor.keys import vault
 
 
 def _require(actor: User | None, perm: str) -> None:
@@ -210,6 +211,29 @@ def create_api_token(actor: User | None, user: User, name: str = "") -> str:
         record, token = ApiToken.issue(user, name=name)
         audit.record(actor=actor or user, action="token.create", obj=record)
     return token
+
+
+def activate_api_token(actor: User | None, token: ApiToken) -> None:
+    """Bind a suspended token to the current unseal epoch and session generation again.
+
+    Only its owner (from a freshly authenticated session) or an administrator may: the
+    same people who could issue a new token, so this gives no one more than they had.
+    """
+    if actor is not None and actor.pk != token.user_id:
+        _require(actor, "accounts.manage_users")
+    epoch = vault.session_epoch()
+    if not epoch:
+        raise ValidationError(_("The instance is sealed."))
+    with transaction.atomic():
+        owner = User.objects.select_for_update().get(pk=token.user_id)
+        locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+        if locked.revoked is not None:
+            raise ValidationError(_("This token was revoked."))
+        locked.epoch = epoch
+        locked.generation = owner.session_generation
+        locked.save(update_fields=["epoch", "generation"])
+        audit.record(actor=actor or owner, action="token.activate", obj=locked)
+    token.epoch, token.generation = locked.epoch, locked.generation
 
 
 def revoke_api_token(actor: User, token: ApiToken) -> None:

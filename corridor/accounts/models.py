@@ -18,7 +18,7 @@ from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from django_otp.oath import TOTP
 
 from corridor.accounts import tokens
-from corridor.keys import crypto
+from corridor.keys import crypto, vault
 from corridor.keys.errors import DecryptionError
 from corridor.keys.models import DataKey
 
@@ -239,15 +239,28 @@ class ApiToken(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     last_used = models.DateTimeField(null=True, blank=True)
     revoked = models.DateTimeField(null=True, blank=True)
+    # A token works only under the unseal epoch and the session generation of its user that
+    # it was issued (or re-activated) under, like a session: a lockdown, any seal and unseal,
+    # and "end all sessions" suspend it with no write to this table (Invariant 4).
+    epoch = models.CharField(max_length=64, blank=True, default="")
+    generation = models.PositiveIntegerField(default=0)
 
     @classmethod
     def issue(cls, user: User, name: str = "") -> tuple[ApiToken, str]:
         token = tokens.new_token("api")
-        record = cls.objects.create(user=user, name=name, prefix=token[:10], digest=tokens.digest("api", token))
+        record = cls.objects.create(
+            user=user,
+            name=name,
+            prefix=token[:10],
+            digest=tokens.digest("api", token),
+            epoch=vault.session_epoch(),
+            generation=user.session_generation,
+        )
         return record, token
 
     @classmethod
     def find_active(cls, token: str) -> ApiToken | None:
+        """The unrevoked token of an active user, suspended or not (see `is_suspended`)."""
         if not token.startswith(tokens.PREFIXES["api"]):
             return None
         return (
@@ -255,3 +268,8 @@ class ApiToken(models.Model):
             .filter(digest=tokens.digest("api", token), revoked__isnull=True, user__is_active=True)
             .first()
         )
+
+    def is_suspended(self, epoch: str | None = None) -> bool:
+        """True after a lockdown or unseal, or after the user's sessions were ended, until re-activated."""
+        current = vault.session_epoch() if epoch is None else epoch
+        return not current or self.epoch != current or self.generation != self.user.session_generation

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth import login as auth_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
 from django_otp.models import Device
@@ -31,6 +32,7 @@ AUTH_AT = "corridor.auth_at"
 GENERATION = "corridor.generation"
 EPOCH = "corridor.epoch"
 ENROLLING = "corridor.enrolling"
+PENDING_HASH = "corridor.pending_hash"
 PENDING_SECONDS = 5 * 60
 
 
@@ -44,14 +46,27 @@ def begin(request: HttpRequest, user: User, *, enrolling: bool = False) -> None:
     request.session[PENDING_USER] = user.pk
     request.session[PENDING_AT] = time.time()
     request.session[ENROLLING] = enrolling
+    request.session[GENERATION] = user.session_generation
+    request.session[PENDING_HASH] = user.get_session_auth_hash()
 
 
 def pending_user(request: HttpRequest) -> User | None:
-    user_id = request.session.get(PENDING_USER)
-    started = request.session.get(PENDING_AT, 0)
+    """The half-signed-in user, while the password step is recent and still stands.
+
+    "End all sessions", a new enrolment link or a password change since the password
+    step end it, as they end full sessions.
+    """
+    session = request.session
+    user_id = session.get(PENDING_USER)
+    started = session.get(PENDING_AT, 0)
     if user_id is None or time.time() - float(started) > PENDING_SECONDS:
         return None
-    return User.objects.filter(pk=user_id, is_active=True).first()
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or session.get(GENERATION) != user.session_generation:
+        return None
+    if not constant_time_compare(str(session.get(PENDING_HASH, "")), user.get_session_auth_hash()):
+        return None
+    return user
 
 
 def enrolling_user(request: HttpRequest) -> User | None:
@@ -63,7 +78,7 @@ def enrolling_user(request: HttpRequest) -> User | None:
 
 def complete(request: HttpRequest, user: User, device: Device) -> None:
     """Second factor accepted: a full session, bound to the user's generation and the key epoch."""
-    for key in (PENDING_USER, PENDING_AT, ENROLLING):
+    for key in (PENDING_USER, PENDING_AT, ENROLLING, PENDING_HASH):
         request.session.pop(key, None)
     auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     otp_login(request, device)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("security/recovery-codes/", views.recovery_codes_view, name="recovery_codes"),
     path("security/tokens/", views.create_token_view, name="create_token"),
     path("security/tokens/<int:pk>/revoke/", views.revoke_token_view, name="revoke_token"),
+    path("security/tokens/<int:pk>/activate/", views.activate_token_view, name="activate_token"),
     path("teams/<int:pk>/", views.team_view, name="team"),
     path("users/", views.users_view, name="users"),
     path("users/new/", views.new_user_view, name="new_user"),

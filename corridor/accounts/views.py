@@ -154,6 +154,10 @@ def setup_totp_view(request: HttpRequest) -> HttpResponse:
     signed_in = sessions.is_verified(request.user)
     if signed_in:
         user = request.user  # type: ignore[assignment]
+        # This page is @public (enrolment needs it), so the staff middleware's check is made here.
+        if not sessions.is_current(request, user):  # type: ignore[arg-type]
+            logout(request)
+            return redirect("accounts:login")
         if not sessions.recently_authenticated(request):
             return HttpResponseRedirect(reverse("accounts:reauth") + "?next=" + reverse("accounts:setup_totp"))
     if user is None:
@@ -238,7 +242,7 @@ def security_view(request: HttpRequest) -> HttpResponse:
         "totp_devices": TOTPDevice.objects.filter(user=user, confirmed=True),
         "webauthn": WebAuthnCredential.objects.filter(user=user, confirmed=True),
         "recovery": RecoveryCodeDevice.objects.filter(user=user).first(),
-        "tokens": ApiToken.objects.filter(user=user, revoked__isnull=True).order_by("-created"),
+        "tokens": _with_suspension(ApiToken.objects.filter(user=user, revoked__isnull=True).order_by("-created")),
         "token_form": TokenForm(),
     }
     return render(request, "accounts/security.html", context)
@@ -284,6 +288,27 @@ def create_token_view(request: HttpRequest) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
         return redirect("accounts:security")
     return render(request, "accounts/token_created.html", {"token": token})
+
+
+def _with_suspension(tokens: Any) -> list[ApiToken]:
+    epoch = vault.session_epoch()
+    listed = list(tokens.select_related("user"))
+    for token in listed:
+        token.suspended = token.is_suspended(epoch)  # read by the template only
+    return listed
+
+
+@require_POST
+@sessions.require_recent_auth
+def activate_token_view(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user, revoked__isnull=True)
+    try:
+        domain.activate_api_token(request.user, token)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The token works again."))
+    return redirect("accounts:security")
 
 
 @require_POST

@@ -1,4 +1,7 @@
-"""`corridor token create USER`: a new API token, printed alone on the last line."""
+"""`corridor token create USER`: a new API token, printed alone on the last line.
+
+`token activate PREFIX` re-activates a token suspended by a lockdown, an unseal or "end all sessions".
+"""
 
 from __future__ import annotations
 
@@ -24,6 +27,8 @@ class Command(BaseCommand):
         listing.add_argument("username")
         revoke = sub.add_parser("revoke", help="revoke the token with this prefix")
         revoke.add_argument("prefix")
+        activate = sub.add_parser("activate", help="re-activate the suspended token with this prefix (after a lockdown or unseal)")
+        activate.add_argument("prefix")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -33,12 +38,24 @@ class Command(BaseCommand):
                 raise CommandError("no active token has that prefix")
             self.stdout.write(f"revoked {count} token(s)")
             return
+        if action == "activate":
+            records = list(ApiToken.objects.select_related("user").filter(prefix=options["prefix"], revoked__isnull=True))
+            if not records:
+                raise CommandError("no active token has that prefix")
+            try:
+                for record in records:
+                    domain.activate_api_token(None, record)
+            except ValidationError as exc:
+                raise CommandError("; ".join(exc.messages)) from None
+            self.stdout.write(f"re-activated {len(records)} token(s)")
+            return
         user = User.objects.filter(username=options["username"]).first()
         if user is None:
             raise CommandError(f"no user named {options['username']!r}")
         if action == "list":
             for record in ApiToken.objects.filter(user=user, revoked__isnull=True):
-                self.stdout.write(f"{record.prefix}…  {record.name}  created {record.created:%Y-%m-%d}")
+                state = "  suspended" if record.is_suspended() else ""
+                self.stdout.write(f"{record.prefix}…  {record.name}  created {record.created:%Y-%m-%d}{state}")
             return
         try:
             token = domain.create_api_token(None, user, options["name"])
