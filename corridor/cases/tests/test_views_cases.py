@@ -66,7 +66,8 @@ def test_permission_matrix(world: World) -> None:
     new_case = {"team": str(world.team_a.pk), "priority": "normal", "summary": ""}
     routes = [
         Route("case list", lambda w: "/cases/", CASE_ROLES),
-        Route("new case: choose person", lambda w: "/cases/new/?q=Magomed", WRITE_ROLES),
+        Route("new case: choose person", lambda w: "/cases/new/", WRITE_ROLES),
+        Route("new case: find person", lambda w: "/cases/new/", WRITE_ROLES, method="post", data={"q": "Magomed"}),
         Route(
             "new case form",
             lambda w: f"/cases/new/?person={pa.pk}",
@@ -140,7 +141,7 @@ def test_permission_matrix(world: World) -> None:
     ]
     checks = check_matrix(world, routes)
     # Anonymous and 7 roles per route, plus the other team's object for each allowed role.
-    assert checks == 11 * 8 + 2 + 6 * 4 + 2
+    assert checks == 12 * 8 + 2 + 6 * 4 + 2
     # The other team's case was never touched.
     b.refresh_from_db()
     assert (b.status, b.notes.count(), b.tasks.count(), Task.objects.get(pk=tb.pk).done, Need.objects.get(pk=nb.pk).status) == (
@@ -242,7 +243,7 @@ def test_list_pages_and_unwraps_only_the_page(world: World, monkeypatch: pytest.
 def test_new_case_for_an_existing_person(world: World) -> None:
     person = world.extra["person_a"]
     client = _client(world.users[Role.HOTLINE])
-    page = client.get("/cases/new/", {"q": "Magomed Isaev"}).content.decode()
+    page = client.post("/cases/new/", {"q": "Magomed Isaev"}).content.decode()
     assert f"/cases/new/?person={person.pk}" in page
     response = client.post(
         "/cases/new/", {"person": str(person.pk), "team": str(world.team_a.pk), "priority": "emergency", "summary": "again"}

@@ -88,7 +88,8 @@ def test_permission_matrix(world: World) -> None:
         return str(w.extra["person_b"].pk)
 
     routes = [
-        Route("people search", lambda w: "/people/?q=Magomed", CASE_ROLES),
+        Route("people search form", lambda w: "/people/", CASE_ROLES),
+        Route("people search", lambda w: "/people/", CASE_ROLES, method="post", data={"q": "Magomed"}),
         Route("person new form", lambda w: "/people/new/", WRITE_ROLES),
         # No birth date and no phone: no duplicate check can stop the second role's save.
         Route(
@@ -118,7 +119,7 @@ def test_permission_matrix(world: World) -> None:
     ]
     checks = check_matrix(world, routes)
     # Anonymous and 7 roles per route, plus the other team's person for each allowed role.
-    assert checks == 6 * 8 + len(CASE_ROLES) + 2 * len(WRITE_ROLES)
+    assert checks == 7 * 8 + len(CASE_ROLES) + 2 * len(WRITE_ROLES)
     assert Person.objects.filter(pk=world.extra["person_b"].pk).get().name_values() == ["Ахмед Хасанов"]
 
 
@@ -135,16 +136,41 @@ def test_search_by_transliteration_codename_and_phone(world: World) -> None:
     client = _client(world.users[Role.RELOCATION])
     person = world.extra["person_a"]
     for query in ("Magomed Isaev", "магомед исаев", person.codename, "8 928 000-11-22"):
-        response = client.get("/people/", {"q": query})
+        response = client.post("/people/", {"q": query})
         assert response.status_code == 200
         assert [p.pk for p in response.context["results"]] == [person.pk], query
         assert "Магомед Исаев" in response.content.decode()
     # The other team's person exists but is never found, and their name never appears.
-    response = client.get("/people/", {"q": "Ahmed Hasanov"})
+    response = client.post("/people/", {"q": "Ahmed Hasanov"})
     assert response.context["results"] == []
     assert "Хасанов" not in response.content.decode()
     # Sensitive fields never appear in lists.
-    assert "trans man" not in client.get("/people/", {"q": "Magomed Isaev"}).content.decode()
+    assert "trans man" not in client.post("/people/", {"q": "Magomed Isaev"}).content.decode()
+
+
+
+def test_search_terms_travel_in_the_body_never_in_the_url(world: World) -> None:
+    """A searched name in a URL lands in access logs, proxies and browser history (invariant 11)."""
+    client = _client(world.users[Role.CASEWORKER])
+    # An old link or a hand-typed URL with terms in it searches nothing and shows no one.
+    page = client.get("/people/", {"q": "Magomed Isaev"})
+    assert (page.status_code, page.context["results"], page.context["searched"]) == (200, [], False)
+    assert "Магомед Исаев" not in page.content.decode()
+    # The form posts (no JavaScript needed), with its CSRF token, to the same page.
+    html = page.content.decode()
+    form = html[html.index('<form method="post" class="search"') : html.index("</form>", html.index('class="search"'))]
+    assert 'name="csrfmiddlewaretoken"' in form and 'name="q"' in form and "action=" not in form
+    # The answer to the POST is the result page itself: no redirect that would carry the terms.
+    response = client.post("/people/", {"q": "Magomed Isaev"})
+    assert response.status_code == 200
+    assert [p.pk for p in response.context["results"]] == [world.extra["person_a"].pk]
+    assert "Магомед Исаев" in response.content.decode()
+    # Choosing the person for a new case works the same way.
+    page = client.get("/cases/new/", {"q": "Magomed Isaev"})
+    assert (page.status_code, page.context["results"], "Магомед Исаев" in page.content.decode()) == (200, [], False)
+    assert '<form method="post" class="search" role="search"><input type="hidden" name="csrfmiddlewaretoken"' in page.content.decode()
+    response = client.post("/cases/new/", {"q": "Magomed Isaev"})
+    assert (response.status_code, [p.pk for p in response.context["results"]]) == (200, [world.extra["person_a"].pk])
 
 
 # -- new person -------------------------------------------------------------------------------
@@ -417,4 +443,4 @@ def test_edit_keeps_year_precision_and_updates_names(world: World) -> None:
     assert (fresh.birth_date, fresh.birth_precision, fresh.orientation) == (datetime.date(1994, 1, 1), "year", None)
     assert client.get(f"/people/{person.pk}/edit/").context["form"]["birth_year"].value() == 1994
     # The new spelling is searchable at once.
-    assert [p.pk for p in client.get("/people/", {"q": "Magomed Isayev"}).context["results"]] == [person.pk]
+    assert [p.pk for p in client.post("/people/", {"q": "Magomed Isayev"}).context["results"]] == [person.pk]

@@ -154,15 +154,17 @@ def new_view(request: HttpRequest) -> HttpResponse:
 
 
 def _choose_person(request: HttpRequest, user: User) -> HttpResponse:
-    """Step one of a new case: find the principal among one's people, or add a new person."""
-    search = SearchForm(request.GET or None)
+    """Step one of a new case: find the principal among one's people, or add a new person.
+
+    The search terms come in a POST body (never in the URL, so never in a log line)."""
+    search = SearchForm(request.POST if request.method == "POST" else None)
     results = []
+    searched = False
     if search.is_valid() and search.cleaned_data["q"].strip():
+        searched = True
         results = domain.search_people(user, search.cleaned_data["q"])
         preload_keys(results)
-    return render(
-        request, "cases/case/choose_person.html", {"search": search, "results": results, "searched": bool(request.GET.get("q"))}
-    )
+    return render(request, "cases/case/choose_person.html", {"search": search, "results": results, "searched": searched})
 
 
 # -- detail and its actions ------------------------------------------------------------------
@@ -190,6 +192,7 @@ def _detail(request: HttpRequest, user: User, case: Case, *, status: int = 200, 
         "can_change": user.has_perm("cases.change_case"),
         "can_note": user.has_perm("cases.add_note"),
         "can_tasks": user.has_perm("cases.manage_tasks"),
+        "can_assign_owner": user.has_perm("cases.assign_owner", case),
         "today": timezone.localdate(),
     }
     from corridor.cases.views.workflow import workflow_context
