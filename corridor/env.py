@@ -6,6 +6,7 @@ from `NAME_FILE` so they never sit in a process listing or a unit file.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -51,6 +52,23 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_networks(name: str) -> list[str]:
+    """A comma-separated list of IP addresses or networks (CIDR, host bits zero), normalised.
+
+    Anything else stops the start: a mistyped proxy address would otherwise make every
+    visitor look like the proxy, or let anyone choose the address they are counted under.
+    """
+    networks: list[str] = []
+    for item in env_list(name, []):
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=True)))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses or networks such as 10.0.0.1 or 10.0.0.0/24; got {item!r}"
+            ) from None
+    return networks
 
 
 def env_secret(name: str) -> str | None:

@@ -15,7 +15,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from corridor.env import env_bool, env_int, env_list, env_secret, env_str
+from corridor.env import env_bool, env_int, env_list, env_networks, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("CORRIDOR_DATA_DIR") or BASE_DIR / "var").resolve()
@@ -159,6 +159,9 @@ SECURE_HSTS_SECONDS = 0 if INSECURE_HTTP else 63072000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not INSECURE_HTTP
 SECURE_HSTS_PRELOAD = not INSECURE_HTTP
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("CORRIDOR_BEHIND_PROXY") else None
+# The reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks). Only the
+# intake's per-source rate limits use the client address; with none listed it is REMOTE_ADDR.
+TRUSTED_PROXIES = env_networks("CORRIDOR_TRUSTED_PROXIES")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # "same-origin", not "no-referrer": with no-referrer Chromium sends `Origin: null` on form posts,
 # which CSRF protection must refuse. Same-origin still tells no other host anything.
@@ -225,6 +228,9 @@ INTAKE_RATE_LIMITS = {
     "login_address": env_int("CORRIDOR_INTAKE_LOGINS_PER_HOUR_PER_ADDRESS", 60, minimum=0),
     "message_codename": env_int("CORRIDOR_INTAKE_MESSAGES_PER_HOUR_PER_CODENAME", 30, minimum=0),
 }
+# Requests that arrive past a rate limit are held for triage, never refused, up to this many
+# waiting at once (they carry no file); past it the form asks the person to try again later.
+INTAKE_HELD_MAX = env_int("CORRIDOR_INTAKE_HELD_MAX", 2000, minimum=0)
 
 # Audit: pin the checkpoint signing key printed by `corridor init`, so a swapped keystore is caught.
 AUDIT_KEY_FINGERPRINT = env_str("CORRIDOR_AUDIT_KEY_FINGERPRINT")

@@ -110,6 +110,11 @@ def rate(name: str) -> int:
     return int(overrides.get(name, defaults[name]))
 
 
+def held_max() -> int:
+    """How many held requests (accepted past a rate limit) may wait at once; 0 holds none."""
+    return int(_get("INTAKE_HELD_MAX", 2000))
+
+
 def purge_days() -> tuple[int, int]:
     """(spam, unanswered): days after the last activity before a request is deleted."""
     return int(_get("INTAKE_PURGE_SPAM_DAYS", 7)), int(_get("INTAKE_PURGE_UNANSWERED_DAYS", 60))

@@ -188,11 +188,18 @@ def urgency_for(raw: Mapping[str, str]) -> str:
 
 
 def submit(
-    answers: Sequence[Answer], attachment: Attachment | None, *, nonce: str, lang: str, urgency: str = Urgency.NORMAL
+    answers: Sequence[Answer],
+    attachment: Attachment | None,
+    *,
+    nonce: str,
+    lang: str,
+    urgency: str = Urgency.NORMAL,
+    held: bool = False,
 ) -> str:
     """Encrypt a new request to the intake key and store it; returns the new codename.
 
     Nothing but ciphertext, the lookup tag, the public key and the hour is written.
+    `held`: it arrived past a rate limit and waits in triage's held list.
     """
     for answer in answers:
         _check_text(answer.value, None)
@@ -209,6 +216,7 @@ def submit(
                 recipient=keys.recipient,
                 form_nonce=nonce,
                 urgency=Urgency(urgency),
+                held=held,
                 created_hour=hour,
                 activity_hour=hour,
             )
@@ -274,8 +282,15 @@ def person_view(thread: Thread) -> list[PersonMessage]:
 def queue(actor: User) -> list[IntakeRequest]:
     """Requests waiting for a reply: emergencies first, then unsure, then the rest; oldest first."""
     _require(actor, "intake.triage")
-    waiting = IntakeRequest.objects.filter(_handled_by(actor), awaiting_reply=True).exclude(state=RequestState.SPAM)
+    waiting = IntakeRequest.objects.filter(_handled_by(actor), awaiting_reply=True, held=False).exclude(state=RequestState.SPAM)
     return sorted(waiting, key=lambda r: (URGENCY_ORDER[Urgency(r.urgency)], r.created_hour, str(r.pk)))
+
+
+def held_queue(actor: User) -> list[IntakeRequest]:
+    """Requests accepted while a rate limit was reached, in the queue's order; a reply releases one."""
+    _require(actor, "intake.triage")
+    held = IntakeRequest.objects.filter(_handled_by(actor), awaiting_reply=True, held=True).exclude(state=RequestState.SPAM)
+    return sorted(held, key=lambda r: (URGENCY_ORDER[Urgency(r.urgency)], r.created_hour, str(r.pk)))
 
 
 def others(actor: User) -> list[IntakeRequest]:
@@ -331,8 +346,9 @@ def reply(actor: User, request: IntakeRequest, text: str) -> IntakeMessage:
         )
         locked.awaiting_reply = False
         locked.answered = True
+        locked.held = False
         locked.activity_hour = hour
-        locked.save(update_fields=["awaiting_reply", "answered", "activity_hour"])
+        locked.save(update_fields=["awaiting_reply", "answered", "held", "activity_hour"])
         audit.record(actor=actor, action="intake.reply", obj=locked)
     request.refresh_from_db()
     return message

@@ -65,6 +65,9 @@ class IntakeRequest(models.Model):
     # nobody decrypts it; it says how many people were in danger, not who.
     urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
     awaiting_reply = models.BooleanField(default=True)
+    # Arrived while a rate limit was reached: accepted and encrypted as always, but shown
+    # to triage in its own list so a flood cannot bury the queue (DESIGN.md invariant 13).
+    held = models.BooleanField(default=False)
     answered = models.BooleanField(default=False)
     created_hour = models.DateTimeField(default=this_hour)
     activity_hour = models.DateTimeField(default=this_hour)
@@ -115,3 +118,24 @@ class IntakeAttachment(models.Model):
 
     def __str__(self) -> str:
         return f"IntakeAttachment {self.pk}"
+
+
+class RateCounter(models.Model):
+    """One fixed-window counter of the intake's rate limits, shared by every web worker.
+
+    `name` is a scope and a subject: "submit:all", or a per-address scope with the
+    address's tag, an HMAC under a key that only the key service holds in memory (see
+    ratelimit.py). Rows are deleted once their window has passed.
+    """
+
+    name = models.CharField(max_length=64)
+    slot = models.BigIntegerField()  # the window's number: seconds since the epoch // window length
+    hits = models.PositiveIntegerField(default=0)
+    expires = models.BigIntegerField()  # seconds since the epoch
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "slot"], name="intake_ratecounter_window")]
+        indexes = [models.Index(fields=["expires"], name="intake_ratecounter_expires")]
+
+    def __str__(self) -> str:
+        return f"RateCounter {self.name}@{self.slot}"

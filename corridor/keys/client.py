@@ -151,3 +151,6 @@ class KeydClient:
 
     def signing_public_key(self) -> bytes:
         return wire.b64d(self._call("signing_public_key"))
+
+    def address_tags(self, addresses: Sequence[str]) -> list[str]:
+        return [wire.as_str(t) for t in wire.as_list(self._call("address_tags", {"addresses": list(addresses)}))]

@@ -56,6 +56,7 @@ OPS: dict[str, Handler] = {
     "open_intake": lambda s, a: [wire.b64e(b) for b in s.open_intake([wire.b64d(c) for c in wire.as_list(a["ciphertexts"])])],
     "sign": lambda s, a: wire.b64e(s.sign(wire.b64d(a["message"]))),
     "signing_public_key": lambda s, a: wire.b64e(s.signing_public_key()),
+    "address_tags": lambda s, a: s.address_tags([wire.as_str(v) for v in wire.as_list(a["addresses"])]),
 }
 
 

@@ -5,8 +5,11 @@ keyd serves one of these over its socket; tests use it directly through the same
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -146,6 +149,11 @@ class KeyService:
         self._store: Keystore | None = None
         self._keys: _Unsealed | None = None
         self._pending: dict[int, bytearray] = {}
+        # Rate-limit tags: a random key of the day, in this process's memory only (never
+        # derived from the root key, never written), so it works while sealed and no copy
+        # of the disk can test an address against the tags stored with the counters.
+        self._address_key: tuple[int, bytes] | None = None
+        self._address_lock = threading.Lock()
 
     # -- internal helpers (call with the lock held) --------------------------------
 
@@ -433,6 +441,19 @@ class KeyService:
         """Raw Ed25519 public key; works while sealed."""
         with self._lock:
             return self._store_or_raise().signing_public_key
+
+    def address_tags(self, addresses: Sequence[str]) -> list[str]:
+        """HMAC-SHA256 (128 bits, hex) of network addresses under today's in-memory key.
+
+        Works sealed and uninitialised: the intake's rate limits need it from the first
+        request. The key changes every UTC day and at every restart of the key service.
+        """
+        day = int(time.time() // 86400)
+        with self._address_lock:
+            if self._address_key is None or self._address_key[0] != day:
+                self._address_key = (day, secrets.token_bytes(32))
+            key = self._address_key[1]
+        return [hmac.new(key, address.encode("utf-8"), hashlib.sha256).hexdigest()[:32] for address in addresses]
 
 
 __all__ = [

@@ -89,17 +89,25 @@ def _render_form(request: HttpRequest, form: HelpForm, status: int = 200) -> Htt
 def help_view(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _render_form(request, HelpForm(initial={"token": formtoken.issue()}))
-    handler = upload.install(request, conf.max_file_bytes())
+    # Decided before the body is read: a refused request costs no parsing and no file cleaning.
+    decision = ratelimit.submission(request)
+    if decision is ratelimit.Decision.REFUSE:
+        form = HelpForm(initial={"token": formtoken.issue()})
+        _page_error(
+            form,
+            _(
+                "So many messages are arriving that we cannot take yours right now. Press Back in your browser to keep "
+                "your text, and send it again in an hour."
+            ),
+        )
+        return _render_form(request, form, status=503)
+    held = decision is ratelimit.Decision.HOLD
+    # A held request keeps its text but not its file: a flood costs no decoding and little disk.
+    handler = upload.install(request, 0 if held else conf.max_file_bytes())
     data = request.POST.copy()
     form = HelpForm(data, request.FILES)
     # Whatever happens below, a re-shown form carries a fresh token so "Send" works again.
     data["token"] = formtoken.issue()
-    if not ratelimit.allow_submission(request):
-        form.is_valid()
-        form.add_error(
-            None, _("Too many messages are arriving right now. Wait a few minutes and press Send again; your text is still here.")
-        )
-        return _render_form(request, form, status=429)
     if not form.is_valid():
         return _render_form(request, form, status=400)
     try:
@@ -107,13 +115,18 @@ def help_view(request: HttpRequest) -> HttpResponse:
     except formtoken.TokenProblem as problem:
         form.add_error(None, _token_message(problem.reason))
         return _render_form(request, form, status=400)
-    if handler.too_large:
+    if handler.too_large and not held:
         form.add_error("file", _too_large())
         return _render_form(request, form, status=400)
     try:
-        attachment = _sanitized(form.cleaned_data.get("file"))
+        attachment = None if held else _sanitized(form.cleaned_data.get("file"))
         codename = domain.submit(
-            form.answers(), attachment, nonce=token.nonce, lang=translation.get_language() or "ru", urgency=form.urgency()
+            form.answers(),
+            attachment,
+            nonce=token.nonce,
+            lang=translation.get_language() or "ru",
+            urgency=form.urgency(),
+            held=held,
         )
     except FileRejected as rejected:
         form.add_error("file", rejected)
@@ -130,7 +143,8 @@ def help_view(request: HttpRequest) -> HttpResponse:
         # keyd down, or a keystore that fails its pin: refuse rather than encrypt to the wrong key.
         form.add_error(None, _("We cannot accept messages at this moment. Your text is still here: please try again in a few minutes."))
         return _render_form(request, form, status=503)
-    return render(request, "intake/codename.html", _context(request, words=codenames.display(codename), codename=codename))
+    context = _context(request, words=codenames.display(codename), codename=codename, file_dropped=held and handler.too_large)
+    return render(request, "intake/codename.html", context)
 
 
 def _with_floor(started: float, response: HttpResponse) -> HttpResponse:
@@ -159,8 +173,15 @@ def _not_found(request: HttpRequest, form: CodenameForm) -> HttpResponse:
     return render(request, "intake/return.html", _context(request, form=form), status=400)
 
 
+def _page_error(form: Any, message: str) -> None:
+    """Put a message on a form that was never bound: a limited request's body is never read."""
+    if not form.is_bound:
+        form.cleaned_data = {}
+    form.add_error(None, message)
+
+
 def _too_many(request: HttpRequest, form: CodenameForm) -> HttpResponse:
-    form.add_error(None, _("Too many attempts right now. Wait a few minutes and try again."))
+    _page_error(form, _("Too many attempts right now. Wait a few minutes and try again."))
     return render(request, "intake/return.html", _context(request, form=form), status=429)
 
 
@@ -172,10 +193,9 @@ def return_view(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, "intake/return.html", _context(request, form=CodenameForm()))
     started = time.monotonic()
+    if not ratelimit.allow_login(request):  # before the body is read
+        return _with_floor(started, _too_many(request, CodenameForm()))
     form = CodenameForm(request.POST)
-    if not ratelimit.allow_login(request):
-        form.is_valid()
-        return _with_floor(started, _too_many(request, form))
     if not form.is_valid():
         return _with_floor(started, render(request, "intake/return.html", _context(request, form=form), status=400))
     thread = domain.find(form.cleaned_data["codename"])
@@ -188,12 +208,11 @@ def return_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["POST"])
 def send_view(request: HttpRequest) -> HttpResponse:
     started = time.monotonic()
+    if not ratelimit.allow_login(request):  # before the body is read
+        return _with_floor(started, _too_many(request, CodenameForm()))
     handler = upload.install(request, conf.max_file_bytes())
     form = FollowUpForm(request.POST, request.FILES)
     codename_form = CodenameForm({"codename": request.POST.get("codename", "")})
-    if not ratelimit.allow_login(request):
-        codename_form.is_valid()
-        return _with_floor(started, _too_many(request, codename_form))
     thread = domain.find(str(request.POST.get("codename", "")))
     if thread is None:
         codename_form.is_valid()

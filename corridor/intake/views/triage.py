@@ -31,7 +31,8 @@ def _staff(request: HttpRequest) -> User:
 @require_GET
 def queue_view(request: HttpRequest) -> HttpResponse:
     user = _staff(request)
-    return render(request, "intake/triage/queue.html", {"waiting": domain.queue(user), "others": domain.others(user)})
+    context = {"waiting": domain.queue(user), "held": domain.held_queue(user), "others": domain.others(user)}
+    return render(request, "intake/triage/queue.html", context)
 
 
 def _errors(error: ValidationError) -> list[str]:
