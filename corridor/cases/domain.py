@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from corridor.accounts.models import Role, Team, User
 from corridor.audit import log as audit
-from corridor.cases import codenames
+from corridor.cases import access, codenames
 from corridor.cases.models import (
     PERSON_NAME,
     PERSON_NAME_YEAR,
@@ -453,27 +453,57 @@ def occupancy(house: SafeHouse, on: datetime.date | None = None) -> int:
 
 
 def place(actor: User, case: Case, person: Person, house: SafeHouse, start: datetime.date | None = None) -> Placement:
+    """Place a member of the case in a safe house of the case's team, ending where they stay now.
+
+    Only placements the actor may see are ended, each with an entry on its own case; a
+    placement through a case the actor cannot see is named and refused, never ended silently.
+    The house and the person's open placements are locked, so two placements at once cannot
+    overfill a house nor both end the same stay.
+    """
     _require(actor, "cases.change_case")
     start = start or timezone.localdate()
-    if house.compromised:
-        raise ValidationError({"safe_house": _("This safe house is marked compromised. Choose another.")})
+    if house.team_id != case.team_id:
+        raise ValidationError({"safe_house": _("A person of this case can only be placed in a safe house of the case's team.")})
     if not case.members.filter(person=person).exists():
         raise ValidationError({"person": _("This person is not on the case.")})
-    if occupancy(house, start) >= house.capacity:
-        raise ValidationError({"safe_house": _("This safe house is full on that date.")})
     with transaction.atomic():
-        Placement.objects.filter(person=person, end__isnull=True).update(end=start)
-        placement = Placement.objects.create(safe_house=house, case=case, person=person, start=start)
+        locked = SafeHouse.objects.select_for_update().get(pk=house.pk)
+        if locked.compromised:
+            raise ValidationError({"safe_house": _("This safe house is marked compromised. Choose another.")})
+        current = list(Placement.objects.select_for_update().filter(person=person, end__isnull=True).order_by("pk"))
+        seen = set(access.cases_visible_to(actor).filter(pk__in={p.case_id for p in current}).values_list("pk", flat=True))
+        if any(p.case_id not in seen for p in current):
+            raise ValidationError(
+                {
+                    "person": _(
+                        "%(codename)s is placed in a safe house through another case, which you cannot see. "
+                        "Ask that case's team to end that placement first."
+                    )
+                    % {"codename": person.codename}
+                }
+            )
+        if occupancy(locked, start) >= locked.capacity:
+            raise ValidationError({"safe_house": _("This safe house is full on that date.")})
+        for previous in current:
+            previous.end = max(start, previous.start)
+            previous.save(update_fields=["end"])
+            audit.record(actor=actor, action="placement.end", obj=previous.case)
+        placement = Placement.objects.create(safe_house=locked, case=case, person=person, start=start)
         audit.record(actor=actor, action="placement.start", obj=case)
     return placement
 
 
 def end_placement(actor: User, placement: Placement, end: datetime.date | None = None) -> None:
     _require(actor, "cases.change_case")
+    if not access.cases_visible_to(actor).filter(pk=placement.case_id).exists():
+        raise PermissionDenied("cases.change_case")
     end = end or timezone.localdate()
     if end < placement.start:
         raise ValidationError({"end": _("A placement cannot end before it starts.")})
     with transaction.atomic():
+        locked = Placement.objects.select_for_update().get(pk=placement.pk)
+        if locked.end is not None:
+            raise ValidationError({"end": _("This placement has already ended.")})
         placement.end = end
         placement.save(update_fields=["end"])
         audit.record(actor=actor, action="placement.end", obj=placement.case)

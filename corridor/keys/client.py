@@ -104,8 +104,8 @@ class KeydClient:
     def submit_share(self, text: str) -> Status:
         return wire.status_from_json(self._call("submit_share", {"text": text}))
 
-    def reset_unseal(self) -> None:
-        self._call("reset_unseal")
+    def reset_unseal(self, share: str | None = None) -> Status:
+        return wire.status_from_json(self._call("reset_unseal", {} if share is None else {"share": share}))
 
     def seal(self) -> None:
         self._call("seal")

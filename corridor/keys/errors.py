@@ -28,6 +28,18 @@ class ShareFormatError(KeyringError, ValueError):
     """A share was mistyped or is not a Corridor share."""
 
 
+class ShareNotIssued(KeyringError):
+    """A well-formed share that matches none of the commitments to the issued shares."""
+
+
+class ShareAlreadyEntered(KeyringError):
+    """A share for an x coordinate that is already waiting; the waiting shares are kept."""
+
+
+class SharesUnverifiable(KeyringError):
+    """The keystore predates share commitments, so a single share cannot be checked yet."""
+
+
 class DecryptionError(KeyringError):
     """Authenticated decryption failed; no plaintext is ever returned."""
 
@@ -54,6 +66,9 @@ WIRE_ERRORS: dict[str, type[Exception]] = {
         AlreadyInitialized,
         UnsealFailed,
         ShareFormatError,
+        ShareNotIssued,
+        ShareAlreadyEntered,
+        SharesUnverifiable,
         DecryptionError,
         UnknownEpoch,
         KeyServiceUnavailable,

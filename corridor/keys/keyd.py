@@ -22,16 +22,27 @@ from typing import Any
 from corridor.keys import wire
 from corridor.keys.errors import WIRE_ERRORS
 from corridor.keys.memory import harden_process
-from corridor.keys.service import KeyService
+from corridor.keys.service import DEFAULT_SHARE_TTL_SECONDS, KeyService
 
 _UCRED = struct.Struct("3i")  # struct ucred { pid_t pid; uid_t uid; gid_t gid; }
 
 Handler = Callable[[KeyService, dict[str, Any]], Any]
 
+def _reset_unseal(service: KeyService, args: dict[str, Any]) -> Any:
+    share = args.get("share")
+    status = service.reset_unseal(None if share is None else wire.as_str(share))
+    # The web app audits every reset in its database; this line is a second trace that
+    # code in a web worker cannot rewrite. It says how the reset was allowed, nothing more.
+    if status.sealed:
+        how = "with an issued share" if share is not None else "without a share"
+        print(f"keyd: unseal progress reset ({how})", file=sys.stderr, flush=True)
+    return wire.status_to_json(status)
+
+
 OPS: dict[str, Handler] = {
     "status": lambda s, a: wire.status_to_json(s.status()),
     "submit_share": lambda s, a: wire.status_to_json(s.submit_share(wire.as_str(a["text"]))),
-    "reset_unseal": lambda s, a: s.reset_unseal(),
+    "reset_unseal": lambda s, a: _reset_unseal(s, a),
     "seal": lambda s, a: s.seal(),
     "wrap": lambda s, a: [wire.b64e(b) for b in s.wrap(wire.decode_items(a["items"]))],
     "unwrap": lambda s, a: [wire.b64e(b) for b in s.unwrap(wire.decode_items(a["items"]))],
@@ -166,11 +177,19 @@ def _prepare_socket_dir(socket_path: Path) -> None:
             probe.close()
 
 
-def serve(data_dir: Path, socket_path: Path, ready: threading.Event | None = None, *, min_retired_days: float = 35) -> None:
+def serve(
+    data_dir: Path,
+    socket_path: Path,
+    ready: threading.Event | None = None,
+    *,
+    min_retired_days: float = 35,
+    share_ttl_seconds: float = DEFAULT_SHARE_TTL_SECONDS,
+) -> None:
     """Serve until SIGTERM or SIGINT, then seal and remove the socket."""
     for failure in harden_process():
         print(f"keyd: hardening incomplete: {failure}", file=sys.stderr)
-    service = KeyService(data_dir, min_retired_days=min_retired_days)  # holds no keys until trustees unseal it
+    # Holds no keys until trustees unseal it.
+    service = KeyService(data_dir, min_retired_days=min_retired_days, share_ttl_seconds=share_ttl_seconds)
     _prepare_socket_dir(socket_path)
     old_umask = os.umask(0o177)  # the socket is born 0600; no window where it is wider
     try:
@@ -208,8 +227,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--socket", type=Path, required=True)
     parser.add_argument("--min-retired-days", type=float, default=35, help="backup-retention window before an epoch may be destroyed")
+    parser.add_argument(
+        "--share-ttl-seconds",
+        type=float,
+        default=DEFAULT_SHARE_TTL_SECONDS,
+        help="how long an entered unseal share waits for the others before it is forgotten",
+    )
     args = parser.parse_args(argv)
-    serve(args.data_dir, args.socket, min_retired_days=args.min_retired_days)
+    if args.share_ttl_seconds <= 0:
+        parser.error("--share-ttl-seconds must be positive")
+    serve(args.data_dir, args.socket, min_retired_days=args.min_retired_days, share_ttl_seconds=args.share_ttl_seconds)
     return 0
 
 

@@ -43,6 +43,9 @@ class Keystore:
     signing_public_key: bytes
     created: str
     format: int = field(default=FORMAT_VERSION)
+    # x coordinate -> commitment to the share issued at that x (see service.share_commitment).
+    # Empty in keystores made before commitments existed; filled in at their next unseal.
+    share_commitments: dict[int, bytes] = field(default_factory=dict)
 
 
 def keystore_path(data_dir: Path) -> Path:
@@ -84,6 +87,7 @@ def _to_json(store: Keystore) -> dict[str, Any]:
         "signing_key": _b64(store.signing_key),
         "signing_public_key": _b64(store.signing_public_key),
         "created": store.created,
+        "share_commitments": {str(x): _b64(c) for x, c in sorted(store.share_commitments.items())},
     }
 
 
@@ -109,6 +113,7 @@ def _from_json(data: dict[str, Any]) -> Keystore:
         signing_key=_unb64(data["signing_key"]),
         signing_public_key=_unb64(data["signing_public_key"]),
         created=str(data["created"]),
+        share_commitments={int(x): _unb64(c) for x, c in data.get("share_commitments", {}).items()},
     )
 
 

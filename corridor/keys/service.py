@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import threading
 import time
@@ -25,7 +26,10 @@ from corridor.keys.errors import (
     KeystoreTampered,
     NotInitialized,
     Sealed,
+    ShareAlreadyEntered,
     ShareFormatError,
+    ShareNotIssued,
+    SharesUnverifiable,
     UnknownEpoch,
     UnsealFailed,
 )
@@ -37,12 +41,23 @@ INFO_WRAP_KEK = b"corridor/v1/wrap/kek"
 INFO_WRAP_INTAKE = b"corridor/v1/wrap/intake"
 INFO_WRAP_SIGNING = b"corridor/v1/wrap/signing"
 INFO_BLIND_INDEX = b"corridor/v1/blind-index/"
+SHARE_COMMITMENT_DOMAIN = b"corridor/v1/share-commitment"
 
 ROOT_KEY_BYTES = 32
 _EPOCH_BYTES = 4
 _CHECK_PLAINTEXT = b"corridor keystore check v1"
 
 _UNSEAL_FAILED = "unseal failed: the shares entered do not open this instance; progress has been reset, enter the shares again"
+_NOT_ISSUED = "this share was not issued for this instance; the shares already entered are kept"
+_ALREADY_ENTERED = "a share with this number is already waiting; the shares already entered are kept"
+_UNVERIFIABLE = (
+    "this keystore predates share commitments, so a single share cannot be checked until the next unseal; "
+    "reset from the server's shell: corridor unseal --reset"
+)
+# How long an entered share waits for the others before it is forgotten.
+DEFAULT_SHARE_TTL_SECONDS = 600.0
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -83,6 +98,20 @@ def _data_aad(context: str, epoch: int) -> bytes:
     return f"{context}|{epoch}".encode()
 
 
+def share_commitment(instance_id: str, part: bytes) -> bytes:
+    """SHA-256 over this instance and one share (y bytes, then x as the last byte).
+
+    Stored for each issued share, it lets keyd refuse a forged share on its own, before the
+    share can join the waiting pool and spoil a combination. It reveals nothing about the
+    root key: a share is 32 uniformly random bytes, so the hash cannot be inverted, and with
+    k-1 genuine shares the missing one still carries the root key's full 256 bits.
+    """
+    digest = hashlib.sha256()
+    for item in (SHARE_COMMITMENT_DOMAIN, instance_id.encode("ascii"), part):
+        digest.update(len(item).to_bytes(4, "big") + item)
+    return digest.digest()
+
+
 def _wrap_kek(root: bytes, store_id: str, version: int, kek: bytes) -> bytes:
     return crypto.encrypt(crypto.hkdf(root, INFO_WRAP_KEK), kek, _root_aad(store_id, f"kek|{version}"))
 
@@ -116,12 +145,21 @@ def initialize(data_dir: Path, shares: int, threshold: int) -> list[str]:
         signing_key=crypto.encrypt(crypto.hkdf(root, INFO_WRAP_SIGNING), signing_key, _root_aad(store_id, "signing")),
         signing_public_key=crypto.public_key(signing_key),
         created=created,
+        share_commitments={part[-1]: share_commitment(store_id, part) for part in parts},
     )
     try:
         keystore.save(data_dir, store, create=True)
     except FileExistsError:
         raise AlreadyInitialized(f"a keystore already exists in {data_dir}") from None
     return [shamir.format_share(number, part) for number, part in enumerate(parts, start=1)]
+
+
+@dataclass
+class _Waiting:
+    """One share entered and waiting for the others, with when it arrived (monotonic clock)."""
+
+    part: bytearray
+    since: float
 
 
 @dataclass
@@ -139,16 +177,28 @@ class KeyService:
     """The keyring. Thread-safe: every public method runs under one lock, so a seal()
     that returned is seen by every later call from any thread."""
 
-    def __init__(self, data_dir: Path, *, min_retired_days: float = 35) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        min_retired_days: float = 35,
+        share_ttl_seconds: float = DEFAULT_SHARE_TTL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         """`min_retired_days`: how long an epoch must have been retired before it may be
         destroyed — the backup-retention window, enforced here so that no web worker (or
-        code running in one) can destroy keys that backups still need."""
+        code running in one) can destroy keys that backups still need.
+
+        `share_ttl_seconds`: how long an entered share waits for the others. Measured on a
+        monotonic clock, so changing the system time neither keeps nor drops shares."""
         self._data_dir = data_dir
         self._min_retired = timedelta(days=min_retired_days)
+        self._share_ttl = share_ttl_seconds
+        self._clock = clock
         self._lock = threading.Lock()
         self._store: Keystore | None = None
         self._keys: _Unsealed | None = None
-        self._pending: dict[int, bytearray] = {}
+        self._pending: dict[int, _Waiting] = {}
         # Rate-limit tags: a random key of the day, in this process's memory only (never
         # derived from the root key, never written), so it works while sealed and no copy
         # of the disk can test an address against the tags stored with the counters.
@@ -176,6 +226,7 @@ class KeyService:
             store = self._store_or_raise()
         except NotInitialized:
             return Status(False, True, 0, 0, 0, 0, "")
+        self._expire_pending()
         return Status(
             initialized=True,
             sealed=self._keys is None,
@@ -188,9 +239,52 @@ class KeyService:
 
     def _clear_pending(self) -> None:
         # Best effort only: see memory.py on why CPython cannot promise zeroisation.
-        for part in self._pending.values():
-            part[:] = bytes(len(part))
+        for waiting in self._pending.values():
+            waiting.part[:] = bytes(len(waiting.part))
         self._pending.clear()
+
+    def _expire_pending(self) -> None:
+        now = self._clock()
+        for x in [x for x, waiting in self._pending.items() if now - waiting.since >= self._share_ttl]:
+            waiting = self._pending.pop(x)
+            waiting.part[:] = bytes(len(waiting.part))
+
+    def _check_issued(self, store: Keystore, part: bytes) -> None:
+        """Refuse a share that is not one of the issued ones, before it touches the pool.
+
+        Keystores made before commitments existed have none until their next unseal; their
+        shares can only be checked together, at the threshold, as before.
+        """
+        if len(part) != ROOT_KEY_BYTES + 1:
+            raise ShareFormatError("this share does not belong to this instance")
+        if not store.share_commitments:
+            return
+        # The x coordinate is printed in every share and is no secret; the comparison of the
+        # commitments is constant-time, and runs against zeros when x was never issued.
+        expected = store.share_commitments.get(part[-1], bytes(32))
+        if not hmac.compare_digest(share_commitment(store.instance_id, part), expected):
+            raise ShareNotIssued(_NOT_ISSUED)
+
+    def _learn_commitments(self, store: Keystore, parts: Sequence[bytes]) -> None:
+        """After the first unseal of an older keystore, record commitments to its shares.
+
+        pyshamir's split() gives shares random x coordinates (1..255) and the keystore never
+        recorded which, so the polynomial is evaluated at every possible x. A share at an x
+        that was never issued matches only if it lies on the root key's own polynomial, which
+        only someone holding k shares can compute: it is as good as an issued one.
+        """
+        started = time.monotonic()
+        store.share_commitments = {
+            x: share_commitment(store.instance_id, shamir.evaluate(parts, x)) for x in range(1, 256)
+        }
+        try:
+            keystore.save(self._data_dir, store)
+        except OSError as exc:
+            # Unsealed either way; the commitments hold in memory and are computed again at
+            # the next unseal.
+            log.warning("share commitments could not be saved: %s", type(exc).__name__)
+        else:
+            log.warning("recorded share commitments in the keystore (%.1f s)", time.monotonic() - started)
 
     def _open(self, store: Keystore, root: bytes) -> _Unsealed:
         """Unwrap everything under root; raises DecryptionError if root is wrong."""
@@ -250,39 +344,62 @@ class KeyService:
             return self._status()
 
     def submit_share(self, text: str) -> Status:
-        """Add one trustee share; at the threshold, try to unseal."""
+        """Add one trustee share; at the threshold, try to unseal.
+
+        A share that is not one of the issued ones (ShareNotIssued), or whose x is already
+        waiting (ShareAlreadyEntered), is refused and leaves the waiting shares as they were:
+        a stranger can neither fill the pool with forgeries nor empty it.
+        """
         part = shamir.parse_share(text)
         with self._lock:
             store = self._store_or_raise()
             if self._keys is not None:
                 return self._status()
-            if len(part) != ROOT_KEY_BYTES + 1:
-                raise ShareFormatError("this share does not belong to this instance")
+            self._check_issued(store, part)
+            self._expire_pending()
             x = part[-1]
-            held = self._pending.get(x)
-            if held is not None:
-                if held == part:
-                    return self._status()  # the same share entered twice: not counted
-                # Two different shares claiming one x coordinate: at least one is
-                # forged or corrupted, and we must not say which.
-                self._clear_pending()
-                raise UnsealFailed(_UNSEAL_FAILED)
-            self._pending[x] = bytearray(part)
+            if x in self._pending:
+                # With commitments both shares match the one commitment at x, so they are the
+                # same share. Without (an older keystore), the first one stays: letting a
+                # conflicting newcomer empty the pool would let anyone wipe the progress.
+                raise ShareAlreadyEntered(_ALREADY_ENTERED)
+            self._pending[x] = _Waiting(bytearray(part), self._clock())
             if len(self._pending) < store.threshold:
                 return self._status()
+            parts = [bytes(waiting.part) for waiting in self._pending.values()]
             try:
-                root = shamir.combine([bytes(p) for p in self._pending.values()])
+                root = shamir.combine(parts)
                 self._keys = self._open(store, root)
             except (ValueError, DecryptionError):
                 raise UnsealFailed(_UNSEAL_FAILED) from None
             finally:
                 self._clear_pending()
+            if not store.share_commitments:
+                self._learn_commitments(store, parts)
             return self._status()
 
-    def reset_unseal(self) -> None:
-        """Forget the shares entered so far."""
+    def reset_unseal(self, share: str | None = None) -> Status:
+        """Forget the shares entered so far.
+
+        With `share` (the web page), the reset needs a share that is one of the issued ones,
+        which then counts as the first share of the new round; a stranger cannot reset.
+        Without one it needs nothing: only the shell (`corridor unseal --reset`) and code
+        already running as keyd's own user reach keyd without going through the page.
+        """
+        part = None if share is None else shamir.parse_share(share)
         with self._lock:
+            if part is None:
+                self._clear_pending()
+                return self._status()
+            store = self._store_or_raise()
+            if self._keys is not None:
+                return self._status()
+            if not store.share_commitments:
+                raise SharesUnverifiable(_UNVERIFIABLE)
+            self._check_issued(store, part)
             self._clear_pending()
+            self._pending[part[-1]] = _Waiting(bytearray(part), self._clock())
+            return self._status()
 
     def seal(self) -> None:
         """Drop every key and pending share, effective for every later call.

@@ -21,7 +21,10 @@ from corridor.keys.errors import (
     KeyServiceUnavailable,
     KeystoreTampered,
     NotInitialized,
+    ShareAlreadyEntered,
     ShareFormatError,
+    ShareNotIssued,
+    SharesUnverifiable,
     UnsealFailed,
 )
 from corridor.keys.protocol import Keyring
@@ -41,7 +44,11 @@ def keyring() -> Keyring:
     with _lock:
         if _keyring is None or _keyring_for != target:
             if settings.KEYRING == "inprocess":
-                _keyring = KeyService(Path(settings.DATA_DIR), min_retired_days=settings.KEY_EPOCH_RETENTION_DAYS)
+                _keyring = KeyService(
+                    Path(settings.DATA_DIR),
+                    min_retired_days=settings.KEY_EPOCH_RETENTION_DAYS,
+                    share_ttl_seconds=settings.UNSEAL_SHARE_MINUTES * 60,
+                )
             else:
                 _keyring = KeydClient(settings.KEYRING, timeout=10.0)
             _keyring_for = target
@@ -84,6 +91,10 @@ def submit_share(text: str) -> ShareOutcome:
         state = keyring().submit_share(text)
     except ShareFormatError:
         return ShareOutcome(error=_("This share is mistyped or does not belong to this instance. Check it and try again."))
+    except ShareNotIssued:
+        return ShareOutcome(error=_("This share was not issued for this instance. The shares already entered are kept."))
+    except ShareAlreadyEntered:
+        return ShareOutcome(error=_("This share has already been entered. The other trustees must enter theirs."))
     except UnsealFailed:
         return ShareOutcome(error=_("These shares do not open this instance. Progress was reset: every trustee must enter their share again."))
     except KeystoreTampered:
@@ -128,8 +139,50 @@ def intake_recipient() -> str:
     return recipient
 
 
-def reset_unseal() -> None:
-    keyring().reset_unseal()
+def reset_unseal(share: str | None) -> ShareOutcome:
+    """Discard the shares entered so far, and audit it.
+
+    From the web a reset needs `share`, one of the issued shares (checked by keyd against
+    its commitments), which then counts as the first of the new round; `share=None` is for
+    `corridor unseal --reset` on the server only.
+    """
+    if not status().sealed:
+        return ShareOutcome(message=_("The instance is already unsealed."))
+    try:
+        state = keyring().reset_unseal(share)
+    except ShareFormatError:
+        return ShareOutcome(error=_("This share is mistyped or does not belong to this instance. Check it and try again."))
+    except ShareNotIssued:
+        return ShareOutcome(error=_("This share was not issued for this instance. Nothing was reset."))
+    except SharesUnverifiable:
+        return ShareOutcome(
+            error=_(
+                "This instance can check a single share only after its next unseal. "
+                "Nothing was reset; on the server, `corridor unseal --reset` starts again."
+            )
+        )
+    except NotInitialized:
+        return ShareOutcome(error=_("This instance has no keys yet."))
+    except KeyServiceUnavailable:
+        return ShareOutcome(error=_("The key service is not running. Ask the operator to start it."))
+    # While sealed the audit log cannot encrypt details (that needs a data key), so the entry
+    # says only that a reset happened and how it was allowed: no actor (a share proves a
+    # trustee, not which person), no share, no address. record() writes it at once without
+    # details; the checkpoint signed right after the next unseal covers it. keyd also writes
+    # its own line for every reset, a trace that code in a web worker cannot rewrite.
+    action = "instance.unseal.reset.shell" if share is None else "instance.unseal.reset.share"
+    try:
+        from corridor.audit import log as audit
+
+        audit.record(actor=None, action=action, obj=None)
+    except Exception:  # the reset happened in keyd either way; keyd's own log has it
+        log.exception("unseal reset: the audit entry could not be written")
+    if share is None:
+        return ShareOutcome(message=_("Unseal progress was reset. All trustees must enter their shares again."))
+    return ShareOutcome(
+        message=_("The shares entered before were discarded. Yours counts: %(got)d of %(need)d.")
+        % {"got": state.shares_received, "need": state.threshold}
+    )
 
 
 def lockdown(*, actor: Any, reason: str) -> None:

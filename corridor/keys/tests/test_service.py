@@ -24,12 +24,15 @@ from corridor.keys.errors import (
     KeyringError,
     NotInitialized,
     Sealed,
+    ShareAlreadyEntered,
     ShareFormatError,
+    ShareNotIssued,
+    SharesUnverifiable,
     UnknownEpoch,
     UnsealFailed,
 )
 from corridor.keys.protocol import Keyring
-from corridor.keys.service import KeyService, initialize
+from corridor.keys.service import KeyService, initialize, share_commitment
 from corridor.keys.tests.conftest import Instance, typo
 
 
@@ -83,6 +86,7 @@ def test_keystore_file_modes_and_contents(instance: Instance) -> None:
             "signing_key",
             "signing_public_key",
             "created",
+            "share_commitments",
         ]
     )
     assert data["shares_total"] == 5
@@ -164,11 +168,12 @@ def test_every_three_subset_unseals(instance: Instance) -> None:
     assert "" not in session_epochs
 
 
-def test_duplicate_share_is_not_counted(instance: Instance) -> None:
+def test_a_share_entered_twice_is_refused_clearly_and_counted_once(instance: Instance) -> None:
     service = KeyService(instance.data_dir)
     service.submit_share(instance.shares[0])
-    status = service.submit_share(instance.shares[0].lower())
-    assert status.shares_received == 1
+    with pytest.raises(ShareAlreadyEntered, match="already waiting; the shares already entered are kept"):
+        service.submit_share(instance.shares[0].lower())
+    assert service.status().shares_received == 1
     service.submit_share(instance.shares[1])
     assert service.submit_share(instance.shares[2]).sealed is False
 
@@ -177,10 +182,27 @@ def _share_of_other_instance(tmp_path: Path) -> str:
     return initialize(tmp_path / "other", shares=5, threshold=3)[0]
 
 
-def test_wrong_share_fails_with_the_same_message_whichever_it_is(instance: Instance, tmp_path: Path) -> None:
-    foreign = _share_of_other_instance(tmp_path)
+def _strip_commitments(data_dir: Path) -> None:
+    """Make the keystore look like one created before share commitments existed."""
+    path = keystore.keystore_path(data_dir)
+    data = json.loads(path.read_bytes())
+    del data["share_commitments"]
+    path.write_text(json.dumps(data))
+
+
+def _forged(x: int) -> str:
+    """A well-formed share (right length, valid checksum) that was never issued."""
+    return shamir.format_share(x, os.urandom(32) + bytes([x]))
+
+
+def test_an_older_keystore_without_commitments_fails_with_the_same_message_whichever_share_is_wrong(
+    instance: Instance, tmp_path: Path
+) -> None:
+    taken = {shamir.parse_share(s)[-1] for s in instance.shares}
+    foreign = next(s for s in initialize(tmp_path / "other", 10, 3) if shamir.parse_share(s)[-1] not in taken)
     messages = set()
     for position in range(3):
+        _strip_commitments(instance.data_dir)  # each successful unseal below records them
         shares = list(instance.shares[:3])
         shares[position] = foreign
         service = KeyService(instance.data_dir)
@@ -201,14 +223,118 @@ def test_wrong_share_fails_with_the_same_message_whichever_it_is(instance: Insta
         assert share.split(": ")[1] not in message
 
 
-def test_conflicting_shares_with_the_same_x_fail(instance: Instance) -> None:
+def test_a_forged_share_on_a_waiting_x_is_refused_and_keeps_the_progress(instance: Instance) -> None:
     part = shamir.parse_share(instance.shares[0])
     forged = bytes([part[0] ^ 1]) + part[1:]
     service = KeyService(instance.data_dir)
     service.submit_share(instance.shares[0])
-    with pytest.raises(UnsealFailed):
+    with pytest.raises(ShareNotIssued, match="not issued for this instance"):
         service.submit_share(shamir.format_share(9, forged))
-    assert service.status().shares_received == 0
+    assert service.status().shares_received == 1
+    service.submit_share(instance.shares[1])
+    assert service.submit_share(instance.shares[2]).sealed is False
+
+
+def test_without_commitments_a_conflicting_share_cannot_empty_the_pool(instance: Instance) -> None:
+    _strip_commitments(instance.data_dir)
+    part = shamir.parse_share(instance.shares[0])
+    service = KeyService(instance.data_dir)
+    service.submit_share(instance.shares[0])
+    with pytest.raises(ShareAlreadyEntered):
+        service.submit_share(shamir.format_share(9, bytes([part[0] ^ 1]) + part[1:]))
+    assert service.status().shares_received == 1
+    service.submit_share(instance.shares[1])
+    assert service.submit_share(instance.shares[2]).sealed is False
+
+
+def test_forged_shares_before_every_real_one_do_not_stop_three_trustees(instance: Instance, tmp_path: Path) -> None:
+    real = [shamir.parse_share(s)[-1] for s in instance.shares[:3]]
+    foreign = initialize(tmp_path / "other", 5, 3)
+    # Forgeries on the very x coordinates of the real shares, on unused ones, and another
+    # instance's genuine shares: none of them may join the pool or spoil the combination.
+    attacks = [_forged(real[0]), _forged(real[1]), _forged(real[2]), _forged(0x100 - real[0]), *foreign]
+    service = KeyService(instance.data_dir)
+    received = []
+    for position, share in enumerate(instance.shares[:3]):
+        for attack in attacks[position::3]:
+            with pytest.raises(ShareNotIssued) as refused:
+                service.submit_share(attack)
+            assert str(refused.value) == "this share was not issued for this instance; the shares already entered are kept"
+            assert attack.split(": ")[1] not in str(refused.value)
+        status = service.submit_share(share)
+        received.append(status.shares_received)
+    assert received == [1, 2, 0]
+    assert status.sealed is False
+
+
+def test_waiting_shares_expire_on_a_monotonic_clock(instance: Instance) -> None:
+    now = [1000.0]
+    service = KeyService(instance.data_dir, share_ttl_seconds=600, clock=lambda: now[0])
+    service.submit_share(instance.shares[0])
+    now[0] += 300
+    service.submit_share(instance.shares[1])
+    assert service.status().shares_received == 2
+    now[0] += 300  # the first share has waited ten minutes: gone; the second stays
+    assert service.status().shares_received == 1
+    assert service.submit_share(instance.shares[2]).sealed is True
+    service.submit_share(instance.shares[0])  # entered again, it counts again
+    assert service.status().sealed is False
+
+
+def test_reset_needs_an_issued_share_or_the_shell(instance: Instance) -> None:
+    service = KeyService(instance.data_dir)
+    service.submit_share(instance.shares[0])
+    service.submit_share(instance.shares[1])
+    for forged in (_forged(shamir.parse_share(instance.shares[0])[-1]), _forged(7)):
+        with pytest.raises(ShareNotIssued):
+            service.reset_unseal(forged)
+    with pytest.raises(ShareFormatError):
+        service.reset_unseal(typo(instance.shares[3]))
+    assert service.status().shares_received == 2
+    # A trustee's share resets and counts as the first of the new round.
+    assert service.reset_unseal(instance.shares[3]).shares_received == 1
+    service.submit_share(instance.shares[0])
+    assert service.submit_share(instance.shares[1]).sealed is False
+
+
+def test_an_older_keystore_cannot_reset_with_a_share(instance: Instance) -> None:
+    _strip_commitments(instance.data_dir)
+    service = KeyService(instance.data_dir)
+    service.submit_share(instance.shares[0])
+    with pytest.raises(SharesUnverifiable, match="corridor unseal --reset"):
+        service.reset_unseal(instance.shares[1])
+    assert service.status().shares_received == 1
+    assert service.reset_unseal().shares_received == 0
+
+
+def test_an_older_keystore_gets_commitments_at_its_next_unseal(instance: Instance) -> None:
+    issued = {shamir.parse_share(s)[-1]: shamir.parse_share(s) for s in instance.shares}
+    before = keystore.load(instance.data_dir)
+    assert before is not None
+    assert before.share_commitments == {x: share_commitment(before.instance_id, p) for x, p in issued.items()}
+    _strip_commitments(instance.data_dir)
+    service = KeyService(instance.data_dir)
+    for share in instance.shares[1:4]:
+        status = service.submit_share(share)
+    assert status.sealed is False
+    after = keystore.load(instance.data_dir)
+    assert after is not None
+    assert sorted(after.share_commitments) == list(range(1, 256))
+    for x, part in issued.items():
+        assert after.share_commitments[x] == share_commitment(after.instance_id, part)
+    # From now on a forgery is refused on its own, and the untouched shares still unseal.
+    restarted = KeyService(instance.data_dir)
+    with pytest.raises(ShareNotIssued):
+        restarted.submit_share(_forged(shamir.parse_share(instance.shares[0])[-1]))
+    for share in (instance.shares[0], instance.shares[4], instance.shares[2]):
+        status = restarted.submit_share(share)
+    assert status.sealed is False
+
+
+def test_share_commitments_are_bound_to_the_instance(instance: Instance) -> None:
+    part = shamir.parse_share(instance.shares[0])
+    assert share_commitment("a" * 32, part) != share_commitment("b" * 32, part)
+    assert len(share_commitment("a" * 32, part)) == 32
 
 
 def test_mistyped_share_keeps_progress(instance: Instance) -> None:
@@ -225,7 +351,7 @@ def test_reset_unseal(instance: Instance) -> None:
     service = KeyService(instance.data_dir)
     service.submit_share(instance.shares[0])
     service.submit_share(instance.shares[1])
-    service.reset_unseal()
+    assert service.reset_unseal().shares_received == 0
     assert service.status().shares_received == 0
     service.submit_share(instance.shares[2])
     assert service.status().sealed is True
