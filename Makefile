@@ -36,7 +36,7 @@ install: $(BIN)/.installed $(CATALOGUES:.po=.mo) ## create .venv, install pinned
 
 run: install ## set up a demo instance in ./var and serve it on http://127.0.0.1:8000
 	CORRIDOR_INSECURE_HTTP=1 $(BIN)/corridor demo --base-url http://$(BIND)
-	@echo "Serving on http://$(BIND)/ — the instance starts SEALED; unseal it as shown above."
+	@echo "Serving on http://$(BIND)/ — the instance starts SEALED; unseal it at the address shown above (To unseal: …)."
 	CORRIDOR_INSECURE_HTTP=1 $(BIN)/corridor serve --bind $(BIND)
 
 test: system-deps-test install ## run the whole test suite (set DATABASE_URL to use PostgreSQL)

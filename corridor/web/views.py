@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -54,23 +55,36 @@ def unseal_view(request: HttpRequest) -> HttpResponse:
     """Trustees enter shares one at a time, in any order, from any browser.
 
     Public on purpose, as in Vault: while sealed no staff sign-in can work (second
-    factors are encrypted), and a share is itself the credential.
+    factors are encrypted), and a share is itself the credential. A visitor learns nothing
+    about the progress: only a trustee whose share was just accepted is told the count.
+    Starting again needs a share too ("reset" with the form), so a stranger cannot wipe
+    the progress; keyd checks each share against its commitments before anything changes.
     """
     form = ShareForm(request.POST or None)
     status_code = 200
-    if request.method == "POST" and request.POST.get("reset"):
-        vault.reset_unseal()
-        messages.info(request, _("Unseal progress was reset. All trustees must enter their shares again."))
-        return redirect("web:unseal")
-    if request.method == "POST" and form.is_valid():
-        outcome = vault.submit_share(form.cleaned_data["share"])
+    if request.method == "POST" and not form.is_valid():
+        status_code = 400
+        if request.POST.get("reset"):
+            form.add_error(None, _("Starting again needs your share: paste it, then press the button again."))
+    elif request.method == "POST":
+        if request.POST.get("reset"):
+            outcome = vault.reset_unseal(form.cleaned_data["share"])
+        else:
+            outcome = vault.submit_share(form.cleaned_data["share"])
         if outcome.error:
             form.add_error("share", outcome.error)
             status_code = 400
         else:
             messages.success(request, outcome.message)
             return redirect("web:unseal")
-    return render(request, "web/unseal.html", {"form": form, "status": vault.status()}, status=status_code)
+    state = vault.status()
+    context = {
+        "form": form,
+        "initialized": state.initialized,
+        "sealed": state.sealed,
+        "share_minutes": settings.UNSEAL_SHARE_MINUTES,
+    }
+    return render(request, "web/unseal.html", context, status=status_code)
 
 
 @require_POST
@@ -79,7 +93,9 @@ def lockdown_view(request: HttpRequest) -> HttpResponse:
         raise Http404
     # No step-up here: a panic button must work at once and need no database write.
     vault.lockdown(actor=request.user, reason="admin")
-    return redirect("web:unseal")
+    # To the "sealed" page every page now shows, not to the unseal page: its address is
+    # for trustees, and a staff account is not a trustee.
+    return redirect("web:dashboard")
 
 
 @never_cache

@@ -36,30 +36,115 @@ def test_two_of_three_do_not_unseal_and_any_three_do(shares: list[str]) -> None:
         assert not vault.is_sealed(), combo
 
 
-def test_wrong_share_is_rejected_without_saying_which(shares: list[str]) -> None:
-    import tempfile
-    from pathlib import Path
+def _forged(x: int) -> str:
+    """A well-formed share (right length, valid checksum) that no trustee was given."""
+    import os
 
-    from corridor.keys import service
+    from corridor.keys.shamir import format_share
+
+    return format_share(x, os.urandom(32) + bytes([x]))
+
+
+def _x(share: str) -> int:
     from corridor.keys.shamir import parse_share
 
-    # Shares carry random x coordinates; a foreign share on an x already entered would be
-    # refused one step early, so take foreign shares whose x the real ones do not use.
-    taken = {parse_share(share)[-1] for share in shares[:3]}
-    foreign = [s for s in service.initialize(Path(tempfile.mkdtemp()), 10, 3) if parse_share(s)[-1] not in taken]
-    messages = set()
-    for position in range(3):
-        vault.keyring().seal()
-        combo = list(shares[:3])
-        combo[position] = foreign[position]
-        client = Client()
-        responses = [client.post(reverse("web:unseal"), {"share": share}) for share in combo]
-        assert vault.is_sealed()
-        assert responses[-1].status_code == 400
-        text = responses[-1].content.decode()
-        messages.add(text[text.index('class="error"') :][:200])
-    assert len(messages) == 1
+    return parse_share(share)[-1]
+
+
+def test_a_stranger_posting_forged_shares_between_the_real_ones_does_not_stop_the_trustees(shares: list[str]) -> None:
+    vault.keyring().seal()
+    stranger, trustees = Client(), Client()
+    for share in shares[:3]:
+        # The stranger posts a forgery before every real share, on that share's own x.
+        refused = stranger.post(reverse("web:unseal"), {"share": _forged(_x(share))})
+        assert refused.status_code == 400
+        assert "This share was not issued for this instance. The shares already entered are kept." in refused.content.decode()
+        assert trustees.post(reverse("web:unseal"), {"share": share}).status_code == 302
+    assert not vault.is_sealed()
+
+
+def test_a_forged_share_is_refused_on_its_own_and_the_progress_is_kept(shares: list[str]) -> None:
+    vault.keyring().seal()
+    client = Client()
+    client.post(reverse("web:unseal"), {"share": shares[0]})
+    response = client.post(reverse("web:unseal"), {"share": _forged(_x(shares[0]))})
+    assert response.status_code == 400
+    assert vault.status().shares_received == 1
+    again = client.post(reverse("web:unseal"), {"share": shares[0]})
+    assert again.status_code == 400
+    assert "This share has already been entered." in again.content.decode()
+    assert vault.status().shares_received == 1
+
+
+def _page_without_token(response) -> str:  # type: ignore[no-untyped-def]
+    import re
+
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+
+
+def test_an_anonymous_visitor_sees_no_count_of_the_shares_waiting(shares: list[str]) -> None:
+    vault.keyring().seal()
+    empty = _page_without_token(Client().get(reverse("web:unseal")))
+    trustee = Client()
+    trustee.post(reverse("web:unseal"), {"share": shares[0]})
+    accepted = trustee.post(reverse("web:unseal"), {"share": shares[1]}, follow=True)
+    # The trustee whose share was just accepted is told where things stand; nobody else.
+    assert "Share accepted: 2 of 3." in accepted.content.decode()
+    assert vault.status().shares_received == 2
+    waiting = _page_without_token(Client().get(reverse("web:unseal")))
+    assert waiting == empty
+    assert "<progress" not in waiting
+    assert "Share accepted" not in waiting
+
+
+def test_an_anonymous_reset_is_refused_and_changes_nothing(shares: list[str]) -> None:
+    from corridor.audit.models import AuditEntry
+
+    vault.keyring().seal()
+    Client().post(reverse("web:unseal"), {"share": shares[0]})
+    Client().post(reverse("web:unseal"), {"share": shares[1]})
+    before = AuditEntry.objects.count()
+    for body in ({"reset": "1"}, {"reset": "1", "share": ""}, {"reset": "1", "share": _forged(_x(shares[2]))}):
+        response = Client().post(reverse("web:unseal"), body)
+        assert response.status_code == 400, body
+    assert vault.status().shares_received == 2
+    assert AuditEntry.objects.count() == before
+    assert vault.submit_share(shares[2]).message == "Unsealed. Staff can sign in now."
+
+
+def test_a_reset_with_an_issued_share_starts_again_and_is_audited(shares: list[str]) -> None:
+    from corridor.audit.models import AuditEntry
+
+    vault.keyring().seal()
+    Client().post(reverse("web:unseal"), {"share": shares[0]})
+    Client().post(reverse("web:unseal"), {"share": shares[1]})
+    before = AuditEntry.objects.count()
+    response = Client().post(reverse("web:unseal"), {"reset": "1", "share": shares[3]}, follow=True)
+    assert "The shares entered before were discarded. Yours counts: 1 of 3." in response.content.decode()
+    assert vault.status().shares_received == 1
+    entries = list(AuditEntry.objects.filter(seq__gte=before).values_list("action", "actor_id", "object_id", "details"))
+    assert entries == [("instance.unseal.reset.share", None, "", b"")]
+    vault.submit_share(shares[0])
+    vault.submit_share(shares[4])
+    assert not vault.is_sealed()
+
+
+def test_the_shell_reset_is_audited(shares: list[str]) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from corridor.audit.models import AuditEntry
+
+    vault.keyring().seal()
+    vault.submit_share(shares[0])
+    before = AuditEntry.objects.count()
+    out = StringIO()
+    call_command("unseal", "--reset", stdout=out)
+    assert out.getvalue() == "Unseal progress was reset. All trustees must enter their shares again.\n"
     assert vault.status().shares_received == 0
+    actions = list(AuditEntry.objects.filter(seq__gte=before).values_list("action", flat=True))
+    assert actions == ["instance.unseal.reset.shell"]
 
 
 def test_mistyped_share_keeps_progress(shares: list[str]) -> None:
@@ -131,7 +216,25 @@ def test_submitting_shares_while_unsealed_writes_no_audit_entries(shares: list[s
     assert AuditEntry.objects.count() == before
 
 
-def test_the_unseal_page_can_live_at_an_unguessable_path(settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_unseal_page_is_not_at_a_guessable_path_by_default() -> None:
+    from django.conf import settings
+
+    vault.keyring().seal()
+    kept = (settings.DATA_DIR / "unseal_path").read_text().strip()
+    assert settings.UNSEAL_PATH == kept
+    assert len(kept) == len("unseal-") + 20 + 1
+    assert reverse("web:unseal") == "/" + kept
+    assert Client().get("/" + kept).status_code == 200
+    for guess in ("/unseal/", "/unseal", "/admin/unseal/", "/sys/unseal/"):
+        assert Client().get(guess).status_code == 404, guess
+    # Nothing shown to a stranger leads there: the "sealed" page every staff page answers
+    # with, and where lockdown sends an admin.
+    sealed = Client().get(reverse("web:dashboard"))
+    assert sealed.status_code == 503
+    assert kept not in sealed.content.decode()
+
+
+def test_the_configured_unseal_path_wins(settings) -> None:  # type: ignore[no-untyped-def]
     from importlib import reload
 
     from django.urls import clear_url_caches
@@ -139,6 +242,7 @@ def test_the_unseal_page_can_live_at_an_unguessable_path(settings) -> None:  # t
     import corridor.urls
     import corridor.web.urls
 
+    default = settings.UNSEAL_PATH
     settings.UNSEAL_PATH = "unseal-7f3k9q/"
     try:
         reload(corridor.web.urls)
@@ -146,9 +250,17 @@ def test_the_unseal_page_can_live_at_an_unguessable_path(settings) -> None:  # t
         clear_url_caches()
         vault.keyring().seal()
         assert Client().get("/unseal-7f3k9q/").status_code == 200
+        assert Client().get("/" + default).status_code == 404
         assert Client().get("/unseal/").status_code == 404
     finally:
-        settings.UNSEAL_PATH = "unseal/"
+        settings.UNSEAL_PATH = default
         reload(corridor.web.urls)
         reload(corridor.urls)
         clear_url_caches()
+
+
+def test_lockdown_sends_the_admin_to_the_sealed_page_not_the_unseal_page() -> None:
+    admin = sign_in(Client(), make_staff(Role.ADMIN))
+    response = admin.post(reverse("web:lockdown"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("web:dashboard")

@@ -54,6 +54,8 @@ class Command(BaseCommand):
             f"Created the root key for {settings.DATA_DIR}. It was not written anywhere.\n"
             f"Give one share to each trustee; any {threshold} of the {shares} unseal the instance.\n"
             "These shares are shown now and never again.\n"
+            f"Trustees enter them with `corridor unseal` on the server, or on the unseal page at /{settings.UNSEAL_PATH}\n"
+            "(give that address to trustees only; CORRIDOR_UNSEAL_PATH changes it).\n"
         )
         for number, line in enumerate(lines, start=1):
             if recipients:

@@ -15,4 +15,4 @@ class Command(BaseCommand):
     help = "Run the key service on its Unix socket (CORRIDOR_DATA_DIR/run/keyd.sock)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        keyd.serve(Path(settings.DATA_DIR), Path(settings.KEYRING))
+        keyd.serve(Path(settings.DATA_DIR), Path(settings.KEYRING), share_ttl_seconds=settings.UNSEAL_SHARE_MINUTES * 60)

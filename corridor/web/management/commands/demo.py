@@ -98,7 +98,7 @@ class Command(BaseCommand):
             self._people(options["people"], options["seed"])
         if shares_path.exists():
             self.stdout.write(
-                "\nTo unseal: open " + base + "/unseal/ and paste any three lines of\n"
+                f"\nTo unseal: open {base}/{settings.UNSEAL_PATH} and paste any three lines of\n"
                 f"  {shares_path}\nor run: head -3 {shares_path} | while read s; do echo \"$s\" | .venv/bin/corridor unseal; done"
             )
 

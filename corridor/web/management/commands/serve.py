@@ -40,6 +40,7 @@ class Command(BaseCommand):
                     "--data-dir", str(settings.DATA_DIR),
                     "--socket", str(socket_path),
                     "--min-retired-days", str(settings.KEY_EPOCH_RETENTION_DAYS),
+                    "--share-ttl-seconds", str(settings.UNSEAL_SHARE_MINUTES * 60),
                 ],
                 env=env,
             )
