@@ -1,6 +1,7 @@
 """One error body for the whole API: {"error": {"code", "message", "fields"}}.
 
 Scripts can rely on `code`; `message` is for people and follows the request language.
+ERROR_SCHEMA is that body in OpenAPI terms; corridor/api/schema.py declares it on every operation.
 """
 
 from __future__ import annotations
@@ -35,3 +36,26 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         code, message = "not_found", "Not found."
     response.data = {"error": {"code": code, "message": message, "fields": fields}}
     return response
+
+
+# The body above as an OpenAPI schema. `fields` is empty unless the input was refused; the
+# sealed wall (corridor/web/middleware.py) answers before DRF and leaves it out.
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string", "description": "Stable, for scripts: invalid, not_found, sealed, ..."},
+                "message": {"type": "string", "description": "For people, in the request's language."},
+                "fields": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                    "description": "Which input fields were refused, and why.",
+                },
+            },
+            "required": ["code", "message"],
+        }
+    },
+    "required": ["error"],
+}

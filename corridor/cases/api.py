@@ -45,28 +45,10 @@ from corridor.cases.models import (
 # -- shared pieces ----------------------------------------------------------------------------
 
 
-class CasesErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
-class CasesErrorSerializer(serializers.Serializer):
-    """The one error body of the API (corridor/api/errors.py)."""
-
-    error = CasesErrorBodySerializer()
-
-
-ERRORS = {
-    400: OpenApiResponse(CasesErrorSerializer, description="Invalid input; `fields` says which and why."),
-    401: OpenApiResponse(CasesErrorSerializer, description="Not authenticated."),
-    403: OpenApiResponse(CasesErrorSerializer, description="Your role may not do this."),
-    404: OpenApiResponse(CasesErrorSerializer, description="Not found, or not yours: the two are indistinguishable."),
-}
-
-
 def _responses(ok: Any, ok_status: int = 200, **extra: Any) -> dict[int, Any]:
-    return {ok_status: ok, **ERRORS, **{int(code.lstrip("_")): value for code, value in extra.items()}}
+    # The common error answers (400, 401, 403, 404, 415, 429, 503) are declared for every
+    # operation at once by corridor.api.schema.declare_error_answers.
+    return {ok_status: ok, **{int(code.lstrip("_")): value for code, value in extra.items()}}
 
 
 CASE_ID = OpenApiParameter("case_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The case's id.")

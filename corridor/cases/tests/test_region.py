@@ -64,11 +64,11 @@ def test_the_api_refuses_a_region_the_organisation_does_not_keep_in_clear() -> N
 
 def test_the_schema_offers_the_region_only_when_it_is_kept_in_clear() -> None:
     schema = Client().get("/api/schema/", headers={"accept": "application/json"})
-    properties = schema.json()["components"]["schemas"]["PersonCreate"]["properties"]
+    properties = schema.json()["components"]["schemas"]["PersonCreateRequest"]["properties"]
     assert "region" not in properties and "location" in properties
     with override_settings(CORRIDOR_REGION_IN_CLEAR=True):
         schema = Client().get("/api/schema/", headers={"accept": "application/json"})
-        assert "region" in schema.json()["components"]["schemas"]["PersonCreate"]["properties"]
+        assert "region" in schema.json()["components"]["schemas"]["PersonCreateRequest"]["properties"]
 
 
 @override_settings(CORRIDOR_REGION_IN_CLEAR=True)
