@@ -1,7 +1,8 @@
 """Need to know (Invariant 5): who may see which case, person, safe house or document.
 
-A user sees a case when it is theirs, when it belongs to one of their teams, or through
-an unexpired break-glass grant. Every helper answers 404 for "not yours" exactly as for
+A user sees a case when it belongs to one of their teams, or through an unexpired
+break-glass grant. Owning a case grants nothing of its own: whoever leaves the team
+loses the case at once, owner or not. Every helper answers 404 for "not yours" exactly as for
 "does not exist". One helper per model, each condition on its own line.
 """
 
@@ -43,7 +44,7 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     # Subqueries rather than joins: no duplicate rows, so no DISTINCT over every case.
     teams = Team.objects.filter(members=user).values("pk")
     grants = BreakGlass.objects.filter(user=user, expires__gt=timezone.now()).values("case_id")
-    return Case.objects.filter(Q(owner=user) | Q(team__in=teams) | Q(pk__in=grants))
+    return Case.objects.filter(Q(team__in=teams) | Q(pk__in=grants))
 
 
 def get_case_for_user(user: User, case_id: Any) -> Case:
@@ -52,6 +53,26 @@ def get_case_for_user(user: User, case_id: Any) -> Case:
     if case is None:
         raise _refuse(user, Case, pk)
     return case
+
+
+def get_case_for_owner_change(user: User, case_id: Any) -> Case:
+    """The case whose owner `user` may change: an admin reaches any case here, for its owner only.
+
+    Admins see no case data (they are not in CASE_ROLES); this page shows them the
+    reference, the team and the owner, nothing else.
+    """
+    if user.role != Role.ADMIN:
+        case = get_case_for_user(user, case_id)
+        if not user.has_perm("cases.assign_owner", case):
+            raise Http404
+        return case
+    if not user.has_perm("cases.assign_owner"):
+        raise Http404
+    pk = _pk(case_id)
+    found = Case.objects.select_related("team", "owner").filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
 
 
 def people_visible_to(user: User) -> QuerySet[Person]:

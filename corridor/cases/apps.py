@@ -6,3 +6,8 @@ class CasesConfig(AppConfig):
     name = "corridor.cases"
     label = "cases"
     verbose_name = _("Cases")
+
+    def ready(self) -> None:
+        from corridor.cases import signals
+
+        signals.connect()

@@ -264,6 +264,8 @@ def open_case(
         raise ValidationError({"team": _("You can only open cases for your own teams.")})
     if priority not in Priority.values:
         raise ValidationError({"priority": _("Unknown priority.")})
+    if owner is not None and not owner.teams.filter(pk=team.pk).exists():
+        raise ValidationError({"owner": _("The owner must be an active member of the case's team who works on cases.")})
     with transaction.atomic():
         case = Case(
             data_key=DataKey.create("case"),
@@ -810,3 +812,52 @@ def open_document(actor: User, document: Document, purpose: str = DocumentPurpos
         audit.record(actor=actor, action=f"document.{purpose}", obj=locked)
     document.custody = locked.custody
     return data
+
+
+# -- added by ownership: the owner is a responsibility inside the team, not a door -------------
+
+
+def owner_candidates(case: Case) -> QuerySet[User]:
+    """Who may own the case: active members of its team in a role that works cases."""
+    from corridor.cases.access import CASE_ROLES
+
+    return User.objects.filter(teams=case.team_id, is_active=True, role__in=CASE_ROLES).order_by("username")
+
+
+def assign_owner(actor: User, case: Case, owner: User | None) -> None:
+    """Give the case to another member of its team (or to nobody); admins and the team may."""
+    _require(actor, "cases.assign_owner", case)
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if owner is not None and not owner_candidates(locked).filter(pk=owner.pk).exists():
+            raise ValidationError({"owner": _("The owner must be an active member of the case's team who works on cases.")})
+        if locked.owner_id == (owner.pk if owner is not None else None):
+            return
+        locked.owner = owner
+        locked.save(update_fields=["owner", "updated"])
+        audit.record(actor=actor, action="case.owner.assign", obj=locked)
+    case.owner = owner
+
+
+def release_ownership(user: User) -> list[Case]:
+    """End `user`'s ownership of every case they may no longer work: another team's, or all if
+    they were deactivated or moved to a role without cases. Called when an account changes."""
+    from corridor.cases.access import CASE_ROLES
+
+    cases = Case.objects.filter(owner=user)
+    if user.is_active and user.role in CASE_ROLES:
+        cases = cases.exclude(team__in=Team.objects.filter(members=user).values("pk"))
+    released: list[Case] = []
+    with transaction.atomic():
+        for case in cases.select_for_update():
+            case.owner = None
+            case.save(update_fields=["owner", "updated"])
+            # No actor: the account change that caused it carries the admin's name.
+            audit.record(actor=None, action="case.owner.release", obj=case)
+            released.append(case)
+    return released
+
+
+def ownerless_cases() -> QuerySet[Case]:
+    """Open cases nobody owns (after an owner left), for the admins' review page."""
+    return Case.objects.filter(owner__isnull=True).exclude(status__in=(Status.CLOSED, Status.ARRIVED)).select_related("team").order_by("created")

@@ -398,3 +398,18 @@ class CaseFilterForm(forms.Form):
         assert isinstance(owner_field, forms.ChoiceField)  # noqa: S101 -- narrows the type for mypy
         colleagues = User.objects.filter(teams__in=teams, is_active=True).distinct().order_by("username")
         owner_field.choices = [("", _("anyone")), ("me", _("me")), *((str(u.pk), u.username) for u in colleagues)]
+
+
+class OwnerForm(forms.Form):
+    """Who owns a case: one of the active members of its team, or nobody."""
+
+    owner = forms.ModelChoiceField(
+        label=_("Owner"), required=False, queryset=User.objects.none(), empty_label=_("nobody"), to_field_name="pk"
+    )
+
+    def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["owner"]
+        assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 -- narrows the type for mypy
+        field.queryset = candidates
+        field.label_from_instance = lambda user: user.username

@@ -1,4 +1,4 @@
-from corridor.cases.views import cases, documents, people, safehouses, workflow
+from corridor.cases.views import cases, documents, ownership, people, safehouses, workflow
 
 app_name = "cases"
 
@@ -8,4 +8,5 @@ urlpatterns = [
     *workflow.urlpatterns,
     *safehouses.urlpatterns,
     *documents.urlpatterns,
+    *ownership.urlpatterns,
 ]

@@ -309,7 +309,8 @@ def break_glass_review_view(request: HttpRequest) -> HttpResponse:
     for grant in grants:
         # Reading the reason decrypts case data: audited like any other read.
         audit.record_read(_user(request), grant)
-    return render(request, "cases/workflow/break_glass_review.html", {"grants": grants, "now": timezone.now()})
+    context = {"grants": grants, "now": timezone.now(), "ownerless": list(domain.ownerless_cases()[:100])}
+    return render(request, "cases/workflow/break_glass_review.html", context)
 
 
 @require_POST
