@@ -134,3 +134,25 @@ def test_status_when_key_service_is_not_running(tmp_path: Path, instance: dict[s
     env = dict(instance, CORRIDOR_DATA_DIR=str(tmp_path))
     result = _corridor(env, "status")
     assert result.stdout.splitlines()[0] == "sealed"
+
+
+def test_the_unseal_page_is_at_the_printed_random_path_and_keyd_refuses_forged_shares(instance: dict[str, str], server: str) -> None:
+    import os as _os
+
+    from corridor.keys.shamir import format_share, parse_share
+
+    _corridor(instance, "seal")
+    path = (Path(instance["CORRIDOR_DATA_DIR"]) / "unseal_path").read_text().strip()
+    assert path.startswith("unseal-")
+    assert _get(server + "/unseal/") == 404
+    assert _get(server + "/" + path) == 200
+    shares = instance["SHARES"].splitlines()
+    x = parse_share(shares[0])[-1]
+    forged = _corridor(instance, "unseal", stdin=format_share(1, _os.urandom(32) + bytes([x])) + "\n")
+    assert forged.returncode != 0
+    assert "This share was not issued for this instance. The shares already entered are kept." in forged.stderr
+    assert _corridor(instance, "unseal", stdin=shares[0] + "\n").returncode == 0
+    assert _corridor(instance, "status").stdout.splitlines() == ["sealed", "shares entered: 1 of 2"]
+    reset = _corridor(instance, "unseal", "--reset")
+    assert (reset.returncode, reset.stdout) == (0, "Unseal progress was reset. All trustees must enter their shares again.\n")
+    assert _corridor(instance, "status").stdout.splitlines() == ["sealed", "shares entered: 0 of 2"]
