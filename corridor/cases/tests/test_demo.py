@@ -131,8 +131,12 @@ def test_demo_command_unseals_its_own_keys_from_the_demo_shares(shares: list[str
     shares_path.write_text("\n".join(shares) + "\n")
     try:
         vault.keyring().seal()
-        call_command("demo", "--people", "3", stdout=io.StringIO())
+        out = io.StringIO()
+        call_command("demo", "--people", "3", stdout=out)
         assert vault.keyring().status().sealed  # its keys did not outlive the command
+        # The unseal page's random path is printed, never the guessable /unseal/.
+        assert f"To unseal: open http://127.0.0.1:8000/{settings.UNSEAL_PATH} and paste" in out.getvalue()
+        assert "/unseal/" not in out.getvalue()
     finally:
         shares_path.unlink()
     assert Person.objects.count() == 3

@@ -264,3 +264,15 @@ def test_lockdown_sends_the_admin_to_the_sealed_page_not_the_unseal_page() -> No
     response = admin.post(reverse("web:lockdown"))
     assert response.status_code == 302
     assert response["Location"] == reverse("web:dashboard")
+
+
+def test_init_prints_the_unseal_page_path(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.DATA_DIR = tmp_path
+    out = StringIO()
+    call_command("init", "--shares", "3", "--threshold", "2", "--no-qr", stdout=out)
+    assert f"on the unseal page at /{settings.UNSEAL_PATH}\n" in out.getvalue()
+    assert settings.UNSEAL_PATH.startswith("unseal-")
