@@ -60,7 +60,7 @@ def alerts_for(user: User, today: datetime.date | None = None) -> list[Alert]:
             .select_related("case", "programme__country")
             .order_by("last_moved")
         )
-        figs = figures.compute(sorted({a.programme.country_id for a in active}), day) if active else {}
+        figs = figures.compute(sorted({a.programme.country_id for a in active}), day, viewer=user) if active else {}
         for application in active:
             programme_figs = figs.get((application.programme.country_id, application.programme_id))
             limit = programme_figs.decision_p90 if programme_figs else None

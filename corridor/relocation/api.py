@@ -250,7 +250,7 @@ class FiguresList(APIView):
     def get(self, request: Request) -> Response:
         _need(request, "relocation.view_programmes")
         codes = [code.upper()[:2] for code in request.query_params.getlist("country")]
-        figs = figures.compute(codes or None)
+        figs = figures.compute(codes or None, viewer=request.user)
         return Response(FiguresSerializer([_figures_data(f) for f in figs.values()], many=True).data)
 
 
@@ -353,7 +353,7 @@ class CaseRoutes(APIView):
     @extend_schema(responses=RouteSerializer(many=True), summary="Open programmes for a case: eligibility and ranking")
     def get(self, request: Request, case_id: str) -> Response:
         case = get_relocation_case(request.user, case_id)
-        routes = ranking.rank_routes(case)
+        routes = ranking.rank_routes(case, viewer=request.user)
         audit.record_read(request.user, case)
         return Response(RouteSerializer(routes, many=True).data)
 

@@ -4,6 +4,12 @@ and per programme, in ONE SQL statement over the status history, on SQLite and P
 PostgreSQL has percentile_cont and SQLite has none, so medians and 90th percentiles are
 computed portably with ROW_NUMBER()/COUNT() OVER (PARTITION BY ...), interpolating between
 order statistics exactly as percentile_cont does (stats.percentile is the reference).
+
+Seen by a user (`viewer`), the figures count the applications of cases they may see, and
+other teams' applications only in programmes with at least RELOCATION_MIN_CELL of them, so
+no single application of another team can be read out of a cell, a total or a chart; where
+other teams' applications are counted, pending times (today minus a submission date) are
+coarsened to whole months.
 """
 
 from __future__ import annotations
@@ -13,15 +19,22 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
+from django.db.models import Count
 from django.utils import timezone
 
+from corridor.accounts.models import User
+from corridor.cases.access import cases_visible_to
 from corridor.relocation import stats
-from corridor.relocation.models import FUNNEL, GRANTED_STATUSES, ApplicationStatus
+from corridor.relocation.models import FUNNEL, GRANTED_STATUSES, Application, ApplicationStatus
 
 S = ApplicationStatus
 # Rows with programme 0 are the country's totals (no programme has primary key 0).
 COUNTRY_TOTAL = 0
+# Pending times that include other teams' applications are shown in whole months of this many days.
+MONTH_DAYS = 30
 
 
 @dataclass
@@ -41,6 +54,8 @@ class Figures:
     arrival_p90: float | None = None
     pending_median: float | None = None
     pending_max: float | None = None
+    # True when other teams' applications are counted here: pending times are whole months then.
+    pooled: bool = False
 
     @property
     def decisions(self) -> int:
@@ -74,7 +89,7 @@ def _quantile(q_num: int, q_den: int) -> str:
     return f"SUM(CASE WHEN i = {low} THEN days * (1 - {frac}) WHEN i = {low} + 1 THEN days * {frac} ELSE 0 END)"
 
 
-def _sql(country_filter: bool) -> str:
+def _sql(country_filter: bool, population: str = "") -> str:
     granted = ", ".join(f"'{s}'" for s in GRANTED_STATUSES)  # our own constants, never input
     reached = ",\n".join(
         f"MAX(CASE WHEN e.status IN ({', '.join(repr(str(t)) for t in FUNNEL[FUNNEL.index(stage):])}) THEN 1 ELSE 0 END) AS r_{stage}"
@@ -83,6 +98,8 @@ def _sql(country_filter: bool) -> str:
     where = "WHERE p.country_id IN (SELECT value FROM json_each(%s))" if country_filter else ""
     if country_filter and connection.vendor == "postgresql":
         where = "WHERE p.country_id = ANY(%s)"
+    if population:
+        where = f"{where} AND {population}" if where else f"WHERE {population}"
     per_app_cols = """
         app, country, {programme} AS programme, submitted, granted, refused, withdrawn, {reached_cols},
         CASE WHEN submitted IS NOT NULL AND decided IS NOT NULL THEN {decision_days} END AS decision_days,
@@ -160,18 +177,65 @@ def _num(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def compute(countries: list[str] | None = None, today: datetime.date | None = None) -> dict[tuple[str, int], Figures]:
-    """Figures keyed by (country code, programme id or COUNTRY_TOTAL), in one query."""
+@dataclass(frozen=True)
+class _Population:
+    """Which applications a viewer's figures count: an SQL condition on `a`, its parameters,
+    and the programmes where other teams' applications are counted."""
+
+    condition: str
+    params: list[Any]
+    pooled: frozenset[int]
+
+
+def min_cell() -> int:
+    return int(getattr(settings, "RELOCATION_MIN_CELL", 5))
+
+
+def _population(viewer: User) -> _Population:
+    visible = cases_visible_to(viewer).values("pk")
+    others = (
+        Application.objects.filter(events__isnull=False)
+        .exclude(case__in=visible)
+        .values("programme_id")
+        .annotate(n=Count("pk", distinct=True))
+    )
+    pooled = frozenset(int(row["programme_id"]) for row in others if row["n"] >= min_cell())
+    # Programme ids are our own integers; -1 keeps the list non-empty (no programme has it).
+    programmes = sorted(pooled) or [-1]
+    condition = f"a.programme_id IN ({', '.join(['%s'] * len(programmes))})"
+    params: list[Any] = list(programmes)
+    try:
+        visible_sql, visible_params = visible.query.sql_with_params()
+    except EmptyResultSet:  # a role that sees no case at all
+        return _Population(f"({condition})", params, pooled)
+    return _Population(f"(a.case_id IN ({visible_sql}) OR {condition})", [*visible_params, *params], pooled)
+
+
+def _whole_months(days: float | None) -> float | None:
+    return None if days is None else float(MONTH_DAYS * (int(days) // MONTH_DAYS))
+
+
+def compute(
+    countries: list[str] | None = None, today: datetime.date | None = None, *, viewer: User | None = None
+) -> dict[tuple[str, int], Figures]:
+    """Figures keyed by (country code, programme id or COUNTRY_TOTAL), in one query.
+
+    Without a viewer, over every application (for reports and tests); every page and the
+    API pass the user, whose figures follow the disclosure rule in the module docstring.
+    """
     day = today or timezone.localdate()
     params: list[Any] = []
     if countries is not None:
         if not countries:
             return {}
         params.append(list(countries) if connection.vendor == "postgresql" else json.dumps(list(countries)))
+    population = _population(viewer) if viewer is not None else None
+    if population is not None:
+        params += population.params
     # "today" appears twice: in the per-programme and the per-country rows.
     params += [day if connection.vendor == "postgresql" else day.isoformat()] * 2
     # The statement is built from our own constants only; every value goes in as a parameter.
-    sql = _sql(countries is not None)
+    sql = _sql(countries is not None, population.condition if population is not None else "")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -198,8 +262,21 @@ def compute(countries: list[str] | None = None, today: datetime.date | None = No
             pending_median=_num(p50),
             pending_max=_num(pmax),
         )
+    if population is not None and population.pooled:
+        _coarsen(result, population.pooled)
     return result
 
 
-def programme_figures(programme_id: int, country: str, today: datetime.date | None = None) -> Figures:
-    return compute([country], today).get((country, programme_id)) or Figures(country=country, programme=programme_id)
+def _coarsen(result: dict[tuple[str, int], Figures], pooled: frozenset[int]) -> None:
+    """Where other teams' applications are counted, today minus a submission date is shown
+    in whole months only: the longest pending application would otherwise date one of them."""
+    pooled_countries = {country for country, programme in result if programme in pooled}
+    for (country, programme), figs in result.items():
+        if programme in pooled or (programme == COUNTRY_TOTAL and country in pooled_countries):
+            figs.pooled = True
+            figs.pending_median = _whole_months(figs.pending_median)
+            figs.pending_max = _whole_months(figs.pending_max)
+
+
+def programme_figures(programme_id: int, country: str, today: datetime.date | None = None, *, viewer: User | None = None) -> Figures:
+    return compute([country], today, viewer=viewer).get((country, programme_id)) or Figures(country=country, programme=programme_id)

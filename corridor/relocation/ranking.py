@@ -17,6 +17,7 @@ import pycountry
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from corridor.accounts.models import User
 from corridor.cases.models import Case, DocumentsHeld, MemberRole, Person, Priority
 from corridor.relocation import figures as figures_module
 from corridor.relocation import stats
@@ -145,11 +146,14 @@ def _durations(programme: Programme, figs: Figures | None, priority: str) -> tup
     return DEFAULT_DAYS, DEFAULT_DAYS + DEFAULT_TRAVEL_DAYS, _("no data: %(days)d days assumed") % {"days": DEFAULT_DAYS}
 
 
-def rank_routes(case: Case, today: datetime.date | None = None) -> list[Route]:
-    """Every open programme for `case`: ranked eligible routes first, then the rest with reasons."""
+def rank_routes(case: Case, today: datetime.date | None = None, *, viewer: User | None = None) -> list[Route]:
+    """Every open programme for `case`: ranked eligible routes first, then the rest with reasons.
+
+    Pages pass the `viewer`, so the figures behind the ranking follow figures.compute's rule.
+    """
     day = today or timezone.localdate()
     programmes = list(Programme.objects.filter(is_open=True).select_related("country"))
-    figs = figures_module.compute(sorted({p.country_id for p in programmes}), day) if programmes else {}
+    figs = figures_module.compute(sorted({p.country_id for p in programmes}), day, viewer=viewer) if programmes else {}
     people = _people(case)
     principal_first = sorted(people, key=lambda pair: pair[1] != MemberRole.PRINCIPAL)
     applications = list(Application.objects.filter(case=case).order_by("created"))

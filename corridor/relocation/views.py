@@ -52,7 +52,7 @@ def index_view(request: HttpRequest) -> HttpResponse:
     if request.GET.get("code"):
         return redirect("relocation:country", get_country(request.user, request.GET["code"]).pk)  # type: ignore[arg-type]
     programmes = list(Programme.objects.select_related("country"))
-    figs = figures.compute()
+    figs = figures.compute(viewer=request.user)  # type: ignore[arg-type]  # login_required by the middleware
     countries: dict[str, dict[str, Any]] = {}
     for programme in programmes:
         entry = countries.setdefault(programme.country_id, {"country": programme.country, "programmes": []})
@@ -60,14 +60,15 @@ def index_view(request: HttpRequest) -> HttpResponse:
     for code, entry in countries.items():
         entry["total"] = figs.get((code, COUNTRY_TOTAL))
     rows = sorted(countries.values(), key=lambda e: e["country"].name)
-    return render(request, "relocation/index.html", {"rows": rows, "all_countries": Country.objects.all()})
+    context = {"rows": rows, "all_countries": Country.objects.all(), "min_cell": figures.min_cell()}
+    return render(request, "relocation/index.html", context)
 
 
 @never_cache
 def country_view(request: HttpRequest, code: str) -> HttpResponse:
     country = get_country(request.user, code)  # type: ignore[arg-type]
     programmes = list(Programme.objects.filter(country=country))
-    figs = figures.compute([country.pk])
+    figs = figures.compute([country.pk], viewer=request.user)  # type: ignore[arg-type]  # login_required by the middleware
     context: dict[str, Any] = {
         "country": country,
         "programmes": [(p, figs.get((country.pk, p.pk))) for p in programmes],
@@ -92,7 +93,7 @@ def country_view(request: HttpRequest, code: str) -> HttpResponse:
 @never_cache
 def charts_view(request: HttpRequest) -> HttpResponse:
     require(request.user, "relocation.view_programmes")  # type: ignore[arg-type]
-    figs = figures.compute()
+    figs = figures.compute(viewer=request.user)  # type: ignore[arg-type]  # login_required by the middleware
     names = {c.pk: c.name for c in Country.objects.filter(pk__in={code for code, _p in figs})}
     totals = sorted(((names[code], f) for (code, programme), f in figs.items() if programme == COUNTRY_TOTAL), key=lambda pair: pair[0])
     rate_rows = [(name, f.rate) for name, f in totals if f.decisions]
@@ -140,7 +141,7 @@ def _case_context(request: HttpRequest, case: Any) -> dict[str, Any]:
     return {
         "case": case,
         "applications": applications,
-        "routes": ranking.rank_routes(case),
+        "routes": ranking.rank_routes(case, viewer=request.user),  # type: ignore[arg-type]  # signed in: the case was visible
         "profile": profile,
         "profile_form": ProfileForm(initial={"referral": profile.referral, "family_ties": profile.family_ties}),
         "application_form": ApplicationForm(case=case, initial={"programme": request.GET.get("programme")}),
