@@ -29,9 +29,13 @@ def shares() -> list[str]:
 @pytest.fixture(autouse=True)
 def unsealed_instance() -> None:
     """Every test starts unsealed; a test that seals leaves the next one unaffected."""
-    from corridor.keys import vault
+    from corridor.keys import treehead, vault
 
     shares = _ensure_initialised()
+    # The database starts empty for every test but the keystore is per process: forget the
+    # audit tree head keyd signed for the previous test's log (keyd would refuse to extend
+    # it), as if this were a fresh instance.
+    treehead.head_path(Path(settings.DATA_DIR)).unlink(missing_ok=True)
     keyring = vault.keyring()
     if keyring.status().sealed:
         keyring.reset_unseal()

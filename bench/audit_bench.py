@@ -46,7 +46,6 @@ def _insert(entries: int, seed: int) -> list[bytes]:
 
     rng = random.Random(seed)
     ring = vault.keyring()
-    fingerprint = encoding.key_fingerprint(ring.signing_public_key())
     every = int(getattr(settings, "AUDIT_CHECKPOINT_EVERY", log.DEFAULT_CHECKPOINT_EVERY))
     table = AuditEntry._meta.db_table
     columns = ["seq", "time", "actor_id", "action", "object_type", "object_id", "commitment", "details", "leaf_hash"]
@@ -57,8 +56,15 @@ def _insert(entries: int, seed: int) -> list[bytes]:
     with transaction.atomic():
         state, _created = TreeState.objects.select_for_update().get_or_create(pk=TreeState.SINGLETON)
         tree = merkle.CompactTree.from_state(state.size, [base64.b64decode(v) for v in json.loads(state.frontier)])
-        previous = Checkpoint.objects.order_by("-tree_size").values_list("tree_size", "root").first()
-        prev_size, prev_root = (previous[0], bytes(previous[1])) if previous else (0, merkle.EMPTY_ROOT)
+        # keyd signs only consistent extensions of the last head it signed: start from it.
+        last = ring.tree_head()
+        if last is not None:
+            prev_size, prev_root, prev_frontier = last.size, last.root, list(last.frontier)
+        else:
+            previous = Checkpoint.objects.order_by("-tree_size").values_list("tree_size", "root").first()
+            prev_size, prev_root = (previous[0], bytes(previous[1])) if previous else (0, merkle.EMPTY_ROOT)
+            prev_frontier = log._frontier_at(prev_size)
+        since: list[bytes] = []
         first = tree.size
         with connection.cursor() as cursor:
             for start in range(first, first + entries, INSERT_BATCH):
@@ -80,22 +86,22 @@ def _insert(entries: int, seed: int) -> list[bytes]:
                     rows.append(
                         (seq, connection.ops.adapt_datetimefield_value(when), actor, action, object_type, object_id, commitment, details, leaf)
                     )
+                    since.append(leaf)
                     if tree.size % every == 0:
-                        root = tree.root()
-                        when_iso = encoding.iso_time(when)
-                        message = encoding.checkpoint_message(tree.size, root, when_iso, prev_size, prev_root, fingerprint)
+                        proof = merkle.consistency_proof_from_frontier(prev_size, prev_frontier, since) if prev_size else []
+                        head = ring.sign_tree_head(prev_size, prev_root, tree.size, tree.root(), proof, tree.to_state())
                         checkpoints.append(
                             Checkpoint(
-                                tree_size=tree.size,
-                                root=root,
-                                time=when,
-                                previous_size=prev_size,
-                                previous_root=prev_root,
-                                key_fingerprint=fingerprint,
-                                signature=ring.sign(message),
+                                tree_size=head.size,
+                                root=head.root,
+                                time=datetime.fromisoformat(head.time),
+                                previous_size=head.previous_size,
+                                previous_root=head.previous_root,
+                                key_fingerprint=head.fingerprint,
+                                signature=head.signature,
                             )
                         )
-                        prev_size, prev_root = tree.size, root
+                        prev_size, prev_root, prev_frontier, since = tree.size, head.root, tree.to_state(), []
                 cursor.executemany(sql, rows)
                 Checkpoint.objects.bulk_create(checkpoints, batch_size=1_000)
         state.size = tree.size

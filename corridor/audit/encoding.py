@@ -11,8 +11,23 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
+# keyd builds the checkpoint text itself (it signs nothing else), so the format lives in keys.
+from corridor.keys.treehead import CHECKPOINT_VERSION, checkpoint_message
+
+__all__ = [
+    "CHECKPOINT_VERSION",
+    "LEAF_VERSION",
+    "SALT_BYTES",
+    "canonical_details",
+    "checkpoint_message",
+    "commit",
+    "iso_time",
+    "key_fingerprint",
+    "leaf_bytes",
+    "new_salt",
+]
+
 LEAF_VERSION = "corridor.audit/1"
-CHECKPOINT_VERSION = "corridor.audit.checkpoint/1"
 SALT_BYTES = 16
 
 # One encoder for the details: sorted keys and no whitespace make the JSON canonical,
@@ -75,23 +90,3 @@ def new_salt() -> bytes:
 def key_fingerprint(public_key: bytes) -> str:
     """SHA-256 of the raw Ed25519 public key, in hex: names the key that signed a checkpoint."""
     return hashlib.sha256(public_key).hexdigest()
-
-
-def checkpoint_message(
-    tree_size: int,
-    root: bytes,
-    time_iso: str,
-    previous_size: int,
-    previous_root: bytes,
-    fingerprint: str,
-) -> bytes:
-    """The text a checkpoint signature covers.
-
-    It names the previous checkpoint, so the signed checkpoints form a chain and a
-    checkpoint removed from the middle is noticed by the one after it.
-    """
-    return (
-        f"{CHECKPOINT_VERSION}\n"
-        f"size {tree_size}\nroot {root.hex()}\ntime {time_iso}\n"
-        f"previous {previous_size} {previous_root.hex()}\nkey {fingerprint}\n"
-    ).encode()

@@ -11,6 +11,7 @@ import json
 import logging
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -20,7 +21,8 @@ from django.utils import timezone
 from corridor.audit import encoding, merkle
 from corridor.audit.models import AuditEntry, Checkpoint, TreeState
 from corridor.keys import crypto, vault
-from corridor.keys.errors import DecryptionError, KeyringError
+from corridor.keys.errors import DecryptionError, KeyringError, TreeHeadRefused
+from corridor.keys.treehead import SignedTreeHead
 
 __all__ = [
     "AuditError",
@@ -86,15 +88,12 @@ def record(*, actor: Any, action: str, obj: Any = None, details: Mapping[str, An
         )
         tree.append(leaf)
         _store_tree(state, tree)
-        update_fields = ["size", "frontier"]
+        state.save(update_fields=["size", "frontier"])
         if tree.size - state.checkpointed_size >= _checkpoint_every():
-            try:
-                _sign_checkpoint(state, tree)
-                update_fields.append("checkpointed_size")
-            except KeyringError as exc:
-                # Sealed (or keyd down): skip; the next checkpoint covers these entries.
-                log.info("audit checkpoint at size %d skipped: %s", tree.size, type(exc).__name__)
-        state.save(update_fields=update_fields)
+            # Signed only once these entries are committed: keyd remembers every head it
+            # signs, so a head covering entries that a rollback then removed could never
+            # be extended again.
+            transaction.on_commit(_checkpoint_quietly, robust=True)
     return entry
 
 
@@ -116,7 +115,10 @@ def record_decision(actor: Any, obj: Any, allowed: bool, reason: str) -> AuditEn
 def checkpoint() -> Checkpoint:
     """Sign a checkpoint of the whole log now; raises corridor.keys.errors.Sealed when sealed.
 
-    If the newest checkpoint already covers every entry, it is returned unchanged.
+    If the newest checkpoint already covers every entry, it is returned unchanged. Call it
+    outside any transaction that wrote audit entries (record() defers to on_commit): keyd
+    will only ever extend the heads it signed. Raises TreeHeadRefused when the log is not
+    a consistent extension of the last head keyd signed, i.e. when it was rewritten.
     """
     with transaction.atomic():
         state, tree = _lock_state()
@@ -266,24 +268,80 @@ def _store_tree(state: TreeState, tree: merkle.CompactTree) -> None:
     state.frontier = json.dumps([base64.b64encode(value).decode("ascii") for value in tree.to_state()])
 
 
+def _checkpoint_quietly() -> None:
+    try:
+        checkpoint()
+    except (KeyringError, AuditError) as exc:
+        # Sealed (or keyd down): skip; the next checkpoint covers these entries. A refusal
+        # means the log was rewritten: the user's action stands, `audit verify` names it.
+        level = logging.CRITICAL if isinstance(exc, TreeHeadRefused | AuditError) else logging.INFO
+        log.log(level, "audit checkpoint skipped: %s", type(exc).__name__)
+
+
 def _sign_checkpoint(state: TreeState, tree: merkle.CompactTree) -> Checkpoint:
-    """Sign the current tree head; call with the tree state locked. Raises KeyringError."""
-    previous = Checkpoint.objects.order_by("-tree_size").values_list("tree_size", "root").first()
-    previous_size, previous_root = (previous[0], bytes(previous[1])) if previous else (0, merkle.EMPTY_ROOT)
+    """Have keyd sign the current tree head; call with the tree state locked. Raises KeyringError.
+
+    keyd signs only a consistent extension of the last head it signed, so this proves
+    consistency from that head: its subtree roots (kept by keyd) and the entries since.
+    """
     ring = vault.keyring()
-    fingerprint = encoding.key_fingerprint(ring.signing_public_key())
-    time = timezone.now().replace(microsecond=0)
-    root = tree.root()
-    message = encoding.checkpoint_message(tree.size, root, encoding.iso_time(time), previous_size, previous_root, fingerprint)
-    signature = ring.sign(message)
-    signed = Checkpoint.objects.create(
-        tree_size=tree.size,
-        root=root,
-        time=time,
-        previous_size=previous_size,
-        previous_root=previous_root,
-        key_fingerprint=fingerprint,
-        signature=signature,
-    )
+    last = ring.tree_head()
+    if last is None:
+        # keyd never signed (a new instance, or one from before keyd kept heads): extend
+        # the newest checkpoint in the database, so the signed chain stays unbroken.
+        previous = Checkpoint.objects.order_by("-tree_size").values_list("tree_size", "root").first()
+        old_size, old_root = (previous[0], bytes(previous[1])) if previous else (0, merkle.EMPTY_ROOT)
+        old_frontier = _frontier_at(old_size) if 0 < old_size <= tree.size else []
+    else:
+        if last.size > tree.size:
+            raise AuditError(
+                f"the key service signed a log of {last.size} entries but the log has {tree.size}: "
+                "entries were removed; run `corridor audit verify`"
+            )
+        if last.size == tree.size and last.root != tree.root():
+            raise AuditError(f"the log's first {tree.size} entries are not those the key service signed: it was rewritten")
+        # A head keyd signed whose row did not reach the database (a crash in between).
+        known = _store_signed(last)
+        if last.size == tree.size:
+            state.checkpointed_size = tree.size
+            return known
+        old_size, old_root, old_frontier = last.size, last.root, list(last.frontier)
+    if old_size > tree.size:
+        old_size, old_root, old_frontier = 0, merkle.EMPTY_ROOT, []  # keyd refuses this unless it never signed
+    proof: list[bytes] = []
+    if old_size:
+        leaves = AuditEntry.objects.filter(seq__gte=old_size, seq__lt=tree.size).order_by("seq")
+        new_leaves = [bytes(value) for value in leaves.values_list("leaf_hash", flat=True)]
+        try:
+            proof = merkle.consistency_proof_from_frontier(old_size, old_frontier, new_leaves)
+        except ValueError as exc:
+            raise AuditError(f"no consistency proof can be built ({exc}); run `corridor audit verify`") from None
+    signed = ring.sign_tree_head(old_size, old_root, tree.size, tree.root(), proof, tree.to_state())
     state.checkpointed_size = tree.size
-    return signed
+    return _store_signed(signed)
+
+
+def _frontier_at(size: int) -> list[bytes]:
+    """Subtree roots of the first `size` entries, from their stored leaf hashes (once per instance)."""
+    tree = merkle.CompactTree()
+    for value in AuditEntry.objects.filter(seq__lt=size).order_by("seq").values_list("leaf_hash", flat=True).iterator():
+        tree.append(bytes(value))
+    return tree.to_state()
+
+
+def _store_signed(head: SignedTreeHead) -> Checkpoint:
+    """The Checkpoint row for a head keyd signed, inserted unless it is already there."""
+    existing = Checkpoint.objects.filter(tree_size=head.size).first()
+    if existing is not None:
+        if bytes(existing.root) != head.root:
+            raise AuditError(f"the stored checkpoint at size {head.size} is not the one the key service signed")
+        return existing
+    return Checkpoint.objects.create(
+        tree_size=head.size,
+        root=head.root,
+        time=datetime.fromisoformat(head.time),
+        previous_size=head.previous_size,
+        previous_root=head.previous_root,
+        key_fingerprint=head.fingerprint,
+        signature=head.signature,
+    )

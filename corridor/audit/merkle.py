@@ -1,11 +1,21 @@
 """RFC 6962 / RFC 9162 Merkle trees for the audit log: roots, proofs, proof checks.
-Pure Python on hashlib only: no Django, no I/O, no knowledge of what leaves mean.
+Pure hashing: no Django, no I/O, no knowledge of what leaves mean.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+from corridor.keys.treehead import (
+    EMPTY_ROOT,
+    HASH_SIZE,
+    ProofError,
+    check_hash,
+    check_size,
+    node_hash,
+    verify_consistency,
+)
 
 __all__ = [
     "EMPTY_ROOT",
@@ -13,6 +23,7 @@ __all__ = [
     "CompactTree",
     "ProofError",
     "consistency_proof",
+    "consistency_proof_from_frontier",
     "inclusion_proof",
     "leaf_hash",
     "node_hash",
@@ -22,28 +33,20 @@ __all__ = [
 ]
 
 _sha256 = hashlib.sha256
+_check_hash = check_hash
+_check_size = check_size
 
-HASH_SIZE = 32
 # RFC 6962 §2.1: the domain-separation prefixes keep a leaf from ever being
-# mistaken for an interior node (second-preimage resistance of the tree).
+# mistaken for an interior node (second-preimage resistance of the tree). The node
+# hash, the consistency check and the constants live in corridor.keys.treehead, because
+# keyd checks consistency before it signs and keys must not import audit.
 _LEAF_PREFIX = b"\x00"
 _NODE_PREFIX = b"\x01"
-
-EMPTY_ROOT: bytes = _sha256(b"").digest()
-
-
-class ProofError(ValueError):
-    """A proof, root or tree size does not verify; the message says why."""
 
 
 def leaf_hash(data: bytes) -> bytes:
     """SHA-256(0x00 || data): the hash of one log entry."""
     return _sha256(_LEAF_PREFIX + data).digest()
-
-
-def node_hash(left: bytes, right: bytes) -> bytes:
-    """SHA-256(0x01 || left || right): the hash of an interior node."""
-    return _sha256(_NODE_PREFIX + left + right).digest()
 
 
 def _largest_power_of_two_below(n: int) -> int:
@@ -177,6 +180,45 @@ def consistency_proof(hashes: Sequence[bytes], size1: int) -> list[bytes]:
         return []
     if size1 == 0:
         raise ValueError("no consistency proof exists from an empty tree")
+    return _consistency_nodes(n, size1, lambda lo, hi: root_from_leaf_hashes(hashes[lo:hi]))
+
+
+def consistency_proof_from_frontier(size1: int, frontier1: Sequence[bytes], new_leaves: Sequence[bytes]) -> list[bytes]:
+    """PROOF(size1, D[size1 + len(new_leaves)]) from the old tree's subtree roots and the new leaves only.
+
+    A consistency proof needs, from the old tree, only subtree roots of its own
+    decomposition (the `frontier` of CompactTree at size1), so a checkpoint costs the
+    leaves appended since the last one, never a pass over the whole log.
+    """
+    if len(frontier1) != size1.bit_count():
+        raise ValueError(f"a tree of size {size1} has {size1.bit_count()} subtree roots, got {len(frontier1)}")
+    n = size1 + len(new_leaves)
+    if size1 == n:
+        return []
+    if size1 == 0:
+        raise ValueError("no consistency proof exists from an empty tree")
+    known: dict[tuple[int, int], bytes] = {}
+    start = 0
+    for bit, value in zip((b for b in range(size1.bit_length() - 1, -1, -1) if size1 >> b & 1), frontier1, strict=True):
+        known[(start, start + (1 << bit))] = bytes(value)
+        start += 1 << bit
+
+    def subtree_root(lo: int, hi: int) -> bytes:
+        if hi <= size1:
+            found = known.get((lo, hi))
+            if found is None:  # cannot happen for a consistency proof: kept as a guard
+                raise ValueError(f"leaves {lo}..{hi - 1} are not one subtree of the old tree")
+            return found
+        if lo >= size1:
+            return root_from_leaf_hashes(new_leaves[lo - size1 : hi - size1])
+        k = _largest_power_of_two_below(hi - lo)
+        return node_hash(subtree_root(lo, lo + k), subtree_root(lo + k, hi))
+
+    return _consistency_nodes(n, size1, subtree_root)
+
+
+def _consistency_nodes(n: int, size1: int, subtree_root: Callable[[int, int], bytes]) -> list[bytes]:
+    """RFC 6962 §2.1.2 SUBPROOF for 0 < size1 < n; subtree_root(lo, hi) is MTH(D[lo:hi])."""
     # SUBPROOF(m, D[lo:hi], b) unrolled into a loop over the current window.
     nodes: list[bytes] = []
     lo, hi, m = 0, n, size1
@@ -184,34 +226,17 @@ def consistency_proof(hashes: Sequence[bytes], size1: int) -> list[bytes]:
     while m != hi - lo:
         k = _largest_power_of_two_below(hi - lo)
         if m <= k:
-            nodes.append(root_from_leaf_hashes(hashes[lo + k : hi]))
+            nodes.append(subtree_root(lo + k, hi))
             hi = lo + k
         else:
-            nodes.append(root_from_leaf_hashes(hashes[lo : lo + k]))
+            nodes.append(subtree_root(lo, lo + k))
             lo += k
             m -= k
             whole = False
     if not whole:
-        nodes.append(root_from_leaf_hashes(hashes[lo:hi]))
+        nodes.append(subtree_root(lo, hi))
     nodes.reverse()
     return nodes
-
-
-def _check_hash(value: object, what: str, error: type[Exception] = ProofError) -> None:
-    # A hash of the wrong length is never valid, and rejecting it outright stops
-    # bytes from sliding between adjacent inputs of 0x01 || left || right.
-    if not isinstance(value, bytes | bytearray | memoryview):
-        raise error(f"{what} must be bytes, got {type(value).__name__}")
-    if len(value) != HASH_SIZE:
-        raise error(f"{what} must be {HASH_SIZE} bytes, got {len(value)}")
-
-
-def _check_size(value: object, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ProofError(f"{what} must be an int, got {type(value).__name__}")
-    if value < 0:
-        raise ProofError(f"{what} must not be negative, got {value}")
-    return value
 
 
 def verify_inclusion(
@@ -261,89 +286,3 @@ def verify_inclusion(
         )
     if r != root:
         raise ProofError("inclusion proof does not lead to the given root")
-
-
-def verify_consistency(
-    size1: int,
-    size2: int,
-    root1: bytes,
-    root2: bytes,
-    proof: Sequence[bytes],
-) -> None:
-    """Check the tree of `size1` and `root1` is a prefix of that of `size2` and `root2`.
-
-    RFC 9162 §2.1.4.2. Returns None on success and raises ProofError otherwise.
-    """
-    _check_size(size1, "size1")
-    _check_size(size2, "size2")
-    if size1 > size2:
-        raise ProofError(
-            f"size1 {size1} is greater than size2 {size2}: logs never shrink"
-        )
-    if size1 == size2:
-        _verify_same_size(size1, root1, root2, proof)
-        return
-    if size1 == 0:
-        raise ProofError("a consistency proof from an empty tree proves nothing")
-    if len(proof) == 0:
-        raise ProofError(f"proof is empty but sizes {size1} and {size2} differ")
-    _check_hash(root1, "root1")
-    _check_hash(root2, "root2")
-    for position, element in enumerate(proof):
-        _check_hash(element, f"proof element {position}")
-    fr, sr = _consistency_roots(size1, size2, root1, proof)
-    if fr != root1:
-        raise ProofError("consistency proof does not lead to root1")
-    if sr != root2:
-        raise ProofError("consistency proof does not lead to root2")
-
-
-def _verify_same_size(
-    size: int, root1: bytes, root2: bytes, proof: Sequence[bytes]
-) -> None:
-    if len(proof) != 0:
-        raise ProofError(f"sizes are equal ({size}) but the proof is not empty")
-    # The empty tree has exactly one root; anything else is a false checkpoint.
-    if size == 0 and (root1 != EMPTY_ROOT or root2 != EMPTY_ROOT):
-        raise ProofError("a tree of size 0 must have the empty-tree root")
-    if root1 != root2:
-        raise ProofError(f"sizes are equal ({size}) but the roots differ")
-
-
-def _consistency_roots(
-    size1: int, size2: int, root1: bytes, proof: Sequence[bytes]
-) -> tuple[bytes, bytes]:
-    """Steps 2-6 of RFC 9162 §2.1.4.2: the old and new roots the proof implies."""
-    path: Sequence[bytes] = proof
-    if size1 & (size1 - 1) == 0:
-        # The old tree is a perfect subtree of the new one, so its root is the
-        # starting node and the proof omits it.
-        path = [bytes(root1), *proof]
-    fn = size1 - 1
-    sn = size2 - 1
-    while fn & 1:
-        fn >>= 1
-        sn >>= 1
-    fr = sr = bytes(path[0])
-    for element in path[1:]:
-        if sn == 0:
-            raise ProofError(
-                f"proof has {len(proof)} elements, "
-                f"more than sizes {size1}->{size2} need"
-            )
-        if fn & 1 or fn == sn:
-            fr = node_hash(element, fr)
-            sr = node_hash(element, sr)
-            # As in inclusion: climb past levels where this node has no sibling.
-            while fn and not fn & 1:
-                fn >>= 1
-                sn >>= 1
-        else:
-            sr = node_hash(sr, element)
-        fn >>= 1
-        sn >>= 1
-    if sn != 0:
-        raise ProofError(
-            f"proof has {len(proof)} elements, fewer than sizes {size1}->{size2} need"
-        )
-    return fr, sr

@@ -13,6 +13,7 @@ import time as clock
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -22,8 +23,8 @@ from django.utils.translation import gettext as _
 
 from corridor.audit import encoding, log, merkle
 from corridor.audit.models import AuditEntry, Checkpoint, TreeState
-from corridor.keys import crypto, vault
-from corridor.keys.errors import KeyringError
+from corridor.keys import crypto, keystore, treehead, vault
+from corridor.keys.errors import KeyringError, KeystoreTampered
 
 __all__ = ["VerifyReport", "verify"]
 
@@ -48,6 +49,9 @@ class VerifyReport:
     # after a consistent rewrite can only name a range; see the problem text).
     first_bad_seq: int | None = None
     seconds: float = 0.0
+    # The key the checkpoint signatures were checked with, and whether it is pinned.
+    key_fingerprint: str | None = None
+    key_pinned: bool = False
 
     @property
     def ok(self) -> bool:
@@ -83,7 +87,7 @@ def verify(progress: Progress | None = None, *, chunk_size: int = CHUNK_SIZE) ->
     """
     started = clock.monotonic()
     report = VerifyReport()
-    public_key = _public_key(report)
+    public_key, signed_head = _signing_key(report)
     checkpoints: list[_CheckpointRow] = [
         (size, bytes(root), when, prev_size, bytes(prev_root), fingerprint, bytes(signature))
         for size, root, when, prev_size, prev_root, fingerprint, signature in Checkpoint.objects.order_by(
@@ -122,6 +126,18 @@ def verify(progress: Progress | None = None, *, chunk_size: int = CHUNK_SIZE) ->
     pinned = getattr(settings, "AUDIT_KEY_FINGERPRINT", None)
     if pinned and scan.fingerprint is not None and scan.fingerprint != pinned:
         report.problems.append(_("the audit signing key on this server is not the pinned one (AUDIT_KEY_FINGERPRINT)"))
+    report.key_fingerprint, report.key_pinned = scan.fingerprint, bool(pinned)
+    if signed_head is not None and not report.problems and signed_head not in {(row[0], row[1]) for row in checkpoints}:
+        # The key service's own record, which workers cannot write: deleting entries
+        # together with every checkpoint that covered them does not get past it. When the
+        # head is one of the checkpoints, the scan has already matched its root.
+        probe = VerifyReport(entries=report.entries)
+        check_tree_heads(probe, [signed_head], chunk_size=chunk_size)
+        if probe.problems:
+            report.problems.append(
+                _("the log does not contain the last tree head the key service signed (size %(size)d): entries were removed or rewritten")
+                % {"size": signed_head[0]}
+            )
     report.seconds = clock.monotonic() - started
     return report
 
@@ -152,15 +168,40 @@ def _time_text(raw: object, default_zone: tzinfo) -> str:
     return encoding.iso_time(value)
 
 
-def _public_key(report: VerifyReport) -> bytes | None:
+def _signing_key(report: VerifyReport) -> tuple[bytes | None, tuple[int, bytes] | None]:
+    """The checkpoint signing public key and the last tree head the key service signed.
+
+    Both come from the keys folder of the data directory when it can be read, so that
+    verify needs no key service: an auditor verifies a copy on their own machine. The key
+    is then checked against AUDIT_KEY_FINGERPRINT like any other. When the folder belongs
+    to keyd's own user, the running key service is asked instead.
+    """
+    data_dir = Path(settings.DATA_DIR)
     try:
-        return vault.keyring().signing_public_key()
+        store = keystore.load(data_dir)
+        public_key = store.signing_public_key if store is not None else None
+    except (OSError, KeyringError):
+        public_key = None
+    try:
+        if public_key is None:
+            public_key = vault.keyring().signing_public_key()
     except KeyringError as exc:
         report.problems.append(
             _("cannot read the signing public key (%(error)s): checkpoint signatures were not checked")
             % {"error": type(exc).__name__}
         )
-        return None
+        return None, None
+    try:
+        try:
+            head = treehead.load_head(data_dir, public_key)
+        except PermissionError:
+            head = vault.keyring().tree_head()
+    except KeystoreTampered:
+        report.problems.append(_("the last tree head the key service signed is damaged or not signed by this key"))
+        return public_key, None
+    except (OSError, KeyringError):
+        return public_key, None  # no key service running and no readable file: nothing to add
+    return public_key, None if head is None else (head.size, head.root)
 
 
 class _Scan:

@@ -15,10 +15,11 @@ from typing import Any, BinaryIO
 from corridor.keys import wire
 from corridor.keys.errors import WIRE_ERRORS, KeyringError, KeyServiceUnavailable
 from corridor.keys.service import EpochInfo, Status
+from corridor.keys.treehead import SignedTreeHead
 
 # Resending these after keyd may already have acted on them could count a share twice
 # or create two epochs; they are retried only when the request never left this process.
-_NOT_REPEATABLE = frozenset({"submit_share", "rotate", "retire_epoch", "destroy_epoch"})
+_NOT_REPEATABLE = frozenset({"submit_share", "rotate", "retire_epoch", "destroy_epoch", "sign_tree_head"})
 
 
 class _Connection:
@@ -146,8 +147,28 @@ class KeydClient:
         args = {"ciphertexts": [wire.b64e(c) for c in ciphertexts]}
         return [wire.b64d(b) for b in self._call("open_intake", args)]
 
-    def sign(self, message: bytes) -> bytes:
-        return wire.b64d(self._call("sign", {"message": wire.b64e(message)}))
+    def tree_head(self) -> SignedTreeHead | None:
+        result = self._call("tree_head")
+        return None if result is None else SignedTreeHead.from_json(result)
+
+    def sign_tree_head(
+        self,
+        old_size: int,
+        old_root: bytes,
+        new_size: int,
+        new_root: bytes,
+        proof: Sequence[bytes],
+        frontier: Sequence[bytes],
+    ) -> SignedTreeHead:
+        args = {
+            "old_size": old_size,
+            "old_root": wire.b64e(old_root),
+            "new_size": new_size,
+            "new_root": wire.b64e(new_root),
+            "proof": [wire.b64e(p) for p in proof],
+            "frontier": [wire.b64e(f) for f in frontier],
+        }
+        return SignedTreeHead.from_json(self._call("sign_tree_head", args))
 
     def signing_public_key(self) -> bytes:
         return wire.b64d(self._call("signing_public_key"))

@@ -52,6 +52,10 @@ class KeystoreTampered(KeyringError):
     """The keystore's public keys do not belong to its wrapped private keys: someone edited it."""
 
 
+class TreeHeadRefused(KeyringError):
+    """The audit tree head is not a consistent extension of the last one signed: not signed."""
+
+
 class KeyServiceUnavailable(KeyringError):
     """The key service process could not be reached."""
 
@@ -73,6 +77,7 @@ WIRE_ERRORS: dict[str, type[Exception]] = {
         UnknownEpoch,
         KeyServiceUnavailable,
         KeystoreTampered,
+        TreeHeadRefused,
         ValueError,
     )
 }

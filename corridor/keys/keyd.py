@@ -1,12 +1,15 @@
-"""The key service process: serves a KeyService on a Unix socket to same-user peers only.
+"""The key service process: serves a KeyService on a Unix socket to the allowed users only.
 
 Run as `python -m corridor.keys.keyd --data-dir DIR --socket PATH`; it always starts sealed.
+Peers are checked by their kernel-reported uid: keyd's own user by default, or the users
+listed in CORRIDOR_KEYD_ALLOW_USERS (the web server's user when keyd runs as its own user).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import pwd
 import signal
 import socket
 import socketserver
@@ -14,7 +17,7 @@ import stat
 import struct
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -65,7 +68,15 @@ OPS: dict[str, Handler] = {
     ],
     "intake_recipient": lambda s, a: s.intake_recipient(),
     "open_intake": lambda s, a: [wire.b64e(b) for b in s.open_intake([wire.b64d(c) for c in wire.as_list(a["ciphertexts"])])],
-    "sign": lambda s, a: wire.b64e(s.sign(wire.b64d(a["message"]))),
+    "tree_head": lambda s, a: None if (head := s.tree_head()) is None else head.to_json(),
+    "sign_tree_head": lambda s, a: s.sign_tree_head(
+        wire.as_int(a["old_size"]),
+        wire.b64d(a["old_root"]),
+        wire.as_int(a["new_size"]),
+        wire.b64d(a["new_root"]),
+        [wire.b64d(p) for p in wire.as_list(a["proof"])],
+        [wire.b64d(f) for f in wire.as_list(a["frontier"])],
+    ).to_json(),
     "signing_public_key": lambda s, a: wire.b64e(s.signing_public_key()),
     "address_tags": lambda s, a: s.address_tags([wire.as_str(v) for v in wire.as_list(a["addresses"])]),
 }
@@ -78,9 +89,36 @@ def peer_uid(sock: socket.socket) -> int:
     return int(uid)
 
 
-def peer_allowed(uid: int, own_uid: int) -> bool:
-    """Only processes of keyd's own user may talk to it; root is not special."""
-    return uid == own_uid
+ALLOW_USERS_ENV = "CORRIDOR_KEYD_ALLOW_USERS"
+
+
+def allowed_uids(spec: str | None, own_uid: int) -> frozenset[int]:
+    """The uids keyd answers: its own by default, else the listed user names or uids.
+
+    The list replaces the default: keyd running as `corridor-keyd` with
+    CORRIDOR_KEYD_ALLOW_USERS=corridor-web answers the web server's user and nobody else.
+    """
+    if spec is None or not spec.strip():
+        return frozenset({own_uid})
+    uids = set()
+    for item in (part.strip() for part in spec.split(",")):
+        if not item:
+            continue
+        if item.isdigit():
+            uids.add(int(item))
+            continue
+        try:
+            uids.add(pwd.getpwnam(item).pw_uid)
+        except KeyError:
+            raise ValueError(f"{ALLOW_USERS_ENV}: no such user {item!r}") from None
+    if not uids:
+        raise ValueError(f"{ALLOW_USERS_ENV} names no user")
+    return frozenset(uids)
+
+
+def peer_allowed(uid: int, allowed: Collection[int]) -> bool:
+    """Only processes of the allowed users may talk to keyd; root is not special."""
+    return uid in allowed
 
 
 def dispatch(service: KeyService, request: dict[str, Any]) -> dict[str, Any]:
@@ -135,9 +173,9 @@ class KeydServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     # a burst of them fail with EAGAIN.
     request_queue_size = socket.SOMAXCONN
 
-    def __init__(self, socket_path: Path, service: KeyService) -> None:
+    def __init__(self, socket_path: Path, service: KeyService, allowed: Collection[int] | None = None) -> None:
         self.service = service
-        self.own_uid = os.geteuid()
+        self.allowed = frozenset({os.geteuid()}) if allowed is None else frozenset(allowed)
         super().__init__(str(socket_path), _RequestHandler)
 
     def verify_request(self, request: Any, client_address: Any) -> bool:
@@ -145,22 +183,25 @@ class KeydServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
             uid = peer_uid(request)
         except OSError:
             return False
-        if not peer_allowed(uid, self.own_uid):
+        if not peer_allowed(uid, self.allowed):
             print(f"keyd: refused a connection from uid {uid}", file=sys.stderr)
             return False
         return True
 
 
-def _prepare_socket_dir(socket_path: Path) -> None:
+def _prepare_socket_dir(socket_path: Path, *, shared: bool = False) -> None:
+    """`shared`: other users may connect (then checked by uid), so they may enter the directory."""
     directory = socket_path.parent
+    mode = 0o711 if shared else 0o700
     if not directory.exists():
-        directory.mkdir(mode=0o700, parents=True)
-        os.chmod(directory, 0o700)
+        directory.mkdir(mode=mode, parents=True)
+        os.chmod(directory, mode)
     info = directory.stat()
-    # Refuse rather than chmod: the directory may be shared (think /tmp).
-    if info.st_uid != os.geteuid() or info.st_mode & 0o077:
+    # Refuse rather than chmod: the directory may be shared (think /tmp). Nobody else may
+    # ever write in it, or they could put their own socket in keyd's place.
+    if info.st_uid != os.geteuid() or info.st_mode & (0o022 if shared else 0o077):
         raise SystemExit(
-            f"keyd: {directory} must be owned by this user and have mode 0700 "
+            f"keyd: {directory} must be owned by this user and have mode {mode:04o} "
             f"(is {stat.filemode(info.st_mode)}, uid {info.st_uid})"
         )
     if socket_path.exists() or socket_path.is_symlink():
@@ -190,13 +231,22 @@ def serve(
         print(f"keyd: hardening incomplete: {failure}", file=sys.stderr)
     # Holds no keys until trustees unseal it.
     service = KeyService(data_dir, min_retired_days=min_retired_days, share_ttl_seconds=share_ttl_seconds)
-    _prepare_socket_dir(socket_path)
+    try:
+        allowed = allowed_uids(os.environ.get(ALLOW_USERS_ENV), os.geteuid())
+    except ValueError as exc:
+        raise SystemExit(f"keyd: {exc}") from None
+    # Another user (the web server's) must be able to open the socket; the kernel-reported
+    # uid of every connection is what admits it, so the socket mode is not the gate then.
+    shared = allowed != {os.geteuid()}
+    _prepare_socket_dir(socket_path, shared=shared)
     old_umask = os.umask(0o177)  # the socket is born 0600; no window where it is wider
     try:
-        server = KeydServer(socket_path, service)
+        server = KeydServer(socket_path, service, allowed)
     finally:
         os.umask(old_umask)
-    os.chmod(socket_path, 0o600)
+    os.chmod(socket_path, 0o666 if shared else 0o600)
+    if shared:
+        print(f"keyd: answering uids {', '.join(map(str, sorted(allowed)))} only", file=sys.stderr, flush=True)
 
     stop = threading.Event()
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from corridor.keys.service import EpochInfo, Status
+from corridor.keys.treehead import SignedTreeHead
 
 
 class Keyring(Protocol):
@@ -42,7 +43,17 @@ class Keyring(Protocol):
 
     def open_intake(self, ciphertexts: Sequence[bytes]) -> list[bytes]: ...
 
-    def sign(self, message: bytes) -> bytes: ...
+    def tree_head(self) -> SignedTreeHead | None: ...
+
+    def sign_tree_head(
+        self,
+        old_size: int,
+        old_root: bytes,
+        new_size: int,
+        new_root: bytes,
+        proof: Sequence[bytes],
+        frontier: Sequence[bytes],
+    ) -> SignedTreeHead: ...
 
     def signing_public_key(self) -> bytes: ...
 

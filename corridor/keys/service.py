@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from corridor.keys import crypto, keystore, shamir
+from corridor.keys import crypto, keystore, shamir, treehead
 from corridor.keys.errors import (
     AlreadyInitialized,
     DecryptionError,
@@ -550,9 +550,41 @@ class KeyService:
         """Decrypt intake messages with the intake identity."""
         return self._with_keys(lambda _store, keys: [crypto.age_decrypt(keys.intake_identity, c) for c in ciphertexts])
 
-    def sign(self, message: bytes) -> bytes:
-        """Ed25519 signature with the instance signing key (audit checkpoints)."""
-        return self._with_keys(lambda _store, keys: crypto.sign(keys.signing_key, message))
+    def tree_head(self) -> treehead.SignedTreeHead | None:
+        """The last audit tree head signed (None before the first); public, works while sealed."""
+        with self._lock:
+            return treehead.load_head(self._data_dir, self._store_or_raise().signing_public_key)
+
+    def sign_tree_head(
+        self,
+        old_size: int,
+        old_root: bytes,
+        new_size: int,
+        new_root: bytes,
+        proof: Sequence[bytes],
+        frontier: Sequence[bytes],
+    ) -> treehead.SignedTreeHead:
+        """Sign an audit checkpoint, only as an RFC 6962 consistent extension of the last one.
+
+        There is no operation that signs arbitrary bytes: code in a web worker that rewrote
+        the log cannot get its rewritten tree signed (TreeHeadRefused). The last head is
+        kept in keyd's own file, not in the database (see corridor.keys.treehead).
+        """
+
+        def run(store: Keystore, keys: _Unsealed) -> treehead.SignedTreeHead:
+            return treehead.sign_extension(
+                self._data_dir,
+                keys.signing_key,
+                store.signing_public_key,
+                old_size=old_size,
+                old_root=old_root,
+                new_size=new_size,
+                new_root=new_root,
+                proof=proof,
+                frontier=frontier,
+            )
+
+        return self._with_keys(run)
 
     def signing_public_key(self) -> bytes:
         """Raw Ed25519 public key; works while sealed."""

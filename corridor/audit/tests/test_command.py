@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-from corridor.audit import log
+from corridor.audit import encoding, log
 from corridor.audit.models import AuditEntry, Checkpoint
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,8 @@ def _run(*args: str) -> tuple[str, str]:
     return out.getvalue(), err.getvalue()
 
 
-def test_verify_ok_exits_zero_even_while_sealed(unsealed_keyring: Any) -> None:
+def test_verify_ok_exits_zero_even_while_sealed(unsealed_keyring: Any, settings: Any) -> None:
+    settings.AUDIT_KEY_FINGERPRINT = encoding.key_fingerprint(unsealed_keyring.signing_public_key())
     log.record(actor=None, action="test.tick", obj=None)
     log.checkpoint()
     log.record(actor=None, action="test.tick", obj=None)

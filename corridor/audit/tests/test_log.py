@@ -135,10 +135,11 @@ def test_entries_for_lists_an_objects_timeline(staff: object) -> None:
     assert [e.seq for e in log.entries_for(staff)] == [0, 2]
 
 
-def test_checkpoint_every_n_entries_when_unsealed(settings: object, unsealed_keyring: object) -> None:
+def test_checkpoint_every_n_entries_when_unsealed(settings: object, unsealed_keyring: object, django_capture_on_commit_callbacks: Any) -> None:
     settings.AUDIT_CHECKPOINT_EVERY = 4  # type: ignore[attr-defined]
     for _ in range(9):
-        log.record(actor=None, action="test.tick", obj=None)
+        with django_capture_on_commit_callbacks(execute=True):
+            log.record(actor=None, action="test.tick", obj=None)
 
     assert list(Checkpoint.objects.values_list("tree_size", flat=True)) == [4, 8]
     leaves = [bytes(v) for v in AuditEntry.objects.filter(seq__lt=8).values_list("leaf_hash", flat=True)]
@@ -147,15 +148,19 @@ def test_checkpoint_every_n_entries_when_unsealed(settings: object, unsealed_key
     assert (eight.previous_size, bytes(eight.previous_root)) == (4, bytes(Checkpoint.objects.get(tree_size=4).root))
 
 
-def test_checkpoints_skipped_while_sealed_then_caught_up(settings: object, sealed_keyring: object, key_instance: object) -> None:
+def test_checkpoints_skipped_while_sealed_then_caught_up(
+    settings: object, sealed_keyring: object, key_instance: object, django_capture_on_commit_callbacks: Any
+) -> None:
     settings.AUDIT_CHECKPOINT_EVERY = 4  # type: ignore[attr-defined]
     for _ in range(5):
-        log.record(actor=None, action="test.tick", obj=None)
+        with django_capture_on_commit_callbacks(execute=True):
+            log.record(actor=None, action="test.tick", obj=None)
     assert Checkpoint.objects.count() == 0
 
     for share in key_instance[1][:3]:  # type: ignore[index]
         sealed_keyring.submit_share(share)  # type: ignore[attr-defined]
-    log.record(actor=None, action="test.tick", obj=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        log.record(actor=None, action="test.tick", obj=None)
 
     assert list(Checkpoint.objects.values_list("tree_size", flat=True)) == [6]
 

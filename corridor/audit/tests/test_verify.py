@@ -8,24 +8,29 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
 
 from corridor.audit import encoding, log, merkle
 from corridor.audit.models import AuditEntry, Checkpoint, TreeState
 from corridor.audit.verify import verify
+from corridor.keys import treehead
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def ten_entries(settings: Any, unsealed_keyring: Any) -> None:
+def ten_entries(settings: Any, unsealed_keyring: Any, django_capture_on_commit_callbacks: Any) -> None:
     """Entries 0..9 with signed checkpoints at sizes 4 and 8; 8 and 9 are not yet signed."""
     settings.AUDIT_CHECKPOINT_EVERY = 4
     for number in range(10):
-        log.record(actor=None, action=f"test.step{number}", obj=None)
+        # Each entry commits on its own, as in a request; checkpoints are signed on commit.
+        with django_capture_on_commit_callbacks(execute=True):
+            log.record(actor=None, action=f"test.step{number}", obj=None)
     assert list(Checkpoint.objects.values_list("tree_size", flat=True)) == [4, 8]
 
 
@@ -280,8 +285,14 @@ def test_a_tree_head_saved_elsewhere_catches_a_rolled_back_log(
     with lift_triggers():
         _roll_back_to(4)
 
+    # The key service's own record of the last head it signed catches it by itself...
+    assert verify().first_problem == (
+        "the log does not contain the last tree head the key service signed (size 8): entries were removed or rewritten"
+    )
+    # ...and without it (a copy without keyd's file) the database alone tells a consistent, shorter story.
+    treehead.head_path(Path(django_settings.DATA_DIR)).unlink()
     report = verify()
-    assert report.ok  # the database alone now tells a consistent, shorter story
+    assert report.ok
     check_tree_heads(report, [head])
     assert report.first_problem == (
         "the log has 4 entries, but a tree head saved off this server has size 8: entries were removed"

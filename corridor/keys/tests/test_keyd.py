@@ -6,6 +6,7 @@ keyd runs as `python -m corridor.keys.keyd`, exactly as in production.
 from __future__ import annotations
 
 import os
+import pwd
 import signal
 import socket
 import stat
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from corridor.keys import crypto, keyd, wire
+from corridor.keys import crypto, keyd, treehead, wire
 from corridor.keys.client import KeydClient
 from corridor.keys.errors import (
     DecryptionError,
@@ -41,11 +42,15 @@ class Keyd:
         self.socket_path = socket_path
 
 
-def _start(data_dir: Path, socket_path: Path) -> Keyd:
+def _start(data_dir: Path, socket_path: Path, *, allow_users: str | None = None) -> Keyd:
+    env = {key: value for key, value in os.environ.items() if key != keyd.ALLOW_USERS_ENV}
+    if allow_users is not None:
+        env[keyd.ALLOW_USERS_ENV] = allow_users
     process = subprocess.Popen(
         [sys.executable, "-m", "corridor.keys.keyd", "--data-dir", str(data_dir), "--socket", str(socket_path), "--min-retired-days", "0"],
         cwd=ROOT,
         stderr=subprocess.PIPE,
+        env=env,
     )
     deadline = time.monotonic() + 10
     while not socket_path.exists():
@@ -117,8 +122,10 @@ def test_keyd_end_to_end(instance: Instance, running: Keyd) -> None:
     blobs = client.wrap(items)
     assert client.unwrap([(b, c) for b, (_, c) in zip(blobs, items, strict=True)]) == [k for k, _ in items]
     assert client.open_intake([message]) == [b"help"]
-    signature = client.sign(b"checkpoint")
-    assert crypto.verify(client.signing_public_key(), signature, b"checkpoint")
+    assert client.tree_head() is None
+    head = client.sign_tree_head(0, treehead.EMPTY_ROOT, 0, treehead.EMPTY_ROOT, [], [])
+    assert crypto.verify(client.signing_public_key(), head.signature, head.message())
+    assert client.tree_head() == head
     assert len(client.blind_index("person.name", ["ivan"], 24)[0]) == 3
     with pytest.raises(ValueError, match="multiple of 8"):
         client.blind_index("person.name", ["ivan"], 7)
@@ -249,9 +256,49 @@ def test_keyd_refuses_a_shared_socket_directory(instance: Instance, tmp_path: Pa
 
 
 def test_peer_allowed_only_for_own_uid() -> None:
-    assert keyd.peer_allowed(1000, 1000) is True
-    assert keyd.peer_allowed(1001, 1000) is False
-    assert keyd.peer_allowed(0, 1000) is False  # root is not special
+    own = keyd.allowed_uids(None, 1000)
+    assert own == frozenset({1000})
+    assert keyd.peer_allowed(1000, own) is True
+    assert keyd.peer_allowed(1001, own) is False
+    assert keyd.peer_allowed(0, own) is False  # root is not special
+
+
+def test_peer_allowed_only_for_the_listed_users() -> None:
+    """keyd running as its own user (say uid 998) and answering only the web server's user."""
+    web = pwd.getpwnam("nobody").pw_uid  # any user name the system knows
+    allowed = keyd.allowed_uids(" nobody , 4242 ", 998)
+    assert allowed == frozenset({web, 4242})
+    assert keyd.peer_allowed(web, allowed) is True
+    assert keyd.peer_allowed(4242, allowed) is True
+    assert keyd.peer_allowed(998, allowed) is False  # the list replaces the default: not even keyd's own user
+    assert keyd.peer_allowed(0, allowed) is False
+    assert keyd.allowed_uids("", 998) == frozenset({998})
+    with pytest.raises(ValueError, match="no such user 'no-such-user-here'"):
+        keyd.allowed_uids("no-such-user-here", 998)
+    with pytest.raises(ValueError, match="names no user"):
+        keyd.allowed_uids(" , ", 998)
+
+
+def test_keyd_refuses_users_not_listed(instance: Instance, tmp_path: Path) -> None:
+    daemon = _start(instance.data_dir, tmp_path / "run" / "keyd.sock", allow_users=str(os.geteuid() + 1))
+    try:
+        # Others must be able to reach the socket; the uid check is the gate.
+        assert stat.S_IMODE(daemon.socket_path.stat().st_mode) == 0o666
+        assert stat.S_IMODE(daemon.socket_path.parent.stat().st_mode) == 0o711
+        with pytest.raises(KeyServiceUnavailable):
+            KeydClient(daemon.socket_path).status()
+    finally:
+        err = _stop(daemon)
+    assert f"keyd: refused a connection from uid {os.geteuid()}" in err
+
+
+def test_keyd_answers_the_listed_user(instance: Instance, tmp_path: Path) -> None:
+    web = pwd.getpwuid(os.geteuid()).pw_name
+    daemon = _start(instance.data_dir, tmp_path / "run" / "keyd.sock", allow_users=f"{web},{os.geteuid() + 1}")
+    try:
+        assert KeydClient(daemon.socket_path).status().initialized is True
+    finally:
+        _stop(daemon)
 
 
 def test_peer_uid_reads_so_peercred() -> None:
@@ -265,7 +312,7 @@ def test_server_verify_request_rejects_other_uids(tmp_path: Path) -> None:
     left, right = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         assert server.verify_request(left, None) is True
-        server.own_uid = os.geteuid() + 1
+        server.allowed = frozenset({os.geteuid() + 1})
         assert server.verify_request(left, None) is False
     finally:
         left.close()

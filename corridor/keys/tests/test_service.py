@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from corridor.keys import crypto, keystore, shamir
+from corridor.keys import crypto, keystore, shamir, treehead
 from corridor.keys.errors import (
     AlreadyInitialized,
     DecryptionError,
@@ -152,7 +152,7 @@ def test_two_shares_do_not_unseal(instance: Instance) -> None:
     assert status.sealed is True
     assert status.shares_received == 2
     with pytest.raises(Sealed):
-        service.sign(b"m")
+        service.sign_tree_head(0, treehead.EMPTY_ROOT, 0, treehead.EMPTY_ROOT, [], [])
 
 
 def test_every_three_subset_unseals(instance: Instance) -> None:
@@ -458,7 +458,7 @@ def test_sealed_operations_raise_sealed(instance: Instance, unsealed: KeyService
         lambda: unsealed.destroy_epoch(1),
         lambda: unsealed.blind_index("person.name", ["ivan"], 16),
         lambda: unsealed.open_intake([b"x"]),
-        lambda: unsealed.sign(b"m"),
+        lambda: unsealed.sign_tree_head(0, treehead.EMPTY_ROOT, 0, treehead.EMPTY_ROOT, [], []),
     ]
     for call in calls:
         with pytest.raises(Sealed):
@@ -527,9 +527,11 @@ def test_intake_works_while_sealed_and_opens_when_unsealed(instance: Instance, u
 
 def test_signing(instance: Instance, unsealed: KeyService) -> None:
     public = KeyService(instance.data_dir).signing_public_key()
-    signature = unsealed.sign(b"checkpoint|42|abcd")
-    assert crypto.verify(public, signature, b"checkpoint|42|abcd") is True
-    assert crypto.verify(public, signature, b"checkpoint|43|abcd") is False
+    root = treehead.node_hash(b"\x00" * 32, b"\x01" * 32)
+    head = unsealed.sign_tree_head(0, treehead.EMPTY_ROOT, 2, root, [], [root])
+    assert crypto.verify(public, head.signature, head.message()) is True
+    assert head.message().startswith(f"corridor.audit.checkpoint/1\nsize 2\nroot {root.hex()}\n".encode())
+    assert crypto.verify(public, head.signature, head.message().replace(b"size 2", b"size 3")) is False
 
 
 def test_swapped_wrapped_items_fail_to_unseal(instance: Instance) -> None:

@@ -1,7 +1,7 @@
 """`corridor audit verify` and `corridor audit checkpoint`.
 
 verify prints "audit log OK: ..." and exits 0, or the first problem and exits 1; it
-works while sealed. checkpoint signs the current tree head and needs the instance unsealed.
+works while sealed and with no key service at all (the public key is read from the keystore). checkpoint signs the current tree head and needs the instance unsealed.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -76,6 +77,16 @@ class Command(BaseCommand):
             self.stderr.write(problem)
         if report.entries or report.checkpoints:
             self.stderr.write(report.coverage())
+        if report.key_fingerprint is not None and not report.key_pinned:
+            # Offline, on an auditor's machine, the key comes from the copied keystore: say
+            # which one, so it can be compared with the fingerprint `corridor init` printed.
+            self.stderr.write(
+                _(
+                    "checkpoint signatures were checked with the key %(fingerprint)s, which is not pinned: "
+                    "compare it with the one `corridor init` printed, or set CORRIDOR_AUDIT_KEY_FINGERPRINT"
+                )
+                % {"fingerprint": report.key_fingerprint}
+            )
         if not report.ok:
             # Exit 1 without Django's "CommandError:" prefix: the summary already said why.
             self.stdout.flush()
