@@ -266,6 +266,8 @@ def open_case(
         raise ValidationError({"priority": _("Unknown priority.")})
     if owner is not None and not owner.teams.filter(pk=team.pk).exists():
         raise ValidationError({"owner": _("The owner must be an active member of the case's team who works on cases.")})
+    _refuse_break_glass_only(actor, [principal], "principal")
+    _refuse_break_glass_only(actor, dependants, "dependants")
     with transaction.atomic():
         case = Case(
             data_key=DataKey.create("case"),
@@ -289,8 +291,30 @@ def _review_date(priority: str) -> datetime.date:
     return timezone.localdate() + datetime.timedelta(days=days)
 
 
+def _refuse_break_glass_only(actor: User, people: Iterable[Person], field: str) -> None:
+    """Break-glass lends another team's case for hours; it must not become a permanent copy.
+
+    A person already on cases, none of them in the actor's teams, can only have been
+    reached through emergency access: they are not carried into another case.
+    """
+    own_teams = Team.objects.filter(members=actor).values("pk")
+    for person in people:
+        memberships = CaseMember.objects.filter(person=person)
+        if memberships.exists() and not memberships.filter(case__team__in=own_teams).exists():
+            raise ValidationError(
+                {
+                    field: _(
+                        "%(codename)s is on another team's case, which you see only through emergency access. "
+                        "They cannot be added to a case of yours: ask that team, or an administrator, to do it."
+                    )
+                    % {"codename": person.codename}
+                }
+            )
+
+
 def add_member(actor: User, case: Case, person: Person, role: str = MemberRole.DEPENDANT) -> CaseMember:
     _require(actor, "cases.change_case")
+    _refuse_break_glass_only(actor, [person], "person")
     with transaction.atomic():
         member, created = CaseMember.objects.get_or_create(case=case, person=person, defaults={"role": role})
         if created:

@@ -81,9 +81,10 @@ def test_a_placement_through_a_hidden_case_is_named_and_not_ended() -> None:
     case_b = _case(world.outsider, world.team_b, "Ибрагим Хасанов")
     person = _principal(case_b)
     stay_b = domain.place(world.outsider, case_b, person, _house(world.outsider, world.team_b, "Blue"))
-    # The same person is also on a team A case (say, as a dependant of a relative).
+    # The same person is also on a team A case (say, as a dependant of a relative), put there
+    # by someone in both teams: worker_a alone may not carry team B's person into a case.
     case_a = _case(worker_a, world.team_a, "Адам Ахмадов")
-    domain.add_member(worker_a, case_a, person)
+    domain.add_member(make_staff(Role.CASEWORKER, teams=[world.team_a, world.team_b], username="both-teams"), case_a, person)
     house_a = _house(worker_a, world.team_a, "Green")
     response = _post(worker_a, f"{API}/cases/{case_a.pk}/placements/", {"person": str(person.pk), "safe_house": str(house_a.pk)})
     assert response.status_code == 400
