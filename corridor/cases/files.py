@@ -6,11 +6,14 @@ Used by case documents and, later, by intake attachments. The caller encrypts th
 
 from __future__ import annotations
 
+import base64
 import io
 import logging
 import math
 import re
 import warnings
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -20,7 +23,7 @@ from django.core.files.uploadedfile import InMemoryUploadedFile, UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, UnidentifiedImageError
 
 try:  # pikepdf (qpdf) strips PDF metadata; without it PDFs are refused, never stored as they came.
     import pikepdf
@@ -40,10 +43,17 @@ __all__ = [
 ]
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-# A phone photo is 12-50 megapixels; 64 MP decodes to ~200 MB of RGB, the most we allow a request.
+# A phone photo is 12-50 megapixels; pixels are also bounded by the decoded bytes below.
 DEFAULT_MAX_PIXELS = 64_000_000
+# The most one file may decode to in memory (a picture's pixels, a photo inside a PDF).
+# Cleaning holds at most two such copies at once, so with the interpreter this keeps one
+# request under 256 MiB: 96 MiB is a 32-megapixel RGB photo, or 24 megapixels with alpha.
+DEFAULT_MAX_DECODED_BYTES = 96 * 1024 * 1024
+# A PDF's compressed streams are measured by inflating them in small pieces, never kept
+# whole; past these sizes (one stream, all of them) the file is a compression bomb.
+PDF_MAX_INFLATED_STREAM = 256 * 1024 * 1024
+PDF_MAX_INFLATED_TOTAL = 2 * 1024 * 1024 * 1024
 JPEG_QUALITY = 92
-
 
 
 class FileRejected(ValidationError):
@@ -100,6 +110,21 @@ def max_bytes() -> int:
 
 def _max_pixels() -> int:
     return int(getattr(settings, "DOCUMENT_MAX_PIXELS", DEFAULT_MAX_PIXELS))
+
+
+def max_decoded_bytes() -> int:
+    return int(getattr(settings, "DOCUMENT_MAX_DECODED_BYTES", DEFAULT_MAX_DECODED_BYTES))
+
+
+def _too_big_to_open(decoded: int) -> FileRejected:
+    return FileRejected(
+        _(
+            "This file would take %(size)s MB of memory to open; the limit is %(limit)s MB. "
+            "Send a smaller picture (most phones offer “smaller size” when sharing) or a PDF made at a lower resolution."
+        )
+        % {"size": _megabytes(decoded, up=True), "limit": _megabytes(max_decoded_bytes(), up=False)},
+        code="decoded",
+    )
 
 
 def _megabytes(size: int, *, up: bool) -> int:
@@ -206,6 +231,13 @@ def _open_image(data: bytes, kind: _Kind) -> Image.Image:
                     % {"mp": math.ceil(width * height / 1e6), "limit": _max_pixels() // 1_000_000},
                     code="pixels",
                 )
+            # Checked before a single pixel is decoded: a one-colour PNG of a few hundred
+            # kilobytes can decode to gigabytes.
+            decoded = width * height * max(_bytes_per_pixel(image.mode), 4 if image.mode in ("P", "PA", "LA") else 0)
+            if kind is WEBP:
+                decoded = width * height * 8  # libwebp decodes to RGBA and its encoder keeps YUV and ARGB planes
+            if decoded > max_decoded_bytes():
+                raise _too_big_to_open(decoded)
             image.load()
             return image
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -215,6 +247,14 @@ def _open_image(data: bytes, kind: _Kind) -> Image.Image:
         raise FileRejected(
             _("This file looks like %(kind)s but is damaged and cannot be opened.") % {"kind": _(kind.label)}, code="invalid"
         ) from exc
+
+
+def _bytes_per_pixel(mode: str) -> int:
+    if mode in ("I", "F", "RGBA", "RGBX", "CMYK", "RGBa", "La"):
+        return 4
+    if mode.startswith("I;16"):
+        return 2
+    return max(1, len(mode)) if mode in ("RGB", "LA", "PA", "YCbCr", "LAB", "HSV") else 1
 
 
 def _to_srgb(image: Image.Image) -> Image.Image:
@@ -229,27 +269,51 @@ def _to_srgb(image: Image.Image) -> Image.Image:
     try:
         source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
         target = ImageCms.createProfile("sRGB")
-        converted = ImageCms.profileToProfile(image, source, target, outputMode=image.mode)
+        # In place: converting into a copy would hold the picture twice more.
+        ImageCms.profileToProfile(image, source, target, outputMode=image.mode, inPlace=True)
     except (ImageCms.PyCMSError, OSError, ValueError):
         return image  # a broken profile: the pixels are kept as they are, the profile dropped
-    return converted if converted is not None else image
+    return image
+
+
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _replace(old: Image.Image, new: Image.Image) -> Image.Image:
+    """Let go of the previous step's pixels at once: at most two copies are ever alive."""
+    if new is not old:
+        old.close()
+    return new
 
 
 def _clean_image(data: bytes, kind: _Kind) -> bytes:
     image = _open_image(data, kind)
     try:
         # Upright first: the orientation lives in the EXIF we are about to drop.
-        upright = ImageOps.exif_transpose(image) or image
-        upright = _to_srgb(upright)
+        orientation = image.getexif().get(0x0112, 1)
+        if orientation in _TRANSPOSE:
+            image = _replace(image, image.transpose(_TRANSPOSE[orientation]))
+        image = _to_srgb(image)
         if kind is JPEG:
-            target_mode = "L" if upright.mode in ("1", "L", "I;16", "I") else "RGB"
+            target_mode = "L" if image.mode in ("1", "L", "I;16", "I") else "RGB"
         else:
-            has_alpha = upright.mode in ("RGBA", "LA", "PA") or (upright.mode == "P" and "transparency" in upright.info)
-            target_mode = "RGBA" if has_alpha else ("L" if upright.mode in ("1", "L") else "RGB")
-        pixels = upright.convert(target_mode)
-        # A new image from raw pixels carries no info dict at all: no EXIF, XMP, ICC, text chunks,
-        # comments or thumbnails can ride along, whatever the encoder would copy by default.
-        clean = Image.frombytes(target_mode, pixels.size, pixels.tobytes())
+            has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+            target_mode = "RGBA" if has_alpha else ("L" if image.mode in ("1", "L") else "RGB")
+        if image.mode != target_mode:
+            image = _replace(image, image.convert(target_mode))
+        # A new image carries no info dict at all: no EXIF, XMP, ICC, text chunks, comments
+        # or thumbnails can ride along, whatever the encoder would copy by default.
+        clean = Image.new(target_mode, image.size)
+        clean.paste(image)
+        image = _replace(image, clean)
         out = io.BytesIO()
         if kind is JPEG:
             clean.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
@@ -315,6 +379,12 @@ def _strip_embedded_jpeg(pdf: Any, stream: Any) -> None:
         return
     jpeg = stream.read_raw_bytes()
     if outer:
+        try:
+            unwrapped = _expanded_size(stream, max_decoded_bytes())
+        except _Inflated:
+            unwrapped = max_decoded_bytes() + 1
+        if unwrapped > max_decoded_bytes():
+            raise _too_big_to_open(unwrapped)
         # Flate (or similar) around the JPEG: undo only those filters with a scratch stream.
         scratch = pikepdf.Stream(pdf, jpeg)
         scratch["/Filter"] = pikepdf.Array(outer)
@@ -331,6 +401,229 @@ def _strip_embedded_jpeg(pdf: Any, stream: Any) -> None:
         )
 
 
+_PIECE = 1024 * 1024
+_FLATE = {"/FlateDecode", "/Fl"}
+_SHRINKING = {"/ASCIIHexDecode", "/AHx", "/ASCII85Decode", "/A85"}
+# Upper bounds of what one input byte can become, for filters we do not decode to measure.
+_EXPANSION = {"/RunLengthDecode": 64, "/RL": 64, "/LZWDecode": 2731, "/LZW": 2731}
+# Image codecs end the chain: their output is pixels for the reader, never decoded here.
+_IMAGE_CODECS = {"/DCTDecode", "/DCT", "/JPXDecode", "/CCITTFaxDecode", "/CCF", "/JBIG2Decode", "/Crypt"}
+
+
+class _Inflated(Exception):
+    """A stream expands past the cap."""
+
+
+def _filters(stream: Any) -> list[str]:
+    value = stream.get("/Filter")
+    if value is None:
+        return []
+    if isinstance(value, pikepdf.Array):
+        return [str(item) for item in value]
+    return [str(value)]
+
+
+def _inflate_count(data: bytes, stages: int, cap: int) -> int:
+    """Bytes that `stages` nested Flate layers expand to, counted piece by piece and never
+    kept; raises _Inflated past `cap`. Damaged data counts as far as it decodes."""
+    decoders = [zlib.decompressobj() for _ in range(stages)]
+    total = 0
+
+    def feed(level: int, chunk: bytes) -> None:
+        nonlocal total
+        if level == stages:
+            total += len(chunk)
+            if total > cap:
+                raise _Inflated
+            return
+        decoder = decoders[level]
+        pending = chunk
+        while True:
+            out = decoder.decompress(pending, _PIECE)
+            if out:
+                feed(level + 1, out)
+            pending = decoder.unconsumed_tail
+            if not pending and len(out) < _PIECE:
+                return
+
+    try:
+        for start in range(0, len(data), _PIECE):
+            feed(0, data[start : start + _PIECE])
+    except zlib.error:
+        pass  # qpdf copies the raw bytes as they are; a reader gets no more out of them than we did
+    return total
+
+
+def _expanded_size(stream: Any, cap: int) -> int:
+    """What a stream's filters expand it to, up to the first image codec; raises _Inflated past `cap`."""
+    raw = bytes(stream.read_raw_bytes())
+    data: bytes | None = raw
+    size = len(raw)
+    filters = _filters(stream)
+    index = 0
+    while index < len(filters):
+        name = filters[index]
+        if name in _IMAGE_CODECS:
+            break
+        if name in _FLATE:
+            stages = 0
+            while index < len(filters) and filters[index] in _FLATE:
+                stages += 1
+                index += 1
+            if stages > 4 or data is None:
+                raise _Inflated  # nested deeper than any writer does, or after a filter we cannot replay
+            size = _inflate_count(data, stages, cap)
+            data = None if index < len(filters) else data
+            continue
+        if name in _SHRINKING:
+            data = _ascii_decoded(name, data) if data is not None else None
+            if data is None:
+                return size  # not decodable: a reader gets nothing out of it either
+            size = len(data)
+        elif name in _EXPANSION:
+            size *= _EXPANSION[name]
+            data = None
+        index += 1
+        if size > cap:
+            raise _Inflated
+    return size
+
+
+def _ascii_decoded(name: str, data: bytes) -> bytes | None:
+    """ASCIIHex and ASCII85 (they only ever shrink); None when the data does not decode."""
+    text = bytes(b for b in data if b not in b" \t\r\n\f\x00")
+    try:
+        if name in ("/ASCIIHexDecode", "/AHx"):
+            text = text.split(b">", 1)[0]
+            return bytes.fromhex((text + b"0" * (len(text) % 2)).decode("ascii"))
+        return base64.a85decode(text.split(b"~>", 1)[0])
+    except ValueError:
+        return None
+
+
+def _compression_bomb(limit: int) -> FileRejected:
+    return FileRejected(
+        _(
+            "This PDF contains compressed data that expands to more than %(limit)s MB: it cannot be accepted. "
+            "Print it to a new PDF, or send the pages as photos."
+        )
+        % {"limit": _megabytes(limit, up=False)},
+        code="inflated",
+    )
+
+
+def _check_expansion(pdf: Any) -> None:
+    total = 0
+    for obj in pdf.objects:
+        if not isinstance(obj, pikepdf.Stream):
+            continue
+        try:
+            size = _expanded_size(obj, PDF_MAX_INFLATED_STREAM)
+        except _Inflated:
+            raise _compression_bomb(PDF_MAX_INFLATED_STREAM) from None
+        total += size
+        if total > PDF_MAX_INFLATED_TOTAL:
+            raise _compression_bomb(PDF_MAX_INFLATED_TOTAL)
+
+
+# -- active content: actions and scripts --------------------------------------------------------
+
+# Keys that make a reader act: open-actions, additional actions (document, page, annotation,
+# form field), scripts, forms that post elsewhere, the base URI, XFA forms and embedded files.
+_ACTIVE_KEYS = (
+    "/OpenAction",
+    "/AA",
+    "/JS",
+    "/JavaScript",
+    "/URI",
+    "/XFA",
+    "/NeedsRendering",
+    "/EmbeddedFiles",
+    "/EF",
+    "/RichMediaContent",
+)
+# Annotations that exist to play, launch or carry something.
+_ACTIVE_ANNOTATIONS = {"/FileAttachment", "/RichMedia", "/Screen", "/Movie", "/Sound", "/3D"}
+
+
+def _direct_children(obj: Any) -> list[Any]:
+    values = list(obj) if isinstance(obj, pikepdf.Array) else [obj.get(key) for key in list(obj.keys())]
+    return [v for v in values if isinstance(v, pikepdf.Dictionary | pikepdf.Array) and not v.is_indirect]
+
+
+def _walk(obj: Any, visit: Callable[[Any], None], depth: int = 0) -> None:
+    """`visit` every dictionary in `obj` and in the direct objects inside it (indirect ones are visited on their own)."""
+    if depth > 64:
+        raise FileRejected(_("This PDF is damaged and cannot be opened."), code="invalid")
+    if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
+        visit(obj)
+    if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream | pikepdf.Array):
+        for child in _direct_children(obj):
+            _walk(child, visit, depth + 1)
+
+
+def _drop_actions(obj: Any) -> None:
+    """Remove the keys that trigger actions and scripts; a jump inside the document stays as /Dest."""
+    action = obj.get("/A")
+    if action is not None:
+        if isinstance(action, pikepdf.Dictionary) and action.get("/S") == pikepdf.Name.GoTo and "/D" in action:
+            if "/Dest" not in obj:
+                obj["/Dest"] = action["/D"]
+        del obj["/A"]
+    for key in _ACTIVE_KEYS:
+        if key in obj:
+            del obj[key]
+    annots = obj.get("/Annots")
+    if isinstance(annots, pikepdf.Array):
+        keep = [a for a in annots if not (isinstance(a, pikepdf.Dictionary) and a.get("/Subtype") in _ACTIVE_ANNOTATIONS)]
+        if len(keep) != len(annots):
+            obj["/Annots"] = pikepdf.Array(keep)
+
+
+def _empty_action(obj: Any) -> None:
+    """An action dictionary nothing points to any more is emptied (and not written at all)."""
+    if obj.get("/Type") == pikepdf.Name.Action or _is_action(obj):
+        for key in list(obj.keys()):
+            del obj[key]
+
+
+_ACTION_TYPES = {
+    "/GoTo",
+    "/GoToR",
+    "/GoToE",
+    "/Launch",
+    "/Thread",
+    "/URI",
+    "/Sound",
+    "/Movie",
+    "/Hide",
+    "/Named",
+    "/SubmitForm",
+    "/ResetForm",
+    "/ImportData",
+    "/JavaScript",
+    "/SetOCGState",
+    "/Rendition",
+    "/Trans",
+    "/GoTo3DView",
+    "/RichMediaExecute",
+}
+
+
+def _is_action(obj: Any) -> bool:
+    kind = obj.get("/S")
+    return isinstance(kind, pikepdf.Name) and str(kind) in _ACTION_TYPES
+
+
+def _remove_active_content(pdf: Any) -> None:
+    objects = list(pdf.objects)
+    # Two passes: a link's GoTo action must become its /Dest before actions are emptied.
+    for visit in (_drop_actions, _empty_action):
+        _walk(pdf.trailer, visit)
+        for obj in objects:
+            _walk(obj, visit)
+
+
 def _clean_pdf(data: bytes) -> bytes:
     if pikepdf is None:
         raise FileRejected(
@@ -345,6 +638,7 @@ def _clean_pdf(data: bytes) -> bytes:
     except pikepdf.PdfError as exc:
         raise FileRejected(_("This PDF is damaged and cannot be opened."), code="invalid") from exc
     with pdf:
+        _check_expansion(pdf)
         if pdf.attachments:
             raise FileRejected(
                 _("This PDF has files attached inside it. Upload each attached file on its own, and the PDF without them."),
@@ -362,11 +656,21 @@ def _clean_pdf(data: bytes) -> bytes:
                     del obj[key]
             if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == pikepdf.Name.Image:
                 _strip_embedded_jpeg(pdf, obj)
+        # Opening the document in any reader must not run anything or reach another host.
+        _remove_active_content(pdf)
         out = io.BytesIO()
         try:
-            # A full rewrite drops earlier revisions (incremental updates keep old metadata);
-            # a deterministic /ID replaces the original one, which could link back to the source file.
-            pdf.save(out, preserve_pdfa=False, fix_metadata_version=False, deterministic_id=True)
+            # A full rewrite drops earlier revisions (incremental updates keep old metadata) and
+            # every object nothing points to any more; a deterministic /ID replaces the original
+            # one, which could link back to the source file. Streams are copied as they are:
+            # decoding and recompressing them would cost the server what a bomb expands to.
+            pdf.save(
+                out,
+                preserve_pdfa=False,
+                fix_metadata_version=False,
+                deterministic_id=True,
+                stream_decode_level=pikepdf.StreamDecodeLevel.none,
+            )
         except pikepdf.PdfError as exc:
             raise FileRejected(_("This PDF is damaged and cannot be opened."), code="invalid") from exc
     return out.getvalue()
@@ -458,8 +762,10 @@ class BoundedMemoryUploadHandler(FileUploadHandler):
     to disk, and a file over the limit arrives as an OversizedUpload so the form can say
     "The file is 52 MB; the limit is 20 MB" instead of failing the request.
 
-    `limit` defaults to DOCUMENT_MAX_BYTES. With `drop_oversized` (the intake), a file
-    over the limit is dropped altogether and `too_large` tells the view.
+    `limit` defaults to DOCUMENT_MAX_BYTES, and bounds the whole request as well as each
+    file: a request carrying many files keeps no more than one limit's worth in memory
+    (`kept`). With `drop_oversized` (the intake), a file over the limit is dropped
+    altogether and `too_large` tells the view.
     """
 
     def __init__(self, request: Any = None, *, limit: int | None = None, drop_oversized: bool = False) -> None:
@@ -467,6 +773,7 @@ class BoundedMemoryUploadHandler(FileUploadHandler):
         self.limit = limit
         self.drop_oversized = drop_oversized
         self.too_large = False
+        self.kept = 0
 
     def _limit(self) -> int:
         return max_bytes() if self.limit is None else self.limit
@@ -475,20 +782,25 @@ class BoundedMemoryUploadHandler(FileUploadHandler):
         super().new_file(*args, **kwargs)
         self._buffer = io.BytesIO()
         self._seen = 0
+        self._over = False
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
         self._seen += len(raw_data)
-        if self._seen <= self._limit():
+        if not self._over and self._seen <= self._limit() and self.kept + len(raw_data) <= self._limit():
             self._buffer.write(raw_data)
+            self.kept += len(raw_data)
             return None
-        self.too_large = True
-        self._buffer = io.BytesIO()  # over the limit: let go of what was kept
+        if not self._over:
+            self._over = True
+            self.too_large = True
+            self.kept -= self._buffer.tell()
+            self._buffer = io.BytesIO()  # over the limit: let go of what was kept
         if self.drop_oversized:
             raise SkipFile
         return None  # consumed here; no later handler sees the bytes
 
     def file_complete(self, file_size: int) -> UploadedFile[bytes]:
-        if self._seen > self._limit():
+        if self._over:
             return OversizedUpload(self.file_name or "", self._seen, self.content_type)
         self._buffer.seek(0)
         return InMemoryUploadedFile(
