@@ -272,6 +272,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # One limit for stored files, with a clear message; uploads stay in memory up to it and are never
 # spooled to a plaintext temporary file (Django's default above FILE_UPLOAD_MAX_MEMORY_SIZE).
 DOCUMENT_MAX_BYTES = env_int("CORRIDOR_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024 * 1024)
+# The most memory one uploaded picture may decode to; cleaning keeps two copies at most, so the
+# default keeps a request under 256 MiB (corridor/cases/files.py, test_file_limits.py).
+DOCUMENT_MAX_DECODED_BYTES = env_int("CORRIDOR_DOCUMENT_MAX_DECODED_BYTES", 96 * 1024 * 1024, minimum=16 * 1024 * 1024)
 # Relocation figures count another team's applications only in programmes with at least this many.
 RELOCATION_MIN_CELL = env_int("CORRIDOR_RELOCATION_MIN_CELL", 5, minimum=2)
 FILE_UPLOAD_HANDLERS = ["corridor.cases.files.BoundedMemoryUploadHandler"]

@@ -52,7 +52,7 @@ DEFAULT_MAX_DECODED_BYTES = 96 * 1024 * 1024
 # A PDF's compressed streams are measured by inflating them in small pieces, never kept
 # whole; past these sizes (one stream, all of them) the file is a compression bomb.
 PDF_MAX_INFLATED_STREAM = 256 * 1024 * 1024
-PDF_MAX_INFLATED_TOTAL = 2 * 1024 * 1024 * 1024
+PDF_MAX_INFLATED_TOTAL = 1024 * 1024 * 1024
 JPEG_QUALITY = 92
 
 
