@@ -11,3 +11,6 @@ class KeysConfig(AppConfig):
     label = "keys"
     verbose_name = "Keys"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from corridor.keys import checks  # noqa: F401 -- registers the deployment checks of the pins
