@@ -7,6 +7,8 @@ every worker answers 503 within a second.
 from __future__ import annotations
 
 import os
+import resource
+import shutil
 import socket
 import subprocess
 import sys
@@ -156,3 +158,115 @@ def test_the_unseal_page_is_at_the_printed_random_path_and_keyd_refuses_forged_s
     reset = _corridor(instance, "unseal", "--reset")
     assert (reset.returncode, reset.stdout) == (0, "Unseal progress was reset. All trustees must enter their shares again.\n")
     assert _corridor(instance, "status").stdout.splitlines() == ["sealed", "shares entered: 0 of 2"]
+
+
+# -- web workers are hardened like keyd ----------------------------------------------------------
+
+
+def _gunicorn_processes(port: int) -> tuple[int, list[int]]:
+    """gunicorn's master for this port, and its workers."""
+    master = None
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"gunicorn" in cmdline and f"127.0.0.1:{port}".encode() in cmdline:
+            status = (entry / "status").read_text()
+            parent = int(next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:")))
+            if b"gunicorn" not in (Path("/proc") / str(parent) / "cmdline").read_bytes():
+                master = int(entry.name)
+    assert master is not None
+    children = (Path("/proc") / str(master) / "task" / str(master) / "children").read_text().split()
+    return master, [int(pid) for pid in children]
+
+
+def _without_capabilities(argv: list[str]) -> list[str]:
+    """argv run as this user but holding no capabilities (as root, CAP_SYS_PTRACE would read
+    any process, and a process without capabilities may read only others without them)."""
+    if os.geteuid() != 0:
+        return argv
+    setpriv = shutil.which("setpriv")
+    assert setpriv, "setpriv (util-linux) is needed to run without capabilities as root"
+    return [setpriv, "--bounding-set=-all", "--inh-caps=-all", "--", *argv]
+
+
+def _readable_by_same_user(pid: int) -> bool:
+    """Whether a process of the same user, holding no capabilities, can read /proc/PID/environ:
+    the kernel allows that only while PID is dumpable (prctl PR_SET_DUMPABLE)."""
+    result = subprocess.run(  # noqa: S603 -- fixed arguments
+        _without_capabilities(["cat", f"/proc/{pid}/environ"]), capture_output=True, timeout=10, check=False
+    )
+    return result.returncode == 0
+
+
+def _memory_lock_allowed() -> bool:
+    soft, _hard = resource.getrlimit(resource.RLIMIT_MEMLOCK)
+    capabilities = next(line for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("CapEff:"))
+    return soft == resource.RLIM_INFINITY or bool(int(capabilities.split()[1], 16) & (1 << 14))
+
+
+def test_web_workers_dump_no_core_and_lock_memory(server: str) -> None:
+    port = int(server.rsplit(":", 1)[1])
+    _get(server + "/accounts/login/")  # the workers have served
+    master, workers = _gunicorn_processes(port)
+    assert len(workers) == 3
+    for pid in [master, *workers]:
+        limits = Path(f"/proc/{pid}/limits").read_text()
+        core = next(line for line in limits.splitlines() if line.startswith("Max core file size"))
+        assert core.split()[4:6] == ["0", "0"], core  # soft and hard: no core file, and none can be re-enabled
+    if _memory_lock_allowed():
+        for pid in workers:
+            status = Path(f"/proc/{pid}/status").read_text()
+            locked = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmLck:")))
+            assert locked > 10_000, f"worker {pid} locked only {locked} kB"
+
+
+def test_web_workers_are_not_dumpable(instance: dict[str, str], server: str) -> None:
+    """No other process of the web server's user may read a worker's memory or environment.
+
+    A second gunicorn (on the running keyd) without capabilities, so that a reader without
+    them is held back only by the workers' dumpable flag."""
+    port = _free_port()
+    command = [sys.executable, "-m", "corridor.cli", "serve", "--no-keyd", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
+    process = subprocess.Popen(  # noqa: S603 -- our own interpreter and module
+        _without_capabilities(command), env=instance, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if _get(f"http://127.0.0.1:{port}/healthz") == 200:
+                    break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, "the second server did not start"
+                time.sleep(0.2)
+        master, workers = _gunicorn_processes(port)
+        assert len(workers) == 2
+        # The check itself works: a plain process without capabilities is readable.
+        with subprocess.Popen(_without_capabilities(["sleep", "30"])) as control:
+            try:
+                time.sleep(0.2)  # let setpriv exec sleep
+                assert _readable_by_same_user(control.pid)
+            finally:
+                control.kill()
+        assert {pid: _readable_by_same_user(pid) for pid in [master, *workers]} == {pid: False for pid in [master, *workers]}
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_the_wsgi_entry_hardens_any_servers_worker(instance: dict[str, str]) -> None:
+    """Another WSGI server (granian, uwsgi) imports corridor.wsgi: that import hardens the worker."""
+    probe = (
+        "import ctypes, ctypes.util, resource\n"
+        "import corridor.wsgi\n"
+        "libc = ctypes.CDLL(ctypes.util.find_library('c'))\n"
+        "print(libc.prctl(3, 0, 0, 0, 0), *resource.getrlimit(resource.RLIMIT_CORE))\n"  # 3: PR_GET_DUMPABLE
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], env=instance, capture_output=True, text=True, timeout=60, cwd=ROOT, check=False
+    )
+    assert (result.returncode, result.stdout.split()) == (0, ["0", "0", "0"]), result.stderr

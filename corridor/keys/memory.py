@@ -17,6 +17,7 @@ import sys
 _PR_SET_DUMPABLE = 4
 _MCL_CURRENT = 1
 _MCL_FUTURE = 2
+_MCL_ONFAULT = 4  # Linux 4.4+: lock pages as they are touched, not every mapping up front
 
 
 def _libc() -> ctypes.CDLL:
@@ -35,8 +36,12 @@ def _has_cap_ipc_lock() -> bool:
     return False
 
 
-def harden_process() -> list[str]:
-    """Apply every measure that works here; return a description of each that failed."""
+def harden_process(*, lock_on_fault: bool = False) -> list[str]:
+    """Apply every measure that works here; return a description of each that failed.
+
+    lock_on_fault locks pages when first touched (MCL_ONFAULT) instead of populating every
+    mapping at once: web workers reserve far more (thread stacks, malloc arenas) than they use.
+    """
     failed: list[str] = []
     try:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -65,6 +70,8 @@ def harden_process() -> list[str]:
         failed.append(
             "mlockall: skipped because RLIMIT_MEMLOCK is finite; raise it (LimitMEMLOCK=infinity) to keep keys out of swap"
         )
+    elif lock_on_fault and libc.mlockall(_MCL_CURRENT | _MCL_FUTURE | _MCL_ONFAULT) == 0:
+        pass
     elif libc.mlockall(_MCL_CURRENT | _MCL_FUTURE) != 0:
         failed.append(f"mlockall(MCL_CURRENT|MCL_FUTURE): {os.strerror(ctypes.get_errno())}")
     return failed
