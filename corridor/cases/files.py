@@ -423,13 +423,13 @@ def _filters(stream: Any) -> list[str]:
     return [str(value)]
 
 
-def _inflate_count(data: bytes, stages: int, cap: int) -> int:
+def _inflate_count(data: bytes | memoryview, stages: int, cap: int) -> int:
     """Bytes that `stages` nested Flate layers expand to, counted piece by piece and never
     kept; raises _Inflated past `cap`. Damaged data counts as far as it decodes."""
     decoders = [zlib.decompressobj() for _ in range(stages)]
     total = 0
 
-    def feed(level: int, chunk: bytes) -> None:
+    def feed(level: int, chunk: bytes | memoryview) -> None:
         nonlocal total
         if level == stages:
             total += len(chunk)
@@ -448,6 +448,8 @@ def _inflate_count(data: bytes, stages: int, cap: int) -> int:
 
     try:
         for start in range(0, len(data), _PIECE):
+            if decoders[0].eof:
+                break  # the rest is whatever follows the stream in the file
             feed(0, data[start : start + _PIECE])
     except zlib.error:
         pass  # qpdf copies the raw bytes as they are; a reader gets no more out of them than we did
@@ -510,6 +512,40 @@ def _compression_bomb(limit: int) -> FileRejected:
         % {"limit": _megabytes(limit, up=False)},
         code="inflated",
     )
+
+
+_STREAM_KEYWORD = re.compile(rb"stream(?:\r\n|\n|\r)")
+
+
+def _looks_like_zlib(head: bytes) -> bool:
+    return len(head) >= 2 and head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
+
+
+def _prescan_pdf(data: bytes) -> None:
+    """Measure every zlib stream in the raw file before qpdf reads it.
+
+    qpdf decodes cross-reference and object streams whole while it opens a file, before
+    any object can be looked at; so every stream that starts like zlib data is measured
+    here (one or two nested layers), whatever its dictionary says.
+    """
+    total = 0
+    for found in _STREAM_KEYWORD.finditer(data):
+        start = found.end()
+        if not _looks_like_zlib(data[start : start + 2]):
+            continue
+        body = memoryview(data)[start:]
+        try:
+            first = zlib.decompressobj().decompress(bytes(body[:4096]), 2)
+        except zlib.error:
+            continue
+        stages = 2 if _looks_like_zlib(first) else 1
+        try:
+            size = _inflate_count(body, stages, PDF_MAX_INFLATED_STREAM)
+        except _Inflated:
+            raise _compression_bomb(PDF_MAX_INFLATED_STREAM) from None
+        total += size
+        if total > PDF_MAX_INFLATED_TOTAL:
+            raise _compression_bomb(PDF_MAX_INFLATED_TOTAL)
 
 
 def _check_expansion(pdf: Any) -> None:
@@ -629,6 +665,7 @@ def _clean_pdf(data: bytes) -> bytes:
         raise FileRejected(
             _("PDF files cannot be accepted on this server: the tool that removes their metadata is missing."), code="type"
         )
+    _prescan_pdf(data)
     try:
         pdf = pikepdf.open(io.BytesIO(data))
     except pikepdf.PasswordError:

@@ -68,6 +68,32 @@ def pdf_with_image_stream(data: bytes, filters: list[str], size: tuple[int, int]
     return out.getvalue()
 
 
+def pdf_with_object_stream_bomb() -> bytes:
+    """A hand-written PDF whose one compressed object sits in an object stream of 1 GiB:
+    qpdf decodes an object stream whole as soon as one of its objects is looked at."""
+    out = bytearray(b"%PDF-1.5\n")
+    offsets: list[int] = []
+
+    def add(number: int, body: bytes) -> None:
+        offsets.append(len(out))
+        out.extend(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+
+    bomb = _deflate_zeros(1 << 30)
+    add(1, b"<< /Type /Catalog /Pages 2 0 R /Extra 5 0 R >>")
+    add(2, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+    add(3, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] >>")
+    add(4, b"<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length %d >>\nstream\n" % len(bomb) + bomb + b"\nendstream")
+    xref_at = len(out)
+    rows = [b"\x00" + (0).to_bytes(4, "big") + b"\xff\xff"]
+    rows += [b"\x01" + offset.to_bytes(4, "big") + b"\x00\x00" for offset in offsets]
+    rows.append(b"\x02" + (4).to_bytes(4, "big") + b"\x00\x00")  # object 5: first in object stream 4
+    rows.append(b"\x01" + xref_at.to_bytes(4, "big") + b"\x00\x00")  # object 6: this cross-reference stream
+    table = b"".join(rows)
+    out.extend(b"6 0 obj\n<< /Type /XRef /Size 7 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n" % len(table))
+    out.extend(table + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_at)
+    return bytes(out)
+
+
 _CHILD = """
 import io, json, resource, sys
 import django
@@ -111,6 +137,7 @@ def _clean_in_child(tmp_path: Path, data: bytes, name: str) -> dict[str, Any]:
             lambda: pdf_with_image_stream(_deflate_zeros(1 << 30), ["/FlateDecode", "/DCTDecode"], (64, 64)),
             "inflated",
         ),
+        ("objstm.pdf", pdf_with_object_stream_bomb, "inflated"),
         ("huge.png", lambda: black_png(30_000, 30_000), "pixels"),  # 900 megapixels in 2.6 MB
         ("dense.png", lambda: black_png(8_000, 8_000), "decoded"),  # 183 MiB of pixels in 187 KiB
         # The largest pictures still accepted, in colour so every page of memory is written.
