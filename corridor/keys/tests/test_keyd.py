@@ -327,3 +327,20 @@ def test_dispatch_hides_unexpected_error_messages(tmp_path: Path) -> None:
 
     reply = keyd.dispatch(Exploding(tmp_path), {"op": "status", "args": {}})
     assert reply == {"ok": False, "error": "KeyringError", "message": "internal error in keyd"}
+
+
+def test_address_tags_over_the_socket_work_sealed_and_change_with_the_process(instance: Instance, tmp_path: Path) -> None:
+    """The intake's rate-limit tags: HMACs under a key that lives only in keyd's memory."""
+    first = _start(instance.data_dir, tmp_path / "a" / "keyd.sock")
+    try:
+        client = KeydClient(first.socket_path)
+        assert client.status().sealed is True
+        tags = client.address_tags(["203.0.113.7", "203.0.113.7", "203.0.113.8"])
+    finally:
+        _stop(first)
+    second = _start(instance.data_dir, tmp_path / "b" / "keyd.sock")
+    try:
+        again = KeydClient(second.socket_path).address_tags(["203.0.113.7"])
+    finally:
+        _stop(second)
+    assert (len(tags[0]), tags[0] == tags[1], tags[0] == tags[2], again == tags[:1]) == (32, True, False, False)
