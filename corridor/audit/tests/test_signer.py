@@ -23,7 +23,7 @@ from django.db import connection
 from corridor.audit import encoding, log, merkle
 from corridor.audit.models import AuditEntry, Checkpoint, TreeState
 from corridor.audit.verify import verify
-from corridor.keys import service, vault
+from corridor.keys import service, treehead, vault
 from corridor.keys.client import KeydClient
 from corridor.keys.errors import TreeHeadRefused
 from corridor.keys.protocol import Keyring
@@ -274,3 +274,20 @@ def test_verify_runs_offline_on_a_copy_with_no_key_service(unsealed_keyring: Key
         db.execute("UPDATE audit_auditentry SET action = 'test.nothing' WHERE seq = 5")
     tampered = run(fingerprint)
     assert (tampered.returncode, tampered.stdout) == (1, "audit log FAILED: entry 5: stored leaf hash does not match its contents\n")
+
+
+def test_an_instance_from_before_keyd_kept_heads_continues_its_chain(
+    settings: Any, unsealed_keyring: Keyring, django_capture_on_commit_callbacks: Any
+) -> None:
+    """No head file yet (an upgraded instance): the first head extends the newest stored checkpoint."""
+    _entries(5, django_capture_on_commit_callbacks)
+    first = log.checkpoint()
+    treehead.head_path(Path(settings.DATA_DIR)).unlink()
+    _entries(4, django_capture_on_commit_callbacks)
+
+    second = log.checkpoint()
+
+    assert (second.tree_size, second.previous_size, bytes(second.previous_root)) == (9, 5, bytes(first.root))
+    assert unsealed_keyring.tree_head().size == 9  # type: ignore[union-attr]
+    report = verify()
+    assert (report.problems, report.checkpoints) == ([], 2)
