@@ -1,7 +1,8 @@
 """`corridor audit verify` and `corridor audit checkpoint`.
 
 verify prints "audit log OK: ..." and exits 0, or the first problem and exits 1; it
-works while sealed and with no key service at all (the public key is read from the keystore). checkpoint signs the current tree head and needs the instance unsealed.
+works while sealed and with no key service at all (the public key is read from the
+keystore). checkpoint has the current tree head signed and needs the instance unsealed.
 """
 
 from __future__ import annotations
