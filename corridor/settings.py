@@ -242,6 +242,9 @@ KEY_EPOCH_RETENTION_DAYS = env_int("CORRIDOR_KEY_EPOCH_RETENTION_DAYS", 35, mini
 LOCKOUT_THRESHOLD = env_int("CORRIDOR_LOCKOUT_THRESHOLD", 5, minimum=3)
 LOCKOUT_WINDOW_SECONDS = env_int("CORRIDOR_LOCKOUT_WINDOW_SECONDS", 15 * 60, minimum=60)
 LOCKOUT_MAX_SECONDS = env_int("CORRIDOR_LOCKOUT_MAX_SECONDS", 60 * 60, minimum=60)
+# Duplicate checks ("is this name and year, or this phone, already known?") per staff user
+# per hour: each one asks about the whole organisation, so an insider cannot run through a list.
+DUPLICATE_CHECKS_PER_HOUR = env_int("CORRIDOR_DUPLICATE_CHECKS_PER_HOUR", 30, minimum=1)
 ENROLMENT_HOURS = env_int("CORRIDOR_ENROLMENT_HOURS", 72, minimum=1)
 
 _redis_url = env_str("CORRIDOR_REDIS_URL")

@@ -176,21 +176,19 @@ class PersonViewSet(CaseWorkViewSet):
         data = self.parse(s.PersonCreateSerializer)
         values = _person_values(data)
         if not data["confirm_not_duplicate"]:
-            duplicates = domain.find_duplicates(
-                self.user,
-                names=[entry["name"] for entry in values["names"]],
-                birth_year=domain.birth_year_from(values.get("birth_date"), values.get("birth_precision", DatePrecision.EXACT)),
-                phones=[c["value"] for c in values.get("contacts", []) if c["kind"] in ("phone", "signal")],
-            )
+            try:
+                duplicates = domain.find_duplicates(
+                    self.user,
+                    names=[entry["name"] for entry in values["names"]],
+                    birth_year=domain.birth_year_from(values.get("birth_date"), values.get("birth_precision", DatePrecision.EXACT)),
+                    phones=[c["value"] for c in values.get("contacts", []) if c["kind"] in ("phone", "signal")],
+                )
+            except domain.DuplicateCheckLimited as exc:
+                throttled = exceptions.Throttled(detail=str(exc))
+                throttled.wait = exc.minutes * 60  # Retry-After, without DRF's English sentence in the message
+                raise throttled from None
             if duplicates:
-                found = [
-                    {
-                        "id": d.person.pk if d.person else None,
-                        "codename": d.person.codename if d.person else None,
-                        "reason": d.reason,
-                    }
-                    for d in duplicates
-                ]
+                found = [{"id": d.person.pk, "codename": d.person.codename, "reason": d.reason} for d in duplicates]
                 message = _("This person may already be known. Check, then send again with confirm_not_duplicate.")
                 body = {"error": {"code": "possible_duplicate", "message": message, "fields": {}, "duplicates": found}}
                 return Response(s.PersonDuplicateResponseSerializer(body).data, status=status.HTTP_409_CONFLICT)

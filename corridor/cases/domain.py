@@ -118,10 +118,42 @@ def _validate_person(values: dict[str, Any]) -> None:
 
 @dataclass(frozen=True)
 class PossibleDuplicate:
-    """A person who resembles the one being entered. Outside the user's cases only the fact is told."""
+    """A person in the user's own cases who resembles the one being entered."""
 
-    person: Person | None
+    person: Person
     reason: str
+
+
+class DuplicateCheckLimited(Exception):
+    """Too many duplicate checks by this user this hour; the message says when to try again."""
+
+    def __init__(self, minutes: int) -> None:
+        self.minutes = minutes
+        super().__init__(
+            _("You have checked for possible duplicates too often. Try again in %(minutes)d minutes.") % {"minutes": minutes}
+        )
+
+
+DUPLICATE_WINDOW = datetime.timedelta(hours=1)
+
+
+def _count_duplicate_check(actor: User) -> None:
+    """One more check in the user's hourly window, or DuplicateCheckLimited (nothing counted)."""
+    from django.conf import settings
+
+    from corridor.cases.models import DuplicateCheckCounter
+
+    now = timezone.now()
+    with transaction.atomic():
+        DuplicateCheckCounter.objects.get_or_create(user=actor)
+        counter = DuplicateCheckCounter.objects.select_for_update().get(user=actor)
+        if now - counter.window_started >= DUPLICATE_WINDOW:
+            counter.window_started, counter.count = now, 0
+        if counter.count >= settings.DUPLICATE_CHECKS_PER_HOUR:
+            left = counter.window_started + DUPLICATE_WINDOW - now
+            raise DuplicateCheckLimited(max(1, -(-int(left.total_seconds()) // 60)))
+        counter.count += 1
+        counter.save(update_fields=["window_started", "count"])
 
 
 def find_duplicates(
@@ -129,11 +161,21 @@ def find_duplicates(
 ) -> list[PossibleDuplicate]:
     """Same normalised name and birth year, or same phone: say so before saving.
 
-    A match in a case the user cannot see is reported without naming anyone, so the
-    check cannot be used to probe for people in other teams.
+    Every check is counted (DUPLICATE_CHECKS_PER_HOUR per user, else DuplicateCheckLimited)
+    and audited, without what was asked. Only matches in the user's own cases are told: a
+    match in a case they cannot see is not confirmed nor denied but put before the
+    administrators (DuplicateReview), so the check cannot probe other teams.
     """
     from corridor.cases.access import people_visible_to
+    from corridor.cases.models import DuplicateReview
 
+    names = list(names)
+    phones = list(phones)
+    try:
+        _count_duplicate_check(actor)
+    except DuplicateCheckLimited:
+        audit.record(actor=actor, action="person.duplicate_check.limited", obj=None)
+        raise
     ids: set[Any] = set()
     reasons: dict[Any, str] = {}
     if birth_year is not None:
@@ -145,26 +187,51 @@ def find_duplicates(
         for pk in blind.lookup(PERSON_PHONE, phone, Person):
             ids.add(pk)
             reasons.setdefault(pk, _("same phone number"))
-    if not ids:
-        return []
-    visible = {p.pk: p for p in people_visible_to(actor).filter(pk__in=ids)}
+    visible = {p.pk: p for p in people_visible_to(actor).filter(pk__in=ids)} if ids else {}
+    hidden = [pk for pk in ids if pk not in visible]
     found: list[PossibleDuplicate] = []
-    hidden = False
-    for pk in ids:
-        person = visible.get(pk)
-        if person is None:
-            hidden = True
-            continue
-        wanted = {blind.normalize(n) for n in names}
-        same_name = any(blind.normalize(n) in wanted for n in person.name_values())
-        same_phone = any(
-            PERSON_PHONE.normalizer(p) in {PERSON_PHONE.normalizer(x) for x in phones} for p in person.phone_values()
-        )
+    wanted_names = {blind.normalize(n) for n in names}
+    wanted_phones = {PERSON_PHONE.normalizer(x) for x in phones}
+    for pk, person in visible.items():
+        same_name = any(blind.normalize(n) in wanted_names for n in person.name_values())
+        same_phone = any(PERSON_PHONE.normalizer(p) in wanted_phones for p in person.phone_values())
         if same_name or same_phone:  # truncated tokens collide: confirm after decryption
             found.append(PossibleDuplicate(person, reasons[pk]))
-    if hidden:
-        found.append(PossibleDuplicate(None, _("someone in a case you cannot see; ask an administrator")))
+    with transaction.atomic():
+        audit.record(actor=actor, action="person.duplicate_check", obj=None)
+        # Hidden matches are not decrypted here (a truncated token may collide): the admin's
+        # review decides. One open review per checker and person is enough.
+        for person in Person.objects.filter(pk__in=hidden, erased__isnull=True):
+            review, created = DuplicateReview.objects.get_or_create(user=actor, person=person, reviewed__isnull=True)
+            if created:
+                audit.record(actor=actor, action="person.duplicate_review.open", obj=review)
     return found
+
+
+def pending_duplicate_reviews() -> list[tuple[Any, list[Case]]]:
+    """Open reviews, oldest first, each with the cases (reference and team) of the matched person."""
+    from corridor.cases.models import DuplicateReview
+
+    reviews = list(DuplicateReview.objects.filter(reviewed__isnull=True).select_related("user", "person"))
+    members = CaseMember.objects.filter(person__in=[r.person_id for r in reviews]).select_related("case", "case__team")
+    cases: dict[Any, list[Case]] = {}
+    for member in members:
+        cases.setdefault(member.person_id, []).append(member.case)
+    return [(review, cases.get(review.person_id, [])) for review in reviews]
+
+
+def review_duplicate(actor: User, review: Any) -> None:
+    """An admin has looked at a hidden match (and talked to the teams)."""
+    from corridor.cases.models import DuplicateReview
+
+    _require(actor, "cases.review_break_glass")
+    with transaction.atomic():
+        locked = DuplicateReview.objects.select_for_update().get(pk=review.pk)
+        if locked.reviewed is not None:
+            raise ValidationError(_("This match was already reviewed."))
+        locked.reviewed = timezone.now()
+        locked.save(update_fields=["reviewed"])
+        audit.record(actor=actor, action="person.duplicate_review.done", obj=locked)
 
 
 def create_person(actor: User, **values: Any) -> Person:

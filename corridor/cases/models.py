@@ -401,3 +401,28 @@ class BreakGlass(models.Model):
 
     class Meta:
         ordering = ["-at"]
+
+
+class DuplicateCheckCounter(models.Model):
+    """Duplicate checks per user in the current window: in the database, so every worker shares it."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    window_started = models.DateTimeField(default=timezone.now)
+    count = models.PositiveIntegerField(default=0)
+
+
+class DuplicateReview(models.Model):
+    """A duplicate check matched someone in a case the checker cannot see.
+
+    The checker is told nothing; an administrator reads who checked and which case matched
+    (references and teams only) and talks to both teams. Nothing typed is kept.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reviewed = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["at"]

@@ -21,7 +21,7 @@ from corridor.accounts.models import ApiToken, Role
 from corridor.accounts.testing import Route, World, check_matrix, make_staff, make_world, sign_in
 from corridor.audit import log as audit
 from corridor.cases import domain
-from corridor.cases.models import Case, Person, Priority, SafeHouse, Status
+from corridor.cases.models import Case, DuplicateReview, Person, Priority, SafeHouse, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -312,10 +312,10 @@ def test_duplicate_in_another_team_is_neutral(world: World, worker: Any) -> None
         f"{API}/people/",
         {"names": [{"name": "Someone"}], "contacts": [{"kind": "phone", "value": "89285554433"}]},
     )
-    assert response.status_code == 409
-    duplicates = response.json()["error"]["duplicates"]
-    assert duplicates == [{"id": None, "codename": None, "reason": "someone in a case you cannot see; ask an administrator"}]
+    # Neither confirmed nor denied: the same answer as for someone unknown; an admin reviews it.
+    assert response.status_code == 201
     assert b_person.codename not in response.content.decode()
+    assert list(DuplicateReview.objects.values_list("user", "person")) == [(worker.pk, b_person.pk)]
 
 
 def test_search_finds_any_spelling_and_codename(world: World, worker: Any) -> None:

@@ -17,7 +17,7 @@ from corridor.accounts.models import Role
 from corridor.accounts.testing import Route, World, check_matrix, make_world, sign_in
 from corridor.audit.models import AuditEntry
 from corridor.cases import domain
-from corridor.cases.models import Case, CaseMember, Person
+from corridor.cases.models import Case, CaseMember, DuplicateReview, Person
 from corridor.keys.models import BlindIndexEntry
 
 pytestmark = pytest.mark.django_db
@@ -260,20 +260,21 @@ def test_possible_duplicate_must_be_confirmed(world: World) -> None:
     assert Person.objects.count() == before[0] + 1
 
 
-def test_duplicate_in_another_team_is_told_without_naming_anyone(world: World) -> None:
-    client = _client(world.users[Role.CASEWORKER])
+def test_duplicate_in_another_team_is_neither_confirmed_nor_denied(world: World) -> None:
+    """The prober sees what they would see for someone unknown; an administrator gets the match."""
+    worker = world.users[Role.CASEWORKER]
+    client = _client(worker)
     other = world.extra["person_b"]
-    before = _counts()
     response = client.post(
         "/people/new/", _form(name_0="Someone New", contact_value_0="8 928 555-66-77", team=str(world.team_a.pk))
     )
-    assert response.status_code == 200
-    assert [(d.person, d.reason) for d in response.context["duplicates"]] == [
-        (None, "someone in a case you cannot see; ask an administrator")
-    ]
-    page = response.content.decode()
+    unknown = client.post(
+        "/people/new/", _form(name_0="Nobody Known", contact_value_0="8 900 111-22-33", team=str(world.team_a.pk))
+    )
+    assert (response.status_code, unknown.status_code) == (302, 302)
+    page = client.get(response["Location"]).content.decode()
     assert other.codename not in page and "Хасанов" not in page and str(other.pk) not in page
-    assert _counts() == before
+    assert list(DuplicateReview.objects.values_list("user", "person")) == [(worker.pk, other.pk)]
 
 
 def test_team_must_be_ones_own(world: World) -> None:

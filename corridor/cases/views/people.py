@@ -62,8 +62,14 @@ def new_view(request: HttpRequest) -> HttpResponse:
     duplicates: list[domain.PossibleDuplicate] = []
     status = 200
     if request.method == "POST":
+        limited = False
         if form.is_valid():
-            duplicates = domain.find_duplicates(user, **form.duplicate_query())
+            try:
+                duplicates = domain.find_duplicates(user, **form.duplicate_query())
+            except domain.DuplicateCheckLimited as exc:
+                form.add_error(None, str(exc))
+                limited = True
+        if form.is_valid() and not limited:
             if not duplicates or form.cleaned_data["different_person"]:
                 values = form.person_values()
                 try:
@@ -84,9 +90,9 @@ def new_view(request: HttpRequest) -> HttpResponse:
                     )
                     return redirect("cases:case", case.pk)
         if duplicates:
-            preload_keys([d.person for d in duplicates if d.person is not None])
+            preload_keys([d.person for d in duplicates])
         else:
-            status = 400
+            status = 429 if limited else 400
     return render(
         request,
         "cases/people/form.html",

@@ -29,7 +29,18 @@ from corridor.cases.forms_workflow import (
     RiskFactorsForm,
     VerificationForm,
 )
-from corridor.cases.models import BreakGlass, Case, Consent, ConsentScope, Person, Placement, Priority, RiskFactor, SafeHouse
+from corridor.cases.models import (
+    BreakGlass,
+    Case,
+    Consent,
+    ConsentScope,
+    DuplicateReview,
+    Person,
+    Placement,
+    Priority,
+    RiskFactor,
+    SafeHouse,
+)
 from corridor.formerrors import apply_errors
 
 
@@ -309,7 +320,12 @@ def break_glass_review_view(request: HttpRequest) -> HttpResponse:
     for grant in grants:
         # Reading the reason decrypts case data: audited like any other read.
         audit.record_read(_user(request), grant)
-    context = {"grants": grants, "now": timezone.now(), "ownerless": list(domain.ownerless_cases()[:100])}
+    context = {
+        "grants": grants,
+        "now": timezone.now(),
+        "ownerless": list(domain.ownerless_cases()[:100]),
+        "duplicates": domain.pending_duplicate_reviews(),
+    }
     return render(request, "cases/workflow/break_glass_review.html", context)
 
 
@@ -331,7 +347,26 @@ def break_glass_reviewed_view(request: HttpRequest, grant_pk: Any) -> HttpRespon
     return HttpResponseRedirect(reverse("cases:break_glass_review"))
 
 
+@require_POST
+def duplicate_reviewed_view(request: HttpRequest, review_pk: Any) -> HttpResponse:
+    if not request.user.has_perm("cases.review_break_glass"):
+        raise Http404
+    # Admins review every hidden match; the permission above is the whole access rule here.
+    review = DuplicateReview.objects.filter(pk=review_pk).first()
+    if review is None:
+        raise Http404
+    try:
+        domain.review_duplicate(_user(request), review)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.info(request, message)
+    else:
+        messages.success(request, _("Marked as reviewed."))
+    return HttpResponseRedirect(reverse("cases:break_glass_review") + "#duplicates")
+
+
 urlpatterns: list[URLPattern] = [
+    path("break-glass/review/duplicates/<uuid:review_pk>/", duplicate_reviewed_view, name="duplicate_reviewed"),
     path("cases/break-glass/", break_glass_view, name="break_glass"),
     path("break-glass/review/", break_glass_review_view, name="break_glass_review"),
     path("break-glass/review/<uuid:grant_pk>/", break_glass_reviewed_view, name="break_glass_reviewed"),
