@@ -366,7 +366,7 @@ def user_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = EditUserForm(request.POST or None, initial={"role": target.role, "teams": target.teams.all()})
     if request.method == "POST" and form.is_valid():
         domain.set_role_and_teams(request.user, target, role=form.cleaned_data["role"], teams=form.cleaned_data["teams"])  # type: ignore[arg-type]
-        messages.success(request, _("Saved. The user's sessions were ended so the change applies at once."))
+        messages.success(request, _("Saved. The user's sessions were ended and their API tokens suspended, so the change applies at once."))
         return redirect("accounts:user", pk=target.pk)
     factors = {
         "totp": TOTPDevice.objects.filter(user=target, confirmed=True).count(),
@@ -383,7 +383,7 @@ def user_action_view(request: HttpRequest, pk: int, action: str) -> HttpResponse
     try:
         if action == "end-sessions":
             domain.end_sessions(actor, target)
-            messages.success(request, _("All sessions of %(user)s were ended.") % {"user": target.username})
+            messages.success(request, _("All sessions of %(user)s were ended and their API tokens suspended.") % {"user": target.username})
         elif action == "reenrol":
             token = domain.reissue_enrolment(actor, target)
             link = request.build_absolute_uri(reverse("accounts:enrol", args=[token]))

@@ -107,3 +107,15 @@ def test_an_enrolment_session_dies_when_the_admin_reissues_the_link() -> None:
     assert page.status_code == 302
     assert page["Location"].startswith(reverse("accounts:login"))
     assert TOTPDevice.objects.filter(user=user).count() == 0
+
+
+def test_the_admin_page_says_tokens_are_suspended_with_the_sessions() -> None:
+    admin = make_staff(Role.ADMIN)
+    user = make_staff(Role.CASEWORKER)
+    token = domain.create_api_token(user, user)
+    client = sign_in(Client(), admin)
+    response = client.post(reverse("accounts:user_action", args=[user.pk, "end-sessions"]), follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        f"All sessions of {user.username} were ended and their API tokens suspended."
+    ]
+    assert _api(token).status_code == 401
