@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import NoReturn
 
 COMMANDS = {
     "init": "create the root key and print the trustees' unseal shares (once)",
@@ -39,6 +40,31 @@ Every Django management command works too: `corridor help --commands` lists them
 """
 
 
+# Commands that read or write the database: before they run, the database must be migrated,
+# or they would fail half-way (demo after writing keys) with a traceback.
+NEEDS_DATABASE = frozenset(
+    {"createuser", "token", "audit", "demo", "rotate", "purge_epochs", "serve", "intake_purge", "createsuperuser", "changepassword"}
+)
+MIGRATE_FIRST = "corridor: the database of {data_dir} is not set up or not up to date: run `corridor migrate` first"
+KEYD_FIRST = "corridor: the key service is not running: start it with `corridor serve` (or `corridor keyd`)"
+INIT_FIRST = "corridor: {data_dir} has no keys yet: run `corridor init` first"
+
+
+def _unapplied_migrations() -> bool:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+
+
+def _fail(message: str) -> NoReturn:
+    from django.conf import settings
+
+    print(message.format(data_dir=settings.DATA_DIR), file=sys.stderr)
+    raise SystemExit(1)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "corridor.settings")
@@ -47,9 +73,36 @@ def main(argv: list[str] | None = None) -> None:
         lines = "\n".join(f"  {name.ljust(width)}  {text}" for name, text in COMMANDS.items())
         print(HELP.format(commands=lines))
         return
+    import django
     from django.core.management import execute_from_command_line
+    from django.db import DatabaseError
 
-    execute_from_command_line(["corridor", *args])
+    from corridor.keys.errors import KeyServiceUnavailable, NotInitialized
+
+    asking_for_help = any(arg in ("-h", "--help") for arg in args[1:])
+    if args[0] in NEEDS_DATABASE and not asking_for_help:
+        django.setup()
+        try:
+            unapplied = _unapplied_migrations()
+        except DatabaseError:
+            unapplied = True
+        if unapplied:
+            _fail(MIGRATE_FIRST)
+    # What an operator can fix in one step gets one line saying which step, not a traceback.
+    try:
+        execute_from_command_line(["corridor", *args])
+    except KeyServiceUnavailable:
+        _fail(KEYD_FIRST)
+    except NotInitialized:
+        _fail(INIT_FIRST)
+    except DatabaseError:
+        try:
+            unapplied = _unapplied_migrations()
+        except DatabaseError:
+            unapplied = True
+        if unapplied:
+            _fail(MIGRATE_FIRST)
+        raise
 
 
 if __name__ == "__main__":
