@@ -220,6 +220,12 @@ def pending_duplicate_reviews() -> list[tuple[Any, list[Case]]]:
     return [(review, cases.get(review.person_id, [])) for review in reviews]
 
 
+def pending_duplicate_count() -> int:
+    from corridor.cases.models import DuplicateReview
+
+    return DuplicateReview.objects.filter(reviewed__isnull=True).count()
+
+
 def review_duplicate(actor: User, review: Any) -> None:
     """An admin has looked at a hidden match (and talked to the teams)."""
     from corridor.cases.models import DuplicateReview

@@ -36,11 +36,13 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     from corridor.relocation.alerts import alerts_for
 
     teams = access.teams_visible_to(request.user)  # type: ignore[arg-type]
-    pending = cases_domain.pending_break_glass().count() if request.user.has_perm("cases.review_break_glass") else 0
+    reviewer = request.user.has_perm("cases.review_break_glass")
+    pending = cases_domain.pending_break_glass().count() if reviewer else 0
     context = {
         "teams": teams,
         "case_work": dashboard_data(request.user),
         "pending_break_glass": pending,
+        "pending_duplicates": cases_domain.pending_duplicate_count() if reviewer else 0,
         "relocation_alerts": alerts_for(request.user),
     }
     return render(request, "web/dashboard.html", context)

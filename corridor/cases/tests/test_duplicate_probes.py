@@ -84,6 +84,9 @@ def test_a_hidden_match_goes_to_the_admins_not_to_the_prober(world: World) -> No
     assert list(DuplicateReview.objects.values_list("user", "person", "reviewed")) == [(worker.pk, hidden.pk, None)]
     assert len(_probes(worker)) == 2
     admin = sign_in(Client(), world.users[Role.ADMIN])
+    dashboard = admin.get(reverse("web:dashboard")).content.decode()
+    assert dashboard.count('id="duplicate-alert"') == 1
+    assert "Planted" not in dashboard
     page = admin.get(reverse("cases:break_glass_review")).content.decode()
     assert page.count(world.extra["case_b"].reference) == 1
     assert worker.username in page
