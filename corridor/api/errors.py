@@ -14,6 +14,21 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
 
 
+def _collect(value: Any, key: str, out: dict[str, list[str]]) -> None:
+    """Nested errors (a list of names, one of them wrong) as flat keys: names.1.name, never a repr."""
+    if isinstance(value, dict):
+        for name, inner in value.items():
+            _collect(inner, key if name == "non_field_errors" else f"{key}.{name}", out)
+    elif isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
+        for index, item in enumerate(value):
+            if item:
+                _collect(item, f"{key}[{index}]", out)
+    elif isinstance(value, list):
+        out.setdefault(key, []).extend(str(item) for item in value)
+    else:
+        out.setdefault(key, []).append(str(value))
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
@@ -21,10 +36,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is None:
         return None
     code = getattr(exc, "default_code", "error")
-    fields: dict[str, Any] = {}
+    fields: dict[str, list[str]] = {}
     message = ""
     if isinstance(exc, exceptions.ValidationError) and isinstance(response.data, dict):
-        fields = {key: [str(item) for item in value] if isinstance(value, list) else [str(value)] for key, value in response.data.items()}
+        for key, value in response.data.items():
+            _collect(value, str(key), fields)
         message = "The request has invalid fields."
         if "non_field_errors" in fields:
             message = " ".join(fields.pop("non_field_errors"))

@@ -48,6 +48,14 @@ def _need(request: Request, perm: str) -> None:
 # -- serializers ------------------------------------------------------------------------------
 
 
+def _blank_for_null(data: Any, names: tuple[str, ...]) -> Any:
+    """Optional text is stored as NULL but declared (and accepted) as a string: answer "" for it."""
+    for name in names:
+        if data.get(name) is None:
+            data[name] = ""
+    return data
+
+
 class CountrySerializer(serializers.Serializer):
     code = serializers.CharField()
     name_en = serializers.CharField()
@@ -179,6 +187,9 @@ class ContactSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=300)
     details = serializers.CharField(max_length=4000, allow_blank=True, required=False, default="")
 
+    def to_representation(self, instance: Any) -> Any:
+        return _blank_for_null(super().to_representation(instance), ("details",))
+
 
 class EngagementSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
@@ -190,6 +201,9 @@ class EngagementSerializer(serializers.Serializer):
     next_step = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
     next_due = serializers.DateField(allow_null=True, required=False, default=None)
     done = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    def to_representation(self, instance: Any) -> Any:
+        return _blank_for_null(super().to_representation(instance), ("response", "next_step"))
 
 
 class AlertSerializer(serializers.Serializer):

@@ -134,3 +134,64 @@ def test_every_operation_answers_a_declared_status_for_every_staff_role(role: st
         if str(response.status_code) not in operation["responses"]:
             undeclared[f"{method.upper()} {path}"] = response.status_code
     assert undeclared == {}
+
+
+def test_a_path_the_api_does_not_route_answers_the_json_error_body() -> None:
+    """Found by schemathesis: /programmes/abc/ missed the <int:pk> pattern and got the HTML 404 page."""
+    client = _api(Role.RELOCATION, Team.objects.create(name="North"))
+    response = client.get("/api/v1/relocation/programmes/abc/")
+    assert (response.status_code, response["Content-Type"]) == (404, "application/json")
+    assert response.json() == {"error": {"code": "not_found", "message": "Not found.", "fields": {}}}
+    assert Client().get("/no-such-page/").status_code == 404
+    assert Client().get("/no-such-page/")["Content-Type"].startswith("text/html")
+
+
+def test_an_empty_filter_is_refused_as_the_schema_says() -> None:
+    """Found by schemathesis: `?status=` fell outside the enum yet answered 200 with every case."""
+    client = _api(Role.CASEWORKER, Team.objects.create(name="North"))
+    response = client.get("/api/v1/cases/", {"status": ""})
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["status"]
+    assert client.get("/api/v1/cases/", {"status": "new"}).status_code == 200
+
+
+def test_patching_a_need_with_nothing_changes_nothing() -> None:
+    """Found by schemathesis: the PATCH schema makes `status` optional, but {} was refused with 400."""
+    team = Team.objects.create(name="North")
+    caseworker = make_staff(Role.CASEWORKER, teams=[team])
+    person = domain.create_person(caseworker, names=[{"name": "Ахмед", "kind": "legal"}])
+    case = domain.open_case(caseworker, team=team, principal=person, dependants=[], priority="normal")
+    need = domain.add_need(caseworker, case, "medical")
+    client = _api(Role.CASEWORKER, team)
+    url = f"/api/v1/cases/{case.pk}/needs/{need.pk}/"
+    response = client.patch(url, {}, content_type="application/json")
+    assert (response.status_code, response.json()["status"]) == (200, "open")
+    changed = client.patch(url, {"status": "met"}, content_type="application/json")
+    assert (changed.status_code, changed.json()["status"]) == (200, "met")
+
+
+def test_nested_input_errors_name_the_field_instead_of_a_python_repr() -> None:
+    """Found by schemathesis: an error inside `names` came back as "{'non_field_errors': [ErrorDetail(...)]}"."""
+    client = _api(Role.CASEWORKER, Team.objects.create(name="North"))
+    response = client.post(
+        "/api/v1/people/", {"names": [{"name": "Ахмед"}, {"name": ""}], "confirm_not_duplicate": True}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"names.1.name": ["This field may not be blank."]}
+    empty = client.post("/api/v1/people/", {"names": [], "confirm_not_duplicate": True}, content_type="application/json")
+    assert empty.json()["error"]["fields"] == {"names": ["This list may not be empty."]}
+
+
+def test_optional_relocation_text_is_answered_as_the_declared_string() -> None:
+    """Found by schemathesis: a contact without details answered `"details": null` where a string is declared."""
+    coordinator = make_staff(Role.RELOCATION, teams=[Team.objects.create(name="North")])
+    _record, value = ApiToken.issue(coordinator)
+    client = Client(headers={"authorization": f"Bearer {value}"})
+    created = client.post(
+        "/api/v1/relocation/contacts/",
+        {"country": "LT", "kind": "embassy", "organisation": "Embassy", "name": "Consul"},
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    answer = client.get(f"/api/v1/relocation/contacts/{created.json()['id']}/")
+    assert answer.json()["details"] == ""
