@@ -119,3 +119,22 @@ def test_the_admin_page_says_tokens_are_suspended_with_the_sessions() -> None:
         f"All sessions of {user.username} were ended and their API tokens suspended."
     ]
     assert _api(token).status_code == 401
+
+
+def test_an_operator_reactivates_a_token_from_the_shell(shares: list[str]) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    user = make_staff(Role.CASEWORKER)
+    token = domain.create_api_token(None, user)
+    vault.lockdown(actor=None, reason="cli")
+    _unseal(shares)
+    listing = StringIO()
+    call_command("token", "list", user.username, stdout=listing)
+    assert listing.getvalue().rstrip().endswith("suspended")
+    assert _api(token).status_code == 401
+    out = StringIO()
+    call_command("token", "activate", token[:10], stdout=out)
+    assert out.getvalue() == "re-activated 1 token(s)\n"
+    assert _api(token).status_code == 200

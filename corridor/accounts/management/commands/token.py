@@ -62,4 +62,8 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None
         self.stdout.write(f"API token for {user.username} (role {user.role}); it is shown only now:")
+        created = ApiToken.find_active(token)
+        if created is not None and created.is_suspended():
+            # The token stays the last line; the warning goes where scripts do not parse.
+            self.stderr.write("the instance is sealed: this token works once it is unsealed and `corridor token activate` is run")
         self.stdout.write(token)
