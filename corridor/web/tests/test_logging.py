@@ -91,3 +91,12 @@ def test_nothing_typed_reaches_djangos_log_through_a_real_request() -> None:
     finally:
         logging.getLogger("django.request").removeHandler(handler)
     assert stream.getvalue() == "Not Found: /accounts/enrol/…/\nNot Found: [no route]\n"
+
+
+def test_django_logs_only_through_the_scrubbing_handler() -> None:
+    """Django's default handlers print paths unscrubbed (console, under DEBUG) or mail whole
+    requests (mail_admins): none is left, and every handler that remains scrubs."""
+    assert logging.getLogger("django").handlers == []
+    root_handlers = logging.getLogger().handlers
+    configured = [h for h in root_handlers if any(isinstance(f, ScrubFilter) for f in h.filters)]
+    assert len(configured) == 1
