@@ -332,5 +332,12 @@ LOGGING = {
     "root": {"handlers": ["stderr"], "level": env_str("CORRIDOR_LOG_LEVEL") or "INFO"},
     # django.request logs the path and, for errors, the request; keep it but scrubbed.
     # Pillow logs EXIF values (GPS positions, names) at DEBUG.
-    "loggers": {"django.server": {"handlers": [], "propagate": False}, "PIL": {"level": "INFO"}, "pikepdf": {"level": "WARNING"}},
+    # Django's own "django" handlers are replaced: its console handler (DEBUG only) prints paths
+    # unscrubbed, and mail_admins would mail whole requests; everything goes to the root handler.
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "propagate": False},
+        "PIL": {"level": "INFO"},
+        "pikepdf": {"level": "WARNING"},
+    },
 }
