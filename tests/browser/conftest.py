@@ -29,7 +29,8 @@ pytestmark = pytest.mark.xdist_group("browser")
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (the CI script does)")
+        # Never a skip, in CI or not: a missing browser must not pass for a passing suite.
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (run scripts/system-deps gettext chromium)")
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
