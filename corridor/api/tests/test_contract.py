@@ -7,7 +7,10 @@ bodies that the schema offered could not express the nested fields and were refu
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import uuid
 from typing import Any
 
@@ -195,3 +198,25 @@ def test_optional_relocation_text_is_answered_as_the_declared_string() -> None:
     assert created.status_code == 201, created.content
     answer = client.get(f"/api/v1/relocation/contacts/{created.json()['id']}/")
     assert answer.json()["details"] == ""
+
+
+def test_schema_extensions_are_resolved_before_the_first_request() -> None:
+    """Found by the fuzz run: two threads asking for /api/schema/ first at once got a 500, because
+    drf-spectacular resolved its extensions' target classes lazily in whichever thread came first."""
+    code = (
+        "import django; django.setup()\n"
+        "from drf_spectacular import extensions as e\n"
+        "bases = (e.OpenApiAuthenticationExtension, e.OpenApiSerializerExtension, e.OpenApiSerializerFieldExtension,"
+        " e.OpenApiViewExtension, e.OpenApiFilterExtension)\n"
+        "print(sum(isinstance(x.target_class, str) for b in bases for x in b._registry), sum(len(b._registry) for b in bases))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "corridor.settings_test"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    unresolved, registered = map(int, result.stdout.split())
+    assert (unresolved, registered > 10) == (0, True)
