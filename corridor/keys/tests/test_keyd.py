@@ -53,13 +53,25 @@ def _start(data_dir: Path, socket_path: Path, *, allow_users: str | None = None)
         env=env,
     )
     deadline = time.monotonic() + 10
-    while not socket_path.exists():
+    # The socket file appears at bind(), a moment before listen(): wait until it answers.
+    while not _listening(socket_path):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             _out, err = process.communicate()
             pytest.fail(f"keyd did not start: {err.decode()}")
         time.sleep(0.02)
     return Keyd(process, socket_path)
+
+
+def _listening(socket_path: Path) -> bool:
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.connect(str(socket_path))
+    except OSError:
+        return False
+    finally:
+        probe.close()
+    return True
 
 
 def _stop(daemon: Keyd) -> str:
