@@ -8,12 +8,17 @@ that does not exist (404; 405 for a method the route does not take; 403 only whe
 not use the endpoint at all, which the same 403 for a missing id shows), nothing of team B may
 appear in any answer, and no row of the database but the audit log and sessions may change.
 A new route whose ids the sweep cannot fill fails it until KINDS or ORG_WIDE describes them.
+
+The second test sends team B's ids in the bodies of every write to team A's own objects (and
+to the lists that create): afterwards no row may point at any of team B's objects that did not
+before, whichever model and relation it is.
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
+import itertools
 import json
 import re
 import uuid
@@ -22,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -31,6 +37,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from corridor.accounts.models import Role, Team, User
 from corridor.accounts.testing import make_staff, make_world, sign_in
 from corridor.cases import domain as cases
+from corridor.cases.models import CaseMember, Person
 from corridor.intake import domain as intake
 from corridor.intake.models import IntakeAttachment, IntakeRequest
 from corridor.intake.tests.helpers import SEND, submit
@@ -324,3 +331,114 @@ def test_every_role_of_team_a_against_every_object_of_team_b() -> None:
             problems += [f"{role} GET {name}: shows {secret!r}" for secret in secrets if secret in body]
     assert problems == [], "\n".join(problems)
     assert requests > 1500
+
+
+# -- team B's ids in the bodies of team A's own routes -------------------------------------------
+
+# Routes where naming another team's object is the documented way in, each with its rule.
+ASKS_ACROSS_TEAMS = {
+    "cases:break_glass": "break-glass: a written reason, an alert to admins, a few hours (cases.domain.break_glass)",
+}
+# Namespaces whose forms touch no team's case data, or act on the whole instance (lockdown, sign-out).
+NOT_CASE_WORK = ("accounts:", "web:", "audit:", "intake:help", "intake:return", "intake:send", "api-schema")
+
+
+def _people(objects: dict[str, Any]) -> dict[str, Any]:
+    person, dependant = str(objects["person"].pk), str(objects["dependant"].pk)
+    return {"person": person, "person_id": person, "principal": person, "dependants": [dependant], "members": [person, dependant]}
+
+
+def _places(objects: dict[str, Any], team: Team, user: User) -> dict[str, Any]:
+    return {
+        "safe_house": str(objects["house"].pk),
+        "case": str(objects["case"].pk),
+        "application": str(objects["application"].pk),
+        "assignee": user.pk,
+        "owner": user.pk,
+        "team": team.pk,
+    }
+
+
+# Values every form and serializer accepts, so a refusal comes from the related objects only.
+PLAIN = {
+    "action": "open_case",
+    "name": "sweep",
+    "scope": "store",
+    "given": "2024-01-01",
+    "kind": "medical",
+    "title": "sweep",
+    "body": "sweep",
+    "reason": "sweep",
+    "channel": "sweep",
+    "factors": ["being_searched"],
+    "priority": "emergency",
+    "method": "interview",
+    "referral": "none",
+    "family_ties": [],
+}
+
+
+def references(b_objects: dict[type, set[Any]]) -> dict[str, int]:
+    """For every relation in every model that can point at one of team B's objects: how many rows do."""
+    counts: dict[str, int] = {}
+    for model in apps.get_models():
+        for field in model._meta.get_fields():
+            if not getattr(field, "concrete", False) or not field.is_relation or field.related_model not in b_objects:
+                continue
+            rows = model._base_manager.filter(**{f"{field.name}__in": b_objects[field.related_model]})  # type: ignore[union-attr]  # a concrete relation
+            counts[f"{model._meta.label}.{field.name}"] = rows.count()
+    return counts
+
+
+def test_team_b_ids_in_bodies_sent_to_team_a_routes_link_nothing_to_b() -> None:
+    cache.clear()
+    world = make_world()
+    b_team = world.team_b
+    b_hotline = make_staff(Role.HOTLINE, teams=[b_team], username="hotline-b")
+    b = _team_objects(b_team, "sweepB", world.outsider, b_hotline, make_staff(Role.RELOCATION, teams=[b_team], username="relocation-b"))
+    a = _team_objects(
+        world.team_a, "sweepA", world.users[Role.CASEWORKER], world.users[Role.HOTLINE], world.users[Role.RELOCATION]
+    )
+    _response, codename = submit()
+    assert codename is not None
+    a["intake"] = IntakeRequest.objects.get(lookup=intake.derive(codename).lookup.hex())  # no case yet: open_case is offered
+    b_objects: dict[type, set[Any]] = {
+        Team: {b_team.pk},
+        User: {world.outsider.pk, b_hotline.pk},
+    }
+    for key in ("case", "person", "dependant", "house", "application", "document", "intake"):
+        b_objects.setdefault(type(b[key]), set()).add(b[key].pk)
+    b_objects[Person].update(CaseMember.objects.filter(case__team=b_team).values_list("person_id", flat=True))
+    # B's people with A's team, house and owner; then A's people with B's team, house and owner.
+    bodies = [
+        PLAIN | _people(b) | _places(a, world.team_a, world.users[Role.CASEWORKER]),
+        PLAIN | _people(a) | _places(b, b_team, world.outsider),
+    ]
+    routes, _org_wide, _unknown = discover()
+    targets = [(route.name, {kwarg: str(a[kind].pk) for kwarg, kind in route.kinds}, route.api) for route in routes]
+    targets += [(name, {}, name.startswith("api-")) for name in listings() if not name.startswith(NOT_CASE_WORK)]
+    # The roles that work with cases; the others are refused before any body is read (first test).
+    clients = {role: sign_in(Client(), world.users[role]) for role in (Role.CASEWORKER, Role.HOTLINE, Role.RELOCATION, Role.DOCUMENTATION)}
+    before = references(b_objects)
+    assert sum(before.values()) > 20  # B's own rows point at B's objects; A's must not start to
+    problems: list[str] = []
+    for name, kwargs, api in targets:
+        if name in ASKS_ACROSS_TEAMS or name in {route for route, _role in ACROSS_TEAMS}:
+            continue
+        url = reverse(name, kwargs=kwargs)
+        for role, client in clients.items():
+            for method, body in itertools.product(("post", "patch") if api else ("post",), bodies):
+                if api:
+                    response = getattr(client, method)(url, json.dumps(body), content_type="application/json")
+                else:
+                    response = client.post(url, body)
+                if response.status_code >= 500:
+                    problems.append(f"{role} {method.upper()} {name}: {response.status_code}")
+                shown = response.content.decode(errors="replace")
+                problems += [f"{role} {method.upper()} {name}: shows {s!r}" for s in _secrets(b, "sweepB") if s in shown]
+        after = references(b_objects)
+        changed = {key: (before[key], after[key]) for key in before if after[key] != before[key]}
+        if changed:
+            problems.append(f"{name}: now links to team B {changed}")
+            before = after
+    assert problems == [], "\n".join(problems)
