@@ -102,7 +102,18 @@ def main(argv: list[str] | None = None) -> None:
             unapplied = True
         if unapplied:
             _fail(MIGRATE_FIRST)
-        raise
+        _crash()
+    except Exception:  # noqa: BLE001 -- the last resort: a traceback without the values that caused it
+        _crash()
+
+
+def _crash() -> NoReturn:
+    # The CLI's stderr ends up in journald when a timer runs it: the traceback keeps files,
+    # lines and exception types, not exception messages (they carry typed values).
+    from corridor.web.logging import format_exception_withheld
+
+    print(format_exception_withheld(sys.exc_info()), file=sys.stderr)  # type: ignore[arg-type]
+    raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -67,3 +67,22 @@ def test_an_uninitialised_data_directory_asks_for_init_and_a_stopped_keyd_is_nam
             1,
             "corridor: the key service is not running: start it with `corridor serve` (or `corridor keyd`)\n",
         ), args
+
+
+def test_an_unexpected_error_prints_no_typed_value(tmp_path: Path) -> None:
+    """A command that fails unexpectedly prints where, not what: the exception's message
+    (which quotes the value that caused it) stays out of the output journald keeps."""
+    probe = (
+        "import django.core.management as management, corridor.cli\n"
+        "typed = 'Zaurbek-' + 'Musaev'\n"
+        "management.execute_from_command_line = lambda argv: int(typed)\n"
+        "corridor.cli.main(['check'])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CORRIDOR_", "DJANGO_")) and k != "DATABASE_URL"}
+    env["CORRIDOR_DATA_DIR"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 1
+    assert "Zaurbek" not in result.stderr
+    assert result.stderr.rstrip().splitlines()[-1] == "ValueError (message withheld from the log)"
