@@ -20,6 +20,7 @@ from corridor.web.worker import already_hardened, harden_worker
 access_log_format = '"%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 accesslog = "-"
 errorlog = "-"
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class Logger(GunicornLogger):
@@ -34,6 +35,8 @@ class Logger(GunicornLogger):
     def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: datetime.timedelta) -> dict[str, Any]:
         status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
         method = environ.get("REQUEST_METHOD", "-")
+        if method not in METHODS:
+            method = "[other]"  # a method is any token a client chose to send
         route = route_of(environ.get("PATH_INFO") or "/")
         sent = getattr(resp, "sent", None)
         milliseconds = request_time.seconds * 1000 + request_time.microseconds // 1000
