@@ -153,6 +153,7 @@ def test_nothing_typed_or_secret_reaches_the_servers_output_or_the_data_dir(serv
         "name in a URL path": f"Pathname-{t}",
         "name in a bad request line": f"Badline-{t}",
         "name in a referrer": f"Referrer-{t}",
+        "name as a request method": f"Badmethod-{t}",
     }
     created = _corridor(served.env, "createuser", "--username", f"cw{t}", "--role", "caseworker", "--team", "North", "--noinput")
     assert created.returncode == 0, created.stderr
@@ -194,9 +195,10 @@ def test_nothing_typed_or_secret_reaches_the_servers_output_or_the_data_dir(serv
     assert browser.request("/accounts/enrol/" + planted["name in a URL path"] + "/")[0] == 404
     referrer = f"{served.base}/people/?q={planted['name in a referrer']}"
     assert browser.request("/people/", headers={"Referer": referrer})[0] == 200
-    with socket.create_connection(("127.0.0.1", int(served.base.rsplit(":", 1)[1])), timeout=10) as raw:
-        raw.sendall(f"GET /people/?q={planted['name in a bad request line']}\r\n\r\n".encode())
-        raw.recv(4096)
+    for request_line in (f"GET /people/?q={planted['name in a bad request line']}", f"{planted['name as a request method']} / HTTP/1.1"):
+        with socket.create_connection(("127.0.0.1", int(served.base.rsplit(":", 1)[1])), timeout=10) as raw:
+            raw.sendall(f"{request_line}\r\nHost: 127.0.0.1\r\n\r\n".encode())
+            assert raw.recv(4096).startswith(b"HTTP/1.1 400 ")
 
     served.process.terminate()
     served.process.wait(timeout=20)

@@ -32,6 +32,14 @@ class Logger(GunicornLogger):
         if not any(isinstance(f, ScrubFilter) for f in self.error_log.filters):
             self.error_log.addFilter(ScrubFilter())
 
+    def warning(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        # "Invalid request from ip=A: Invalid HTTP method: 'whatever was sent'": keep the kind
+        # of fault only; what follows is the request as a stranger typed it.
+        if isinstance(msg, str) and msg.startswith("Invalid request from ip="):
+            detail = msg.split(": ", 1)[1] if ": " in msg else ""
+            msg, args = "Invalid request: %s", (detail.split(":", 1)[0].split("'", 1)[0].strip(),)
+        super().warning(msg, *args, **kwargs)
+
     def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: datetime.timedelta) -> dict[str, Any]:
         status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
         method = environ.get("REQUEST_METHOD", "-")
