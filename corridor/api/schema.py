@@ -50,7 +50,9 @@ def _statuses(path: str, method: str, operation: dict[str, Any]) -> list[int]:
     parameters = operation.get("parameters", [])
     takes_query = any(p.get("in") == "query" for p in parameters)
     statuses = [401, 403, 429, 503]
-    if "requestBody" in operation or takes_query:
+    # Input that does not fit, or any write a rule about the data refuses (even one with no body:
+    # closing a next step that is already closed).
+    if "requestBody" in operation or takes_query or method in {"post", "put", "patch", "delete"}:
         statuses.append(400)
     if "requestBody" in operation:
         statuses.append(415)

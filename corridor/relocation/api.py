@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from corridor.audit import log as audit
 from corridor.cases.models import Person
+from corridor.cases.serializers import Text
 from corridor.keys.fields import preload_keys
 from corridor.relocation import alerts, domain, figures, ranking
 from corridor.relocation.access import (
@@ -125,7 +126,7 @@ class EventSerializer(serializers.Serializer):
 class ChecklistItemSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ChecklistItemKind.choices)
     status = serializers.ChoiceField(choices=ChecklistStatus.choices)
-    note = serializers.CharField(allow_null=True, required=False, allow_blank=True, max_length=2000)
+    note = Text(allow_null=True, required=False, allow_blank=True, max_length=2000)
 
 
 class ApplicationSerializer(serializers.Serializer):
@@ -147,21 +148,21 @@ class ApplicationSerializer(serializers.Serializer):
 
 class ApplicationCreateSerializer(serializers.Serializer):
     programme = serializers.PrimaryKeyRelatedField(queryset=Programme.objects.all())
-    channel = serializers.CharField(max_length=300)
+    channel = Text(max_length=300)
     members = serializers.ListField(child=serializers.UUIDField(), min_length=1)
 
 
 class TransitionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ApplicationStatus.choices)
-    reason = serializers.CharField(max_length=4000)
+    reason = Text(max_length=4000)
     on = serializers.DateField(required=False)
     refusal_reason = serializers.ChoiceField(choices=RefusalReason.choices, required=False, allow_blank=True, default="")
-    refusal_text = serializers.CharField(required=False, allow_blank=True, default="", max_length=8000)
+    refusal_text = Text(required=False, allow_blank=True, default="", max_length=8000)
 
 
 class ProfileSerializer(serializers.Serializer):
     referral = serializers.ChoiceField(choices=[Referral.NONE, Referral.UNHCR, Referral.PARTNER])
-    family_ties = serializers.ListField(child=serializers.CharField(max_length=2), max_length=50)
+    family_ties = serializers.ListField(child=Text(max_length=2), max_length=50)
 
 
 class RouteSerializer(serializers.Serializer):
@@ -183,9 +184,9 @@ class ContactSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     country = serializers.SlugRelatedField(slug_field="code", queryset=Country.objects.all())
     kind = serializers.ChoiceField(choices=ContactKind.choices)
-    organisation = serializers.CharField(max_length=300)
-    name = serializers.CharField(max_length=300)
-    details = serializers.CharField(max_length=4000, allow_blank=True, required=False, default="")
+    organisation = Text(max_length=300)
+    name = Text(max_length=300)
+    details = Text(max_length=4000, allow_blank=True, required=False, default="")
 
     def to_representation(self, instance: Any) -> Any:
         return _blank_for_null(super().to_representation(instance), ("details",))
@@ -196,9 +197,9 @@ class EngagementSerializer(serializers.Serializer):
     contact = serializers.UUIDField(source="contact_id", read_only=True)
     programme = serializers.PrimaryKeyRelatedField(queryset=Programme.objects.all(), allow_null=True, required=False, default=None)
     on = serializers.DateField(source="happened_on", required=False)
-    asked = serializers.CharField(max_length=8000)
-    response = serializers.CharField(max_length=8000, allow_blank=True, required=False, default="")
-    next_step = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+    asked = Text(max_length=8000)
+    response = Text(max_length=8000, allow_blank=True, required=False, default="")
+    next_step = Text(max_length=2000, allow_blank=True, required=False, default="")
     next_due = serializers.DateField(allow_null=True, required=False, default=None)
     done = serializers.DateTimeField(read_only=True, allow_null=True)
 

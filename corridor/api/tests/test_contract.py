@@ -220,3 +220,27 @@ def test_schema_extensions_are_resolved_before_the_first_request() -> None:
     )
     unresolved, registered = map(int, result.stdout.split())
     assert (unresolved, registered > 10) == (0, True)
+
+
+def test_text_longer_than_the_schema_allows_is_refused_even_with_whitespace_around_it() -> None:
+    """Found by schemathesis: a 44-character language starting with spaces was trimmed and stored."""
+    client = _api(Role.CASEWORKER, Team.objects.create(name="North"))
+    body = {"names": [{"name": "Ахмед"}], "languages": ["    " + "x" * 38], "confirm_not_duplicate": True}
+    response = client.post("/api/v1/people/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"languages.0": ["Ensure this field has no more than 40 characters."]}
+
+
+def test_relocation_text_fields_take_only_strings() -> None:
+    """Found by schemathesis: `"details": 0` was stored as the text "0"."""
+    client = _api(Role.RELOCATION, Team.objects.create(name="North"))
+    body = {"country": "LT", "kind": "embassy", "organisation": "Embassy", "name": "Consul", "details": 0}
+    response = client.post("/api/v1/relocation/contacts/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["details"]
+
+
+def test_a_write_without_a_body_declares_the_refusal_it_can_answer() -> None:
+    """Found by schemathesis: closing an approach with no open next step answered an undeclared 400."""
+    responses = _schema()["paths"]["/api/v1/relocation/engagements/{id}/close/"]["post"]["responses"]
+    assert "400" in responses
