@@ -227,7 +227,9 @@ def serve(
     share_ttl_seconds: float = DEFAULT_SHARE_TTL_SECONDS,
 ) -> None:
     """Serve until SIGTERM or SIGINT, then seal and remove the socket."""
-    for failure in harden_process():
+    # Lock pages as they are touched (MCL_ONFAULT): every page holding a key is locked all the
+    # same, but each connection's thread no longer pins its whole stack and malloc arena.
+    for failure in harden_process(lock_on_fault=True):
         print(f"keyd: hardening incomplete: {failure}", file=sys.stderr)
     # Holds no keys until trustees unseal it.
     service = KeyService(data_dir, min_retired_days=min_retired_days, share_ttl_seconds=share_ttl_seconds)

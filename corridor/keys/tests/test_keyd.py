@@ -356,3 +356,36 @@ def test_address_tags_over_the_socket_work_sealed_and_change_with_the_process(in
     finally:
         _stop(second)
     assert (len(tags[0]), tags[0] == tags[1], tags[0] == tags[2], again == tags[:1]) == (32, True, False, False)
+
+
+def _proc_kib(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise AssertionError(f"{field} missing from /proc/{pid}/status")
+
+
+def test_connections_do_not_pin_memory_in_keyd(running: Keyd) -> None:
+    """keyd locks its memory (mlockall) so keys never reach swap; it must lock pages as they are
+    touched, not whole mappings: each connection's thread reserves an 8 MiB stack and a malloc
+    arena, and locking them up front let any allowed peer pin ~13 MiB of RAM per connection."""
+    pid = running.process.pid
+    if _proc_kib(pid, "VmLck") == 0:
+        pytest.skip("mlockall is not in effect here (finite RLIMIT_MEMLOCK and no CAP_IPC_LOCK)")
+    before = _proc_kib(pid, "VmRSS")
+    clients = []
+    try:
+        for _ in range(40):
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            clients.append(sock)
+            sock.connect(str(running.socket_path))
+            reader = sock.makefile("rb")
+            sock.sendall(wire.encode_frame({"op": "status", "args": {}}))
+            reply = wire.read_frame(reader)
+            reader.close()
+            assert reply is not None and reply["ok"] is True
+        grown_mib = (_proc_kib(pid, "VmRSS") - before) / 1024
+    finally:
+        for sock in clients:
+            sock.close()
+    assert grown_mib < 40, f"40 connections cost keyd {grown_mib:.0f} MiB of resident, locked memory"
