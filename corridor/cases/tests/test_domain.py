@@ -60,12 +60,15 @@ def test_duplicates_are_reported_before_saving(worker, team) -> None:  # type: i
     assert domain.find_duplicates(worker, names=["Magomed Isaev"], birth_year=1990, phones=[]) == []
 
 
-def test_duplicate_in_another_team_is_told_without_names(worker, team) -> None:  # type: ignore[no-untyped-def]
+def test_duplicate_in_another_team_is_not_told_but_reviewed(worker, team) -> None:  # type: ignore[no-untyped-def]
+    from corridor.cases.models import DuplicateReview
+
     other_team = Team.objects.create(name="South")
     other = make_staff(Role.CASEWORKER, teams=[other_team], username="other")
-    domain.open_case(other, team=other_team, principal=_person(other))
+    case = domain.open_case(other, team=other_team, principal=_person(other))
     found = domain.find_duplicates(worker, names=["Магомед Исаев"], birth_year=1994, phones=[])
-    assert len(found) == 1 and found[0].person is None
+    assert found == []
+    assert list(DuplicateReview.objects.values_list("user", "person")) == [(worker.pk, case.members.get().person_id)]
 
 
 def test_workflow_needs_verification_and_a_reason(worker, team) -> None:  # type: ignore[no-untyped-def]
