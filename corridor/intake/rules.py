@@ -1,7 +1,7 @@
 """Who may triage anonymous requests: hotline operators, and no one else (not even admins).
 
 Once a case was opened from a request, the request belongs to that case: its thread, its
-new messages and replies to the person are for those who may see the case (team, owner or
+new messages and replies to the person are for those who may see the case (team or
 an unexpired break-glass grant), exactly as the case itself (Invariant 5).
 """
 

@@ -1,5 +1,5 @@
 """A help request that became a case belongs to that case: its thread, new messages, files and
-replies are for those who may see the case (team, owner, break-glass), 404 for everyone else."""
+replies are for those who may see the case (team or break-glass), 404 for everyone else."""
 
 from __future__ import annotations
 
