@@ -134,7 +134,7 @@ class PersonSerializer(serializers.Serializer):
 
 
 class PossibleDuplicateSerializer(serializers.Serializer):
-    id = serializers.UUIDField(allow_null=True, help_text="Null when the match is in a case you cannot see.")
+    id = serializers.UUIDField(allow_null=True, help_text="A person in one of your cases; a match in a case you cannot see is never listed (an administrator reviews it).")
     codename = Text(allow_null=True)
     reason = Text()
 
