@@ -8,9 +8,9 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from corridor.keys import wire
 from corridor.keys.errors import WIRE_ERRORS, KeyringError, KeyServiceUnavailable
@@ -20,6 +20,19 @@ from corridor.keys.treehead import SignedTreeHead
 # Resending these after keyd may already have acted on them could count a share twice
 # or create two epochs; they are retried only when the request never left this process.
 _NOT_REPEATABLE = frozenset({"submit_share", "rotate", "retire_epoch", "destroy_epoch", "sign_tree_head"})
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _in_batches(items: Sequence[T], call: Callable[[Sequence[T]], list[R]]) -> list[R]:
+    """keyd takes at most wire.MAX_BATCH items per request: a larger batch goes in several."""
+    if len(items) <= wire.MAX_BATCH:
+        return call(items)
+    out: list[R] = []
+    for start in range(0, len(items), wire.MAX_BATCH):
+        out.extend(call(items[start : start + wire.MAX_BATCH]))
+    return out
 
 
 class _Connection:
@@ -111,18 +124,24 @@ class KeydClient:
     def seal(self) -> None:
         self._call("seal")
 
+    def _items(self, op: str, items: Sequence[tuple[bytes, str]]) -> list[bytes]:
+        return _in_batches(items, lambda part: [wire.b64d(b) for b in self._call(op, {"items": wire.encode_items(part)})])
+
     def wrap(self, items: Sequence[tuple[bytes, str]]) -> list[bytes]:
-        return [wire.b64d(b) for b in self._call("wrap", {"items": wire.encode_items(items)})]
+        return self._items("wrap", items)
 
     def unwrap(self, items: Sequence[tuple[bytes, str]]) -> list[bytes]:
-        return [wire.b64d(b) for b in self._call("unwrap", {"items": wire.encode_items(items)})]
+        return self._items("unwrap", items)
 
     def generate_data_keys(self, contexts: Sequence[str]) -> list[tuple[bytes, bytes]]:
-        result = self._call("generate_data_keys", {"contexts": list(contexts)})
-        return [(wire.b64d(key), wire.b64d(wrapped)) for key, wrapped in result]
+        def call(part: Sequence[str]) -> list[tuple[bytes, bytes]]:
+            result = self._call("generate_data_keys", {"contexts": list(part)})
+            return [(wire.b64d(key), wire.b64d(wrapped)) for key, wrapped in result]
+
+        return _in_batches(contexts, call)
 
     def rewrap(self, items: Sequence[tuple[bytes, str]]) -> list[bytes]:
-        return [wire.b64d(b) for b in self._call("rewrap", {"items": wire.encode_items(items)})]
+        return self._items("rewrap", items)
 
     def rotate(self) -> int:
         return wire.as_int(self._call("rotate"))
@@ -137,15 +156,19 @@ class KeydClient:
         return [wire.epoch_from_json(e) for e in self._call("epochs")]
 
     def blind_index(self, index: str, values: Sequence[str], bits: int) -> list[bytes]:
-        args = {"index": index, "values": list(values), "bits": bits}
-        return [wire.b64d(b) for b in self._call("blind_index", args)]
+        def call(part: Sequence[str]) -> list[bytes]:
+            return [wire.b64d(b) for b in self._call("blind_index", {"index": index, "values": list(part), "bits": bits})]
+
+        return _in_batches(values, call)
 
     def intake_recipient(self) -> str:
         return wire.as_str(self._call("intake_recipient"))
 
     def open_intake(self, ciphertexts: Sequence[bytes]) -> list[bytes]:
-        args = {"ciphertexts": [wire.b64e(c) for c in ciphertexts]}
-        return [wire.b64d(b) for b in self._call("open_intake", args)]
+        def call(part: Sequence[bytes]) -> list[bytes]:
+            return [wire.b64d(b) for b in self._call("open_intake", {"ciphertexts": [wire.b64e(c) for c in part]})]
+
+        return _in_batches(ciphertexts, call)
 
     def tree_head(self) -> SignedTreeHead | None:
         result = self._call("tree_head")
@@ -174,4 +197,7 @@ class KeydClient:
         return wire.b64d(self._call("signing_public_key"))
 
     def address_tags(self, addresses: Sequence[str]) -> list[str]:
-        return [wire.as_str(t) for t in wire.as_list(self._call("address_tags", {"addresses": list(addresses)}))]
+        def call(part: Sequence[str]) -> list[str]:
+            return [wire.as_str(t) for t in wire.as_list(self._call("address_tags", {"addresses": list(part)}))]
+
+        return _in_batches(addresses, call)

@@ -51,7 +51,7 @@ OPS: dict[str, Handler] = {
     "unwrap": lambda s, a: [wire.b64e(b) for b in s.unwrap(wire.decode_items(a["items"]))],
     "generate_data_keys": lambda s, a: [
         [wire.b64e(key), wire.b64e(wrapped)]
-        for key, wrapped in s.generate_data_keys([wire.as_str(c) for c in wire.as_list(a["contexts"])])
+        for key, wrapped in s.generate_data_keys([wire.as_str(c) for c in wire.as_batch(a["contexts"])])
     ],
     "rewrap": lambda s, a: [wire.b64e(b) for b in s.rewrap(wire.decode_items(a["items"]))],
     "rotate": lambda s, a: s.rotate(),
@@ -62,23 +62,23 @@ OPS: dict[str, Handler] = {
         wire.b64e(b)
         for b in s.blind_index(
             wire.as_str(a["index"]),
-            [wire.as_str(v) for v in wire.as_list(a["values"])],
+            [wire.as_str(v) for v in wire.as_batch(a["values"])],
             wire.as_int(a["bits"]),
         )
     ],
     "intake_recipient": lambda s, a: s.intake_recipient(),
-    "open_intake": lambda s, a: [wire.b64e(b) for b in s.open_intake([wire.b64d(c) for c in wire.as_list(a["ciphertexts"])])],
+    "open_intake": lambda s, a: [wire.b64e(b) for b in s.open_intake([wire.b64d(c) for c in wire.as_batch(a["ciphertexts"])])],
     "tree_head": lambda s, a: None if (head := s.tree_head()) is None else head.to_json(),
     "sign_tree_head": lambda s, a: s.sign_tree_head(
         wire.as_int(a["old_size"]),
         wire.b64d(a["old_root"]),
         wire.as_int(a["new_size"]),
         wire.b64d(a["new_root"]),
-        [wire.b64d(p) for p in wire.as_list(a["proof"])],
-        [wire.b64d(f) for f in wire.as_list(a["frontier"])],
+        [wire.b64d(p) for p in wire.as_batch(a["proof"])],
+        [wire.b64d(f) for f in wire.as_batch(a["frontier"])],
     ).to_json(),
     "signing_public_key": lambda s, a: wire.b64e(s.signing_public_key()),
-    "address_tags": lambda s, a: s.address_tags([wire.as_str(v) for v in wire.as_list(a["addresses"])]),
+    "address_tags": lambda s, a: s.address_tags([wire.as_str(v) for v in wire.as_batch(a["addresses"])]),
 }
 
 

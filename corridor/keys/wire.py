@@ -15,6 +15,9 @@ from typing import Any, Protocol
 from corridor.keys.service import EpochInfo, Status
 
 MAX_MESSAGE = 16 * 1024 * 1024
+# Items in one batch (keys to wrap, values to index, ...). A frame within MAX_MESSAGE can
+# still hold millions of tiny items, each costing keyd work and memory; the client splits.
+MAX_BATCH = 10_000
 _HEADER = struct.Struct(">I")
 
 
@@ -89,13 +92,21 @@ def as_list(value: object) -> list[Any]:
     return value
 
 
+def as_batch(value: object) -> list[Any]:
+    """A list of at most MAX_BATCH items; keyd checks this before doing any work."""
+    items = as_list(value)
+    if len(items) > MAX_BATCH:
+        raise ValueError(f"a batch of {len(items)} items exceeds the limit of {MAX_BATCH}")
+    return items
+
+
 def encode_items(items: Sequence[tuple[bytes, str]]) -> list[list[str]]:
     return [[b64e(data), context] for data, context in items]
 
 
 def decode_items(value: object) -> list[tuple[bytes, str]]:
     out = []
-    for item in as_list(value):
+    for item in as_batch(value):
         pair = as_list(item)
         if len(pair) != 2:
             raise TypeError("expected [bytes, context] pairs")

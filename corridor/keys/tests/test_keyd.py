@@ -389,3 +389,50 @@ def test_connections_do_not_pin_memory_in_keyd(running: Keyd) -> None:
         for sock in clients:
             sock.close()
     assert grown_mib < 40, f"40 connections cost keyd {grown_mib:.0f} MiB of resident, locked memory"
+
+
+_TOO_MANY = wire.MAX_BATCH + 1
+_ROOT_B64 = wire.b64e(bytes(32))
+
+
+@pytest.mark.parametrize(
+    ("op", "args"),
+    [
+        ("wrap", {"items": [["", "c"]] * _TOO_MANY}),
+        ("unwrap", {"items": [["", "c"]] * _TOO_MANY}),
+        ("rewrap", {"items": [["", "c"]] * _TOO_MANY}),
+        ("generate_data_keys", {"contexts": [""] * _TOO_MANY}),
+        ("blind_index", {"index": "x", "values": [""] * _TOO_MANY, "bits": 8}),
+        ("open_intake", {"ciphertexts": [""] * _TOO_MANY}),
+        ("address_tags", {"addresses": [""] * _TOO_MANY}),
+        (
+            "sign_tree_head",
+            {"old_size": 1, "old_root": _ROOT_B64, "new_size": 2, "new_root": _ROOT_B64, "proof": [_ROOT_B64] * _TOO_MANY, "frontier": []},
+        ),
+        (
+            "sign_tree_head",
+            {"old_size": 1, "old_root": _ROOT_B64, "new_size": 2, "new_root": _ROOT_B64, "proof": [], "frontier": [_ROOT_B64] * _TOO_MANY},
+        ),
+    ],
+)
+def test_keyd_refuses_oversized_batches_before_any_work(unsealed: KeyService, op: str, args: dict[str, object]) -> None:
+    """A 15 MiB frame of empty contexts made keyd generate 5 million data keys (3.7 GB peak, 41 s
+    under the service lock) for code in a web worker; batches are now bounded, and the client splits."""
+    reply = keyd.dispatch(unsealed, {"op": op, "args": args})
+    assert reply == {
+        "ok": False,
+        "error": "ValueError",
+        "message": f"a batch of {_TOO_MANY} items exceeds the limit of {wire.MAX_BATCH}",
+    }
+
+
+def test_the_client_splits_batches_larger_than_keyd_takes(instance: Instance, running: Keyd) -> None:
+    client = KeydClient(running.socket_path)
+    _unseal(client, instance.shares[:3])
+    addresses = [f"198.51.100.{n % 256}" for n in range(_TOO_MANY + 5)]
+    tags = client.address_tags(addresses)
+    assert (len(tags), tags[_TOO_MANY + 4] == tags[_TOO_MANY + 4 - 256], tags[0] == tags[1]) == (_TOO_MANY + 5, True, False)
+    contexts = [f"person|{n}" for n in range(_TOO_MANY + 2)]
+    pairs = client.generate_data_keys(contexts)
+    assert len(pairs) == len(contexts)
+    assert client.unwrap([(wrapped, context) for (_key, wrapped), context in zip(pairs, contexts, strict=True)]) == [key for key, _ in pairs]
