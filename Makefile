@@ -46,7 +46,7 @@ lint: install ## ruff (with security rules) and mypy on the security packages
 	$(BIN)/ruff check .
 	$(BIN)/mypy corridor/keys corridor/audit corridor/accounts corridor/intake
 
-check: install ## Django's deployment checks and missing migrations, as CI runs them
+check: install ## deployment checks, missing migrations, the API schema, and schemathesis against a demo instance
 	@# The deployment checks need the key pins (keys.E003-E006): take them from a throwaway instance.
 	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	  CORRIDOR_DATA_DIR=$$tmp $(BIN)/corridor init --shares 2 --threshold 2 --no-qr > $$tmp/init.out && \
@@ -55,6 +55,8 @@ check: install ## Django's deployment checks and missing migrations, as CI runs 
 	  $(BIN)/corridor check --deploy --fail-level WARNING
 	$(BIN)/corridor makemigrations --check --dry-run
 	$(BIN)/corridor spectacular --validate --fail-on-warn --file /dev/null
+	@# schemathesis, every check and phase, as each staff role, against a throwaway demo instance.
+	$(BIN)/python scripts/api-fuzz
 
 messages: install ## extract translatable strings into locale/ru (then translate and commit)
 	$(BIN)/corridor makemessages -l ru --no-obsolete --ignore '.venv/*' --ignore 'var/*'
