@@ -165,6 +165,9 @@ def reset_unseal(share: str | None) -> ShareOutcome:
         return ShareOutcome(error=_("This instance has no keys yet."))
     except KeyServiceUnavailable:
         return ShareOutcome(error=_("The key service is not running. Ask the operator to start it."))
+    if not state.sealed:
+        # Unsealed since the check above: keyd reset nothing (nor looked at the share).
+        return ShareOutcome(message=_("The instance is already unsealed."))
     # While sealed the audit log cannot encrypt details (that needs a data key), so the entry
     # says only that a reset happened and how it was allowed: no actor (a share proves a
     # trustee, not which person), no share, no address. record() writes it at once without

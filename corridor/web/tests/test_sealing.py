@@ -276,3 +276,18 @@ def test_init_prints_the_unseal_page_path(settings, tmp_path) -> None:  # type: 
     call_command("init", "--shares", "3", "--threshold", "2", "--no-qr", stdout=out)
     assert f"on the unseal page at /{settings.UNSEAL_PATH}\n" in out.getvalue()
     assert settings.UNSEAL_PATH.startswith("unseal-")
+
+
+def test_a_reset_that_arrives_just_after_the_unseal_writes_no_audit_entry(shares: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """keyd answers any reset once unsealed without looking at the share; the page must not then
+    record a reset that never happened (a stranger's forged share, posted as the trustees finish)."""
+    from corridor.audit.models import AuditEntry
+    from corridor.keys.service import Status
+
+    assert not vault.is_sealed()
+    # The page's own check ran a moment before the last trustee's share unsealed the instance.
+    monkeypatch.setattr(vault, "status", lambda: Status(True, True, 3, 5, 2, 1, ""))
+    before = AuditEntry.objects.count()
+    outcome = vault.reset_unseal(_forged(_x(shares[0])))
+    assert (outcome.message, outcome.error) == ("The instance is already unsealed.", "")
+    assert AuditEntry.objects.count() == before
