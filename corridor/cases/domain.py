@@ -556,8 +556,8 @@ def place(actor: User, case: Case, person: Person, house: SafeHouse, start: date
 
     Only placements the actor may see are ended, each with an entry on its own case; a
     placement through a case the actor cannot see is named and refused, never ended silently.
-    The house and the person's open placements are locked, so two placements at once cannot
-    overfill a house nor both end the same stay.
+    The person and the house are locked, so two placements at once cannot overfill a house,
+    leave the person in two houses, nor both end the same stay.
     """
     _require(actor, "cases.change_case")
     start = start or timezone.localdate()
@@ -566,6 +566,9 @@ def place(actor: User, case: Case, person: Person, house: SafeHouse, start: date
     if not case.members.filter(person=person).exists():
         raise ValidationError({"person": _("This person is not on the case.")})
     with transaction.atomic():
+        # The person first: with no open placement there is no row to lock, and two placements
+        # at once (through two cases, into two houses) would both go through.
+        list(Person.objects.select_for_update().filter(pk=person.pk).values_list("pk", flat=True))
         locked = SafeHouse.objects.select_for_update().get(pk=house.pk)
         if locked.compromised:
             raise ValidationError({"safe_house": _("This safe house is marked compromised. Choose another.")})

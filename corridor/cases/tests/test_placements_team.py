@@ -166,3 +166,48 @@ def test_two_placements_at_once_do_not_overfill_a_house(monkeypatch: pytest.Monk
         thread.join(timeout=30)
     assert sorted(outcomes) == ["This safe house is full on that date.", "placed"]
     assert Placement.objects.filter(safe_house=house).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_placements_of_one_person_at_once_leave_one_stay(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A person with no stay yet, placed through two cases into two houses at the same moment:
+    locking each house is not enough (there is no open placement to lock), the person is locked too,
+    so the second caller sees the first stay and ends it (or is refused), never two open stays."""
+    world = make_world()
+    both = make_staff(Role.CASEWORKER, teams=[world.team_a, world.team_b], username="both-teams")
+    case_a = _case(both, world.team_a, "Адам Ахмадов")
+    person = _principal(case_a)
+    case_b = domain.open_case(both, team=world.team_b, principal=_principal(_case(both, world.team_b, "Ибрагим Хасанов")))
+    domain.add_member(both, case_b, person)
+    worker_a, worker_b = world.users[Role.CASEWORKER], world.outsider
+    houses = {case_a.pk: _house(both, world.team_a, "Green"), case_b.pk: _house(both, world.team_b, "Blue")}
+    barrier = threading.Barrier(2)
+    real_occupancy = domain.occupancy
+
+    def occupancy_together(*args: Any, **kwargs: Any) -> int:
+        try:
+            barrier.wait(timeout=2)  # with the person locked, the other caller never arrives: go on alone
+        except threading.BrokenBarrierError:
+            pass
+        return real_occupancy(*args, **kwargs)
+
+    monkeypatch.setattr(domain, "occupancy", occupancy_together)
+    outcomes: list[str] = []
+
+    def place(actor: Any, case: Case) -> None:
+        try:
+            domain.place(actor, case, person, houses[case.pk])
+            outcomes.append("placed")
+        except ValidationError as refused:
+            outcomes.append(" ".join(refused.messages))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=place, args=args) for args in ((worker_a, case_a), (worker_b, case_b))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    hidden = f"{person.codename} is placed in a safe house through another case, which you cannot see. "
+    assert sorted(outcomes) == sorted(["placed", hidden + "Ask that case's team to end that placement first."])
+    assert Placement.objects.filter(person=person, end__isnull=True).count() == 1
