@@ -436,3 +436,19 @@ def test_the_client_splits_batches_larger_than_keyd_takes(instance: Instance, ru
     pairs = client.generate_data_keys(contexts)
     assert len(pairs) == len(contexts)
     assert client.unwrap([(wrapped, context) for (_key, wrapped), context in zip(pairs, contexts, strict=True)]) == [key for key, _ in pairs]
+
+
+def test_the_keyd_command_enforces_the_configured_retention_and_share_wait(
+    monkeypatch: pytest.MonkeyPatch, settings: object, tmp_path: Path
+) -> None:
+    """`corridor keyd` ignored CORRIDOR_KEY_EPOCH_RETENTION_DAYS: keyd then let any peer destroy an
+    epoch after 35 days although backups were kept (and needed it) for longer."""
+    from django.core.management import call_command
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(keyd, "serve", lambda data_dir, socket_path, **kwargs: seen.update(kwargs))
+    settings.KEYRING = str(tmp_path / "keyd.sock")  # type: ignore[attr-defined]
+    settings.KEY_EPOCH_RETENTION_DAYS = 90  # type: ignore[attr-defined]
+    settings.UNSEAL_SHARE_MINUTES = 7  # type: ignore[attr-defined]
+    call_command("keyd")
+    assert seen == {"min_retired_days": 90, "share_ttl_seconds": 420}
