@@ -211,8 +211,16 @@ def _population(viewer: User) -> _Population:
     return _Population(f"(a.case_id IN ({visible_sql}) OR {condition})", [*visible_params, *params], pooled)
 
 
-def _whole_months(days: float | None) -> float | None:
-    return None if days is None else float(MONTH_DAYS * (int(days) // MONTH_DAYS))
+def _whole_months(days: float | None, day: datetime.date) -> float | None:
+    """Calendar months from the month of submission (`day` minus `days`) to `day`'s month,
+    as MONTH_DAYS each: the figure changes only when a month begins, so watching it day by
+    day does not date an application (counted from today, it ticked over on the day an
+    application reached 30, 60, 90… days)."""
+    if days is None:
+        return None
+    since = day - datetime.timedelta(days=int(days))
+    months = (day.year - since.year) * 12 + day.month - since.month
+    return float(MONTH_DAYS * max(0, months))
 
 
 def compute(
@@ -263,19 +271,19 @@ def compute(
             pending_max=_num(pmax),
         )
     if population is not None and population.pooled:
-        _coarsen(result, population.pooled)
+        _coarsen(result, population.pooled, day)
     return result
 
 
-def _coarsen(result: dict[tuple[str, int], Figures], pooled: frozenset[int]) -> None:
+def _coarsen(result: dict[tuple[str, int], Figures], pooled: frozenset[int], day: datetime.date) -> None:
     """Where other teams' applications are counted, today minus a submission date is shown
     in whole months only: the longest pending application would otherwise date one of them."""
     pooled_countries = {country for country, programme in result if programme in pooled}
     for (country, programme), figs in result.items():
         if programme in pooled or (programme == COUNTRY_TOTAL and country in pooled_countries):
             figs.pooled = True
-            figs.pending_median = _whole_months(figs.pending_median)
-            figs.pending_max = _whole_months(figs.pending_max)
+            figs.pending_median = _whole_months(figs.pending_median, day)
+            figs.pending_max = _whole_months(figs.pending_max, day)
 
 
 def programme_figures(programme_id: int, country: str, today: datetime.date | None = None, *, viewer: User | None = None) -> Figures:

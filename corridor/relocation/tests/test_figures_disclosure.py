@@ -73,11 +73,11 @@ def test_pooled_cells_count_other_teams_but_date_no_application(world: World) ->
     worker_a = world.users[Role.CASEWORKER]
     busy = figures.compute(["NO"], TODAY, viewer=worker_a)[("NO", world.extra["busy"].pk)]
     # Five of team B's applications: counted; the longest pending (since 1 February, 150 days) is
-    # shown as whole months only, and so is the median (since 5 February, 146 days).
+    # shown as whole calendar months only (February to June: 4), and so is the median (since 5 February, 146 days).
     assert (busy.applications, busy.pending, busy.grants, busy.pooled) == (6, 5, 1, True)
-    assert (busy.pending_max, busy.pending_median) == (150.0, 120.0)
+    assert (busy.pending_max, busy.pending_median) == (120.0, 120.0)
     total = figures.compute(["NO"], TODAY, viewer=worker_a)[("NO", COUNTRY_TOTAL)]
-    assert (total.applications, total.pending_max, total.pooled) == (6, 150.0, True)
+    assert (total.applications, total.pending_max, total.pooled) == (6, 120.0, True)
     # Without a viewer (reports, tests) every figure is exact.
     exact = figures.compute(["NO"], TODAY)[("NO", world.extra["busy"].pk)]
     assert (exact.pending_max, exact.pending_median, exact.pooled) == (150.0, 146.0, False)
@@ -110,3 +110,20 @@ def test_the_route_ranking_of_a_team_a_case_does_not_use_team_b_lone_decision(wo
     case_a: Any = make_case(worker_a, world.team_a)
     route = next(r for r in ranking.rank_routes(case_a, TODAY, viewer=worker_a) if r.programme == refused)
     assert (route.figures, route.grant_probability) == (None, 0.5)
+
+
+def test_watching_the_figures_day_by_day_dates_no_application_finer_than_its_month(world: World) -> None:
+    """Whole months counted from today would tick over on the day an application reaches 30, 60,
+    90… days: whoever looks every day would read its submission date off the day it changes.
+    Counted in calendar months, the figures change only when a month begins."""
+    worker_a = world.users[Role.CASEWORKER]
+    busy = world.extra["busy"].pk
+    seen: list[tuple[datetime.date, float | None, float | None, float | None]] = []
+    with override_settings(RELOCATION_MIN_CELL=1):
+        for offset in range(62):
+            day = TODAY + datetime.timedelta(days=offset)
+            figs = figures.compute(None, day, viewer=worker_a)
+            seen.append((day, figs[("IS", world.extra["lone"].pk)].pending_max, figs[("NO", busy)].pending_max, figs[("NO", busy)].pending_median))
+    changed_on = [today for (_, *before), (today, *after) in zip(seen, seen[1:], strict=False) if before != after]
+    assert changed_on == [D(2024, 7, 1), D(2024, 8, 1)]
+    assert seen[0][1:] == (90.0, 120.0, 120.0)
