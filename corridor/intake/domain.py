@@ -421,6 +421,13 @@ def open_case(actor: User, request: IntakeRequest, *, name: str, team: Team, pri
         raise ValidationError(_("A case was already opened from this request."))
     messages = open_thread(actor, request)
     with transaction.atomic():
+        # Read again under a lock: two operators who loaded the request at the same moment
+        # must not both open a case (the second would take the request to their own team).
+        locked = IntakeRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.case_id is not None:
+            raise ValidationError(_("A case was already opened from this request."))
+        if locked.state == RequestState.SPAM:
+            raise ValidationError(_("This request is marked as spam. Restore it before opening a case."))
         person = cases_domain.create_person(actor, names=[{"name": name, "kind": "used"}])
         case = cases_domain.open_case(
             actor, team=team, principal=person, priority=priority or PRIORITY_FOR_URGENCY[Urgency(request.urgency)]

@@ -7,8 +7,9 @@ import io
 
 import pytest
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
+from django.utils import translation
 
 from corridor.accounts.models import Role, User
 from corridor.accounts.testing import World, make_staff, make_world, sign_in
@@ -121,3 +122,18 @@ def test_a_request_without_a_case_is_open_to_every_hotline_operator() -> None:
         page = sign_in(Client(), operator).get(f"/triage/{request.pk}/")
         assert page.status_code == 200
         assert SECRET_STORY in page.content.decode()
+
+
+def test_two_operators_opening_a_case_at_once_make_one_case() -> None:
+    """Both loaded the request before either opened a case (two requests at the same moment):
+    the second must be refused, not open a second case and take the request to its own team."""
+    world = make_world()
+    hotline_b = make_staff(Role.HOTLINE, teams=[world.team_b], username="hotline-b")
+    _response, codename = submit()
+    seen_by_a, seen_by_b = IntakeRequest.objects.get(), IntakeRequest.objects.get()
+    case_b = domain.open_case(hotline_b, seen_by_b, name="Ахмед", team=world.team_b)
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        domain.open_case(world.users[Role.HOTLINE], seen_by_a, name="Ахмед", team=world.team_a)
+    assert refused.value.messages == ["A case was already opened from this request."]
+    assert list(Case.objects.values_list("pk", flat=True)) == [case_b.pk]
+    assert IntakeRequest.objects.get().case_id == case_b.pk
