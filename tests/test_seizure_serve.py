@@ -76,6 +76,7 @@ class Browser:
 @dataclass
 class Served:
     env: dict[str, str]
+    home: Path
     data_dir: Path
     log: Path
     base: str
@@ -91,7 +92,12 @@ def served() -> Iterator[Served]:
         for key, value in os.environ.items()
         if not key.startswith(("CORRIDOR_", "DJANGO_")) and key != "DATABASE_URL"
     }
-    env.update({"CORRIDOR_DATA_DIR": str(data_dir), "CORRIDOR_INSECURE_HTTP": "1", "DJANGO_SETTINGS_MODULE": "corridor.settings"})
+    # A home of its own: whatever the server writes outside its data directory shows up here.
+    home = Path(tempfile.mkdtemp(prefix="corridor-home-"))
+    env.update(
+        {"CORRIDOR_DATA_DIR": str(data_dir), "CORRIDOR_INSECURE_HTTP": "1", "DJANGO_SETTINGS_MODULE": "corridor.settings", "HOME": str(home)}
+    )
+    env.pop("XDG_RUNTIME_DIR", None)
     for args in (("migrate", "--noinput", "-v", "0"), ("collectstatic", "--noinput", "-v", "0")):
         result = _corridor(env, *args)
         assert result.returncode == 0, result.stderr
@@ -120,7 +126,7 @@ def served() -> Iterator[Served]:
         result = _corridor(env, "unseal", stdin=share + "\n")
         assert result.returncode == 0, result.stderr
     try:
-        yield Served(env=env, data_dir=data_dir, log=journal, base=base, process=process)
+        yield Served(env=env, home=home, data_dir=data_dir, log=journal, base=base, process=process)
     finally:
         if process.poll() is None:
             process.terminate()
@@ -212,6 +218,8 @@ def test_nothing_typed_or_secret_reaches_the_servers_output_or_the_data_dir(serv
     assert scan_sources(planted, sources) == []
     assert scan_sources({"enrolment token": enrolment_token}, sources) == []
     assert QUERY.findall(journal) == []
+    # Nothing written outside the data directory (gunicorn's control socket used to sit in ~/.gunicorn).
+    assert sorted(str(path.relative_to(served.home)) for path in served.home.rglob("*")) == []
     # What the log keeps instead: the method, the route with its variable parts masked, the status.
     for line in ('"POST /people/" 200', '"GET /accounts/enrol/…/" 200', '"GET /accounts/enrol/…/" 404', '"POST /people/new/" 302'):
         assert line in text, (line, text[-3000:])

@@ -20,6 +20,9 @@ from corridor.web.worker import already_hardened, harden_worker
 access_log_format = '"%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 accesslog = "-"
 errorlog = "-"
+# gunicorn's control socket (in ~/.gunicorn by default) lets any process of this user command
+# the master and is a file written outside the data directory: Corridor needs neither.
+control_socket_disable = True
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
