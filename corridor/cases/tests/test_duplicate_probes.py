@@ -130,3 +130,34 @@ def test_checks_are_limited_per_user_with_a_clear_message(world: World) -> None:
     assert other.post("/people/new/", _form(world, name_0="Person 6")).status_code == 302
     DuplicateCheckCounter.objects.filter(user=worker).update(window_started=datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC))
     assert client.post("/people/new/", _form(world, name_0="Person 7")).status_code == 302
+
+
+def test_a_hidden_match_takes_as_long_as_no_match(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hidden match costs a few more queries (about 3 ms measured: visibility, the review), which
+    a prober could time; every check answers no sooner than the floor, whatever it found."""
+    worker = world.users[Role.CASEWORKER]
+    clock = {"now": 1000.0}
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(round(seconds, 6))
+        clock["now"] += seconds
+
+    monkeypatch.setattr(domain.time, "monotonic", lambda: clock["now"])
+    monkeypatch.setattr(domain.time, "sleep", sleep)
+    real_lookup = domain.blind.lookup
+
+    def slow_lookup(*args: Any, **kwargs: Any) -> Any:
+        clock["now"] += 0.01  # each index lookup "takes" 10 ms
+        return real_lookup(*args, **kwargs)
+
+    monkeypatch.setattr(domain.blind, "lookup", slow_lookup)
+    with override_settings(DUPLICATE_CHECK_FLOOR_SECONDS=0.25):
+        start = clock["now"]
+        assert domain.find_duplicates(worker, names=[HIDDEN_NAME], birth_year=1990, phones=[HIDDEN_PHONE]) == []
+        hidden_took = clock["now"] - start
+        start = clock["now"]
+        assert domain.find_duplicates(worker, names=["Nobody Atall"], birth_year=1990, phones=["+7 900 111 22 33"]) == []
+        none_took = clock["now"] - start
+    assert (round(hidden_took, 6), round(none_took, 6)) == (0.25, 0.25)
+    assert slept == [0.23, 0.23]
