@@ -56,6 +56,10 @@ class TreeHeadRefused(KeyringError):
     """The audit tree head is not a consistent extension of the last one signed: not signed."""
 
 
+class TooManyRequests(KeyringError):
+    """The key service's budget for this operation is spent for now; try again later."""
+
+
 class KeyServiceUnavailable(KeyringError):
     """The key service process could not be reached."""
 
@@ -78,6 +82,7 @@ WIRE_ERRORS: dict[str, type[Exception]] = {
         KeyServiceUnavailable,
         KeystoreTampered,
         TreeHeadRefused,
+        TooManyRequests,
         ValueError,
     )
 }

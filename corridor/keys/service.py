@@ -30,6 +30,7 @@ from corridor.keys.errors import (
     ShareFormatError,
     ShareNotIssued,
     SharesUnverifiable,
+    TooManyRequests,
     UnknownEpoch,
     UnsealFailed,
 )
@@ -44,6 +45,7 @@ INFO_BLIND_INDEX = b"corridor/v1/blind-index/"
 SHARE_COMMITMENT_DOMAIN = b"corridor/v1/share-commitment"
 
 ROOT_KEY_BYTES = 32
+ADDRESS_TAGS_PER_SECOND = 500
 _EPOCH_BYTES = 4
 _CHECK_PLAINTEXT = b"corridor keystore check v1"
 
@@ -204,6 +206,12 @@ class KeyService:
         # of the disk can test an address against the tags stored with the counters.
         self._address_key: tuple[int, bytes] | None = None
         self._address_lock = threading.Lock()
+        # Tags computed per second, as a token bucket: code in a web worker could otherwise ask
+        # for the tag of every IPv4 address (about 300,000 a second: all of them in four hours)
+        # and read the addresses behind the stored counters. At this rate a day's key covers
+        # about 1 % of IPv4; intake needs one or two tags per request.
+        self._address_budget = float(ADDRESS_TAGS_PER_SECOND)
+        self._address_budget_at = clock()
 
     # -- internal helpers (call with the lock held) --------------------------------
 
@@ -599,6 +607,14 @@ class KeyService:
         """
         day = int(time.time() // 86400)
         with self._address_lock:
+            now = self._clock()
+            self._address_budget = min(
+                float(ADDRESS_TAGS_PER_SECOND), self._address_budget + (now - self._address_budget_at) * ADDRESS_TAGS_PER_SECOND
+            )
+            self._address_budget_at = now
+            if len(addresses) > self._address_budget:
+                raise TooManyRequests("address tags: the budget per second is spent; try again in a moment")
+            self._address_budget -= len(addresses)
             if self._address_key is None or self._address_key[0] != day:
                 self._address_key = (day, secrets.token_bytes(32))
             key = self._address_key[1]

@@ -429,9 +429,7 @@ def test_keyd_refuses_oversized_batches_before_any_work(unsealed: KeyService, op
 def test_the_client_splits_batches_larger_than_keyd_takes(instance: Instance, running: Keyd) -> None:
     client = KeydClient(running.socket_path)
     _unseal(client, instance.shares[:3])
-    addresses = [f"198.51.100.{n % 256}" for n in range(_TOO_MANY + 5)]
-    tags = client.address_tags(addresses)
-    assert (len(tags), tags[_TOO_MANY + 4] == tags[_TOO_MANY + 4 - 256], tags[0] == tags[1]) == (_TOO_MANY + 5, True, False)
+    # (Address tags are held to a budget per second far below a batch: see test_service.)
     contexts = [f"person|{n}" for n in range(_TOO_MANY + 2)]
     pairs = client.generate_data_keys(contexts)
     assert len(pairs) == len(contexts)

@@ -574,3 +574,24 @@ def test_epochs_cannot_be_destroyed_inside_the_backup_window(instance: Instance)
     with pytest.raises(ValueError, match="backup-retention window"):
         service.destroy_epoch(1)
     assert 1 in {epoch.version for epoch in service.epochs()}
+
+
+def test_address_tags_cannot_be_enumerated_faster_than_the_budget(tmp_path: Path) -> None:
+    """Code in a web worker asking for every address's tag is held to the budget per second."""
+    from corridor.keys.errors import TooManyRequests
+    from corridor.keys.service import ADDRESS_TAGS_PER_SECOND
+
+    now = [1000.0]
+    service = KeyService(tmp_path, clock=lambda: now[0])
+    addresses = [f"198.51.100.{n % 256}" for n in range(ADDRESS_TAGS_PER_SECOND)]
+    assert len(service.address_tags(addresses)) == ADDRESS_TAGS_PER_SECOND
+    with pytest.raises(TooManyRequests):
+        service.address_tags(["198.51.100.1"])
+    now[0] += 0.25  # a quarter of a second refills a quarter of the budget
+    assert len(service.address_tags(addresses[: ADDRESS_TAGS_PER_SECOND // 4])) == ADDRESS_TAGS_PER_SECOND // 4
+    with pytest.raises(TooManyRequests):
+        service.address_tags(["198.51.100.1"])
+    now[0] += 3600  # the budget refills, never beyond one second's worth
+    assert len(service.address_tags(addresses)) == ADDRESS_TAGS_PER_SECOND
+    with pytest.raises(TooManyRequests):
+        service.address_tags(["198.51.100.1"])
