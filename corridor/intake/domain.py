@@ -341,6 +341,7 @@ def reply(actor: User, request: IntakeRequest, text: str) -> IntakeMessage:
     hour = this_hour()
     with transaction.atomic():
         locked = IntakeRequest.objects.select_for_update().get(pk=request.pk)
+        _require_request(actor, locked)  # a case may have been opened since `request` was read
         message = IntakeMessage.objects.create(
             request=locked, seq=_next_seq(locked), direction=Direction.OUT, ciphertext=ciphertext, created_hour=hour, author=actor
         )
@@ -359,6 +360,10 @@ def mark_spam(actor: User, request: IntakeRequest, spam: bool = True) -> None:
     if request.state == RequestState.CASE:
         raise ValidationError(_("A request that became a case cannot be marked as spam."))
     with transaction.atomic():
+        locked = IntakeRequest.objects.select_for_update().get(pk=request.pk)
+        _require_request(actor, locked)  # a case may have been opened since `request` was read
+        if locked.state == RequestState.CASE:
+            raise ValidationError(_("A request that became a case cannot be marked as spam."))
         request.state = RequestState.SPAM if spam else RequestState.OPEN
         request.activity_hour = this_hour()
         request.save(update_fields=["state", "activity_hour"])

@@ -137,3 +137,22 @@ def test_two_operators_opening_a_case_at_once_make_one_case() -> None:
     assert refused.value.messages == ["A case was already opened from this request."]
     assert list(Case.objects.values_list("pk", flat=True)) == [case_b.pk]
     assert IntakeRequest.objects.get().case_id == case_b.pk
+
+
+def test_a_reply_or_spam_mark_sent_as_the_case_is_opened_is_checked_against_the_case() -> None:
+    """Loaded before team B opened the case, answered after: the rule is read under the lock."""
+    world = make_world()
+    hotline_b = make_staff(Role.HOTLINE, teams=[world.team_b], username="hotline-b")
+    submit()
+    seen_by_a, seen_by_b = IntakeRequest.objects.get(), IntakeRequest.objects.get()
+    domain.open_case(hotline_b, IntakeRequest.objects.get(), name="Ахмед", team=world.team_b)
+    replies = IntakeMessage.objects.filter(direction="out").count()
+    with pytest.raises(PermissionDenied):
+        domain.reply(world.users[Role.HOTLINE], seen_by_a, "Мы из команды А, напишите нам")
+    with pytest.raises(PermissionDenied):
+        domain.mark_spam(world.users[Role.HOTLINE], seen_by_a)
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        domain.mark_spam(hotline_b, seen_by_b)
+    assert refused.value.messages == ["A request that became a case cannot be marked as spam."]
+    assert IntakeMessage.objects.filter(direction="out").count() == replies
+    assert IntakeRequest.objects.get().state == "case"
