@@ -9,7 +9,8 @@ Seen by a user (`viewer`), the figures count the applications of cases they may 
 other teams' applications only in programmes with at least RELOCATION_MIN_CELL of them, so
 no single application of another team can be read out of a cell, a total or a chart; where
 other teams' applications are counted, pending times (today minus a submission date) are
-coarsened to whole months.
+coarsened to calendar months and durations drawn from fewer than RELOCATION_MIN_CELL
+applications are not shown.
 """
 
 from __future__ import annotations
@@ -277,13 +278,20 @@ def compute(
 
 def _coarsen(result: dict[tuple[str, int], Figures], pooled: frozenset[int], day: datetime.date) -> None:
     """Where other teams' applications are counted, today minus a submission date is shown
-    in whole months only: the longest pending application would otherwise date one of them."""
+    in whole months only: the longest pending application would otherwise date one of them;
+    durations to decision and arrival are shown only when at least RELOCATION_MIN_CELL enter them."""
     pooled_countries = {country for country, programme in result if programme in pooled}
     for (country, programme), figs in result.items():
         if programme in pooled or (programme == COUNTRY_TOTAL and country in pooled_countries):
             figs.pooled = True
             figs.pending_median = _whole_months(figs.pending_median, day)
             figs.pending_max = _whole_months(figs.pending_max, day)
+            # A median or 90th percentile of fewer than RELOCATION_MIN_CELL durations is close
+            # to one application's own days (of one decision, exactly): not shown here.
+            if figs.decisions < min_cell():
+                figs.decision_median = figs.decision_p90 = None
+            if figs.funnel.get(str(S.ARRIVED), 0) < min_cell():
+                figs.arrival_median = figs.arrival_p90 = None
 
 
 def programme_figures(programme_id: int, country: str, today: datetime.date | None = None, *, viewer: User | None = None) -> Figures:

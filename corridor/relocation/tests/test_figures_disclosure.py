@@ -127,3 +127,21 @@ def test_watching_the_figures_day_by_day_dates_no_application_finer_than_its_mon
     changed_on = [today for (_, *before), (today, *after) in zip(seen, seen[1:], strict=False) if before != after]
     assert changed_on == [D(2024, 7, 1), D(2024, 8, 1)]
     assert seen[0][1:] == (90.0, 120.0, 120.0)
+
+
+def test_a_pooled_cell_does_not_give_the_duration_of_another_teams_lone_decision(world: World) -> None:
+    """Five of team B's applications make the programme count, but only one was decided: its
+    median and 90th percentile would be that application's own days from submission to decision
+    (and, read on the day the count of decisions moves, both of its dates)."""
+    worker_a = world.users[Role.CASEWORKER]
+    programme = _programme("FI", "Humanitarian admission")
+    walk(world.outsider, world.team_b, programme, [(S.SUBMITTED, D(2024, 1, 10)), (S.DECISION, D(2024, 4, 3))])
+    for day in (2, 4, 6, 9):
+        walk(world.outsider, world.team_b, programme, [(S.SUBMITTED, D(2024, 3, day))])
+    figs = figures.compute(["FI"], TODAY, viewer=worker_a)
+    cell, total = figs[("FI", programme.pk)], figs[("FI", COUNTRY_TOTAL)]
+    assert (cell.applications, cell.decisions, cell.pooled) == (5, 1, True)
+    assert (cell.decision_median, cell.decision_p90, total.decision_median, total.decision_p90) == (None, None, None, None)
+    # Team B sees its own decision exactly.
+    own = figures.compute(["FI"], TODAY, viewer=world.outsider)[("FI", programme.pk)]
+    assert (own.decision_median, own.pooled) == (84.0, False)
