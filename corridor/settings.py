@@ -211,13 +211,13 @@ def _unseal_path() -> str:
 UNSEAL_PATH = _unseal_path()
 if not UNSEAL_PATH.endswith("/") or UNSEAL_PATH.startswith("/"):
     raise ImproperlyConfigured("CORRIDOR_UNSEAL_PATH must look like 'some/path/' (no leading slash, a trailing one)")
-# A neutral name for the public pages (title and header); the organisation's name otherwise.
-INTAKE_ORGANISATION_NAME = env_str("CORRIDOR_INTAKE_NAME") or ""
-INTAKE_MIN_FILL_SECONDS = env_int("CORRIDOR_INTAKE_MIN_FILL_SECONDS", 3, minimum=0)
 # How long a share entered on the unseal page or with `corridor unseal` waits for the others
 # before the key service forgets it (measured in keyd's memory on a monotonic clock).
 UNSEAL_SHARE_MINUTES = env_int("CORRIDOR_UNSEAL_SHARE_MINUTES", 10, minimum=1)
 
+# A neutral name for the public pages (title and header); the organisation's name otherwise.
+INTAKE_ORGANISATION_NAME = env_str("CORRIDOR_INTAKE_NAME") or ""
+INTAKE_MIN_FILL_SECONDS = env_int("CORRIDOR_INTAKE_MIN_FILL_SECONDS", 3, minimum=0)
 INTAKE_PURGE_SPAM_DAYS = env_int("CORRIDOR_INTAKE_PURGE_SPAM_DAYS", 7, minimum=1)
 INTAKE_PURGE_UNANSWERED_DAYS = env_int("CORRIDOR_INTAKE_PURGE_UNANSWERED_DAYS", 60, minimum=1)
 # Per hour; 0 switches a limit off (per-address limits mean nothing behind an onion service).
@@ -245,6 +245,9 @@ LOCKOUT_MAX_SECONDS = env_int("CORRIDOR_LOCKOUT_MAX_SECONDS", 60 * 60, minimum=6
 # Duplicate checks ("is this name and year, or this phone, already known?") per staff user
 # per hour: each one asks about the whole organisation, so an insider cannot run through a list.
 DUPLICATE_CHECKS_PER_HOUR = env_int("CORRIDOR_DUPLICATE_CHECKS_PER_HOUR", 30, minimum=1)
+# A duplicate check answers no sooner than this, so a match in a case the user cannot see
+# (which files a review for the admins) takes as long as no match at all.
+DUPLICATE_CHECK_FLOOR_SECONDS = 0.25
 ENROLMENT_HOURS = env_int("CORRIDOR_ENROLMENT_HOURS", 72, minimum=1)
 
 _redis_url = env_str("CORRIDOR_REDIS_URL")

@@ -209,7 +209,7 @@ def find_duplicates(
                 audit.record(actor=actor, action="person.duplicate_review.open", obj=review)
     # A hidden match costs a few more queries than none: answer no sooner than the floor, so
     # the time taken does not tell the prober what the answer does not.
-    remaining = float(getattr(settings, "DUPLICATE_CHECK_FLOOR_SECONDS", 0.25)) - (time.monotonic() - started)
+    remaining = float(settings.DUPLICATE_CHECK_FLOOR_SECONDS) - (time.monotonic() - started)
     if remaining > 0:
         time.sleep(remaining)
     return found
