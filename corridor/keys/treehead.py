@@ -7,8 +7,6 @@ the floor, so that corridor.keys never imports corridor.audit (audit imports it 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import os
@@ -21,6 +19,7 @@ from typing import Any
 
 from corridor.keys import crypto
 from corridor.keys.errors import KeyringError, KeystoreTampered, TreeHeadRefused
+from corridor.keys.jsonfields import as_int, as_str, b64d, b64e
 
 __all__ = [
     "CHECKPOINT_VERSION",
@@ -196,7 +195,7 @@ class SignedTreeHead:
         return checkpoint_message(self.size, self.root, self.time, self.previous_size, self.previous_root, self.fingerprint)
 
     def to_json(self) -> dict[str, Any]:
-        b64 = _b64
+        b64 = b64e
         return {
             "size": self.size,
             "root": b64(self.root),
@@ -217,43 +216,18 @@ class SignedTreeHead:
         if not isinstance(frontier, list):
             raise TypeError("expected a list of subtree roots")
         head = cls(
-            size=_int(value["size"]),
-            root=_unb64(value["root"]),
-            frontier=tuple(_unb64(item) for item in frontier),
-            time=_str(value["time"]),
-            previous_size=_int(value["previous_size"]),
-            previous_root=_unb64(value["previous_root"]),
-            fingerprint=_str(value["fingerprint"]),
-            signature=_unb64(value["signature"]),
+            size=as_int(value["size"]),
+            root=b64d(value["root"]),
+            frontier=tuple(b64d(item) for item in frontier),
+            time=as_str(value["time"]),
+            previous_size=as_int(value["previous_size"]),
+            previous_root=b64d(value["previous_root"]),
+            fingerprint=as_str(value["fingerprint"]),
+            signature=b64d(value["signature"]),
         )
         if frontier_root(head.size, head.frontier) != head.root:
             raise ValueError("the subtree roots do not lead to the tree head's root")
         return head
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def _unb64(value: object) -> bytes:
-    if not isinstance(value, str):
-        raise TypeError("expected base64 text")
-    try:
-        return base64.b64decode(value, validate=True)
-    except binascii.Error:
-        raise TypeError("invalid base64") from None
-
-
-def _int(value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError("expected an integer")
-    return value
-
-
-def _str(value: object) -> str:
-    if not isinstance(value, str):
-        raise TypeError("expected a string")
-    return value
 
 
 # -- the last signed head, kept by keyd ------------------------------------------------------

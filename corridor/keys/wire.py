@@ -5,13 +5,16 @@ Shared by keyd and its client so both ends agree on every field.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import struct
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+# Re-exported: callers read wire messages through wire.as_int, wire.b64d, ...
+from corridor.keys.jsonfields import as_int as as_int
+from corridor.keys.jsonfields import as_str as as_str
+from corridor.keys.jsonfields import b64d as b64d
+from corridor.keys.jsonfields import b64e as b64e
 from corridor.keys.service import EpochInfo, Status
 
 MAX_MESSAGE = 16 * 1024 * 1024
@@ -59,31 +62,6 @@ def read_frame(reader: Reader) -> dict[str, Any] | None:
 
 
 # -- typed field access: keyd reports a TypeError here as a bad request --
-
-
-def b64e(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def b64d(value: object) -> bytes:
-    if not isinstance(value, str):
-        raise TypeError("expected base64 text")
-    try:
-        return base64.b64decode(value, validate=True)
-    except binascii.Error:
-        raise TypeError("invalid base64") from None
-
-
-def as_str(value: object) -> str:
-    if not isinstance(value, str):
-        raise TypeError("expected a string")
-    return value
-
-
-def as_int(value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError("expected an integer")
-    return value
 
 
 def as_list(value: object) -> list[Any]:
