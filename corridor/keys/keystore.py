@@ -140,8 +140,17 @@ def save(data_dir: Path, store: Keystore, *, create: bool = False) -> None:
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(directory, 0o700)
     payload = json.dumps(_to_json(store), indent=2, sort_keys=True).encode("utf-8")
+    write_atomically(keystore_path(data_dir), payload, create=create)
+
+
+def write_atomically(path: Path, payload: bytes, *, create: bool = False) -> None:
+    """Write a file of keyd's so that a crash leaves the old content or the new, never half.
+
+    With create=True it fails with FileExistsError if the file exists already.
+    """
+    directory = path.parent
     # mkstemp creates the file 0600, so it is never readable by others, even briefly.
-    fd, tmp_name = tempfile.mkstemp(prefix=".keystore-", suffix=".tmp", dir=directory)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as tmp:
             tmp.write(payload)
@@ -149,9 +158,9 @@ def save(data_dir: Path, store: Keystore, *, create: bool = False) -> None:
             os.fsync(tmp.fileno())
         if create:
             # link() refuses to overwrite, unlike replace().
-            os.link(tmp_name, keystore_path(data_dir))
+            os.link(tmp_name, path)
         else:
-            os.replace(tmp_name, keystore_path(data_dir))
+            os.replace(tmp_name, path)
     finally:
         Path(tmp_name).unlink(missing_ok=True)
     # The rename is durable only once the directory entry itself is on disk.

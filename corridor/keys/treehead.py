@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from corridor.keys import crypto
+from corridor.keys import crypto, keystore
 from corridor.keys.errors import KeyringError, KeystoreTampered, TreeHeadRefused
 from corridor.keys.jsonfields import as_int, as_str, b64d, b64e
 
@@ -277,20 +275,7 @@ def _save_head(data_dir: Path, head: SignedTreeHead) -> None:
     directory = path.parent
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     payload = json.dumps({"format": _FILE_FORMAT, "head": head.to_json()}, indent=2, sort_keys=True).encode()
-    fd, tmp_name = tempfile.mkstemp(prefix=".tree_head-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as tmp:
-            tmp.write(payload)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.replace(tmp_name, path)
-    finally:
-        Path(tmp_name).unlink(missing_ok=True)
-    dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    keystore.write_atomically(path, payload)
 
 
 def sign_extension(
