@@ -27,25 +27,13 @@ import pytest
 from django_otp.oath import TOTP
 
 from tests.seizure import files_at_rest, phone, scan_sources, token
+from tests.serving import ROOT, corridor, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("serve")]
 
-ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "correct horse battery staple 42"
 # A query string in a log line: "?q=..", "?next=..", "&x=..".
 QUERY = re.compile(rb"[?&][^\s\"'=&?/]+=")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _corridor(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "corridor.cli", *args], env=env, input=stdin, capture_output=True, text=True, timeout=90, cwd=ROOT
-    )
 
 
 class Browser:
@@ -99,12 +87,12 @@ def served() -> Iterator[Served]:
     )
     env.pop("XDG_RUNTIME_DIR", None)
     for args in (("migrate", "--noinput", "-v", "0"), ("collectstatic", "--noinput", "-v", "0")):
-        result = _corridor(env, *args)
+        result = corridor(env, *args)
         assert result.returncode == 0, result.stderr
-    init = _corridor(env, "init", "--shares", "3", "--threshold", "2", "--no-qr")
+    init = corridor(env, "init", "--shares", "3", "--threshold", "2", "--no-qr")
     assert init.returncode == 0, init.stderr
     shares = [line for line in init.stdout.splitlines() if line.startswith("share ")]
-    port = _free_port()
+    port = free_port()
     with journal.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "corridor.cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "2"],
@@ -123,7 +111,7 @@ def served() -> Iterator[Served]:
             assert process.poll() is None and time.monotonic() < deadline, journal.read_text(errors="replace")
             time.sleep(0.2)
     for share in shares[:2]:
-        result = _corridor(env, "unseal", stdin=share + "\n")
+        result = corridor(env, "unseal", stdin=share + "\n")
         assert result.returncode == 0, result.stderr
     try:
         yield Served(env=env, home=home, data_dir=data_dir, log=journal, base=base, process=process)
@@ -161,7 +149,7 @@ def test_nothing_typed_or_secret_reaches_the_servers_output_or_the_data_dir(serv
         "name in a referrer": f"Referrer-{t}",
         "name as a request method": f"Badmethod-{t}",
     }
-    created = _corridor(served.env, "createuser", "--username", f"cw{t}", "--role", "caseworker", "--team", "North", "--noinput")
+    created = corridor(served.env, "createuser", "--username", f"cw{t}", "--role", "caseworker", "--team", "North", "--noinput")
     assert created.returncode == 0, created.stderr
     link = created.stdout.strip().splitlines()[-1]
     enrolment_token = link.rstrip("/").rsplit("/", 1)[-1]

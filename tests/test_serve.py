@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,21 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.serving import ROOT, corridor, free_port
+
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("serve")]
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _corridor(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "corridor.cli", *args], env=env, input=stdin, capture_output=True, text=True, timeout=60, cwd=ROOT
-    )
 
 
 def _get(url: str) -> int:
@@ -54,11 +42,11 @@ def instance() -> dict[str, str]:
         if not key.startswith(("CORRIDOR_", "DJANGO_")) and key != "DATABASE_URL"
     }
     env.update({"CORRIDOR_DATA_DIR": data_dir, "CORRIDOR_INSECURE_HTTP": "1", "DJANGO_SETTINGS_MODULE": "corridor.settings"})
-    migrate = _corridor(env, "migrate", "--noinput", "-v", "0")
+    migrate = corridor(env, "migrate", "--noinput", "-v", "0")
     assert migrate.returncode == 0, migrate.stderr
-    static = _corridor(env, "collectstatic", "--noinput", "-v", "0")
+    static = corridor(env, "collectstatic", "--noinput", "-v", "0")
     assert static.returncode == 0, static.stderr
-    init = _corridor(env, "init", "--shares", "3", "--threshold", "2", "--no-qr")
+    init = corridor(env, "init", "--shares", "3", "--threshold", "2", "--no-qr")
     assert init.returncode == 0, init.stderr
     env["SHARES"] = "\n".join(line for line in init.stdout.splitlines() if line.startswith("share "))
     return env
@@ -66,7 +54,7 @@ def instance() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def server(instance: dict[str, str]):  # type: ignore[no-untyped-def]
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "corridor.cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "3", "--threads", "1"],
         env=instance,
@@ -94,17 +82,17 @@ def server(instance: dict[str, str]):  # type: ignore[no-untyped-def]
 
 
 def test_serve_starts_sealed_unseals_from_cli_and_seals_every_worker(instance: dict[str, str], server: str) -> None:
-    status = _corridor(instance, "status")
+    status = corridor(instance, "status")
     assert status.stdout.splitlines()[0] == "sealed"
     assert _get(server + "/accounts/login/") == 503
 
     shares = instance["SHARES"].splitlines()
-    first = _corridor(instance, "unseal", stdin=shares[0] + "\n")
+    first = corridor(instance, "unseal", stdin=shares[0] + "\n")
     assert first.returncode == 0, first.stderr
-    assert _corridor(instance, "status").stdout.splitlines() == ["sealed", "shares entered: 1 of 2"]
-    second = _corridor(instance, "unseal", stdin=shares[2] + "\n")
+    assert corridor(instance, "status").stdout.splitlines() == ["sealed", "shares entered: 1 of 2"]
+    second = corridor(instance, "unseal", stdin=shares[2] + "\n")
     assert second.returncode == 0, second.stderr
-    assert _corridor(instance, "status").stdout.splitlines()[0] == "unsealed"
+    assert corridor(instance, "status").stdout.splitlines()[0] == "unsealed"
     # Many requests, so every one of the three workers answers.
     assert {_get(server + "/accounts/login/") for _ in range(30)} == {200}
 
@@ -117,24 +105,24 @@ def test_serve_starts_sealed_unseals_from_cli_and_seals_every_worker(instance: d
     elapsed = time.monotonic() - started
     assert codes == {503}
     assert elapsed < 1.0
-    assert _corridor(instance, "status").stdout.splitlines()[0] == "sealed"
+    assert corridor(instance, "status").stdout.splitlines()[0] == "sealed"
     # `corridor seal` works from the shell too.
     for share in shares[:2]:
-        _corridor(instance, "unseal", stdin=share + "\n")
+        corridor(instance, "unseal", stdin=share + "\n")
     assert _get(server + "/accounts/login/") == 200
-    assert _corridor(instance, "seal").returncode == 0
+    assert corridor(instance, "seal").returncode == 0
     assert _get(server + "/accounts/login/") == 503
 
 
 def test_wrong_share_from_cli_fails_with_a_clear_message(instance: dict[str, str], server: str) -> None:
-    result = _corridor(instance, "unseal", stdin="share 1: AAAA-BBBB-CCCC\n")
+    result = corridor(instance, "unseal", stdin="share 1: AAAA-BBBB-CCCC\n")
     assert result.returncode != 0
     assert "mistyped" in result.stderr
 
 
 def test_status_when_key_service_is_not_running(tmp_path: Path, instance: dict[str, str]) -> None:
     env = dict(instance, CORRIDOR_DATA_DIR=str(tmp_path))
-    result = _corridor(env, "status")
+    result = corridor(env, "status")
     assert result.stdout.splitlines()[0] == "sealed"
 
 
@@ -143,21 +131,21 @@ def test_the_unseal_page_is_at_the_printed_random_path_and_keyd_refuses_forged_s
 
     from corridor.keys.shamir import format_share, parse_share
 
-    _corridor(instance, "seal")
+    corridor(instance, "seal")
     path = (Path(instance["CORRIDOR_DATA_DIR"]) / "unseal_path").read_text().strip()
     assert path.startswith("unseal-")
     assert _get(server + "/unseal/") == 404
     assert _get(server + "/" + path) == 200
     shares = instance["SHARES"].splitlines()
     x = parse_share(shares[0])[-1]
-    forged = _corridor(instance, "unseal", stdin=format_share(1, _os.urandom(32) + bytes([x])) + "\n")
+    forged = corridor(instance, "unseal", stdin=format_share(1, _os.urandom(32) + bytes([x])) + "\n")
     assert forged.returncode != 0
     assert "This share was not issued for this instance. The shares already entered are kept." in forged.stderr
-    assert _corridor(instance, "unseal", stdin=shares[0] + "\n").returncode == 0
-    assert _corridor(instance, "status").stdout.splitlines() == ["sealed", "shares entered: 1 of 2"]
-    reset = _corridor(instance, "unseal", "--reset")
+    assert corridor(instance, "unseal", stdin=shares[0] + "\n").returncode == 0
+    assert corridor(instance, "status").stdout.splitlines() == ["sealed", "shares entered: 1 of 2"]
+    reset = corridor(instance, "unseal", "--reset")
     assert (reset.returncode, reset.stdout) == (0, "Unseal progress was reset. All trustees must enter their shares again.\n")
-    assert _corridor(instance, "status").stdout.splitlines() == ["sealed", "shares entered: 0 of 2"]
+    assert corridor(instance, "status").stdout.splitlines() == ["sealed", "shares entered: 0 of 2"]
 
 
 # -- web workers are hardened like keyd ----------------------------------------------------------
@@ -229,7 +217,7 @@ def test_web_workers_are_not_dumpable(instance: dict[str, str], server: str) -> 
 
     A second gunicorn (on the running keyd) without capabilities, so that a reader without
     them is held back only by the workers' dumpable flag."""
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "corridor.cli", "serve", "--no-keyd", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
     output = tempfile.TemporaryFile()
     process = subprocess.Popen(  # noqa: S603 -- our own interpreter and module
