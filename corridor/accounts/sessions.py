@@ -48,13 +48,15 @@ def begin(request: HttpRequest, user: User, *, enrolling: bool = False) -> None:
     request.session[ENROLLING] = enrolling
     request.session[GENERATION] = user.session_generation
     request.session[PENDING_HASH] = user.get_session_auth_hash()
+    # Bound to the key epoch like a full session: a lockdown ends half sign-ins too.
+    request.session[EPOCH] = vault.session_epoch()
 
 
 def pending_user(request: HttpRequest) -> User | None:
     """The half-signed-in user, while the password step is recent and still stands.
 
-    "End all sessions", a new enrolment link or a password change since the password
-    step end it, as they end full sessions.
+    "End all sessions", a new enrolment link, a password change or a lockdown since the
+    password step end it, as they end full sessions.
     """
     session = request.session
     user_id = session.get(PENDING_USER)
@@ -63,6 +65,8 @@ def pending_user(request: HttpRequest) -> User | None:
         return None
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None or session.get(GENERATION) != user.session_generation:
+        return None
+    if not session.get(EPOCH) or session.get(EPOCH) != vault.session_epoch():
         return None
     if not constant_time_compare(str(session.get(PENDING_HASH, "")), user.get_session_auth_hash()):
         return None

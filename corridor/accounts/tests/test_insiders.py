@@ -109,6 +109,22 @@ def test_an_enrolment_session_dies_when_the_admin_reissues_the_link() -> None:
     assert TOTPDevice.objects.filter(user=user).count() == 0
 
 
+def test_a_half_enrolment_from_before_a_lockdown_cannot_go_on_after_the_unseal(shares: list[str]) -> None:
+    """A password step taken before a lockdown (by whoever held the link then) ends with it."""
+    admin = make_staff(Role.ADMIN)
+    user, token = domain.create_user(admin, username="newcomer", role=Role.CASEWORKER)
+    client = Client()
+    client.post(reverse("accounts:enrol", args=[token]), {"password": PASSWORD, "password_again": PASSWORD})
+    assert client.get(reverse("accounts:setup_totp")).status_code == 200
+    vault.lockdown(actor=None, reason="cli")
+    _unseal(shares)
+    page = client.get(reverse("accounts:setup_totp"))
+    assert page.status_code == 302
+    assert page["Location"].startswith(reverse("accounts:login"))
+    # Only the authenticator begun before the lockdown, never confirmed; none begun after.
+    assert list(TOTPDevice.objects.filter(user=user).values_list("confirmed", flat=True)) == [False]
+
+
 def test_the_admin_page_says_tokens_are_suspended_with_the_sessions() -> None:
     admin = make_staff(Role.ADMIN)
     user = make_staff(Role.CASEWORKER)
