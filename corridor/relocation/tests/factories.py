@@ -10,7 +10,7 @@ from corridor.accounts.testing import make_staff
 from corridor.cases import domain as cases_domain
 from corridor.cases.models import Case, Person
 from corridor.relocation import domain
-from corridor.relocation.models import Application, ApplicationStatus, Programme
+from corridor.relocation.models import Application, ApplicationStatus, Country, Programme
 
 S = ApplicationStatus
 D = datetime.date
@@ -46,3 +46,17 @@ def walk(actor: User, case: Case | Team, programme: Programme, steps: Sequence[t
         extra = {"refusal_reason": "no_reason"} if status == S.REFUSED else {}
         domain.transition_application(actor, application, status, reason=f"moved to {status}", on=day, **extra)
     return application
+
+
+def make_programme(code: str, name: str = "Humanitarian visa") -> Programme:
+    """A checked humanitarian-visa programme of country `code`, made by its own coordinator."""
+    coordinator = make_staff(Role.RELOCATION, username=f"coord-{code}-{name[:5]}")
+    return domain.create_programme(
+        coordinator,
+        country=Country.objects.get(pk=code),
+        name=name,
+        kind="humanitarian_visa",
+        needs_international_passport=False,
+        source_url="https://example.org/programme",
+        checked=D(2024, 1, 1),
+    )

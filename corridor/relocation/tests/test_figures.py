@@ -9,30 +9,16 @@ from typing import Any
 
 import pytest
 
-from corridor.accounts.models import Role, Team
-from corridor.accounts.testing import make_staff
-from corridor.relocation import domain, figures
+from corridor.accounts.models import Team
+from corridor.relocation import figures
 from corridor.relocation.figures import COUNTRY_TOTAL
-from corridor.relocation.models import Country, Programme
+from corridor.relocation.models import Country
 from corridor.relocation.stats import percentile
-from corridor.relocation.tests.factories import S, caseworker_for, make_case, walk
+from corridor.relocation.tests.factories import S, caseworker_for, make_case, make_programme, walk
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
 TODAY = D(2024, 3, 31)
-
-
-def _programme(code: str, name: str = "Humanitarian visa") -> Programme:
-    coordinator = make_staff(Role.RELOCATION, username=f"coord-{code}-{name[:5]}")
-    return domain.create_programme(
-        coordinator,
-        country=Country.objects.get(pk=code),
-        name=name,
-        kind="humanitarian_visa",
-        needs_international_passport=False,
-        source_url="https://example.org/programme",
-        checked=D(2024, 1, 1),
-    )
 
 
 @pytest.fixture
@@ -40,7 +26,7 @@ def world() -> dict[str, Any]:
     team = Team.objects.create(name="Figures team")
     actor = caseworker_for(team)
     case = team
-    is1, is2, no = _programme("IS"), _programme("IS", "National visa"), _programme("NO")
+    is1, is2, no = make_programme("IS"), make_programme("IS", "National visa"), make_programme("NO")
     walk(actor, case, is1, [(S.SUBMITTED, D(2024, 1, 1)), (S.DECISION, D(2024, 1, 11)), (S.VISA_ISSUED, D(2024, 1, 15)),
                             (S.TRAVEL_BOOKED, D(2024, 1, 20)), (S.DEPARTED, D(2024, 1, 25)), (S.ARRIVED, D(2024, 1, 31))])
     walk(actor, case, is1, [(S.SUBMITTED, D(2024, 1, 1)), (S.INTERVIEW, D(2024, 1, 5)), (S.REFUSED, D(2024, 1, 21))])
@@ -88,7 +74,7 @@ def test_sql_percentiles_equal_the_python_reference() -> None:
     team = Team.objects.create(name="Percentile team")
     actor = caseworker_for(team)
     case = team
-    programme = _programme("IS")
+    programme = make_programme("IS")
     durations = [rng.randint(1, 60) for _ in range(23)]
     for days in durations:
         start = D(2023, 1, 1) + datetime.timedelta(days=rng.randint(0, 200))
@@ -106,7 +92,7 @@ def test_many_countries_in_one_query(django_assert_num_queries: Any) -> None:
     case = make_case(actor, team)
     codes = list(Country.objects.exclude(programmes__isnull=False).values_list("pk", flat=True)[:40])
     for index, code in enumerate(codes):
-        programme = _programme(code)
+        programme = make_programme(code)
         walk(actor, case, programme, [(S.SUBMITTED, D(2024, 1, 1)), (S.REFUSED if index % 3 else S.DECISION, D(2024, 1, 2 + index % 20))])
     with django_assert_num_queries(1):
         figs = figures.compute(today=TODAY)

@@ -11,11 +11,10 @@ import pytest
 from django.test import Client, override_settings
 
 from corridor.accounts.models import Role
-from corridor.accounts.testing import World, make_staff, make_world, sign_in
-from corridor.relocation import domain, figures, ranking
+from corridor.accounts.testing import World, make_world, sign_in
+from corridor.relocation import figures, ranking
 from corridor.relocation.figures import COUNTRY_TOTAL
-from corridor.relocation.models import Country, Programme
-from corridor.relocation.tests.factories import S, make_case, walk
+from corridor.relocation.tests.factories import S, make_case, make_programme, walk
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -24,25 +23,12 @@ TODAY = D(2024, 6, 30)
 LONE_SUBMITTED = D(2024, 3, 17)
 
 
-def _programme(code: str, name: str) -> Programme:
-    coordinator = make_staff(Role.RELOCATION, username=f"coord-{code}-{name[:4]}")
-    return domain.create_programme(
-        coordinator,
-        country=Country.objects.get(pk=code),
-        name=name,
-        kind="humanitarian_visa",
-        needs_international_passport=False,
-        source_url="https://example.org/programme",
-        checked=D(2024, 1, 1),
-    )
-
-
 @pytest.fixture
 def world() -> World:
     world = make_world()
     worker_a = world.users[Role.CASEWORKER]
-    world.extra["lone"] = _programme("IS", "Humanitarian visa")
-    world.extra["busy"] = _programme("NO", "Resettlement")
+    world.extra["lone"] = make_programme("IS", "Humanitarian visa")
+    world.extra["busy"] = make_programme("NO", "Resettlement")
     walk(world.outsider, world.team_b, world.extra["lone"], [(S.SUBMITTED, LONE_SUBMITTED), (S.INTERVIEW, D(2024, 4, 2))])
     for day in (1, 3, 5, 8, 13):
         walk(world.outsider, world.team_b, world.extra["busy"], [(S.SUBMITTED, D(2024, 2, day))])
@@ -105,7 +91,7 @@ def test_roles_that_see_no_case_see_only_pooled_cells(world: World) -> None:
 
 def test_the_route_ranking_of_a_team_a_case_does_not_use_team_b_lone_decision(world: World) -> None:
     worker_a = world.users[Role.CASEWORKER]
-    refused = _programme("LV", "National visa")
+    refused = make_programme("LV", "National visa")
     walk(world.outsider, world.team_b, refused, [(S.SUBMITTED, D(2024, 1, 1)), (S.REFUSED, D(2024, 1, 9))])
     case_a: Any = make_case(worker_a, world.team_a)
     route = next(r for r in ranking.rank_routes(case_a, TODAY, viewer=worker_a) if r.programme == refused)
@@ -134,7 +120,7 @@ def test_a_pooled_cell_does_not_give_the_duration_of_another_teams_lone_decision
     median and 90th percentile would be that application's own days from submission to decision
     (and, read on the day the count of decisions moves, both of its dates)."""
     worker_a = world.users[Role.CASEWORKER]
-    programme = _programme("FI", "Humanitarian admission")
+    programme = make_programme("FI", "Humanitarian admission")
     walk(world.outsider, world.team_b, programme, [(S.SUBMITTED, D(2024, 1, 10)), (S.DECISION, D(2024, 4, 3))])
     for day in (2, 4, 6, 9):
         walk(world.outsider, world.team_b, programme, [(S.SUBMITTED, D(2024, 3, day))])
