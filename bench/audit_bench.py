@@ -90,17 +90,7 @@ def _insert(entries: int, seed: int) -> list[bytes]:
                     if tree.size % every == 0:
                         proof = merkle.consistency_proof_from_frontier(prev_size, prev_frontier, since) if prev_size else []
                         head = ring.sign_tree_head(prev_size, prev_root, tree.size, tree.root(), proof, tree.to_state())
-                        checkpoints.append(
-                            Checkpoint(
-                                tree_size=head.size,
-                                root=head.root,
-                                time=datetime.fromisoformat(head.time),
-                                previous_size=head.previous_size,
-                                previous_root=head.previous_root,
-                                key_fingerprint=head.fingerprint,
-                                signature=head.signature,
-                            )
-                        )
+                        checkpoints.append(log.checkpoint_of(head))
                         prev_size, prev_root, prev_frontier, since = tree.size, head.root, tree.to_state(), []
                 cursor.executemany(sql, rows)
                 Checkpoint.objects.bulk_create(checkpoints, batch_size=1_000)

@@ -336,7 +336,14 @@ def _store_signed(head: SignedTreeHead) -> Checkpoint:
         if bytes(existing.root) != head.root:
             raise AuditError(f"the stored checkpoint at size {head.size} is not the one the key service signed")
         return existing
-    return Checkpoint.objects.create(
+    checkpoint = checkpoint_of(head)
+    checkpoint.save(force_insert=True)
+    return checkpoint
+
+
+def checkpoint_of(head: SignedTreeHead) -> Checkpoint:
+    """The (unsaved) Checkpoint row that records a tree head keyd signed."""
+    return Checkpoint(
         tree_size=head.size,
         root=head.root,
         time=datetime.fromisoformat(head.time),
