@@ -187,6 +187,19 @@ def _team_objects(team: Team, tag: str, caseworker: User, hotline: User, coordin
     return objects
 
 
+def _without_ids(body: str, objects: dict[str, Any]) -> str:
+    """The body with B's object ids taken out before it is searched for B's secrets.
+
+    The sweep puts those ids in the URLs it asks for (a page may echo its own path), and the
+    audit log names objects by id by design. An intake reference is the first 8 hex digits of
+    the request's id: when all 8 happen to be decimal (about 1 run in 40) it would otherwise be
+    "found" inside the id itself.
+    """
+    for obj in objects.values():
+        body = body.replace(str(obj.pk), "")
+    return body
+
+
 def _secrets(objects: dict[str, Any], tag: str) -> list[str]:
     """What must never reach team A: B's planted strings, codenames and references."""
     return [
@@ -315,7 +328,7 @@ def test_every_role_of_team_a_against_every_object_of_team_b() -> None:
                         requests += 1
                         if _answer(response) != _answer(baseline):
                             problems.append(f"{where}: {_answer(response)} differs from a missing id's {_answer(baseline)}")
-                    body = response.content.decode(errors="replace")
+                    body = _without_ids(response.content.decode(errors="replace"), b)
                     problems += [f"{where}: shows {secret!r}" for secret in secrets if secret in body]
         after = snapshot()
         changed = sorted(table for table in before if after.get(table) != before[table])
@@ -326,7 +339,7 @@ def test_every_role_of_team_a_against_every_object_of_team_b() -> None:
     for name in listings():
         url = reverse(name)
         for role, user in world.users.items():
-            body = sign_in(Client(), user).get(url).content.decode(errors="replace")
+            body = _without_ids(sign_in(Client(), user).get(url).content.decode(errors="replace"), b)
             requests += 1
             problems += [f"{role} GET {name}: shows {secret!r}" for secret in secrets if secret in body]
     assert problems == [], "\n".join(problems)
@@ -434,7 +447,7 @@ def test_team_b_ids_in_bodies_sent_to_team_a_routes_link_nothing_to_b() -> None:
                     response = client.post(url, body)
                 if response.status_code >= 500:
                     problems.append(f"{role} {method.upper()} {name}: {response.status_code}")
-                shown = response.content.decode(errors="replace")
+                shown = _without_ids(response.content.decode(errors="replace"), b)
                 problems += [f"{role} {method.upper()} {name}: shows {s!r}" for s in _secrets(b, "sweepB") if s in shown]
         after = references(b_objects)
         changed = {key: (before[key], after[key]) for key in before if after[key] != before[key]}
