@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "corridor.keys",
+    "corridor.core",
     "corridor.audit",
     "corridor.accounts",
     "corridor.cases",

@@ -25,7 +25,7 @@ from corridor.accounts.forms import CodeForm, EditUserForm, EnrolPasswordForm, L
 from corridor.accounts.middleware import public, trustee_allowed
 from corridor.accounts.models import ApiToken, EnrolmentLink, RecoveryCodeDevice, Role, TOTPDevice, User, WebAuthnCredential
 from corridor.audit import log as audit
-from corridor.formerrors import apply_errors
+from corridor.core.forms import apply_errors
 from corridor.keys import vault
 
 SETUP_DEVICE = "corridor.setup_device"

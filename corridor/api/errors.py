@@ -13,6 +13,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
 
+from corridor.core.errors import Conflict
+
 
 def _collect(value: Any, key: str, out: dict[str, list[str]]) -> None:
     """Nested errors (a list of names, one of them wrong) as flat keys: names.1.name, never a repr."""
@@ -29,8 +31,15 @@ def _collect(value: Any, key: str, out: dict[str, list[str]]) -> None:
         out.setdefault(key, []).append(str(value))
 
 
+class ConflictError(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, Conflict):
+        exc = ConflictError(detail=" ".join(exc.messages))
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     response = drf_handler(exc, context)
     if response is None:

@@ -39,6 +39,7 @@ ERROR_ANSWERS = {
     401: "Not authenticated: no token, or a token that is unknown, revoked or suspended.",
     403: "Your role may not do this (or, with a session, the CSRF check failed).",
     404: "Not found, or not yours: the two are indistinguishable.",
+    409: "Someone else changed this object at the same moment; nothing was changed. Read it again and retry.",
     415: "The body must be JSON (Content-Type: application/json).",
     429: "Too many requests; wait as long as Retry-After says.",
     503: "The instance is sealed (trustees must unseal it) or the key service is unavailable; retry after Retry-After.",
@@ -54,6 +55,8 @@ def _statuses(path: str, method: str, operation: dict[str, Any]) -> list[int]:
     # closing a next step that is already closed).
     if "requestBody" in operation or takes_query or method in {"post", "put", "patch", "delete"}:
         statuses.append(400)
+    if method in {"post", "put", "patch", "delete"}:
+        statuses.append(409)
     if "requestBody" in operation:
         statuses.append(415)
     # Objects named in the path, and pages past the end of a list, are 404.

@@ -9,3 +9,9 @@ class AuditConfig(AppConfig):
     label = "audit"
     verbose_name = _("Audit log")
 
+
+    def ready(self) -> None:
+        # Every app's audit_names.py, so that log.record knows every name before the first entry.
+        from django.utils.module_loading import autodiscover_modules
+
+        autodiscover_modules("audit_names")

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from corridor.audit import encoding, merkle
 from corridor.audit.models import AuditEntry, Checkpoint, TreeState
+from corridor.audit.names import AuditAction, LogAudit, registered
 from corridor.keys import crypto, vault
 from corridor.keys.errors import DecryptionError, KeyringError, TreeHeadRefused
 from corridor.keys.treehead import SignedTreeHead
@@ -55,15 +56,15 @@ class AuditError(Exception):
 # -- writing ------------------------------------------------------------------------------
 
 
-def record(*, actor: Any, action: str, obj: Any = None, details: Mapping[str, Any] | None = None) -> AuditEntry:
+def record(*, actor: Any, action: AuditAction, obj: Any = None, details: Mapping[str, Any] | None = None) -> AuditEntry:
     """Append one entry: who (`actor.pk` or None for the system) did `action` to `obj`.
 
     Works while sealed when there are no details. With details, the key service must
     be unsealed (they are encrypted before anything is written); a failure raises and
     writes nothing, so a caller's transaction rolls back with it.
     """
-    if not isinstance(action, str) or not _ACTION.fullmatch(action):
-        raise ValueError(f"audit action must be a short lower-case slug, got {action!r}")
+    if not isinstance(action, str) or not _ACTION.fullmatch(action) or action not in registered():
+        raise ValueError(f"audit action must be a registered name (corridor/audit/names.py), got {action!r}")
     actor_id = _actor_id(actor)
     object_type, object_id = _describe(obj)
     commitment, sealed = _seal_details(obj, details)
@@ -99,14 +100,14 @@ def record(*, actor: Any, action: str, obj: Any = None, details: Mapping[str, An
 
 def record_read(actor: Any, obj: Any) -> AuditEntry:
     """Audit that `actor` read `obj` (Invariant 6: every read of sensitive data)."""
-    return record(actor=actor, action="read", obj=obj)
+    return record(actor=actor, action=LogAudit.READ, obj=obj)
 
 
 def record_decision(actor: Any, obj: Any, allowed: bool, reason: str) -> AuditEntry:
     """Audit an authorisation decision; the reason may be personal, so it goes in the details."""
     return record(
         actor=actor,
-        action="access.allow" if allowed else "access.deny",
+        action=LogAudit.ACCESS_ALLOW if allowed else LogAudit.ACCESS_DENY,
         obj=obj,
         details={"reason": reason} if reason else None,
     )

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from corridor.audit import log as audit
 from corridor.audit.models import AuditEntry, Checkpoint
+from corridor.audit.names import LogAudit
 from corridor.audit.verify import verify
 
 PAGE_SIZE = 50
@@ -37,7 +38,7 @@ def log_view(request: HttpRequest) -> HttpResponse:
     report = None
     if request.method == "POST":
         report = verify()
-        audit.record(actor=request.user, action="audit.verify", obj=None)
+        audit.record(actor=request.user, action=LogAudit.VERIFY, obj=None)
     entries = AuditEntry.objects.order_by("-seq").defer("details", "commitment", "leaf_hash")
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     names = _usernames({entry.actor_id for entry in page if entry.actor_id is not None})

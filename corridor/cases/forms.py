@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from corridor.accounts.models import Team, User
 from corridor.cases.models import DatePrecision, DocumentsHeld, NeedKind, NeedStatus, Person, Priority, Status
-from corridor.formerrors import apply_errors  # noqa: F401 -- re-exported for the case views
+from corridor.core.forms import apply_errors  # noqa: F401 -- re-exported for the case views
 
 NAME_MAX = 200
 NAME_ROWS = 3

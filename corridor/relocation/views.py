@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from corridor.audit import log as audit
-from corridor.formerrors import apply_errors
+from corridor.core.forms import apply_errors
 from corridor.keys.fields import preload_keys
 from corridor.relocation import alerts as alerts_module
 from corridor.relocation import charts, domain, figures, ranking

@@ -140,6 +140,8 @@ def test_caseworker_walk_on_a_phone_in_russian(page_factory: Any) -> None:
     page.goto(f"{base}/people/")
     page.fill("#id_q", "Ruslan Testov")
     page.click("form.search button[type=submit]")
+    page.wait_for_load_state()
+    page.locator("#results li").first.wait_for()
     assert page.locator("#results li").all_inner_texts() == [f"{person.codename} — Руслан Тестов"]
     screenshot(page, "people-search-ru")
 

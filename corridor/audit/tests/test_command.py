@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 
 from corridor.audit import encoding, log
 from corridor.audit.models import AuditEntry, Checkpoint
+from corridor.audit.tests.names_for_tests import TestAudit
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +24,9 @@ def _run(*args: str) -> tuple[str, str]:
 
 def test_verify_ok_exits_zero_even_while_sealed(unsealed_keyring: Any, settings: Any) -> None:
     settings.AUDIT_KEY_FINGERPRINT = encoding.key_fingerprint(unsealed_keyring.signing_public_key())
-    log.record(actor=None, action="test.tick", obj=None)
+    log.record(actor=None, action=TestAudit.TICK, obj=None)
     log.checkpoint()
-    log.record(actor=None, action="test.tick", obj=None)
+    log.record(actor=None, action=TestAudit.TICK, obj=None)
     unsealed_keyring.seal()
 
     out, err = _run("verify")
@@ -36,7 +37,7 @@ def test_verify_ok_exits_zero_even_while_sealed(unsealed_keyring: Any, settings:
 
 def test_verify_failure_exits_one_and_prints_the_first_problem(sealed_keyring: Any, lift_triggers: Callable[[], Any]) -> None:
     for _ in range(3):
-        log.record(actor=None, action="test.tick", obj=None)
+        log.record(actor=None, action=TestAudit.TICK, obj=None)
     with lift_triggers():
         AuditEntry.objects.filter(seq=1).delete()
     out = StringIO()
@@ -49,7 +50,7 @@ def test_verify_failure_exits_one_and_prints_the_first_problem(sealed_keyring: A
 
 
 def test_checkpoint_signs_now(unsealed_keyring: Any) -> None:
-    log.record(actor=None, action="test.tick", obj=None)
+    log.record(actor=None, action=TestAudit.TICK, obj=None)
 
     out, _err = _run("checkpoint")
 

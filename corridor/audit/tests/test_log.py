@@ -13,6 +13,7 @@ from django.db import connection
 
 from corridor.audit import encoding, log, merkle
 from corridor.audit.models import AuditEntry, Checkpoint, TreeState
+from corridor.audit.tests.names_for_tests import TestAudit
 from corridor.keys import crypto
 from corridor.keys.errors import Sealed
 
@@ -48,7 +49,7 @@ def test_record_appends_gapless_entries_and_matching_tree(staff: object) -> None
 
 
 def test_record_while_sealed_without_details(sealed_keyring: object) -> None:
-    entry = log.record(actor=None, action="intake.arrival", obj=None)
+    entry = log.record(actor=None, action=TestAudit.ARRIVAL, obj=None)
 
     assert entry.seq == 0
     assert bytes(AuditEntry.objects.get(seq=0).details) == b""
@@ -108,7 +109,7 @@ def test_planted_details_are_not_in_the_raw_database(unsealed_keyring: object, s
 
 
 def test_record_rejects_free_text_actions_and_unsaved_objects(staff: object) -> None:
-    with pytest.raises(ValueError, match="slug"):
+    with pytest.raises(ValueError, match="registered"):
         log.record(actor=None, action="Ana Petrova logged in", obj=None)
     with pytest.raises(ValueError, match="saved"):
         log.record(actor=None, action="user.create", obj=get_user_model()(username="x"))
@@ -139,7 +140,7 @@ def test_checkpoint_every_n_entries_when_unsealed(settings: object, unsealed_key
     settings.AUDIT_CHECKPOINT_EVERY = 4  # type: ignore[attr-defined]
     for _ in range(9):
         with django_capture_on_commit_callbacks(execute=True):
-            log.record(actor=None, action="test.tick", obj=None)
+            log.record(actor=None, action=TestAudit.TICK, obj=None)
 
     assert list(Checkpoint.objects.values_list("tree_size", flat=True)) == [4, 8]
     leaves = [bytes(v) for v in AuditEntry.objects.filter(seq__lt=8).values_list("leaf_hash", flat=True)]
@@ -154,13 +155,13 @@ def test_checkpoints_skipped_while_sealed_then_caught_up(
     settings.AUDIT_CHECKPOINT_EVERY = 4  # type: ignore[attr-defined]
     for _ in range(5):
         with django_capture_on_commit_callbacks(execute=True):
-            log.record(actor=None, action="test.tick", obj=None)
+            log.record(actor=None, action=TestAudit.TICK, obj=None)
     assert Checkpoint.objects.count() == 0
 
     for share in key_instance[1][:3]:  # type: ignore[index]
         sealed_keyring.submit_share(share)  # type: ignore[attr-defined]
     with django_capture_on_commit_callbacks(execute=True):
-        log.record(actor=None, action="test.tick", obj=None)
+        log.record(actor=None, action=TestAudit.TICK, obj=None)
 
     assert list(Checkpoint.objects.values_list("tree_size", flat=True)) == [6]
 
@@ -168,7 +169,7 @@ def test_checkpoints_skipped_while_sealed_then_caught_up(
 def test_checkpoint_on_demand(unsealed_keyring: object) -> None:
     empty = log.checkpoint()
     assert (empty.tree_size, bytes(empty.root)) == (0, merkle.EMPTY_ROOT)
-    log.record(actor=None, action="test.tick", obj=None)
+    log.record(actor=None, action=TestAudit.TICK, obj=None)
 
     first = log.checkpoint()
     again = log.checkpoint()

@@ -22,6 +22,9 @@ from django.db import connection
 
 from corridor.audit import encoding, log, merkle
 from corridor.audit.models import AuditEntry, Checkpoint, TreeState
+from corridor.audit.names import name as audit_name
+from corridor.audit.tests import names_for_tests  # noqa: F401 -- declares the test names
+from corridor.audit.tests.names_for_tests import TestAudit
 from corridor.audit.verify import verify
 from corridor.keys import service, treehead, vault
 from corridor.keys.client import KeydClient
@@ -35,7 +38,7 @@ pytestmark = pytest.mark.django_db
 def _entries(count: int, capture: Callable[..., Any]) -> None:
     for number in range(count):
         with capture(execute=True):  # each entry commits on its own, as in a request
-            log.record(actor=None, action=f"test.step{number}", obj=None)
+            log.record(actor=None, action=audit_name(f"test.step{number}"), obj=None)
 
 
 def _rewrite_without(seq_removed: int) -> merkle.CompactTree:
@@ -158,7 +161,7 @@ def test_checkpoints_are_signed_only_after_commit(settings: Any, unsealed_keyrin
     """A head signed inside a transaction that then rolled back could never be extended again."""
     settings.AUDIT_CHECKPOINT_EVERY = 1
     with django_capture_on_commit_callbacks(execute=False) as pending:
-        log.record(actor=None, action="test.tick", obj=None)
+        log.record(actor=None, action=TestAudit.TICK, obj=None)
         assert unsealed_keyring.tree_head() is None
     assert len(pending) == 1
 
@@ -232,7 +235,7 @@ def test_verify_runs_offline_on_a_copy_with_no_key_service(unsealed_keyring: Key
         pytest.skip("copies the SQLite database file")
     settings.AUDIT_CHECKPOINT_EVERY = 4
     for number in range(10):
-        log.record(actor=None, action=f"test.step{number}", obj=None)  # autocommit: checkpoints at 4 and 8
+        log.record(actor=None, action=audit_name(f"test.step{number}"), obj=None)  # autocommit: checkpoints at 4 and 8
     assert list(Checkpoint.objects.values_list("tree_size", flat=True)) == [4, 8]
     fingerprint = encoding.key_fingerprint(unsealed_keyring.signing_public_key())
 

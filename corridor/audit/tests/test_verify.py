@@ -17,6 +17,8 @@ from django.db import connection
 
 from corridor.audit import encoding, log, merkle
 from corridor.audit.models import AuditEntry, Checkpoint, TreeState
+from corridor.audit.names import name as audit_name
+from corridor.audit.tests import names_for_tests  # noqa: F401 -- declares the test names
 from corridor.audit.verify import verify
 from corridor.keys import treehead
 
@@ -30,7 +32,7 @@ def ten_entries(settings: Any, unsealed_keyring: Any, django_capture_on_commit_c
     for number in range(10):
         # Each entry commits on its own, as in a request; checkpoints are signed on commit.
         with django_capture_on_commit_callbacks(execute=True):
-            log.record(actor=None, action=f"test.step{number}", obj=None)
+            log.record(actor=None, action=audit_name(f"test.step{number}"), obj=None)
     assert list(Checkpoint.objects.values_list("tree_size", flat=True)) == [4, 8]
 
 

@@ -13,6 +13,9 @@ from django.urls import reverse
 
 from corridor.audit import log
 from corridor.audit.models import AuditEntry
+from corridor.audit.names import name as audit_name
+from corridor.audit.tests import names_for_tests  # noqa: F401 -- declares the test names
+from corridor.audit.tests.names_for_tests import TestAudit
 from corridor.audit.views import log_view
 
 # The staff-session and sealed middleware are tested with accounts; here the view
@@ -77,7 +80,7 @@ def test_auditor_and_admin_see_entries_newest_first_with_usernames(role: str) ->
 def test_pagination_shows_fifty_newest(sealed_keyring: Any) -> None:
     auditor = _user("auditor", "auditor")
     for number in range(60):
-        log.record(actor=None, action=f"test.n{number}", obj=None)
+        log.record(actor=None, action=audit_name(f"test.n{number}"), obj=None)
 
     first = _call(auditor).content.decode()
     second = _call(auditor, page="2").content.decode()
@@ -101,7 +104,7 @@ def test_verify_now_reports_ok_and_is_audited(unsealed_keyring: Any) -> None:
 def test_verify_now_shows_the_first_problem(unsealed_keyring: Any, lift_triggers: Callable[[], Any]) -> None:
     auditor = _user("auditor", "auditor")
     for _ in range(3):
-        log.record(actor=None, action="test.tick", obj=None)
+        log.record(actor=None, action=TestAudit.TICK, obj=None)
     with lift_triggers():
         AuditEntry.objects.filter(seq=1).update(action="test.tock")
 

@@ -23,7 +23,7 @@ from corridor.audit import log as audit
 from corridor.cases import access, domain, files
 from corridor.cases.forms_workflow import CodenameChoiceField
 from corridor.cases.models import Case, Document, DocumentKind, Person
-from corridor.formerrors import apply_errors
+from corridor.core.forms import apply_errors
 from corridor.keys.models import DataKey
 
 # The served file is shown by the browser itself. Nothing may load from elsewhere and no

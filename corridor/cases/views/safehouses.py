@@ -25,7 +25,7 @@ from corridor.cases import access, domain
 from corridor.cases.forms_workflow import SafeHouseForm
 from corridor.cases.models import Placement, SafeHouse, Task
 from corridor.cases.views.workflow import case_url
-from corridor.formerrors import apply_errors
+from corridor.core.forms import apply_errors
 
 MONTHS_SHOWN = 12
 

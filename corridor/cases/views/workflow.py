@@ -41,7 +41,7 @@ from corridor.cases.models import (
     RiskFactor,
     SafeHouse,
 )
-from corridor.formerrors import apply_errors
+from corridor.core.forms import apply_errors
 
 
 def case_url(case: Case) -> str:
