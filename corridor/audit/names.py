@@ -9,6 +9,7 @@ entries that carry them are hashed into the log.
 from __future__ import annotations
 
 import enum
+from typing import TypeVar
 
 
 class AuditAction(enum.StrEnum):
@@ -34,14 +35,17 @@ class InstanceAudit(AuditAction):
     DATAKEY_SHRED = "datakey.shred"
 
 
+E = TypeVar("E", bound=enum.StrEnum)
+
+
 def registered() -> dict[str, AuditAction]:
     """Every audit name the loaded apps declare, by stored name."""
     return collect(AuditAction)
 
 
-def collect(root: type[enum.StrEnum]) -> dict[str, AuditAction]:
+def collect(root: type[E]) -> dict[str, E]:
     """The members of every subclass of `root`, by value; a value declared twice is an error."""
-    found: dict[str, AuditAction] = {}
+    found: dict[str, E] = {}
     pending = list(root.__subclasses__())
     while pending:
         names = pending.pop()
