@@ -11,6 +11,7 @@ from typing import Any
 import rules
 
 from corridor.accounts.models import Role
+from corridor.accounts.roles import CASE_ROLES, STAFF_ROLES
 
 
 def _has_role(*roles: str) -> Any:
@@ -28,8 +29,8 @@ is_relocation = _has_role(Role.RELOCATION)
 is_documentation = _has_role(Role.DOCUMENTATION)
 is_auditor = _has_role(Role.AUDITOR)
 is_trustee = _has_role(Role.TRUSTEE)
-is_case_staff = _has_role(Role.CASEWORKER, Role.RELOCATION, Role.DOCUMENTATION, Role.HOTLINE)
-is_staff_member = _has_role(*(role for role in Role.values if role != Role.TRUSTEE))
+is_case_staff = _has_role(*sorted(CASE_ROLES))
+is_staff_member = _has_role(*sorted(STAFF_ROLES))
 
 
 @rules.predicate  # type: ignore[untyped-decorator]  # rules ships no types

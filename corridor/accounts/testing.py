@@ -13,7 +13,7 @@ from typing import Any
 
 from django.test import Client
 
-from corridor.accounts import domain, sessions
+from corridor.accounts import domain, roles, sessions
 from corridor.accounts.models import Role, Team, TOTPDevice, User
 from corridor.keys import vault
 
@@ -73,7 +73,7 @@ class Route:
 
 
 ALL_ROLES = set(Role.values)
-STAFF_ROLES = ALL_ROLES - {Role.TRUSTEE}
+STAFF_ROLES = set(roles.STAFF_ROLES)
 
 
 @dataclass

@@ -15,12 +15,12 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from corridor.accounts import roles
 from corridor.accounts.models import Role, Team, User
 from corridor.audit import log as audit
 from corridor.cases.models import BreakGlass, Case, CaseMember, Document, Person, SafeHouse
 
-# Roles that work with cases at all; others (auditor, trustee, admin) see none by default.
-CASE_ROLES = {Role.CASEWORKER, Role.HOTLINE, Role.RELOCATION, Role.DOCUMENTATION}
+CASE_ROLES = roles.CASE_ROLES  # re-exported: callers still import it from here
 
 
 def _pk(value: Any) -> uuid.UUID:
