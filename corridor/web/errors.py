@@ -24,15 +24,15 @@ def _api_error(request: HttpRequest, status: int) -> JsonResponse | None:
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _api_error(request, 404) or render(request, "web/error.html", {"code": 404}, status=404)
+    return _api_error(request, 404) or render(request, "core/error.html", {"code": 404}, status=404)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _api_error(request, 400) or render(request, "web/error.html", {"code": 400}, status=400)
+    return _api_error(request, 400) or render(request, "core/error.html", {"code": 400}, status=400)
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _api_error(request, 403) or render(request, "web/error.html", {"code": 403}, status=403)
+    return _api_error(request, 403) or render(request, "core/error.html", {"code": 403}, status=403)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
@@ -40,6 +40,6 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if api is not None:
         return api
     try:
-        return render(request, "web/error.html", {"code": 500}, status=500)
+        return render(request, "core/error.html", {"code": 500}, status=500)
     except Exception:  # the error page must never fail in turn; plain text is enough
         return HttpResponse("Something went wrong. Nothing was saved.", status=500, content_type="text/plain")

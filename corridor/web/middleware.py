@@ -72,5 +72,5 @@ class SealedMiddleware:
         if is_api_view(view) or request.path.startswith("/api/"):
             body = {"error": {"code": "sealed", "message": _("The instance is sealed. Trustees must unseal it.")}}
             return JsonResponse(body, status=503, headers={"Retry-After": "60"})
-        response = TemplateResponse(request, "web/sealed.html", status=503, headers={"Retry-After": "60"})
+        response = TemplateResponse(request, "core/sealed.html", status=503, headers={"Retry-After": "60"})
         return response.render()
