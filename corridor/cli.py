@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> None:
 def _crash() -> NoReturn:
     # The CLI's stderr ends up in journald when a timer runs it: the traceback keeps files,
     # lines and exception types, not exception messages (they carry typed values).
-    from corridor.web.logging import format_exception_withheld
+    from corridor.core.logging import format_exception_withheld
 
     print(format_exception_withheld(sys.exc_info()), file=sys.stderr)  # type: ignore[arg-type]
     raise SystemExit(1)

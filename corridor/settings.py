@@ -69,7 +69,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "corridor.web.middleware.SecurityHeadersMiddleware",
+    "corridor.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -77,7 +77,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "corridor.web.middleware.SealedMiddleware",
+    "corridor.core.middleware.SealedMiddleware",
     "corridor.accounts.middleware.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -97,7 +97,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "corridor.web.context.corridor",
+                "corridor.core.context.corridor",
             ],
         },
     },
@@ -331,7 +331,7 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"scrub": {"()": "corridor.web.logging.ScrubFilter"}},
+    "filters": {"scrub": {"()": "corridor.core.logging.ScrubFilter"}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "filters": ["scrub"]}},
     "root": {"handlers": ["stderr"], "level": env_str("CORRIDOR_LOG_LEVEL") or "INFO"},
     # django.request logs the path and, for errors, the request; keep it but scrubbed.

@@ -11,7 +11,7 @@ urlpatterns = [
     path("", include("corridor.intake.urls")),
     path("relocation/", include("corridor.relocation.urls")),
 ]
-handler404 = "corridor.web.errors.not_found"
-handler500 = "corridor.web.errors.server_error"
-handler400 = "corridor.web.errors.bad_request"
-handler403 = "corridor.web.errors.forbidden"
+handler404 = "corridor.core.error_pages.not_found"
+handler500 = "corridor.core.error_pages.server_error"
+handler400 = "corridor.core.error_pages.bad_request"
+handler403 = "corridor.core.error_pages.forbidden"

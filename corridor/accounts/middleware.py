@@ -1,7 +1,8 @@
 """Default-deny gate for staff pages: a verified second factor, a current session, a role.
 
 Views opt out explicitly with @public (sign-in, enrolment, the intake form) and
-trustees reach only views marked @trustee_allowed. API views authenticate through DRF.
+trustees reach only views marked @trustee_allowed (the markers: corridor.core.decorators).
+API views authenticate through DRF.
 """
 
 from __future__ import annotations
@@ -16,22 +17,9 @@ from django.urls import reverse
 
 from corridor.accounts import sessions
 from corridor.accounts.models import Role, User
+from corridor.core.decorators import is_api_view, is_public, is_trustee_allowed
 
 View = Callable[..., HttpResponse]
-
-
-def public(view: View) -> View:
-    view.corridor_public = True  # type: ignore[attr-defined]
-    return view
-
-
-def trustee_allowed(view: View) -> View:
-    view.corridor_trustee = True  # type: ignore[attr-defined]
-    return view
-
-
-def is_api_view(view: Any) -> bool:
-    return getattr(view, "cls", None) is not None and hasattr(view.cls, "authentication_classes")
 
 
 class StaffSessionMiddleware:
@@ -42,7 +30,7 @@ class StaffSessionMiddleware:
         return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> HttpResponse | None:
-        if getattr(view, "corridor_public", False) or is_api_view(view):
+        if is_public(view) or is_api_view(view):
             return None
         if not sessions.is_verified(request.user):
             return self._to_login(request)
@@ -50,7 +38,7 @@ class StaffSessionMiddleware:
         if not sessions.is_current(request, user):
             logout(request)
             return self._to_login(request)
-        if user.role == Role.TRUSTEE and not getattr(view, "corridor_trustee", False):
+        if user.role == Role.TRUSTEE and not is_trustee_allowed(view):
             raise Http404
         return None
 

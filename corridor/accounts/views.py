@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from corridor.accounts import access, domain, lockout, sessions
 from corridor.accounts.forms import CodeForm, EditUserForm, EnrolPasswordForm, LoginForm, NewUserForm, ReauthForm, TokenForm
-from corridor.accounts.middleware import public, trustee_allowed
+from corridor.core.decorators import public, trustee_allowed
 from corridor.accounts.models import ApiToken, EnrolmentLink, RecoveryCodeDevice, Role, TOTPDevice, User, WebAuthnCredential
 from corridor.audit import log as audit
 from corridor.core.forms import apply_errors

@@ -40,7 +40,7 @@ from webauthn.helpers.structs import (
 )
 
 from corridor.accounts import domain, lockout, sessions
-from corridor.accounts.middleware import public
+from corridor.core.decorators import public
 from corridor.accounts.models import RecoveryCodeDevice, User, WebAuthnCredential
 from corridor.audit import log as audit
 

@@ -1,9 +1,8 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from corridor.accounts.middleware import public
 from corridor.api import views
-from corridor.web.middleware import works_sealed
+from corridor.core.decorators import public, works_sealed
 
 urlpatterns = [
     path("v1/me/", views.MeView.as_view(), name="api-me"),

@@ -12,7 +12,7 @@ from typing import Any
 
 from gunicorn.glogging import Logger as GunicornLogger
 
-from corridor.web.logging import ScrubFilter, route_of
+from corridor.core.logging import ScrubFilter, route_of
 from corridor.web.worker import already_hardened, harden_worker
 
 # Method, masked route, status, size, time. No address, no query string, no referrer, no

@@ -15,9 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language
 
 from corridor.accounts import access
-from corridor.accounts.middleware import public, trustee_allowed
+from corridor.core.decorators import public, trustee_allowed, works_sealed
 from corridor.keys import vault
-from corridor.web.middleware import works_sealed
 
 
 class ShareForm(forms.Form):

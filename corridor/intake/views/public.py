@@ -21,12 +21,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from corridor.accounts.middleware import public
 from corridor.cases.files import FileRejected, sanitize
+from corridor.core.decorators import public, works_sealed
 from corridor.intake import codenames, conf, domain, formtoken, ratelimit, upload
 from corridor.intake.forms import CodenameForm, FollowUpForm, HelpForm
 from corridor.keys.errors import KeyringError
-from corridor.web.middleware import works_sealed
 
 View = Callable[..., HttpResponse]
 LANGUAGES = ("ru", "en")

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from corridor.web.logging import NO_ROUTE, UNSEAL_ROUTE, ScrubFilter, route_of, scrub
+from corridor.core.logging import NO_ROUTE, UNSEAL_ROUTE, ScrubFilter, route_of, scrub
 
 
 def test_addresses_are_removed_and_times_kept() -> None:

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from corridor.accounts.models import Role
 from corridor.accounts.testing import make_staff, sign_in
-from corridor.web.middleware import CSP
+from corridor.core.middleware import CSP
 
 pytestmark = pytest.mark.django_db
 

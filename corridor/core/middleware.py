@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
-from corridor.accounts.middleware import is_api_view
+from corridor.core.decorators import is_api_view, works_while_sealed
 from corridor.keys import vault
 
 CSP = "; ".join(
@@ -50,11 +50,6 @@ class SecurityHeadersMiddleware:
         return response
 
 
-def works_sealed(view: Any) -> Any:
-    view.corridor_works_sealed = True
-    return view
-
-
 class SealedMiddleware:
     """While no root key is held, only views marked @works_sealed answer."""
 
@@ -65,7 +60,7 @@ class SealedMiddleware:
         return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> HttpResponse | None:
-        if getattr(view, "corridor_works_sealed", False) or request.path.startswith("/static/"):
+        if works_while_sealed(view) or request.path.startswith("/static/"):
             return None
         if not vault.is_sealed():
             return None
