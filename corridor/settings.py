@@ -284,7 +284,7 @@ DOCUMENT_MAX_BYTES = env_int("CORRIDOR_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024, mi
 DOCUMENT_MAX_DECODED_BYTES = env_int("CORRIDOR_DOCUMENT_MAX_DECODED_BYTES", 96 * 1024 * 1024, minimum=16 * 1024 * 1024)
 # Relocation figures count another team's applications only in programmes with at least this many.
 RELOCATION_MIN_CELL = env_int("CORRIDOR_RELOCATION_MIN_CELL", 5, minimum=2)
-FILE_UPLOAD_HANDLERS = ["corridor.cases.files.BoundedMemoryUploadHandler"]
+FILE_UPLOAD_HANDLERS = ["corridor.core.uploads.BoundedMemoryUploadHandler"]
 
 # Key service: "inprocess" holds keys in the web process (tests, single-process demo);
 # otherwise the path of keyd's Unix socket.

@@ -19,11 +19,12 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import InMemoryUploadedFile, UploadedFile
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from PIL import Image, ImageCms, UnidentifiedImageError
+
+from corridor.core.uploads import max_bytes
 
 try:  # pikepdf (qpdf) strips PDF metadata; without it PDFs are refused, never stored as they came.
     import pikepdf
@@ -35,14 +36,11 @@ except ImportError:  # pragma: no cover - the dependency is pinned; this keeps t
 logging.getLogger("PIL").setLevel(logging.INFO)
 
 __all__ = [
-    "BoundedMemoryUploadHandler",
     "FileRejected",
     "Sanitized",
-    "max_bytes",
     "sanitize",
 ]
 
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 # A phone photo is 12-50 megapixels; pixels are also bounded by the decoded bytes below.
 DEFAULT_MAX_PIXELS = 64_000_000
 # The most one file may decode to in memory (a picture's pixels, a photo inside a PDF).
@@ -102,10 +100,6 @@ _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b
 # Control characters other than tab, newlines and form feed mean "not text".
 _BINARY_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _BINARY_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-
-
-def max_bytes() -> int:
-    return int(getattr(settings, "DOCUMENT_MAX_BYTES", DEFAULT_MAX_BYTES))
 
 
 def _max_pixels() -> int:
@@ -779,73 +773,3 @@ def sanitize(upload: IO[bytes] | UploadedFile[bytes], name: str | None = None) -
         # Re-encoding can grow a file (a heavily compressed JPEG saved at quality 92).
         raise FileRejected(too_large_message(len(clean)), code="size")
     return Sanitized(data=clean, content_type=kind.content_type, extension=kind.extension)
-
-
-# -- upload handling -------------------------------------------------------------------------------
-
-
-class OversizedUpload(UploadedFile):  # type: ignore[type-arg]
-    """Stands in for a file over the limit: its size is known, its bytes were never kept."""
-
-    def __init__(self, name: str, size: int, content_type: str | None) -> None:
-        super().__init__(io.BytesIO(b""), name=name, content_type=content_type, size=size)
-
-
-class BoundedMemoryUploadHandler(FileUploadHandler):
-    """Keep each uploaded file in memory up to the document limit; count the rest and discard it.
-
-    Django's default handlers put any file over FILE_UPLOAD_MAX_MEMORY_SIZE in a temporary
-    file: plaintext on disk before we can strip and encrypt it. This handler never writes
-    to disk, and a file over the limit arrives as an OversizedUpload so the form can say
-    "The file is 52 MB; the limit is 20 MB" instead of failing the request.
-
-    `limit` defaults to DOCUMENT_MAX_BYTES, and bounds the whole request as well as each
-    file: a request carrying many files keeps no more than one limit's worth in memory
-    (`kept`). With `drop_oversized` (the intake), a file over the limit is dropped
-    altogether and `too_large` tells the view.
-    """
-
-    def __init__(self, request: Any = None, *, limit: int | None = None, drop_oversized: bool = False) -> None:
-        super().__init__(request)
-        self.limit = limit
-        self.drop_oversized = drop_oversized
-        self.too_large = False
-        self.kept = 0
-
-    def _limit(self) -> int:
-        return max_bytes() if self.limit is None else self.limit
-
-    def new_file(self, *args: Any, **kwargs: Any) -> None:
-        super().new_file(*args, **kwargs)
-        self._buffer = io.BytesIO()
-        self._seen = 0
-        self._over = False
-
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
-        self._seen += len(raw_data)
-        if not self._over and self._seen <= self._limit() and self.kept + len(raw_data) <= self._limit():
-            self._buffer.write(raw_data)
-            self.kept += len(raw_data)
-            return None
-        if not self._over:
-            self._over = True
-            self.too_large = True
-            self.kept -= self._buffer.tell()
-            self._buffer = io.BytesIO()  # over the limit: let go of what was kept
-        if self.drop_oversized:
-            raise SkipFile
-        return None  # consumed here; no later handler sees the bytes
-
-    def file_complete(self, file_size: int) -> UploadedFile[bytes]:
-        if self._over:
-            return OversizedUpload(self.file_name or "", self._seen, self.content_type)
-        self._buffer.seek(0)
-        return InMemoryUploadedFile(
-            file=self._buffer,
-            field_name=self.field_name,
-            name=self.file_name,
-            content_type=self.content_type,
-            size=self._seen,
-            charset=self.charset,
-            content_type_extra=self.content_type_extra,
-        )

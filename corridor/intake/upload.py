@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from corridor.cases.files import BoundedMemoryUploadHandler
+from corridor.core.uploads import BoundedMemoryUploadHandler
 
 
 def install(request: HttpRequest, limit: int) -> BoundedMemoryUploadHandler:

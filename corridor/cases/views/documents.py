@@ -20,10 +20,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from corridor.accounts.models import User
 from corridor.audit import log as audit
-from corridor.cases import access, domain, files
+from corridor.cases import access, domain
 from corridor.cases.forms_workflow import CodenameChoiceField
 from corridor.cases.models import Case, Document, DocumentKind, Person
 from corridor.core.forms import apply_errors
+from corridor.core.uploads import BoundedMemoryUploadHandler
 from corridor.keys.models import DataKey
 
 # The served file is shown by the browser itself. Nothing may load from elsewhere and no
@@ -81,7 +82,7 @@ def document_list_view(request: HttpRequest, pk: Any) -> HttpResponse:
     pattern Django documents for changing upload handlers per view).
     """
     if request.method == "POST":
-        request.upload_handlers = [files.BoundedMemoryUploadHandler(request)]
+        request.upload_handlers = [BoundedMemoryUploadHandler(request)]
     response: HttpResponse = _document_list(request, pk)
     return response
 
