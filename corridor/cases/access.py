@@ -19,15 +19,10 @@ from corridor.accounts import roles
 from corridor.accounts.models import Role, Team, User
 from corridor.audit import log as audit
 from corridor.cases.models import BreakGlass, Case, CaseMember, Document, Person, SafeHouse
+from corridor.core.ids import parse_id
 
 CASE_ROLES = roles.CASE_ROLES  # re-exported: callers still import it from here
 
-
-def _pk(value: Any) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        raise Http404 from None
 
 
 def _refuse(user: User, model: Any, pk: uuid.UUID) -> Http404:
@@ -48,7 +43,7 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
 
 
 def get_case_for_user(user: User, case_id: Any) -> Case:
-    pk = _pk(case_id)
+    pk = parse_id(case_id)
     case = cases_visible_to(user).select_related("team", "owner", "data_key").filter(pk=pk).first()
     if case is None:
         raise _refuse(user, Case, pk)
@@ -68,7 +63,7 @@ def get_case_for_owner_change(user: User, case_id: Any) -> Case:
         return case
     if not user.has_perm("cases.assign_owner"):
         raise Http404
-    pk = _pk(case_id)
+    pk = parse_id(case_id)
     found = Case.objects.select_related("team", "owner").filter(pk=pk).first()
     if found is None:
         raise Http404
@@ -81,7 +76,7 @@ def people_visible_to(user: User) -> QuerySet[Person]:
 
 
 def get_person_for_user(user: User, person_id: Any) -> Person:
-    pk = _pk(person_id)
+    pk = parse_id(person_id)
     person = people_visible_to(user).select_related("data_key").filter(pk=pk).first()
     if person is None:
         raise _refuse(user, Person, pk)
@@ -95,7 +90,7 @@ def safe_houses_visible_to(user: User) -> QuerySet[SafeHouse]:
 
 
 def get_safe_house_for_user(user: User, house_id: Any) -> SafeHouse:
-    pk = _pk(house_id)
+    pk = parse_id(house_id)
     house = safe_houses_visible_to(user).select_related("data_key").filter(pk=pk).first()
     if house is None:
         raise _refuse(user, SafeHouse, pk)
@@ -103,7 +98,7 @@ def get_safe_house_for_user(user: User, house_id: Any) -> SafeHouse:
 
 
 def get_document_for_user(user: User, document_id: Any) -> Document:
-    pk = _pk(document_id)
+    pk = parse_id(document_id)
     document = (
         Document.objects.filter(case__in=cases_visible_to(user)).select_related("case", "data_key", "file").filter(pk=pk).first()
     )
@@ -114,7 +109,7 @@ def get_document_for_user(user: User, document_id: Any) -> Document:
 
 def get_case_child(user: User, case: Case, model: Any, child_id: Any) -> Any:
     """A task, need, note, placement… of a case the user already reached through get_case_for_user."""
-    pk = _pk(child_id)
+    pk = parse_id(child_id)
     child = model.objects.filter(case=case, pk=pk).first()
     if child is None:
         raise Http404

@@ -6,27 +6,20 @@ Answers 404 for "not allowed" exactly as for "does not exist".
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.http import Http404
 
 from corridor.accounts.models import User
 from corridor.audit import log as audit
+from corridor.core.ids import parse_id
 from corridor.intake.models import IntakeAttachment, IntakeRequest
-
-
-def _pk(value: Any) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        raise Http404 from None
 
 
 def get_request_for_user(user: User, request_id: Any) -> IntakeRequest:
     if not user.has_perm("intake.triage"):
         raise Http404
-    found = IntakeRequest.objects.select_related("case").filter(pk=_pk(request_id)).first()
+    found = IntakeRequest.objects.select_related("case").filter(pk=parse_id(request_id)).first()
     if found is None:
         raise Http404
     if not user.has_perm("intake.handle_request", found):
@@ -41,7 +34,7 @@ def get_attachment_for_user(user: User, request: IntakeRequest, attachment_id: A
         raise Http404
     found = (
         IntakeAttachment.objects.select_related("message__request")
-        .filter(pk=_pk(attachment_id), message__request=request)
+        .filter(pk=parse_id(attachment_id), message__request=request)
         .first()
     )
     if found is None or not user.has_perm("intake.handle_request", request):

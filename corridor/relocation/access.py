@@ -10,8 +10,9 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from corridor.accounts.models import User
-from corridor.cases.access import _pk, cases_visible_to, get_case_for_user
+from corridor.cases.access import cases_visible_to, get_case_for_user
 from corridor.cases.models import Case
+from corridor.core.ids import parse_id
 from corridor.relocation.models import Application, Contact, Country, Engagement, Programme
 
 
@@ -33,7 +34,7 @@ def applications_visible_to(user: User) -> QuerySet[Application]:
 
 
 def get_application_for_user(user: User, application_id: Any) -> Application:
-    pk = _pk(application_id)
+    pk = parse_id(application_id)
     application = (
         applications_visible_to(user).select_related("case", "case__data_key", "case__team", "programme__country").filter(pk=pk).first()
     )
@@ -69,7 +70,7 @@ def contacts_visible_to(user: User) -> QuerySet[Contact]:
 
 
 def get_contact_for_user(user: User, contact_id: Any) -> Contact:
-    pk = _pk(contact_id)
+    pk = parse_id(contact_id)
     contact = contacts_visible_to(user).select_related("data_key", "country").filter(pk=pk).first()
     if contact is None:
         raise Http404
@@ -77,7 +78,7 @@ def get_contact_for_user(user: User, contact_id: Any) -> Contact:
 
 
 def get_engagement_for_user(user: User, engagement_id: Any) -> Engagement:
-    pk = _pk(engagement_id)
+    pk = parse_id(engagement_id)
     engagement = (
         Engagement.objects.filter(contact__in=contacts_visible_to(user)).select_related("contact__data_key").filter(pk=pk).first()
     )
