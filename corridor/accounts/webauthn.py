@@ -1,7 +1,7 @@
 """Security keys and passkeys: the WebAuthn ceremonies for adding one and signing in with one.
 
 Owns the relying-party identity, the single-use challenges kept in the session, and the
-four JSON endpoints that corridor/web/static/corridor/webauthn.js talks to.
+four JSON endpoints that corridor/core/static/corridor/webauthn.js talks to.
 """
 
 from __future__ import annotations

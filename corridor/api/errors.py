@@ -64,7 +64,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 
 # The body above as an OpenAPI schema. `fields` is empty unless the input was refused; the
-# sealed wall (corridor/web/middleware.py) answers before DRF and leaves it out.
+# sealed wall (corridor/core/middleware.py) answers before DRF and leaves it out.
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
