@@ -18,7 +18,7 @@ def test_a_uuid_and_its_text_forms_parse_to_the_same_value() -> None:
     assert parse_id(str(value).upper()) == value
 
 
-@pytest.mark.parametrize("bad", ["", "abc", "1", "' OR 1=1 --", None, 12, "0" * 31, str(uuid.uuid4()) + "0"])
+@pytest.mark.parametrize("bad", ["", "abc", "1", "' OR 1=1 --", None, 12, "0" * 31, "6f1c2a44-59b1-4d0e-9a8e-2f6a3c1d7b900"])
 def test_anything_else_answers_404(bad: object) -> None:
     with pytest.raises(Http404):
         parse_id(bad)
