@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -15,8 +17,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language
 
 from corridor.accounts import access
+from corridor.accounts.models import User
+from corridor.cases import domain as cases_domain
+from corridor.cases.views.cases import dashboard_data
 from corridor.core.decorators import public, trustee_allowed, works_sealed
 from corridor.keys import vault
+from corridor.relocation.alerts import alerts_for
 
 
 class ShareForm(forms.Form):
@@ -30,19 +36,15 @@ class ShareForm(forms.Form):
 
 @never_cache
 def dashboard_view(request: HttpRequest) -> HttpResponse:
-    from corridor.cases import domain as cases_domain
-    from corridor.cases.views.cases import dashboard_data
-    from corridor.relocation.alerts import alerts_for
-
-    teams = access.teams_visible_to(request.user)  # type: ignore[arg-type]
-    reviewer = request.user.has_perm("cases.review_break_glass")
+    user = cast(User, request.user)  # StaffSessionMiddleware let only a verified staff user through
+    reviewer = user.has_perm("cases.review_break_glass")
     pending = cases_domain.pending_break_glass().count() if reviewer else 0
     context = {
-        "teams": teams,
-        "case_work": dashboard_data(request.user),
+        "teams": access.teams_visible_to(user),
+        "case_work": dashboard_data(user),
         "pending_break_glass": pending,
         "pending_duplicates": cases_domain.pending_duplicate_count() if reviewer else 0,
-        "relocation_alerts": alerts_for(request.user),
+        "relocation_alerts": alerts_for(user),
     }
     return render(request, "web/dashboard.html", context)
 
