@@ -16,7 +16,7 @@ from corridor.accounts.models import User
 from corridor.cases.access import cases_visible_to
 from corridor.cases.models import Priority, Status
 from corridor.relocation import figures
-from corridor.relocation.access import applications_visible_to, contacts_visible_to
+from corridor.relocation.access import VIEW_ALERTS, applications_visible_to, contacts_visible_to, permit
 from corridor.relocation.models import CLOSED_STATUSES, ApplicationStatus, Engagement
 
 AWAITING_DECISION = (ApplicationStatus.SUBMITTED, ApplicationStatus.INTERVIEW, ApplicationStatus.DOCUMENTS_REQUESTED)
@@ -29,6 +29,12 @@ class Alert:
     url: str
     since: datetime.date | None
     object_id: str
+
+
+def alerts_for_user(user: User, perm: str = VIEW_ALERTS) -> list[Alert]:
+    """The alerts page's and endpoint's: a role that sees neither applications nor engagements
+    is refused (NotPermitted: 404 on the page, 403 in the API)."""
+    return alerts_for(permit(user, perm))
 
 
 def alerts_for(user: User, today: datetime.date | None = None) -> list[Alert]:

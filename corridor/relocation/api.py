@@ -4,29 +4,35 @@ functions as the pages. A missing role is 403; an object of a case one cannot se
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from corridor.audit import log as audit
-from corridor.cases.models import Person
 from corridor.cases.serializers import Text
 from corridor.keys.fields import preload_keys
-from corridor.relocation import alerts, domain, figures, ranking
+from corridor.relocation import domain, figures, ranking
 from corridor.relocation.access import (
-    applications_visible_to,
-    contacts_visible_to,
+    NotPermitted,
+    applications_of_case,
+    contacts_for_user,
+    countries_for_user,
+    figures_for_user,
     get_application_for_user,
     get_contact_for_user,
     get_engagement_for_user,
+    get_programme_for_user,
     get_relocation_case,
+    permit,
+    programmes_for_user,
 )
+from corridor.relocation.alerts import alerts_for_user
+from corridor.relocation.audit_names import RelocationAudit
 from corridor.relocation.domain import PROGRAMME_FIELDS
 from corridor.relocation.models import (
     Application,
@@ -40,10 +46,51 @@ from corridor.relocation.models import (
     RefusalReason,
 )
 
+MANAGE_PROGRAMMES = "relocation.manage_programmes"
+MANAGE_APPLICATIONS = "relocation.manage_applications"
+MANAGE_ENGAGEMENTS = "relocation.manage_engagements"
 
-def _need(request: Request, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def documented(**schema: Any) -> Callable[[F], F]:
+    """drf-spectacular's extend_schema with its type said: the library is not type-checked here
+    (follow_imports = skip), and the decorator returns the view method it was given."""
+    decorator: Callable[[F], F] = extend_schema(**schema)
+    return decorator
+
+
+class RelocationView(APIView):
+    """Every relocation endpoint: a role without the permission (NotPermitted) answers 403.
+
+    The access helpers raise NotPermitted, a 404, so pages look the same for it as for a
+    missing object; the API's schema promises 403 for "your role may not do this".
+    """
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, NotPermitted):
+            exc = exceptions.PermissionDenied()
+        return super().handle_exception(exc)
+
+
+def _write(
+    request: Request,
+    serializer_class: type[serializers.Serializer],
+    action: Callable[[dict[str, Any]], Any],
+    answer: Callable[[Any], Any],
+    *,
+    created: bool = False,
+    instance: Any = None,
+) -> Response:
+    """The one shape of a write: parse the body, call one action, answer what it made or changed.
+
+    The action's ValidationError is a 400 with its fields, its Conflict a 409 and its
+    PermissionDenied a 403 (corridor/api/errors.py).
+    """
+    serializer = serializer_class(instance, data=request.data, partial=instance is not None)
+    serializer.is_valid(raise_exception=True)
+    return Response(answer(action(dict(serializer.validated_data))), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 # -- serializers ------------------------------------------------------------------------------
@@ -218,62 +265,61 @@ class AlertSerializer(serializers.Serializer):
 # -- views ----------------------------------------------------------------------------------------
 
 
-class CountryList(APIView):
-    @extend_schema(responses=CountrySerializer(many=True), summary="Countries (ISO 3166-1) with English and Russian names")
+class CountryList(RelocationView):
+    @documented(responses=CountrySerializer(many=True), summary="Countries (ISO 3166-1) with English and Russian names")
     def get(self, request: Request) -> Response:
-        _need(request, "relocation.view_programmes")
-        return Response(CountrySerializer(Country.objects.all(), many=True).data)
+        return Response(CountrySerializer(countries_for_user(request.user), many=True).data)
 
 
-class ProgrammeList(APIView):
-    @extend_schema(responses=ProgrammeSerializer(many=True), summary="Programmes")
+class ProgrammeList(RelocationView):
+    @documented(responses=ProgrammeSerializer(many=True), summary="Programmes")
     def get(self, request: Request) -> Response:
-        _need(request, "relocation.view_programmes")
-        return Response(ProgrammeSerializer(Programme.objects.select_related("country"), many=True).data)
+        return Response(ProgrammeSerializer(programmes_for_user(request.user), many=True).data)
 
-    @extend_schema(request=ProgrammeSerializer, responses={201: ProgrammeSerializer}, summary="Add a programme")
+    @documented(request=ProgrammeSerializer, responses={201: ProgrammeSerializer}, summary="Add a programme")
     def post(self, request: Request) -> Response:
-        _need(request, "relocation.manage_programmes")
-        serializer = ProgrammeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        programme = domain.create_programme(request.user, **serializer.validated_data)
-        return Response(ProgrammeSerializer(programme).data, status=status.HTTP_201_CREATED)
+        user = permit(request.user, MANAGE_PROGRAMMES)
+        return _write(
+            request, ProgrammeSerializer, lambda data: domain.create_programme(user, **data), lambda p: ProgrammeSerializer(p).data, created=True
+        )
 
 
-class ProgrammeDetail(APIView):
-    @extend_schema(responses=ProgrammeSerializer, summary="One programme")
+class ProgrammeDetail(RelocationView):
+    @documented(responses=ProgrammeSerializer, summary="One programme")
     def get(self, request: Request, pk: int) -> Response:
-        _need(request, "relocation.view_programmes")
-        return Response(ProgrammeSerializer(get_object_or_404(Programme, pk=pk)).data)
+        return Response(ProgrammeSerializer(get_programme_for_user(request.user, pk)).data)
 
-    @extend_schema(request=ProgrammeSerializer, responses=ProgrammeSerializer, summary="Change a programme")
+    @documented(request=ProgrammeSerializer, responses=ProgrammeSerializer, summary="Change a programme")
     def patch(self, request: Request, pk: int) -> Response:
-        _need(request, "relocation.manage_programmes")
-        programme = get_object_or_404(Programme, pk=pk)
-        serializer = ProgrammeSerializer(programme, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        domain.update_programme(request.user, programme, **serializer.validated_data)
-        return Response(ProgrammeSerializer(programme).data)
+        programme = get_programme_for_user(request.user, pk, MANAGE_PROGRAMMES)
+        return _write(
+            request,
+            ProgrammeSerializer,
+            lambda data: domain.update_programme(request.user, programme, **data),
+            lambda p: ProgrammeSerializer(p).data,
+            instance=programme,
+        )
 
 
-class FiguresList(APIView):
-    @extend_schema(
+class FiguresList(RelocationView):
+    @documented(
         parameters=[OpenApiParameter("country", str, many=True, description="ISO codes; all countries when absent")],
         responses=FiguresSerializer(many=True),
         summary="Figures per country and programme, computed from our own applications",
     )
     def get(self, request: Request) -> Response:
-        _need(request, "relocation.view_programmes")
         codes = [code.upper()[:2] for code in request.query_params.getlist("country")]
-        figs = figures.compute(codes or None, viewer=request.user)
+        figs = figures_for_user(request.user, codes or None)
         return Response(FiguresSerializer([_figures_data(f) for f in figs.values()], many=True).data)
 
 
 def _application_data(application: Application) -> dict[str, Any]:
     events = list(application.events.select_related("by"))
     checklist = list(application.checklist.all())
-    for row in [*events, *checklist]:
-        row.application = application
+    for event in events:
+        event.application = application
+    for item in checklist:
+        item.application = application
     application._prefetched_events = events  # type: ignore[attr-defined]
     data = ApplicationSerializer(application).data
     data["events"] = EventSerializer(events, many=True).data
@@ -281,91 +327,90 @@ def _application_data(application: Application) -> dict[str, Any]:
     return dict(data)
 
 
-class CaseApplications(APIView):
-    @extend_schema(responses=ApplicationSerializer(many=True), summary="Applications of a case")
+class CaseApplications(RelocationView):
+    @documented(responses=ApplicationSerializer(many=True), summary="Applications of a case")
     def get(self, request: Request, case_id: str) -> Response:
-        _need(request, "relocation.view_applications")
-        case = get_relocation_case(request.user, case_id)
-        applications = list(applications_visible_to(request.user).filter(case=case).select_related("programme"))
+        case, found = applications_of_case(request.user, case_id)
+        applications = list(found.select_related("programme"))
         for application in applications:
             application.case = case
         audit.record_read(request.user, case)
         return Response([_application_data(a) for a in applications])
 
-    @extend_schema(request=ApplicationCreateSerializer, responses={201: ApplicationSerializer}, summary="Open an application")
+    @documented(request=ApplicationCreateSerializer, responses={201: ApplicationSerializer}, summary="Open an application")
     def post(self, request: Request, case_id: str) -> Response:
-        _need(request, "relocation.manage_applications")
-        case = get_relocation_case(request.user, case_id)
-        serializer = ApplicationCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        members = list(Person.objects.filter(pk__in=data["members"]))
-        if len(members) != len(set(data["members"])):
-            raise serializers.ValidationError({"members": ["Only people on this case can be included."]})
-        application = domain.create_application(request.user, case, data["programme"], channel=data["channel"], members=members)
-        return Response(_application_data(application), status=status.HTTP_201_CREATED)
+        case, _applications = applications_of_case(request.user, case_id, MANAGE_APPLICATIONS)
+        return _write(
+            request,
+            ApplicationCreateSerializer,
+            lambda data: domain.create_application(request.user, case, data["programme"], channel=data["channel"], members=data["members"]),
+            _application_data,
+            created=True,
+        )
 
 
-class ApplicationDetail(APIView):
-    @extend_schema(responses=ApplicationSerializer, summary="One application with its history and checklist")
+class ApplicationDetail(RelocationView):
+    @documented(responses=ApplicationSerializer, summary="One application with its history and checklist")
     def get(self, request: Request, pk: str) -> Response:
         application = get_application_for_user(request.user, pk)
         audit.record_read(request.user, application)
         return Response(_application_data(application))
 
 
-class ApplicationTransition(APIView):
-    @extend_schema(request=TransitionSerializer, responses={201: EventSerializer}, summary="Move an application to a new status")
+class ApplicationTransition(RelocationView):
+    @documented(request=TransitionSerializer, responses={201: EventSerializer}, summary="Move an application to a new status")
     def post(self, request: Request, pk: str) -> Response:
-        application = get_application_for_user(request.user, pk)
-        _need(request, "relocation.manage_applications")
-        serializer = TransitionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        event = domain.transition_application(
-            request.user,
-            application,
-            data["status"],
-            reason=data["reason"],
-            on=data.get("on"),
-            refusal_reason=data["refusal_reason"],
-            refusal_text=data["refusal_text"],
+        application = get_application_for_user(request.user, pk, MANAGE_APPLICATIONS)
+        return _write(
+            request,
+            TransitionSerializer,
+            lambda data: domain.transition_application(
+                request.user,
+                application,
+                data["status"],
+                reason=data["reason"],
+                on=data.get("on"),
+                refusal_reason=data["refusal_reason"],
+                refusal_text=data["refusal_text"],
+            ),
+            lambda event: EventSerializer(event).data,
+            created=True,
         )
-        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
 
 
-class ApplicationChecklist(APIView):
-    @extend_schema(request=ChecklistItemSerializer, responses=ChecklistItemSerializer, summary="Set one checklist item")
+class ApplicationChecklist(RelocationView):
+    @documented(request=ChecklistItemSerializer, responses=ChecklistItemSerializer, summary="Set one checklist item")
     def post(self, request: Request, pk: str) -> Response:
-        application = get_application_for_user(request.user, pk)
-        _need(request, "relocation.manage_applications")
-        serializer = ChecklistItemSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        item = domain.set_checklist_item(request.user, application, data["kind"], data["status"], data.get("note") or "")
-        return Response(ChecklistItemSerializer(item).data)
+        application = get_application_for_user(request.user, pk, MANAGE_APPLICATIONS)
+        return _write(
+            request,
+            ChecklistItemSerializer,
+            lambda data: domain.set_checklist_item(request.user, application, data["kind"], data["status"], data.get("note") or ""),
+            lambda item: ChecklistItemSerializer(item).data,
+        )
 
 
-class CaseProfile(APIView):
-    @extend_schema(responses=ProfileSerializer, summary="A case's referral and family ties")
+class CaseProfile(RelocationView):
+    @documented(responses=ProfileSerializer, summary="A case's referral and family ties")
     def get(self, request: Request, case_id: str) -> Response:
         case = get_relocation_case(request.user, case_id)
         profile = domain.profile_for(case)
         audit.record_read(request.user, case)
         return Response({"referral": profile.referral or Referral.NONE, "family_ties": profile.family_ties or []})
 
-    @extend_schema(request=ProfileSerializer, responses=ProfileSerializer, summary="Set a case's referral and family ties")
+    @documented(request=ProfileSerializer, responses=ProfileSerializer, summary="Set a case's referral and family ties")
     def put(self, request: Request, case_id: str) -> Response:
-        case = get_relocation_case(request.user, case_id)
-        _need(request, "relocation.manage_applications")
-        serializer = ProfileSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        profile = domain.set_profile(request.user, case, **serializer.validated_data)
-        return Response({"referral": profile.referral, "family_ties": profile.family_ties})
+        case = get_relocation_case(request.user, case_id, MANAGE_APPLICATIONS)
+        return _write(
+            request,
+            ProfileSerializer,
+            lambda data: domain.set_profile(request.user, case, **data),
+            lambda profile: {"referral": profile.referral, "family_ties": profile.family_ties},
+        )
 
 
-class CaseRoutes(APIView):
-    @extend_schema(responses=RouteSerializer(many=True), summary="Open programmes for a case: eligibility and ranking")
+class CaseRoutes(RelocationView):
+    @documented(responses=RouteSerializer(many=True), summary="Open programmes for a case: eligibility and ranking")
     def get(self, request: Request, case_id: str) -> Response:
         case = get_relocation_case(request.user, case_id)
         routes = ranking.rank_routes(case, viewer=request.user)
@@ -373,37 +418,36 @@ class CaseRoutes(APIView):
         return Response(RouteSerializer(routes, many=True).data)
 
 
-class ContactList(APIView):
-    @extend_schema(responses=ContactSerializer(many=True), summary="Contacts at embassies, ministries, UNHCR and partners")
+class ContactList(RelocationView):
+    @documented(responses=ContactSerializer(many=True), summary="Contacts at embassies, ministries, UNHCR and partners")
     def get(self, request: Request) -> Response:
-        _need(request, "relocation.view_engagements")
-        contacts = list(contacts_visible_to(request.user).select_related("data_key", "country"))
+        contacts = list(contacts_for_user(request.user).select_related("data_key", "country"))
         preload_keys(contacts)
-        audit.record(actor=request.user, action="contact.list", obj=None)
+        audit.record(actor=request.user, action=RelocationAudit.CONTACT_LIST, obj=None)
         return Response(ContactSerializer(contacts, many=True).data)
 
-    @extend_schema(request=ContactSerializer, responses={201: ContactSerializer}, summary="Add a contact")
+    @documented(request=ContactSerializer, responses={201: ContactSerializer}, summary="Add a contact")
     def post(self, request: Request) -> Response:
-        _need(request, "relocation.manage_engagements")
-        serializer = ContactSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        contact = domain.create_contact(request.user, **serializer.validated_data)
-        return Response(ContactSerializer(contact).data, status=status.HTTP_201_CREATED)
+        user = permit(request.user, MANAGE_ENGAGEMENTS)
+        return _write(request, ContactSerializer, lambda data: domain.create_contact(user, **data), lambda c: ContactSerializer(c).data, created=True)
 
 
-class ContactDetail(APIView):
-    @extend_schema(responses=ContactSerializer, summary="One contact")
+class ContactDetail(RelocationView):
+    @documented(responses=ContactSerializer, summary="One contact")
     def get(self, request: Request, pk: str) -> Response:
-        _need(request, "relocation.view_engagements")
         contact = get_contact_for_user(request.user, pk)
         audit.record_read(request.user, contact)
         return Response(ContactSerializer(contact).data)
 
 
-class ContactEngagements(APIView):
-    @extend_schema(responses=EngagementSerializer(many=True), summary="The approaches to a contact")
+def _engagement_values(data: dict[str, Any]) -> dict[str, Any]:
+    """The serializer's `on` is the model's happened_on; the action takes it as `on`."""
+    return {("on" if name == "happened_on" else name): value for name, value in data.items()}
+
+
+class ContactEngagements(RelocationView):
+    @documented(responses=EngagementSerializer(many=True), summary="The approaches to a contact")
     def get(self, request: Request, pk: str) -> Response:
-        _need(request, "relocation.view_engagements")
         contact = get_contact_for_user(request.user, pk)
         engagements = list(contact.engagements.all())
         for engagement in engagements:
@@ -411,30 +455,26 @@ class ContactEngagements(APIView):
         audit.record_read(request.user, contact)
         return Response(EngagementSerializer(engagements, many=True).data)
 
-    @extend_schema(request=EngagementSerializer, responses={201: EngagementSerializer}, summary="Record an approach")
+    @documented(request=EngagementSerializer, responses={201: EngagementSerializer}, summary="Record an approach")
     def post(self, request: Request, pk: str) -> Response:
-        _need(request, "relocation.manage_engagements")
-        contact = get_contact_for_user(request.user, pk)
-        serializer = EngagementSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data["on"] = data.pop("happened_on", None)
-        engagement = domain.log_engagement(request.user, contact, **data)
-        return Response(EngagementSerializer(engagement).data, status=status.HTTP_201_CREATED)
+        contact = get_contact_for_user(request.user, pk, MANAGE_ENGAGEMENTS)
+        return _write(
+            request,
+            EngagementSerializer,
+            lambda data: domain.log_engagement(request.user, contact, **_engagement_values(data)),
+            lambda e: EngagementSerializer(e).data,
+            created=True,
+        )
 
 
-class EngagementClose(APIView):
-    @extend_schema(request=None, responses=EngagementSerializer, summary="Mark an approach's next step done")
+class EngagementClose(RelocationView):
+    @documented(request=None, responses=EngagementSerializer, summary="Mark an approach's next step done")
     def post(self, request: Request, pk: str) -> Response:
-        _need(request, "relocation.manage_engagements")
-        engagement = get_engagement_for_user(request.user, pk)
-        domain.close_commitment(request.user, engagement)
-        return Response(EngagementSerializer(engagement).data)
+        engagement = get_engagement_for_user(request.user, pk, MANAGE_ENGAGEMENTS)
+        return Response(EngagementSerializer(domain.close_commitment(request.user, engagement)).data)
 
 
-class AlertList(APIView):
-    @extend_schema(responses=AlertSerializer(many=True), summary="What needs attention in relocation work")
+class AlertList(RelocationView):
+    @documented(responses=AlertSerializer(many=True), summary="What needs attention in relocation work")
     def get(self, request: Request) -> Response:
-        if not (request.user.has_perm("relocation.view_applications") or request.user.has_perm("relocation.view_engagements")):
-            raise PermissionDenied
-        return Response(AlertSerializer(alerts.alerts_for(request.user), many=True).data)
+        return Response(AlertSerializer(alerts_for_user(request.user), many=True).data)

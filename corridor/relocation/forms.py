@@ -27,7 +27,7 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class ProgrammeForm(forms.ModelForm):
+class ProgrammeForm(forms.ModelForm):  # type: ignore[type-arg]  # generic only in django-stubs; subscripting it fails at run time
     class Meta:
         model = Programme
         fields = list(PROGRAMME_FIELDS)

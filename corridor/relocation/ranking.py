@@ -21,9 +21,9 @@ from corridor.accounts.models import User
 from corridor.cases.models import Case, DocumentsHeld, MemberRole, Person, Priority
 from corridor.relocation import figures as figures_module
 from corridor.relocation import stats
-from corridor.relocation.domain import profile_for
 from corridor.relocation.figures import Figures
 from corridor.relocation.models import CLOSED_STATUSES, Application, ApplicationStatus, Programme, Referral
+from corridor.relocation.queries import profile_for
 
 # With no decisions and no published time, assume six months and say so.
 DEFAULT_DAYS = 180.0

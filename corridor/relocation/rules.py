@@ -10,8 +10,12 @@ from corridor.accounts.rules import is_caseworker, is_relocation
 rules.add_perm("relocation.view_programmes", is_relocation | is_caseworker)
 rules.add_perm("relocation.manage_programmes", is_relocation)
 # Applications of cases the user can see (access.py narrows to the case's team).
-rules.add_perm("relocation.view_applications", is_relocation | is_caseworker)
+sees_applications = is_relocation | is_caseworker
+rules.add_perm("relocation.view_applications", sees_applications)
 rules.add_perm("relocation.manage_applications", is_relocation | is_caseworker)
 # Contacts and negotiations are the coordinators' work; caseworkers do not need the names.
-rules.add_perm("relocation.view_engagements", is_relocation)
+sees_engagements = is_relocation
+rules.add_perm("relocation.view_engagements", sees_engagements)
 rules.add_perm("relocation.manage_engagements", is_relocation)
+# What needs attention: whoever sees applications or engagements (each alert only of those).
+rules.add_perm("relocation.view_alerts", sees_applications | sees_engagements)

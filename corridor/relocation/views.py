@@ -4,6 +4,7 @@ route ranking, contacts and engagements, alerts. Views parse, call domain functi
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -16,21 +17,28 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from corridor.accounts.models import User
 from corridor.audit import log as audit
-from corridor.core.forms import apply_errors
+from corridor.core.forms import submit
 from corridor.keys.fields import preload_keys
-from corridor.relocation import alerts as alerts_module
 from corridor.relocation import charts, domain, figures, ranking
 from corridor.relocation.access import (
+    VIEW_ENGAGEMENTS,
+    contacts_for_user,
     contacts_visible_to,
+    countries_for_user,
+    figures_for_user,
     get_application_for_user,
     get_contact_for_user,
-    get_country,
+    get_country_for_user,
     get_engagement_for_user,
-    get_programme,
+    get_programme_for_user,
     get_relocation_case,
-    require,
+    permit,
+    programmes_for_user,
 )
+from corridor.relocation.alerts import alerts_for_user
+from corridor.relocation.audit_names import RelocationAudit
 from corridor.relocation.figures import COUNTRY_TOTAL
 from corridor.relocation.forms import (
     ApplicationForm,
@@ -41,18 +49,35 @@ from corridor.relocation.forms import (
     ProgrammeForm,
     TransitionForm,
 )
-from corridor.relocation.models import FUNNEL, Application, ApplicationStatus, Country, Engagement, Programme
+from corridor.relocation.models import FUNNEL, Application, ApplicationStatus, Engagement
+
+MANAGE_PROGRAMMES = "relocation.manage_programmes"
+MANAGE_APPLICATIONS = "relocation.manage_applications"
+MANAGE_ENGAGEMENTS = "relocation.manage_engagements"
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in staff user: the staff middleware sends everyone else to the sign-in page."""
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 -- guaranteed by the staff middleware, not by input
+    return user
+
+
+def _wanted(request: HttpRequest, view: str, manage: str) -> str:
+    """The permission a page needs for this request: a POST changes, anything else reads."""
+    return manage if request.method == "POST" else view
+
 
 # -- countries, programmes, figures ------------------------------------------------------------
 
 
 @never_cache
 def index_view(request: HttpRequest) -> HttpResponse:
-    require(request.user, "relocation.view_programmes")  # type: ignore[arg-type]
+    user = _user(request)
+    programmes = programmes_for_user(user)
     if request.GET.get("code"):
-        return redirect("relocation:country", get_country(request.user, request.GET["code"]).pk)  # type: ignore[arg-type]
-    programmes = list(Programme.objects.select_related("country"))
-    figs = figures.compute(viewer=request.user)  # type: ignore[arg-type]  # login_required by the middleware
+        return redirect("relocation:country", get_country_for_user(user, request.GET["code"]).pk)
+    figs = figures_for_user(user)
     countries: dict[str, dict[str, Any]] = {}
     for programme in programmes:
         entry = countries.setdefault(programme.country_id, {"country": programme.country, "programmes": []})
@@ -60,22 +85,23 @@ def index_view(request: HttpRequest) -> HttpResponse:
     for code, entry in countries.items():
         entry["total"] = figs.get((code, COUNTRY_TOTAL))
     rows = sorted(countries.values(), key=lambda e: e["country"].name)
-    context = {"rows": rows, "all_countries": Country.objects.all(), "min_cell": figures.min_cell()}
+    context = {"rows": rows, "all_countries": countries_for_user(user), "min_cell": figures.min_cell()}
     return render(request, "relocation/index.html", context)
 
 
 @never_cache
 def country_view(request: HttpRequest, code: str) -> HttpResponse:
-    country = get_country(request.user, code)  # type: ignore[arg-type]
-    programmes = list(Programme.objects.filter(country=country))
-    figs = figures.compute([country.pk], viewer=request.user)  # type: ignore[arg-type]  # login_required by the middleware
+    user = _user(request)
+    country = get_country_for_user(user, code)
+    programmes = list(programmes_for_user(user).filter(country=country))
+    figs = figures_for_user(user, [country.pk])
     context: dict[str, Any] = {
         "country": country,
         "programmes": [(p, figs.get((country.pk, p.pk))) for p in programmes],
         "total": figs.get((country.pk, COUNTRY_TOTAL)),
     }
-    if request.user.has_perm("relocation.view_engagements"):
-        contacts = list(contacts_visible_to(request.user).filter(country=country).select_related("data_key"))  # type: ignore[arg-type]
+    if user.has_perm(VIEW_ENGAGEMENTS):  # what the page shows: the coordinators' part
+        contacts = list(contacts_visible_to(user).filter(country=country).select_related("data_key"))
         engagements = list(
             Engagement.objects.filter(contact__in=contacts).select_related("contact__data_key", "programme", "by").order_by("-happened_on")
         )
@@ -83,22 +109,22 @@ def country_view(request: HttpRequest, code: str) -> HttpResponse:
         context |= {
             "contacts": contacts,
             "engagements": engagements,
-            "commitments": sorted((e for e in engagements if e.is_open_commitment), key=lambda e: e.next_due),
+            "commitments": sorted((e for e in engagements if e.is_open_commitment), key=lambda e: e.next_due or datetime.date.max),
             "today": timezone.localdate(),
         }
-        audit.record(actor=request.user, action="country.view_engagements", obj=country)
+        audit.record(actor=user, action=RelocationAudit.VIEW_ENGAGEMENTS, obj=country)
     return render(request, "relocation/country.html", context)
 
 
 @never_cache
 def charts_view(request: HttpRequest) -> HttpResponse:
-    require(request.user, "relocation.view_programmes")  # type: ignore[arg-type]
-    figs = figures.compute(viewer=request.user)  # type: ignore[arg-type]  # login_required by the middleware
-    names = {c.pk: c.name for c in Country.objects.filter(pk__in={code for code, _p in figs})}
+    user = _user(request)
+    figs = figures_for_user(user)
+    names = {c.pk: c.name for c in countries_for_user(user).filter(pk__in={code for code, _p in figs})}
     totals = sorted(((names[code], f) for (code, programme), f in figs.items() if programme == COUNTRY_TOTAL), key=lambda pair: pair[0])
     rate_rows = [(name, f.rate) for name, f in totals if f.decisions]
     time_rows = [(name, f.decision_median, f.decision_p90) for name, f in totals if f.decision_median is not None]
-    funnel = [(ApplicationStatus(stage).label, sum(f.funnel.get(stage, 0) for _n, f in totals)) for stage in FUNNEL]
+    funnel = [(str(ApplicationStatus(stage).label), sum(f.funnel.get(stage, 0) for _n, f in totals)) for stage in FUNNEL]
     context = {
         "rate_chart": charts.grant_rate_chart(rate_rows, _("Grant rate by country"), _("No decisions yet.")),
         "time_chart": charts.duration_chart(time_rows, _("Days from submission to decision"), _("No decisions yet."), _("days")),  # type: ignore[arg-type]
@@ -111,21 +137,21 @@ def charts_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def programme_edit_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    require(request.user, "relocation.manage_programmes")  # type: ignore[arg-type]
-    programme = get_programme(request.user, pk) if pk is not None else None  # type: ignore[arg-type]
+    user = permit(_user(request), MANAGE_PROGRAMMES)  # a new programme and an existing one alike
+    programme = get_programme_for_user(user, pk, MANAGE_PROGRAMMES) if pk is not None else None
     form = ProgrammeForm(request.POST or None, instance=programme)
-    if request.method == "POST" and form.is_valid():
-        values = {name: form.cleaned_data[name] for name in form.Meta.fields}
-        try:
-            if programme is None:
-                programme = domain.create_programme(request.user, **values)  # type: ignore[arg-type]
-            else:
-                domain.update_programme(request.user, programme, **values)  # type: ignore[arg-type]
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
+
+    def save(data: dict[str, Any]) -> Any:
+        values = {name: data[name] for name in domain.PROGRAMME_FIELDS}
+        if programme is None:
+            return domain.create_programme(user, **values)
+        return domain.update_programme(user, programme, **values)
+
+    if request.method == "POST":
+        saved = submit(form, save)  # type: ignore[arg-type]  # submit() is typed for Form; a ModelForm has the same is_valid/add_error
+        if saved is not None:
             messages.success(request, _("Programme saved."))
-            return redirect("relocation:country", programme.country_id)
+            return redirect("relocation:country", saved.country_id)
     status = 400 if request.method == "POST" else 200
     return render(request, "relocation/programme_form.html", {"form": form, "programme": programme}, status=status)
 
@@ -141,62 +167,48 @@ def _case_context(request: HttpRequest, case: Any) -> dict[str, Any]:
     return {
         "case": case,
         "applications": applications,
-        "routes": ranking.rank_routes(case, viewer=request.user),  # type: ignore[arg-type]  # signed in: the case was visible
+        "routes": ranking.rank_routes(case, viewer=_user(request)),
         "profile": profile,
         "profile_form": ProfileForm(initial={"referral": profile.referral, "family_ties": profile.family_ties}),
         "application_form": ApplicationForm(case=case, initial={"programme": request.GET.get("programme")}),
-        "can_manage": request.user.has_perm("relocation.manage_applications"),
+        "can_manage": request.user.has_perm(MANAGE_APPLICATIONS),  # what the page offers, not a check
     }
 
 
 @never_cache
 def case_view(request: HttpRequest, case_id: Any) -> HttpResponse:
-    case = get_relocation_case(request.user, case_id)  # type: ignore[arg-type]
-    audit.record_read(request.user, case)
+    user = _user(request)
+    case = get_relocation_case(user, case_id)
+    audit.record_read(user, case)
     return render(request, "relocation/case.html", _case_context(request, case))
 
 
 @require_POST
 def case_profile_view(request: HttpRequest, case_id: Any) -> HttpResponse:
-    case = get_relocation_case(request.user, case_id)  # type: ignore[arg-type]
-    require(request.user, "relocation.manage_applications")  # type: ignore[arg-type]
+    user = _user(request)
+    case = get_relocation_case(user, case_id, MANAGE_APPLICATIONS)
     form = ProfileForm(request.POST)
-    if form.is_valid():
-        try:
-            domain.set_profile(
-                request.user,  # type: ignore[arg-type]
-                case,
-                referral=form.cleaned_data["referral"],
-                family_ties=[c.pk for c in form.cleaned_data["family_ties"]],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Saved. The ranking below takes it into account."))
-            return redirect("relocation:case", case.pk)
+    saved = submit(
+        form, lambda data: domain.set_profile(user, case, referral=data["referral"], family_ties=[c.pk for c in data["family_ties"]])
+    )
+    if saved is not None:
+        messages.success(request, _("Saved. The ranking below takes it into account."))
+        return redirect("relocation:case", case.pk)
     context = _case_context(request, case) | {"profile_form": form}
     return render(request, "relocation/case.html", context, status=400)
 
 
 @require_POST
 def application_new_view(request: HttpRequest, case_id: Any) -> HttpResponse:
-    case = get_relocation_case(request.user, case_id)  # type: ignore[arg-type]
-    require(request.user, "relocation.manage_applications")  # type: ignore[arg-type]
+    user = _user(request)
+    case = get_relocation_case(user, case_id, MANAGE_APPLICATIONS)
     form = ApplicationForm(request.POST, case=case)
-    if form.is_valid():
-        try:
-            application = domain.create_application(
-                request.user,  # type: ignore[arg-type]
-                case,
-                form.cleaned_data["programme"],
-                channel=form.cleaned_data["channel"],
-                members=list(form.cleaned_data["members"]),
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Application opened as a draft."))
-            return redirect("relocation:application", application.pk)
+    application = submit(
+        form, lambda data: domain.create_application(user, case, data["programme"], channel=data["channel"], members=list(data["members"]))
+    )
+    if application is not None:
+        messages.success(request, _("Application opened as a draft."))
+        return redirect("relocation:application", application.pk)
     context = _case_context(request, case) | {"application_form": form}
     return render(request, "relocation/case.html", context, status=400)
 
@@ -204,8 +216,10 @@ def application_new_view(request: HttpRequest, case_id: Any) -> HttpResponse:
 def _application_context(application: Application, transition_form: Any = None, checklist_form: Any = None) -> dict[str, Any]:
     events = list(application.events.select_related("by"))
     checklist = list(application.checklist.all())
-    for row in [*events, *checklist]:
-        row.application = application
+    for event in events:
+        event.application = application
+    for item in checklist:
+        item.application = application
     return {
         "application": application,
         "case": application.case,
@@ -219,52 +233,47 @@ def _application_context(application: Application, transition_form: Any = None, 
 
 @never_cache
 def application_view(request: HttpRequest, pk: Any) -> HttpResponse:
-    application = get_application_for_user(request.user, pk)  # type: ignore[arg-type]
-    audit.record_read(request.user, application)
-    context = _application_context(application) | {"can_manage": request.user.has_perm("relocation.manage_applications")}
+    user = _user(request)
+    application = get_application_for_user(user, pk)
+    audit.record_read(user, application)
+    context = _application_context(application) | {"can_manage": user.has_perm(MANAGE_APPLICATIONS)}  # what the page offers
     return render(request, "relocation/application.html", context)
 
 
 @require_POST
 def application_transition_view(request: HttpRequest, pk: Any) -> HttpResponse:
-    application = get_application_for_user(request.user, pk)  # type: ignore[arg-type]
-    require(request.user, "relocation.manage_applications")  # type: ignore[arg-type]
+    user = _user(request)
+    application = get_application_for_user(user, pk, MANAGE_APPLICATIONS)
     form = TransitionForm(request.POST, current=application.status)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            domain.transition_application(
-                request.user,  # type: ignore[arg-type]
-                application,
-                data["status"],
-                reason=data["reason"],
-                on=data["on"],
-                refusal_reason=data["refusal_reason"],
-                refusal_text=data["refusal_text"],
-            )
-        except ValidationError as error:
-            application.refresh_from_db()
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Status changed."))
-            return redirect("relocation:application", application.pk)
+    event = submit(
+        form,
+        lambda data: domain.transition_application(
+            user,
+            application,
+            data["status"],
+            reason=data["reason"],
+            on=data["on"],
+            refusal_reason=data["refusal_reason"],
+            refusal_text=data["refusal_text"],
+        ),
+    )
+    if event is not None:
+        messages.success(request, _("Status changed."))
+        return redirect("relocation:application", application.pk)
+    application.refresh_from_db()  # as it is now, whatever the refused move left in this copy
     context = _application_context(application, transition_form=form) | {"can_manage": True}
     return render(request, "relocation/application.html", context, status=400)
 
 
 @require_POST
 def application_checklist_view(request: HttpRequest, pk: Any) -> HttpResponse:
-    application = get_application_for_user(request.user, pk)  # type: ignore[arg-type]
-    require(request.user, "relocation.manage_applications")  # type: ignore[arg-type]
+    user = _user(request)
+    application = get_application_for_user(user, pk, MANAGE_APPLICATIONS)
     form = ChecklistForm(request.POST)
-    if form.is_valid():
-        try:
-            domain.set_checklist_item(request.user, application, form.cleaned_data["kind"], form.cleaned_data["status"], form.cleaned_data["note"])  # type: ignore[arg-type]
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Checklist updated."))
-            return redirect("relocation:application", application.pk)
+    item = submit(form, lambda data: domain.set_checklist_item(user, application, data["kind"], data["status"], data["note"]))
+    if item is not None:
+        messages.success(request, _("Checklist updated."))
+        return redirect("relocation:application", application.pk)
     context = _application_context(application, checklist_form=form) | {"can_manage": True}
     return render(request, "relocation/application.html", context, status=400)
 
@@ -275,21 +284,17 @@ def application_checklist_view(request: HttpRequest, pk: Any) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def contacts_view(request: HttpRequest) -> HttpResponse:
-    require(request.user, "relocation.view_engagements")  # type: ignore[arg-type]
+    user = _user(request)
+    visible = contacts_for_user(user, _wanted(request, VIEW_ENGAGEMENTS, MANAGE_ENGAGEMENTS))
     form = ContactForm(request.POST or None)
     if request.method == "POST":
-        require(request.user, "relocation.manage_engagements")  # type: ignore[arg-type]
-        if form.is_valid():
-            try:
-                contact = domain.create_contact(request.user, **form.cleaned_data)  # type: ignore[arg-type]
-            except ValidationError as error:
-                apply_errors(form, error)
-            else:
-                messages.success(request, _("Contact added."))
-                return redirect("relocation:contact", contact.pk)
-    contacts = list(contacts_visible_to(request.user).select_related("data_key", "country"))  # type: ignore[arg-type]
+        contact = submit(form, lambda data: domain.create_contact(user, **data))
+        if contact is not None:
+            messages.success(request, _("Contact added."))
+            return redirect("relocation:contact", contact.pk)
+    contacts = list(visible.select_related("data_key", "country"))
     preload_keys(contacts)
-    audit.record(actor=request.user, action="contact.list", obj=None)
+    audit.record(actor=user, action=RelocationAudit.CONTACT_LIST, obj=None)
     status = 400 if request.method == "POST" else 200
     return render(request, "relocation/contacts.html", {"contacts": contacts, "form": form}, status=status)
 
@@ -297,22 +302,18 @@ def contacts_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def contact_view(request: HttpRequest, pk: Any) -> HttpResponse:
-    contact = get_contact_for_user(request.user, pk)  # type: ignore[arg-type]
+    user = _user(request)
+    contact = get_contact_for_user(user, pk, _wanted(request, VIEW_ENGAGEMENTS, MANAGE_ENGAGEMENTS))
     form = EngagementForm(request.POST or None, country=contact.country)
     if request.method == "POST":
-        require(request.user, "relocation.manage_engagements")  # type: ignore[arg-type]
-        if form.is_valid():
-            try:
-                domain.log_engagement(request.user, contact, **form.cleaned_data)  # type: ignore[arg-type]
-            except ValidationError as error:
-                apply_errors(form, error)
-            else:
-                messages.success(request, _("Approach recorded."))
-                return redirect("relocation:contact", contact.pk)
+        logged = submit(form, lambda data: domain.log_engagement(user, contact, **data))
+        if logged is not None:
+            messages.success(request, _("Approach recorded."))
+            return redirect("relocation:contact", contact.pk)
     engagements = list(contact.engagements.select_related("programme", "by"))
     for engagement in engagements:
         engagement.contact = contact
-    audit.record_read(request.user, contact)
+    audit.record_read(user, contact)
     status = 400 if request.method == "POST" else 200
     context = {"contact": contact, "engagements": engagements, "form": form, "today": timezone.localdate()}
     return render(request, "relocation/contact.html", context, status=status)
@@ -320,10 +321,10 @@ def contact_view(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @require_POST
 def engagement_close_view(request: HttpRequest, pk: Any) -> HttpResponse:
-    engagement = get_engagement_for_user(request.user, pk)  # type: ignore[arg-type]
-    require(request.user, "relocation.manage_engagements")  # type: ignore[arg-type]
+    user = _user(request)
+    engagement = get_engagement_for_user(user, pk, MANAGE_ENGAGEMENTS)
     try:
-        domain.close_commitment(request.user, engagement)  # type: ignore[arg-type]
+        domain.close_commitment(user, engagement)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -333,9 +334,7 @@ def engagement_close_view(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @never_cache
 def alerts_view(request: HttpRequest) -> HttpResponse:
-    if not (request.user.has_perm("relocation.view_applications") or request.user.has_perm("relocation.view_engagements")):
-        require(request.user, "relocation.view_applications")  # type: ignore[arg-type]
-    return render(request, "relocation/alerts.html", {"alerts": alerts_module.alerts_for(request.user)})  # type: ignore[arg-type]
+    return render(request, "relocation/alerts.html", {"alerts": alerts_for_user(_user(request))})
 
 
 urlpatterns = [
