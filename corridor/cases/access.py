@@ -4,13 +4,21 @@ A user sees a case when it belongs to one of their teams, or through an unexpire
 break-glass grant. Owning a case grants nothing of its own: whoever leaves the team
 loses the case at once, owner or not. Every helper answers 404 for "not yours" exactly as for
 "does not exist". One helper per model, each condition on its own line.
+
+Each `get_*` helper takes the permission the caller wants the object for (`perm`, reading by
+default). A user who may not use a visible object that way gets NotPermitted, itself a 404:
+pages answer it like a missing object, the API (which has already shown the object exists)
+answers it 403. Refusals of existing objects are audited either way. Views and the API fetch
+through these helpers and never ask `has_perm` again before calling a domain action: the
+action checks for itself.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -18,11 +26,22 @@ from django.utils import timezone
 from corridor.accounts import roles
 from corridor.accounts.models import Role, Team, User
 from corridor.audit import log as audit
-from corridor.cases.models import BreakGlass, Case, CaseMember, Document, Person, SafeHouse
+from corridor.cases.models import BreakGlass, Case, CaseMember, Document, DuplicateReview, Person, SafeHouse
 from corridor.core.ids import parse_id
 
 CASE_ROLES = roles.CASE_ROLES  # re-exported: callers still import it from here
 
+VIEW = "cases.view_case"
+
+M = TypeVar("M", bound=models.Model)
+
+
+class NotPermitted(Http404):
+    """The user's role may not use this (visible) object, or this page, for what they asked.
+
+    A 404 on pages, as for anything missing (Invariant 5). The API answers it 403, as its
+    schema documents for a visible object the role may not change (corridor/cases/api.py).
+    """
 
 
 def _refuse(user: User, model: Any, pk: uuid.UUID) -> Http404:
@@ -31,6 +50,26 @@ def _refuse(user: User, model: Any, pk: uuid.UUID) -> Http404:
     if existing is not None:
         audit.record_decision(user, existing, allowed=False, reason="not visible to this user")
     return Http404()
+
+
+def _permitted(user: User, obj: M, perm: str) -> M:
+    """`obj` (already known to be visible) when `user` holds `perm` on it; NotPermitted, audited, otherwise."""
+    if not user.has_perm(perm, obj):
+        audit.record_decision(user, obj, allowed=False, reason=f"role lacks {perm}")
+        raise NotPermitted
+    return obj
+
+
+def user_with_perm(user: Any, *perms: str) -> User:
+    """The signed-in staff user when they hold every one of `perms` (reading cases when none is
+    named): for a page or an endpoint that has no object yet.
+
+    NotPermitted otherwise: a page the role cannot use looks like one that does not exist.
+    """
+    if not all(user.has_perm(perm) for perm in perms or (VIEW,)):
+        raise NotPermitted
+    assert isinstance(user, User)  # noqa: S101 -- the staff middleware lets only Users through
+    return user
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
@@ -42,12 +81,12 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     return Case.objects.filter(Q(team__in=teams) | Q(pk__in=grants))
 
 
-def get_case_for_user(user: User, case_id: Any) -> Case:
+def get_case_for_user(user: User, case_id: Any, perm: str = VIEW) -> Case:
     pk = parse_id(case_id)
     case = cases_visible_to(user).select_related("team", "owner", "data_key").filter(pk=pk).first()
     if case is None:
         raise _refuse(user, Case, pk)
-    return case
+    return _permitted(user, case, perm)
 
 
 def get_case_for_owner_change(user: User, case_id: Any) -> Case:
@@ -57,12 +96,8 @@ def get_case_for_owner_change(user: User, case_id: Any) -> Case:
     reference, the team and the owner, nothing else.
     """
     if user.role != Role.ADMIN:
-        case = get_case_for_user(user, case_id)
-        if not user.has_perm("cases.assign_owner", case):
-            raise Http404
-        return case
-    if not user.has_perm("cases.assign_owner"):
-        raise Http404
+        return get_case_for_user(user, case_id, "cases.assign_owner")
+    user_with_perm(user, "cases.assign_owner")
     pk = parse_id(case_id)
     found = Case.objects.select_related("team", "owner").filter(pk=pk).first()
     if found is None:
@@ -70,17 +105,28 @@ def get_case_for_owner_change(user: User, case_id: Any) -> Case:
     return found
 
 
+def get_case_child(user: User, model: type[M], case_id: Any, child_id: Any, perm: str = VIEW) -> M:
+    """A task, need, consent, placement… of a case `user` may use for `perm`; its `case` is that case."""
+    case = get_case_for_user(user, case_id, perm)
+    pk = parse_id(child_id)
+    child = model._default_manager.filter(case=case, pk=pk).first()
+    if child is None:
+        raise Http404
+    child.case = case  # type: ignore[attr-defined]  # every case child has the `case` foreign key
+    return child
+
+
 def people_visible_to(user: User) -> QuerySet[Person]:
     members = CaseMember.objects.filter(case__in=cases_visible_to(user)).values("person_id")
     return Person.objects.filter(pk__in=members, erased__isnull=True)
 
 
-def get_person_for_user(user: User, person_id: Any) -> Person:
+def get_person_for_user(user: User, person_id: Any, perm: str = VIEW) -> Person:
     pk = parse_id(person_id)
     person = people_visible_to(user).select_related("data_key").filter(pk=pk).first()
     if person is None:
         raise _refuse(user, Person, pk)
-    return person
+    return _permitted(user, person, perm)
 
 
 def safe_houses_visible_to(user: User) -> QuerySet[SafeHouse]:
@@ -89,28 +135,39 @@ def safe_houses_visible_to(user: User) -> QuerySet[SafeHouse]:
     return SafeHouse.objects.filter(team__in=Team.objects.filter(members=user).values("pk"))
 
 
-def get_safe_house_for_user(user: User, house_id: Any) -> SafeHouse:
+def get_safe_house_for_user(user: User, house_id: Any, perm: str = VIEW) -> SafeHouse:
     pk = parse_id(house_id)
     house = safe_houses_visible_to(user).select_related("data_key").filter(pk=pk).first()
     if house is None:
         raise _refuse(user, SafeHouse, pk)
-    return house
+    return _permitted(user, house, perm)
 
 
-def get_document_for_user(user: User, document_id: Any) -> Document:
+def get_document_for_user(user: User, document_id: Any, perm: str = VIEW) -> Document:
     pk = parse_id(document_id)
     document = (
         Document.objects.filter(case__in=cases_visible_to(user)).select_related("case", "data_key", "file").filter(pk=pk).first()
     )
     if document is None:
         raise _refuse(user, Document, pk)
-    return document
+    return _permitted(user, document, perm)
 
 
-def get_case_child(user: User, case: Case, model: Any, child_id: Any) -> Any:
-    """A task, need, note, placement… of a case the user already reached through get_case_for_user."""
-    pk = parse_id(child_id)
-    child = model.objects.filter(case=case, pk=pk).first()
-    if child is None:
+# Admins review every break-glass grant and every hidden duplicate match: the review permission
+# is the whole access rule for these two, so a user without it gets 404 like a missing one.
+
+
+def get_grant_for_review(user: User, grant_id: Any) -> BreakGlass:
+    user_with_perm(user, "cases.review_break_glass")
+    grant = BreakGlass.objects.filter(pk=parse_id(grant_id)).select_related("case").first()
+    if grant is None:
         raise Http404
-    return child
+    return grant
+
+
+def get_duplicate_review(user: User, review_id: Any) -> DuplicateReview:
+    user_with_perm(user, "cases.review_break_glass")
+    review = DuplicateReview.objects.filter(pk=parse_id(review_id)).first()
+    if review is None:
+        raise Http404
+    return review

@@ -1,14 +1,15 @@
 """REST API for people, cases, their sub-records and safe houses (/api/v1/).
 
-Same rules as the pages: objects only through access.py (404 for missing and not-yours
-alike), writes only through domain.py, `has_perm` before every change (403 for a
-visible object the role may not change), and every read of sensitive data audited.
+Same rules as the pages: objects only through access.py, fetched for the permission the
+endpoint needs (404 for missing and not-yours alike, 403 for a visible object the role may
+not change), writes only through domain actions, and every read of sensitive data audited.
+Endpoints parse, call one action, and serialize what it returns (`CaseWorkViewSet.respond`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar, cast
 
 from django.db import models
 from django.http import Http404, QueryDict
@@ -27,6 +28,7 @@ from corridor.accounts.models import Team, User
 from corridor.audit import log as audit
 from corridor.cases import access, domain
 from corridor.cases import serializers as s
+from corridor.cases.audit_names import CaseAudit
 from corridor.cases.models import (
     Case,
     Consent,
@@ -64,9 +66,7 @@ class CanWorkCases(permissions.BasePermission):
         return bool(user is not None and user.is_authenticated and user.has_perm("cases.view_case"))
 
 
-def _require(user: User, perm: str) -> None:
-    if not user.has_perm(perm):
-        raise exceptions.PermissionDenied(_("Your role may not change this."))
+T = TypeVar("T")
 
 
 def _field_error(field: str, message: str) -> exceptions.ValidationError:
@@ -79,13 +79,47 @@ class Pages(PageNumberPagination):
 
 class CaseWorkViewSet(viewsets.GenericViewSet):
     permission_classes = [permissions.IsAuthenticated, CanWorkCases]
-    pagination_class = None
+    pagination_class: type[PageNumberPagination] | None = None
     # Object ids in URLs are UUIDs; anything else is simply not found (access._pk).
     lookup_value_regex = "[^/]+"
 
     @property
     def user(self) -> User:
-        return self.request.user  # type: ignore[return-value]  # IsAuthenticated ran first
+        return cast(User, self.request.user)  # IsAuthenticated ran first: a signed-in User
+
+    def handle_exception(self, exc: Exception) -> Response:
+        # The access helpers refuse a visible object the role may not use with NotPermitted, a
+        # 404 for pages; here the caller already knows the object, and the schema says 403.
+        if isinstance(exc, access.NotPermitted):
+            exc = exceptions.PermissionDenied(_("Your role may not change this."))
+        return super().handle_exception(exc)
+
+    def respond(
+        self,
+        serializer_class: type[serializers.Serializer],
+        action: Callable[[dict[str, Any]], T],
+        answer: Callable[[T], Any] | None = None,
+        *,
+        code: int = status.HTTP_200_OK,
+        partial: bool = False,
+    ) -> Response:
+        """The one shape of a write: parse the body, run the action, answer what it returned.
+
+        `answer` turns the result into the body (by default `serializer_class` serializes it).
+        The action's refusals become 400 (403, 409) through corridor/api/errors.py.
+        """
+        result = action(self.parse(serializer_class, partial=partial))
+        body = answer(result) if answer is not None else serializer_class(result).data
+        return Response(body, status=code)
+
+    def created(
+        self,
+        serializer_class: type[serializers.Serializer],
+        action: Callable[[dict[str, Any]], T],
+        answer: Callable[[T], Any] | None = None,
+    ) -> Response:
+        """respond() for a create endpoint: 201 with the new object."""
+        return self.respond(serializer_class, action, answer, code=status.HTTP_201_CREATED)
 
     def parse(self, serializer_class: type[serializers.Serializer], data: Any = None, **kwargs: Any) -> dict[str, Any]:
         if isinstance(data, QueryDict):
@@ -108,7 +142,7 @@ def _person_for_new_case(user: User, person_id: Any, field: str) -> Person:
     except Http404:
         pass
     person = Person.objects.filter(pk=person_id, erased__isnull=True, memberships__isnull=True).first()
-    if person is not None and audit.entries_for(person).filter(action="person.create", actor_id=user.pk).exists():
+    if person is not None and audit.entries_for(person).filter(action=CaseAudit.PERSON_CREATE, actor_id=user.pk).exists():
         return person
     raise _field_error(field, _("Unknown person."))
 
@@ -160,13 +194,13 @@ class PersonViewSet(CaseWorkViewSet):
 
     def list(self, request: Request) -> Response:
         query = self.parse(s.SearchQuerySerializer, request.query_params).get("q", "")
-        people: Sequence[Person]
+        people: Sequence[Person] | models.QuerySet[Person]
         if query.strip():
             people = domain.search_people(self.user, query)
         else:
             people = access.people_visible_to(self.user).select_related("data_key").order_by("codename")
-            audit.record(actor=self.user, action="person.list", obj=None)
-        page = self.paginate_queryset(people)  # type: ignore[arg-type]  # lists paginate like querysets
+            audit.record(actor=self.user, action=CaseAudit.PERSON_LIST, obj=None)
+        page = self.paginate_queryset(people)
         return self.get_paginated_response(s.PersonListSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk: str) -> Response:
@@ -175,7 +209,7 @@ class PersonViewSet(CaseWorkViewSet):
         return Response(s.PersonSerializer(person).data)
 
     def create(self, request: Request) -> Response:
-        _require(self.user, "cases.change_case")
+        access.user_with_perm(self.user, "cases.change_case")  # 403 before the body is read
         data = self.parse(s.PersonCreateSerializer)
         values = _person_values(data)
         if not data["confirm_not_duplicate"]:
@@ -183,7 +217,9 @@ class PersonViewSet(CaseWorkViewSet):
                 duplicates = domain.find_duplicates(
                     self.user,
                     names=[entry["name"] for entry in values["names"]],
-                    birth_year=domain.birth_year_from(values.get("birth_date"), values.get("birth_precision", DatePrecision.EXACT)),
+                    birth_year=domain.birth_year_from(
+                        values.get("birth_date"), values.get("birth_precision", DatePrecision.EXACT)
+                    ),
                     phones=[c["value"] for c in values.get("contacts", []) if c["kind"] in ("phone", "signal")],
                 )
             except domain.DuplicateCheckLimited as exc:
@@ -199,11 +235,13 @@ class PersonViewSet(CaseWorkViewSet):
         return Response(s.PersonSerializer(person).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str) -> Response:
-        person = access.get_person_for_user(self.user, pk)
-        _require(self.user, "cases.change_case")
-        values = _person_values(self.parse(s.PersonWriteSerializer, partial=True))
-        person = domain.update_person(self.user, person, **values)
-        return Response(s.PersonSerializer(person).data)
+        person = access.get_person_for_user(self.user, pk, "cases.change_case")
+        return self.respond(
+            s.PersonWriteSerializer,
+            lambda data: domain.update_person(self.user, person, **_person_values(data)),
+            lambda updated: s.PersonSerializer(updated).data,
+            partial=True,
+        )
 
 
 # -- cases ----------------------------------------------------------------------------------------
@@ -261,8 +299,10 @@ class CaseViewSet(CaseWorkViewSet):
         return Response(self._detail(case))
 
     def create(self, request: Request) -> Response:
-        _require(self.user, "cases.add_case")
-        data = self.parse(s.CaseCreateSerializer)
+        access.user_with_perm(self.user, "cases.add_case")  # 403 before the body is read
+        return self.created(s.CaseCreateSerializer, self._open, self._detail)
+
+    def _open(self, data: dict[str, Any]) -> Case:
         # Only one's own teams; any other id, existing or not, gets the same answer.
         team = Team.objects.filter(pk=data["team"], members=self.user).first()
         if team is None:
@@ -271,7 +311,7 @@ class CaseViewSet(CaseWorkViewSet):
         dependants = [_person_for_new_case(self.user, pk, "dependants") for pk in dict.fromkeys(data.get("dependants", []))]
         if principal in dependants:
             raise _field_error("dependants", _("The principal cannot also be a dependant."))
-        case = domain.open_case(
+        return domain.open_case(
             self.user,
             team=team,
             principal=principal,
@@ -279,15 +319,15 @@ class CaseViewSet(CaseWorkViewSet):
             priority=data["priority"],
             summary=data.get("summary", ""),
         )
-        return Response(self._detail(case), status=status.HTTP_201_CREATED)
 
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"])  # type: ignore[untyped-decorator]  # DRF is not type-checked here (follow_imports = skip)
     def transition(self, request: Request, pk: str) -> Response:
-        case = access.get_case_for_user(self.user, pk)
-        _require(self.user, "cases.change_case")
-        data = self.parse(s.CaseTransitionSerializer)
-        change = domain.transition(self.user, case, data["status"], data["reason"])
-        return Response(s.CaseStatusChangeSerializer(change).data)
+        case = access.get_case_for_user(self.user, pk, "cases.change_case")
+        return self.respond(
+            s.CaseTransitionSerializer,
+            lambda data: domain.transition(self.user, case, data["status"], data["reason"]),
+            lambda change: s.CaseStatusChangeSerializer(change).data,
+        )
 
 
 # -- sub-records of a case ------------------------------------------------------------------------
@@ -296,10 +336,11 @@ class CaseViewSet(CaseWorkViewSet):
 class CaseChildViewSet(CaseWorkViewSet):
     """Base for /cases/{case_id}/...: the case is reached first, so a foreign case is a 404."""
 
-    read_perm = "cases.view_case"
+    def case(self, perm: str = access.VIEW) -> Case:
+        return access.get_case_for_user(self.user, self.kwargs["case_id"], perm)
 
-    def case(self) -> Case:
-        return access.get_case_for_user(self.user, self.kwargs["case_id"])
+    def child(self, model: type[access.M], pk: str, perm: str) -> access.M:
+        return access.get_case_child(self.user, model, self.kwargs["case_id"], pk, perm)
 
     def read(self) -> Case:
         case = self.case()
@@ -328,11 +369,8 @@ class NoteViewSet(CaseChildViewSet):
         return Response(s.NoteSerializer(notes, many=True).data)
 
     def create(self, request: Request, case_id: str) -> Response:
-        case = self.case()
-        _require(self.user, "cases.add_note")
-        data = self.parse(s.NoteSerializer)
-        note = domain.add_note(self.user, case, data["body"])
-        return Response(s.NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+        case = self.case("cases.add_note")
+        return self.created(s.NoteSerializer, lambda data: domain.add_note(self.user, case, data["body"]))
 
 
 @_child_schema("tasks", s.TaskSerializer)
@@ -347,23 +385,21 @@ class TaskViewSet(CaseChildViewSet):
         return Response(s.TaskSerializer(tasks, many=True).data)
 
     def create(self, request: Request, case_id: str) -> Response:
-        case = self.case()
-        _require(self.user, "cases.manage_tasks")
-        data = self.parse(s.TaskSerializer)
+        case = self.case("cases.manage_tasks")
+        return self.created(s.TaskSerializer, lambda data: self._add(case, data))
+
+    def _add(self, case: Case, data: dict[str, Any]) -> Task:
         assignee = None
         if data.get("assignee_id") is not None:
             # Only members of the case's team; the domain says so in words for everyone else.
             assignee = case.team.members.filter(pk=data["assignee_id"]).first()
             if assignee is None:
                 raise _field_error("assignee", _("Tasks can only be assigned to members of the case's team."))
-        task = domain.add_task(self.user, case, data["title"], assignee=assignee, due=data.get("due"))
-        return Response(s.TaskSerializer(task).data, status=status.HTTP_201_CREATED)
+        return domain.add_task(self.user, case, data["title"], assignee=assignee, due=data.get("due"))
 
-    @extend_schema(summary="Mark a task done", parameters=[CASE_ID], request=None, responses=_responses(s.TaskSerializer))
+    @extend_schema(summary="Mark a task done", parameters=[CASE_ID], request=None, responses=_responses(s.TaskSerializer))  # type: ignore[untyped-decorator]  # DRF is not type-checked here (follow_imports = skip)
     def complete(self, request: Request, case_id: str, pk: str) -> Response:
-        case = self.case()
-        task = access.get_case_child(self.user, case, Task, pk)
-        _require(self.user, "cases.manage_tasks")
+        task = self.child(Task, pk, "cases.manage_tasks")
         domain.complete_task(self.user, task)
         return Response(s.TaskSerializer(task).data)
 
@@ -376,22 +412,19 @@ class NeedViewSet(CaseChildViewSet):
         return Response(s.NeedSerializer(self.read().needs.order_by("created"), many=True).data)
 
     def create(self, request: Request, case_id: str) -> Response:
-        case = self.case()
-        _require(self.user, "cases.manage_tasks")
-        data = self.parse(s.NeedSerializer)
-        need = domain.add_need(self.user, case, data["kind"], data.get("details") or "")
-        return Response(s.NeedSerializer(need).data, status=status.HTTP_201_CREATED)
+        case = self.case("cases.manage_tasks")
+        return self.created(
+            s.NeedSerializer, lambda data: domain.add_need(self.user, case, data["kind"], data.get("details") or "")
+        )
 
-    @extend_schema(
+    @extend_schema(  # type: ignore[untyped-decorator]  # drf-spectacular is not type-checked here (follow_imports = skip)
         summary="Change a need's status",
         parameters=[CASE_ID],
         request=s.NeedStatusSerializer,
         responses=_responses(s.NeedSerializer),
     )
     def partial_update(self, request: Request, case_id: str, pk: str) -> Response:
-        case = self.case()
-        need = access.get_case_child(self.user, case, Need, pk)
-        _require(self.user, "cases.manage_tasks")
+        need = self.child(Need, pk, "cases.manage_tasks")
         data = self.parse(s.NeedStatusSerializer, partial=True)
         if "status" in data:  # PATCH: nothing sent, nothing changed
             domain.set_need_status(self.user, need, data["status"])
@@ -406,11 +439,11 @@ class VerificationViewSet(CaseChildViewSet):
         return Response(s.VerificationSerializer(self.read().verifications.order_by("at"), many=True).data)
 
     def create(self, request: Request, case_id: str) -> Response:
-        case = self.case()
-        _require(self.user, "cases.change_case")
-        data = self.parse(s.VerificationSerializer)
-        verification = domain.record_verification(self.user, case, data["method"], data.get("details") or "")
-        return Response(s.VerificationSerializer(verification).data, status=status.HTTP_201_CREATED)
+        case = self.case("cases.change_case")
+        return self.created(
+            s.VerificationSerializer,
+            lambda data: domain.record_verification(self.user, case, data["method"], data.get("details") or ""),
+        )
 
 
 @_child_schema("consents", s.ConsentSerializer)
@@ -421,24 +454,27 @@ class ConsentViewSet(CaseChildViewSet):
         return Response(s.ConsentSerializer(self.read().consents.select_related("person"), many=True).data)
 
     def create(self, request: Request, case_id: str) -> Response:
-        case = self.case()
-        _require(self.user, "cases.change_case")
-        data = self.parse(s.ConsentSerializer)
-        person = _case_member(case, data["person_id"])
-        given = data.get("given") or timezone.localdate()
-        consent = domain.record_consent(self.user, case, person, data["scope"], given, data.get("partner") or "")
-        return Response(s.ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
+        case = self.case("cases.change_case")
+        return self.created(
+            s.ConsentSerializer,
+            lambda data: domain.record_consent(
+                self.user,
+                case,
+                _case_member(case, data["person_id"]),
+                data["scope"],
+                data.get("given") or timezone.localdate(),
+                data.get("partner") or "",
+            ),
+        )
 
-    @extend_schema(
+    @extend_schema(  # type: ignore[untyped-decorator]  # drf-spectacular is not type-checked here (follow_imports = skip)
         summary="Withdraw a consent",
         parameters=[CASE_ID],
         request=s.ConsentWithdrawSerializer,
         responses=_responses(s.ConsentSerializer),
     )
     def withdraw(self, request: Request, case_id: str, pk: str) -> Response:
-        case = self.case()
-        consent = access.get_case_child(self.user, case, Consent, pk)
-        _require(self.user, "cases.change_case")
+        consent = self.child(Consent, pk, "cases.change_case")
         data = self.parse(s.ConsentWithdrawSerializer)
         if consent.withdrawn is not None:
             raise _field_error("on", _("This consent was already withdrawn."))
@@ -456,11 +492,13 @@ class RiskAssessmentViewSet(CaseChildViewSet):
         return Response(s.RiskAssessmentSerializer(self.read().risk_assessments.all(), many=True).data)
 
     def create(self, request: Request, case_id: str) -> Response:
-        case = self.case()
-        _require(self.user, "cases.change_case")
-        data = self.parse(s.RiskAssessmentSerializer)
-        assessment = domain.assess_risk(self.user, case, data["factors"], data["priority"], data.get("override_reason") or "")
-        return Response(s.RiskAssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
+        case = self.case("cases.change_case")
+        return self.created(
+            s.RiskAssessmentSerializer,
+            lambda data: domain.assess_risk(
+                self.user, case, data["factors"], data["priority"], data.get("override_reason") or ""
+            ),
+        )
 
 
 @_child_schema("placements", s.PlacementSerializer)
@@ -472,27 +510,25 @@ class PlacementViewSet(CaseChildViewSet):
         return Response(s.PlacementSerializer(placements, many=True).data)
 
     def create(self, request: Request, case_id: str) -> Response:
-        case = self.case()
-        _require(self.user, "cases.change_case")
-        data = self.parse(s.PlacementSerializer)
+        case = self.case("cases.change_case")
+        return self.created(s.PlacementSerializer, lambda data: self._place(case, data))
+
+    def _place(self, case: Case, data: dict[str, Any]) -> Placement:
         person = _case_member(case, data["person_id"])
         # A safe house of another team answers like one that does not exist.
         house = access.safe_houses_visible_to(self.user).filter(pk=data["safe_house_id"]).first()
         if house is None:
             raise _field_error("safe_house", _("Unknown safe house."))
-        placement = domain.place(self.user, case, person, house, data.get("start"))
-        return Response(s.PlacementSerializer(placement).data, status=status.HTTP_201_CREATED)
+        return domain.place(self.user, case, person, house, data.get("start"))
 
-    @extend_schema(
+    @extend_schema(  # type: ignore[untyped-decorator]  # drf-spectacular is not type-checked here (follow_imports = skip)
         summary="End a placement",
         parameters=[CASE_ID],
         request=s.EndPlacementSerializer,
         responses=_responses(s.PlacementSerializer),
     )
     def end(self, request: Request, case_id: str, pk: str) -> Response:
-        case = self.case()
-        placement = access.get_case_child(self.user, case, Placement, pk)
-        _require(self.user, "cases.change_case")
+        placement = self.child(Placement, pk, "cases.change_case")
         data = self.parse(s.EndPlacementSerializer)
         if placement.end is not None:
             raise _field_error("end", _("This placement has already ended."))
@@ -537,12 +573,16 @@ class SafeHouseViewSet(CaseWorkViewSet):
         return Response(s.SafeHouseDetailSerializer(_with_occupancy(house)).data)
 
     def create(self, request: Request) -> Response:
-        _require(self.user, "cases.manage_safe_houses")
-        data = self.parse(s.SafeHouseDetailSerializer)
+        access.user_with_perm(self.user, "cases.manage_safe_houses")  # 403 before the body is read
+        return self.created(
+            s.SafeHouseDetailSerializer, self._add, lambda house: s.SafeHouseDetailSerializer(_with_occupancy(house)).data
+        )
+
+    def _add(self, data: dict[str, Any]) -> SafeHouse:
         team = Team.objects.filter(pk=data["team_id"], members=self.user).first()
         if team is None:
             raise _field_error("team", _("You can only add safe houses for your own teams."))
-        house = domain.create_safe_house(
+        return domain.create_safe_house(
             self.user,
             team=team,
             label=data["label"],
@@ -550,12 +590,10 @@ class SafeHouseViewSet(CaseWorkViewSet):
             capacity=data["capacity"],
             notes=data.get("notes") or "",
         )
-        return Response(s.SafeHouseDetailSerializer(_with_occupancy(house)).data, status=status.HTTP_201_CREATED)
 
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"])  # type: ignore[untyped-decorator]  # DRF is not type-checked here (follow_imports = skip)
     def compromised(self, request: Request, pk: str) -> Response:
-        house = access.get_safe_house_for_user(self.user, pk)
-        _require(self.user, "cases.manage_safe_houses")
+        house = access.get_safe_house_for_user(self.user, pk, "cases.manage_safe_houses")
         tasks = domain.mark_compromised(self.user, house)
         return Response(
             s.SafeHouseCompromisedSerializer({"safe_house": _with_occupancy(house), "tasks_created": len(tasks)}).data

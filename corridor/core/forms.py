@@ -10,9 +10,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 def apply_errors(form: forms.Form, error: ValidationError, default_field: str | None = None) -> None:
@@ -32,10 +35,31 @@ def submit(form: forms.Form, action: Callable[[dict[str, Any]], T], default_fiel
     The action's ValidationError (a Conflict included) lands on the form; PermissionDenied
     and Http404 pass through to the view's caller, which answers them as usual.
     """
+    return submit_then(form, action, lambda result: result, default_field)
+
+
+def submit_then(
+    form: forms.Form,
+    action: Callable[[dict[str, Any]], T],
+    then: Callable[[T], R],
+    default_field: str | None = None,
+) -> R | None:
+    """submit(), then `then(result)` once the action went through: the page's redirect, say.
+
+    None when the form or the action refused: the page shows the form again with its errors.
+    `then` runs only after a success, so an action that returns nothing still gets its redirect.
+    """
     if not form.is_valid():
         return None
     try:
-        return action(form.cleaned_data)
+        result = action(form.cleaned_data)
     except ValidationError as exc:
         apply_errors(form, exc, default_field)
         return None
+    return then(result)
+
+
+def succeeded(request: HttpRequest, message: str, response: HttpResponse) -> HttpResponse:
+    """`response` (the redirect after a change), with `message` shown on the page it leads to."""
+    messages.success(request, message)
+    return response

@@ -10,7 +10,6 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case as CaseWhen
 from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, When
@@ -25,19 +24,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from corridor.accounts.models import User
 from corridor.audit import log as audit
 from corridor.cases import access, domain
-from corridor.cases.forms import (
-    CaseFilterForm,
-    NeedForm,
-    NeedStatusForm,
-    NewCaseForm,
-    NoteForm,
-    SearchForm,
-    StatusForm,
-    TaskForm,
-    apply_errors,
-)
+from corridor.cases.audit_names import CaseAudit
+from corridor.cases.forms import CaseFilterForm, NeedForm, NeedStatusForm, NewCaseForm, NoteForm, SearchForm, StatusForm, TaskForm
 from corridor.cases.models import Case, CaseMember, MemberRole, Need, NeedStatus, Priority, Status, Task
-from corridor.cases.views.people import require_perm
+from corridor.cases.views import staff
+from corridor.cases.views.workflow import workflow_context
+from corridor.core.forms import submit_then, succeeded
 from corridor.keys.fields import preload_keys
 
 PAGE_SIZE = 50
@@ -100,7 +92,7 @@ def _page_rows(pks: list[Any]) -> list[Case]:
 @never_cache
 @require_GET
 def list_view(request: HttpRequest) -> HttpResponse:
-    user = require_perm(request.user, "cases.view_case")
+    user = access.user_with_perm(request.user)
     form = CaseFilterForm(request.GET or None, user=user)
     filters = form.cleaned_data if form.is_valid() else {}
     paginator = Paginator(_list_queryset(user, filters).values_list("pk", flat=True), PAGE_SIZE)
@@ -108,7 +100,7 @@ def list_view(request: HttpRequest) -> HttpResponse:
     rows = _page_rows(list(page.object_list))
     preload_keys(rows)  # one keyring call for the page's summaries, never for the whole list
     if rows:
-        audit.record(actor=user, action="case.list", obj=None, details={"cases": [str(case.pk) for case in rows]})
+        audit.record(actor=user, action=CaseAudit.CASE_LIST, obj=None, details={"cases": [str(case.pk) for case in rows]})
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -124,7 +116,7 @@ def list_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def new_view(request: HttpRequest) -> HttpResponse:
-    user = require_perm(request.user, "cases.add_case")
+    user = access.user_with_perm(request.user, "cases.add_case")
     person_id = request.POST.get("person") if request.method == "POST" else request.GET.get("person")
     if not person_id:
         return _choose_person(request, user)
@@ -135,20 +127,17 @@ def new_view(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         audit.record_read(user, person)  # the page shows their name
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                case = domain.open_case(
-                    user,
-                    team=form.cleaned_data["team"],
-                    principal=person,
-                    priority=form.cleaned_data["priority"],
-                    summary=form.cleaned_data["summary"].strip(),
-                )
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                messages.success(request, _("Case %(reference)s opened.") % {"reference": case.reference})
-                return redirect("cases:case", case.pk)
+        opened = submit_then(
+            form,
+            lambda data: domain.open_case(
+                user, team=data["team"], principal=person, priority=data["priority"], summary=data["summary"].strip()
+            ),
+            lambda case: succeeded(
+                request, _("Case %(reference)s opened.") % {"reference": case.reference}, redirect("cases:case", case.pk)
+            ),
+        )
+        if opened is not None:
+            return opened
         status = 400
     return render(request, "cases/case/new.html", {"form": form, "person": person}, status=status)
 
@@ -195,8 +184,6 @@ def _detail(request: HttpRequest, user: User, case: Case, *, status: int = 200, 
         "can_assign_owner": user.has_perm("cases.assign_owner", case),
         "today": timezone.localdate(),
     }
-    from corridor.cases.views.workflow import workflow_context
-
     context.update(workflow_context(case))
     return render(request, "cases/case/detail.html", context, status=status)
 
@@ -204,9 +191,8 @@ def _detail(request: HttpRequest, user: User, case: Case, *, status: int = 200, 
 @never_cache
 @require_GET
 def detail_view(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    user = require_perm(request.user, "cases.view_case")
-    case = access.get_case_for_user(user, pk)
-    return _detail(request, user, case)
+    user = staff(request)
+    return _detail(request, user, access.get_case_for_user(user, pk))
 
 
 def _back(case: Case, anchor: str) -> HttpResponse:
@@ -215,93 +201,79 @@ def _back(case: Case, anchor: str) -> HttpResponse:
 
 @require_POST
 def note_view(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    user = require_perm(request.user, "cases.add_note")
-    case = access.get_case_for_user(user, pk)
+    user = staff(request)
+    case = access.get_case_for_user(user, pk, "cases.add_note")
     form = NoteForm(request.POST)
-    if form.is_valid():
-        try:
-            domain.add_note(user, case, form.cleaned_data["body"])
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Note added."))
-            return _back(case, "timeline")
-    return _detail(request, user, case, status=400, note_form=form)
+    done = submit_then(
+        form,
+        lambda data: domain.add_note(user, case, data["body"]),
+        lambda _note: succeeded(request, _("Note added."), _back(case, "timeline")),
+    )
+    return done or _detail(request, user, case, status=400, note_form=form)
 
 
 @require_POST
 def task_view(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    user = require_perm(request.user, "cases.manage_tasks")
-    case = access.get_case_for_user(user, pk)
+    user = staff(request)
+    case = access.get_case_for_user(user, pk, "cases.manage_tasks")
     form = TaskForm(request.POST, team=case.team)
-    if form.is_valid():
-        try:
-            domain.add_task(
-                user, case, form.cleaned_data["title"], assignee=form.cleaned_data["assignee"], due=form.cleaned_data["due"]
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Task added."))
-            return _back(case, "tasks")
-    return _detail(request, user, case, status=400, task_form=form)
+    done = submit_then(
+        form,
+        lambda data: domain.add_task(user, case, data["title"], assignee=data["assignee"], due=data["due"]),
+        lambda _task: succeeded(request, _("Task added."), _back(case, "tasks")),
+    )
+    return done or _detail(request, user, case, status=400, task_form=form)
 
 
 @require_POST
 def task_done_view(request: HttpRequest, pk: uuid.UUID, task_pk: uuid.UUID) -> HttpResponse:
-    user = require_perm(request.user, "cases.manage_tasks")
-    case = access.get_case_for_user(user, pk)
-    task = access.get_case_child(user, case, Task, task_pk)
+    user = staff(request)
+    task = access.get_case_child(user, Task, pk, task_pk, "cases.manage_tasks")
     if task.done is None:  # a second tap on a slow phone must not move the completion time
         domain.complete_task(user, task)
         messages.success(request, _("Task done."))
-    return _back(case, "tasks")
+    return _back(task.case, "tasks")
 
 
 @require_POST
 def need_view(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    user = require_perm(request.user, "cases.manage_tasks")
-    case = access.get_case_for_user(user, pk)
+    user = staff(request)
+    case = access.get_case_for_user(user, pk, "cases.manage_tasks")
     form = NeedForm(request.POST)
-    if form.is_valid():
-        try:
-            domain.add_need(user, case, form.cleaned_data["kind"], form.cleaned_data["details"].strip())
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Need added."))
-            return _back(case, "needs")
-    return _detail(request, user, case, status=400, need_form=form)
+    done = submit_then(
+        form,
+        lambda data: domain.add_need(user, case, data["kind"], data["details"].strip()),
+        lambda _need: succeeded(request, _("Need added."), _back(case, "needs")),
+    )
+    return done or _detail(request, user, case, status=400, need_form=form)
 
 
 @require_POST
 def need_status_view(request: HttpRequest, pk: uuid.UUID, need_pk: uuid.UUID) -> HttpResponse:
-    user = require_perm(request.user, "cases.manage_tasks")
-    case = access.get_case_for_user(user, pk)
-    need = access.get_case_child(user, case, Need, need_pk)
+    user = staff(request)
+    need = access.get_case_child(user, Need, pk, need_pk, "cases.manage_tasks")
     form = NeedStatusForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose one of the listed statuses."))
-        return _detail(request, user, case, status=400)
+        return _detail(request, user, need.case, status=400)
     domain.set_need_status(user, need, form.cleaned_data["status"])
     messages.success(request, _("Need updated."))
-    return _back(case, "needs")
+    return _back(need.case, "needs")
 
 
 @require_POST
 def status_view(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    user = require_perm(request.user, "cases.change_case")
-    case = access.get_case_for_user(user, pk)
+    user = staff(request)
+    case = access.get_case_for_user(user, pk, "cases.change_case")
     form = StatusForm(request.POST, allowed=domain.allowed_transitions(case))
-    if form.is_valid():
-        try:
-            domain.transition(user, case, form.cleaned_data["status"], form.cleaned_data["reason"])
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The case is now “%(status)s”.") % {"status": case.get_status_display()})
-            return _back(case, "status")
-    return _detail(request, user, case, status=400, status_form=form)
+    done = submit_then(
+        form,
+        lambda data: domain.transition(user, case, data["status"], data["reason"]),
+        lambda change: succeeded(
+            request, _("The case is now “%(status)s”.") % {"status": change.get_new_display()}, _back(case, "status")
+        ),
+    )
+    return done or _detail(request, user, case, status=400, status_form=form)
 
 
 # -- dashboard ---------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.utils.http import content_disposition_header
@@ -21,9 +21,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from corridor.accounts.models import User
 from corridor.audit import log as audit
 from corridor.cases import access, domain
+from corridor.cases.audit_names import CaseAudit
 from corridor.cases.forms_workflow import CodenameChoiceField
 from corridor.cases.models import Case, Document, DocumentKind, Person
-from corridor.core.forms import apply_errors
+from corridor.cases.views import staff
+from corridor.core.forms import submit_then
 from corridor.core.uploads import BoundedMemoryUploadHandler
 from corridor.keys.models import DataKey
 
@@ -89,33 +91,25 @@ def document_list_view(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @csrf_protect
 def _document_list(request: HttpRequest, pk: Any) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    if not user.has_perm("cases.view_case"):
-        raise Http404
-    case = access.get_case_for_user(user, pk)
-    can_upload = user.has_perm("cases.add_document")
+    user = staff(request)
+    case = access.get_case_for_user(user, pk, "cases.add_document" if request.method == "POST" else access.VIEW)
     form = UploadForm(case=case)
     if request.method == "POST":
-        if not can_upload:
-            raise Http404
         form = UploadForm(request.POST, request.FILES, case=case)
-        if form.is_valid():
-            try:
-                document = domain.upload_document(
-                    user,
-                    case,
-                    form.cleaned_data["file"],
-                    form.cleaned_data["kind"],
-                    person=form.cleaned_data["person"],
-                    description=form.cleaned_data["description"],
-                )
-            except ValidationError as exc:
-                apply_errors(form, exc, "file")
-            else:
-                return HttpResponseRedirect(reverse("cases:document", args=[document.pk]))
+        uploaded = submit_then(
+            form,
+            lambda data: domain.upload_document(
+                user, case, data["file"], data["kind"], person=data["person"], description=data["description"]
+            ),
+            lambda document: HttpResponseRedirect(reverse("cases:document", args=[document.pk])),
+            "file",
+        )
+        if uploaded is not None:
+            return uploaded
     documents = list(case.documents.select_related("data_key", "person", "uploaded_by"))
     DataKey.preload(d.data_key for d in documents)
-    audit.record(actor=user, action="document.list", obj=case)
+    audit.record(actor=user, action=CaseAudit.DOCUMENT_LIST, obj=case)
+    can_upload = user.has_perm("cases.add_document")  # shows the form; the action decides
     status = 400 if form.errors else 200
     return render(
         request,
@@ -154,9 +148,7 @@ def _custody_rows(document: Document) -> list[dict[str, Any]]:
 
 @require_GET
 def document_detail_view(request: HttpRequest, pk: Any) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    if not user.has_perm("cases.view_case"):
-        raise Http404
+    user = staff(request)
     document = access.get_document_for_user(user, pk)
     audit.record_read(user, document)
     return render(
@@ -174,9 +166,7 @@ def document_detail_view(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_GET
 def document_file_view(request: HttpRequest, pk: Any) -> HttpResponse:
     """The decrypted file: shown by the browser itself (no viewer of ours) or downloaded."""
-    user: User = request.user  # type: ignore[assignment]
-    if not user.has_perm("cases.view_case"):
-        raise Http404
+    user = staff(request)
     document = access.get_document_for_user(user, pk)
     download = request.GET.get("download") == "1"
     purpose = domain.DocumentPurpose.DOWNLOADED if download else domain.DocumentPurpose.VIEWED

@@ -7,31 +7,21 @@ corridor.cases.access, so anything not the user's answers 404.
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from corridor.accounts.models import User
 from corridor.audit import log as audit
 from corridor.cases import access, domain
-from corridor.cases.forms import CONTACT_KINDS, NAME_KINDS, NewPersonForm, PersonForm, SearchForm, apply_errors
+from corridor.cases.forms import CONTACT_KINDS, NAME_KINDS, NewPersonForm, PersonForm, SearchForm
 from corridor.cases.models import CaseMember, Placement
+from corridor.cases.views import staff
+from corridor.core.forms import submit_then, succeeded
 from corridor.keys.fields import preload_keys
-
-
-def require_perm(user: Any, *perms: str) -> User:
-    """The signed-in staff user, or 404 when a permission is missing (the same as 'not yours')."""
-    if not all(user.has_perm(perm) for perm in perms):
-        raise Http404
-    assert isinstance(user, User)  # noqa: S101 -- the staff middleware lets only Users through
-    return user
 
 
 @never_cache
@@ -39,7 +29,7 @@ def require_perm(user: Any, *perms: str) -> User:
 def search_view(request: HttpRequest) -> HttpResponse:
     """GET shows the form; the terms travel in a POST body and the results are rendered in its
     answer, so a searched name or phone never sits in a URL, a log line or a browser's history."""
-    user = require_perm(request.user, "cases.view_case")
+    user = access.user_with_perm(request.user)
     form = SearchForm(request.POST if request.method == "POST" else None)
     results = []
     searched = False
@@ -56,7 +46,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def new_view(request: HttpRequest) -> HttpResponse:
-    user = require_perm(request.user, "cases.add_case", "cases.change_case")
+    user = access.user_with_perm(request.user, "cases.add_case", "cases.change_case")
     form = NewPersonForm(request.POST or None)
     form.set_teams(user)
     duplicates: list[domain.PossibleDuplicate] = []
@@ -69,26 +59,23 @@ def new_view(request: HttpRequest) -> HttpResponse:
             except domain.DuplicateCheckLimited as exc:
                 form.add_error(None, str(exc))
                 limited = True
-        if form.is_valid() and not limited:
-            if not duplicates or form.cleaned_data["different_person"]:
-                values = form.person_values()
-                try:
-                    person, case = domain.create_person_with_case(
-                        user,
-                        team=form.cleaned_data["team"],
-                        priority=form.cleaned_data["priority"],
-                        summary=form.cleaned_data["summary"].strip(),
-                        **values,
-                    )
-                except ValidationError as exc:
-                    apply_errors(form, exc)
-                else:
-                    messages.success(
-                        request,
-                        _("%(codename)s was added and case %(reference)s opened.")
-                        % {"codename": person.codename, "reference": case.reference},
-                    )
-                    return redirect("cases:case", case.pk)
+        # A possible duplicate stops here unless the user says it is someone else; a refused
+        # form (a limited check included) is not submitted at all.
+        if not duplicates or form.cleaned_data["different_person"]:
+            created = submit_then(
+                form,
+                lambda data: domain.create_person_with_case(
+                    user, team=data["team"], priority=data["priority"], summary=data["summary"].strip(), **form.person_values()
+                ),
+                lambda made: succeeded(
+                    request,
+                    _("%(codename)s was added and case %(reference)s opened.")
+                    % {"codename": made[0].codename, "reference": made[1].reference},
+                    redirect("cases:case", made[1].pk),
+                ),
+            )
+            if created is not None:
+                return created
         if duplicates:
             preload_keys([d.person for d in duplicates])
         else:
@@ -104,7 +91,7 @@ def new_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def detail_view(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    user = require_perm(request.user, "cases.view_case")
+    user = staff(request)
     person = access.get_person_for_user(user, pk)
     visible_cases = access.cases_visible_to(user)
     memberships = list(
@@ -133,20 +120,19 @@ def detail_view(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def edit_view(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    user = require_perm(request.user, "cases.change_case")
-    person = access.get_person_for_user(user, pk)
+    user = staff(request)
+    person = access.get_person_for_user(user, pk, "cases.change_case")
     preload_keys([person])
     form = PersonForm(request.POST or None, person=person)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                domain.update_person(user, person, **form.person_values())
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("cases:person", person.pk)
+        saved = submit_then(
+            form,
+            lambda _data: domain.update_person(user, person, **form.person_values()),
+            lambda _person: succeeded(request, _("Saved."), redirect("cases:person", person.pk)),
+        )
+        if saved is not None:
+            return saved
         status = 400
     else:
         audit.record_read(user, person)

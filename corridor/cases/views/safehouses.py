@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -24,27 +23,17 @@ from corridor.audit import log as audit
 from corridor.cases import access, domain
 from corridor.cases.forms_workflow import SafeHouseForm
 from corridor.cases.models import Placement, SafeHouse, Task
+from corridor.cases.views import staff
 from corridor.cases.views.workflow import case_url
-from corridor.core.forms import apply_errors
+from corridor.core.forms import submit_then, succeeded
 
 MONTHS_SHOWN = 12
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def _house(request: HttpRequest, pk: Any, perm: str = "cases.view_case") -> SafeHouse:
-    if not request.user.has_perm(perm):
-        raise Http404
-    return access.get_safe_house_for_user(_user(request), pk)
-
-
 @never_cache
 def safe_house_list_view(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("cases.view_case"):
-        raise Http404
-    houses = list(access.safe_houses_visible_to(_user(request)).select_related("team").order_by("team__name", "label"))
+    user = access.user_with_perm(request.user)
+    houses = list(access.safe_houses_visible_to(user).select_related("team").order_by("team__name", "label"))
     rows = [{"house": house, "occupied": domain.occupancy(house)} for house in houses]
     return render(request, "cases/safehouses/list.html", {"rows": rows})
 
@@ -52,29 +41,27 @@ def safe_house_list_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def safe_house_new_view(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("cases.manage_safe_houses"):
-        raise Http404
-    user = _user(request)
+    user = access.user_with_perm(request.user, "cases.manage_safe_houses")
     teams = Team.objects.filter(members=user).order_by("name")
     form = SafeHouseForm(request.POST or None, teams=teams)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                house = domain.create_safe_house(
-                    user,
-                    team=data["team"],
-                    label=data["label"],
-                    address=data["address"],
-                    capacity=data["capacity"],
-                    notes=data["notes"],
-                )
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                messages.success(request, _("Safe house “%(label)s” added.") % {"label": house.label})
-                return redirect("cases:safe_house", house.pk)
+        added = submit_then(
+            form,
+            lambda data: domain.create_safe_house(
+                user,
+                team=data["team"],
+                label=data["label"],
+                address=data["address"],
+                capacity=data["capacity"],
+                notes=data["notes"],
+            ),
+            lambda house: succeeded(
+                request, _("Safe house “%(label)s” added.") % {"label": house.label}, redirect("cases:safe_house", house.pk)
+            ),
+        )
+        if added is not None:
+            return added
         status = 400
     return render(request, "cases/safehouses/new.html", {"form": form}, status=status)
 
@@ -125,8 +112,8 @@ def _residents(user: User, placements: list[Placement]) -> tuple[list[dict[str, 
 
 @never_cache
 def safe_house_view(request: HttpRequest, pk: Any) -> HttpResponse:
-    house = _house(request, pk)
-    user = _user(request)
+    user = staff(request)
+    house = access.get_safe_house_for_user(user, pk)
     audit.record_read(user, house)  # the address is decrypted for this page
     today = timezone.localdate()
     current = list(
@@ -150,13 +137,13 @@ def safe_house_view(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def safe_house_compromise_view(request: HttpRequest, pk: Any) -> HttpResponse:
     # Permission and visibility first, so a stranger gets 404 rather than a step-up prompt.
-    house = _house(request, pk, "cases.manage_safe_houses")
+    house = access.get_safe_house_for_user(staff(request), pk, "cases.manage_safe_houses")
     return _compromise(request, house)
 
 
 @sessions.require_recent_auth
 def _compromise(request: HttpRequest, house: SafeHouse) -> HttpResponse:
-    user = _user(request)
+    user = staff(request)
     if house.compromised is not None:
         messages.info(request, _("This safe house is already marked compromised."))
         return HttpResponseRedirect(reverse("cases:safe_house", args=[house.pk]))

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -29,19 +29,9 @@ from corridor.cases.forms_workflow import (
     RiskFactorsForm,
     VerificationForm,
 )
-from corridor.cases.models import (
-    BreakGlass,
-    Case,
-    Consent,
-    ConsentScope,
-    DuplicateReview,
-    Person,
-    Placement,
-    Priority,
-    RiskFactor,
-    SafeHouse,
-)
-from corridor.core.forms import apply_errors
+from corridor.cases.models import BreakGlass, Case, Consent, ConsentScope, Person, Placement, Priority, RiskFactor, SafeHouse
+from corridor.cases.views import staff
+from corridor.core.forms import submit_then, succeeded
 
 
 def case_url(case: Case) -> str:
@@ -54,15 +44,10 @@ def workflow_context(case: Case) -> dict[str, Any]:
     return {"workflow": {"lacking_store": domain.members_lacking_consent(case, ConsentScope.STORE)}}
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def _case(request: HttpRequest, pk: Any, perm: str = "cases.view_case") -> Case:
-    # No permission answers 404 like a case that does not exist (Invariant 5).
-    if not request.user.has_perm(perm):
-        raise Http404
-    return access.get_case_for_user(_user(request), pk)
+def _case(request: HttpRequest, pk: Any) -> Case:
+    """The case of a workflow page: to read it (GET), or to change it (POST); 404 otherwise."""
+    perm = "cases.change_case" if request.method == "POST" else access.VIEW
+    return access.get_case_for_user(staff(request), pk, perm)
 
 
 def _back(request: HttpRequest, case: Case) -> HttpResponseRedirect:
@@ -88,7 +73,7 @@ def _page(request: HttpRequest, case: Case, template: str, context: dict[str, An
 @never_cache
 def workflow_view(request: HttpRequest, pk: Any) -> HttpResponse:
     case = _case(request, pk)
-    audit.record_read(_user(request), case)
+    audit.record_read(staff(request), case)
     return _page(request, case, "cases/workflow/case.html", workflow_context(case))
 
 
@@ -98,21 +83,20 @@ def workflow_view(request: HttpRequest, pk: Any) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def verification_view(request: HttpRequest, pk: Any) -> HttpResponse:
-    case = _case(request, pk, "cases.change_case" if request.method == "POST" else "cases.view_case")
+    case = _case(request, pk)
     form = VerificationForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                domain.record_verification(_user(request), case, form.cleaned_data["method"], form.cleaned_data["details"])
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                messages.success(request, _("Verification recorded."))
-                return _back(request, case)
+        recorded = submit_then(
+            form,
+            lambda data: domain.record_verification(staff(request), case, data["method"], data["details"]),
+            lambda _verification: succeeded(request, _("Verification recorded."), _back(request, case)),
+        )
+        if recorded is not None:
+            return recorded
         status = 400
     else:
-        audit.record_read(_user(request), case)
+        audit.record_read(staff(request), case)
     verifications = case.verifications.select_related("by").order_by("-at")
     return _page(request, case, "cases/workflow/verification.html", {"form": form, "verifications": verifications}, status)
 
@@ -123,23 +107,23 @@ def verification_view(request: HttpRequest, pk: Any) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def consent_view(request: HttpRequest, pk: Any) -> HttpResponse:
-    case = _case(request, pk, "cases.change_case" if request.method == "POST" else "cases.view_case")
+    case = _case(request, pk)
     members = _members(case)
     form = ConsentForm(request.POST or None, members=members)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                domain.record_consent(_user(request), case, data["person"], data["scope"], data["given"], data["partner"])
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                messages.success(request, _("Consent recorded."))
-                return _back(request, case)
+        recorded = submit_then(
+            form,
+            lambda data: domain.record_consent(
+                staff(request), case, data["person"], data["scope"], data["given"], data["partner"]
+            ),
+            lambda _consent: succeeded(request, _("Consent recorded."), _back(request, case)),
+        )
+        if recorded is not None:
+            return recorded
         status = 400
     else:
-        audit.record_read(_user(request), case)
+        audit.record_read(staff(request), case)
     consents = list(case.consents.select_related("person").order_by("person__codename", "-given"))
     rows = [{"person": person, "consents": [c for c in consents if c.person_id == person.pk]} for person in members]
     context = {"form": form, "rows": rows} | workflow_context(case)
@@ -148,14 +132,14 @@ def consent_view(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @require_POST
 def consent_withdraw_view(request: HttpRequest, pk: Any, consent_pk: Any) -> HttpResponse:
-    case = _case(request, pk, "cases.change_case")
-    consent: Consent = access.get_case_child(_user(request), case, Consent, consent_pk)
+    user = staff(request)
+    consent = access.get_case_child(user, Consent, pk, consent_pk, "cases.change_case")
     if consent.withdrawn is not None:
         messages.info(request, _("This consent was already withdrawn."))
     else:
-        domain.withdraw_consent(_user(request), consent)
+        domain.withdraw_consent(user, consent)
         messages.success(request, _("Consent withdrawn for %(codename)s.") % {"codename": consent.person.codename})
-    return _back(request, case)
+    return _back(request, consent.case)
 
 
 # -- risk ----------------------------------------------------------------------------------
@@ -169,31 +153,32 @@ def _factor_labels(factors: list[str]) -> list[str]:
 @require_http_methods(["GET", "POST"])
 def risk_view(request: HttpRequest, pk: Any) -> HttpResponse:
     """Two steps without JavaScript: tick factors (GET), see the suggestion, confirm or override (POST)."""
-    case = _case(request, pk, "cases.change_case" if request.method == "POST" else "cases.view_case")
+    case = _case(request, pk)
     factors_form = RiskFactorsForm(request.GET if "check" in request.GET else None)
     confirm_form: RiskConfirmForm | None = None
     suggested: str | None = None
     status = 200
     if request.method == "POST":
         confirm_form = RiskConfirmForm(request.POST)
-        if confirm_form.is_valid():
-            data = confirm_form.cleaned_data
-            suggested = domain.suggest_priority(data["factors"])
-            try:
-                domain.assess_risk(_user(request), case, data["factors"], data["priority"], data["override_reason"])
-            except ValidationError as exc:
-                apply_errors(confirm_form, exc)
-                messages.error(request, _("Nothing was saved: see the message below."))
-            else:
-                messages.success(
-                    request, _("Risk assessment saved. Priority: %(priority)s.") % {"priority": Priority(data["priority"]).label}
-                )
-                return _back(request, case)
-        else:
-            suggested = domain.suggest_priority([f for f in request.POST.getlist("factors") if f in RiskFactor.values])
+        well_formed = confirm_form.is_valid()
+        saved = submit_then(
+            confirm_form,
+            lambda data: domain.assess_risk(staff(request), case, data["factors"], data["priority"], data["override_reason"]),
+            lambda assessment: succeeded(
+                request,
+                _("Risk assessment saved. Priority: %(priority)s.") % {"priority": Priority(assessment.priority).label},
+                _back(request, case),
+            ),
+        )
+        if saved is not None:
+            return saved
+        if well_formed:  # the form was fine, the domain refused it
+            messages.error(request, _("Nothing was saved: see the message below."))
+        # The factors as ticked (a valid form's are exactly these): the suggestion stays in view.
+        suggested = domain.suggest_priority([f for f in request.POST.getlist("factors") if f in RiskFactor.values])
         status = 400
     else:
-        audit.record_read(_user(request), case)
+        audit.record_read(staff(request), case)
         if factors_form.is_bound and factors_form.is_valid() and request.user.has_perm("cases.change_case"):
             factors = factors_form.cleaned_data["factors"]
             suggested = domain.suggest_priority(factors)
@@ -228,25 +213,24 @@ def available_houses(user: User, case: Case) -> tuple[QuerySet[SafeHouse], dict[
 @never_cache
 @require_http_methods(["GET", "POST"])
 def placements_view(request: HttpRequest, pk: Any) -> HttpResponse:
-    case = _case(request, pk, "cases.change_case" if request.method == "POST" else "cases.view_case")
-    user = _user(request)
+    case = _case(request, pk)
+    user = staff(request)
     houses, occupied = available_houses(user, case)
     form = PlacementForm(request.POST or None, members=_members(case), houses=houses, occupied=occupied)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                domain.place(user, case, data["person"], data["safe_house"], data["start"])
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                messages.success(
-                    request,
-                    _("%(codename)s placed in “%(label)s”.")
-                    % {"codename": data["person"].codename, "label": data["safe_house"].label},
-                )
-                return _back(request, case)
+        placed = submit_then(
+            form,
+            lambda data: domain.place(user, case, data["person"], data["safe_house"], data["start"]),
+            lambda placement: succeeded(
+                request,
+                _("%(codename)s placed in “%(label)s”.")
+                % {"codename": placement.person.codename, "label": placement.safe_house.label},
+                _back(request, case),
+            ),
+        )
+        if placed is not None:
+            return placed
         status = 400
     else:
         audit.record_read(user, case)
@@ -262,19 +246,19 @@ def placements_view(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @require_POST
 def placement_end_view(request: HttpRequest, pk: Any, placement_pk: Any) -> HttpResponse:
-    case = _case(request, pk, "cases.change_case")
-    placement: Placement = access.get_case_child(_user(request), case, Placement, placement_pk)
+    user = staff(request)
+    placement = access.get_case_child(user, Placement, pk, placement_pk, "cases.change_case")
     if placement.end is not None:
         messages.info(request, _("This placement has already ended."))
-        return _back(request, case)
+        return _back(request, placement.case)
     try:
-        domain.end_placement(_user(request), placement)
+        domain.end_placement(user, placement)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
     else:
         messages.success(request, _("Placement of %(codename)s ended.") % {"codename": placement.person.codename})
-    return _back(request, case)
+    return _back(request, placement.case)
 
 
 # -- break glass ---------------------------------------------------------------------------
@@ -283,9 +267,7 @@ def placement_end_view(request: HttpRequest, pk: Any, placement_pk: Any) -> Http
 @never_cache
 @require_http_methods(["GET", "POST"])
 def break_glass_view(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("cases.break_glass"):
-        raise Http404
-    user = _user(request)
+    user = access.user_with_perm(request.user, "cases.break_glass")
     form = BreakGlassForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -297,29 +279,31 @@ def break_glass_view(request: HttpRequest) -> HttpResponse:
                 messages.info(request, _("You can already see this case; no emergency access was needed."))
                 return HttpResponseRedirect(case_url(case))
             else:
-                try:
-                    grant = domain.break_glass(user, case, form.cleaned_data["reason"])
-                except ValidationError as exc:
-                    apply_errors(form, exc)
-                else:
-                    messages.warning(
-                        request,
-                        _("Emergency access to %(reference)s until %(expires)s. Administrators have been alerted.")
-                        % {"reference": case.reference, "expires": grant.expires.strftime("%H:%M")},
-                    )
-                    return HttpResponseRedirect(case_url(case))
+                granted = submit_then(
+                    form, lambda data: domain.break_glass(user, case, data["reason"]), lambda grant: _granted(request, grant)
+                )
+                if granted is not None:
+                    return granted
         status = 400
     return render(request, "cases/workflow/break_glass.html", {"form": form, "hours": domain.BREAK_GLASS_HOURS}, status=status)
 
 
+def _granted(request: HttpRequest, grant: BreakGlass) -> HttpResponse:
+    messages.warning(
+        request,
+        _("Emergency access to %(reference)s until %(expires)s. Administrators have been alerted.")
+        % {"reference": grant.case.reference, "expires": grant.expires.strftime("%H:%M")},
+    )
+    return HttpResponseRedirect(case_url(grant.case))
+
+
 @never_cache
 def break_glass_review_view(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("cases.review_break_glass"):
-        raise Http404
+    user = access.user_with_perm(request.user, "cases.review_break_glass")
     grants = list(domain.pending_break_glass())
     for grant in grants:
         # Reading the reason decrypts case data: audited like any other read.
-        audit.record_read(_user(request), grant)
+        audit.record_read(user, grant)
     context = {
         "grants": grants,
         "now": timezone.now(),
@@ -331,14 +315,10 @@ def break_glass_review_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def break_glass_reviewed_view(request: HttpRequest, grant_pk: Any) -> HttpResponse:
-    if not request.user.has_perm("cases.review_break_glass"):
-        raise Http404
-    # Admins review every grant; the permission above is the whole access rule for this object.
-    grant = BreakGlass.objects.filter(pk=grant_pk).select_related("case").first()
-    if grant is None:
-        raise Http404
+    user = staff(request)
+    grant = access.get_grant_for_review(user, grant_pk)
     try:
-        domain.review_break_glass(_user(request), grant)
+        domain.review_break_glass(user, grant)
     except ValidationError as exc:
         for message in exc.messages:
             messages.info(request, message)
@@ -349,14 +329,10 @@ def break_glass_reviewed_view(request: HttpRequest, grant_pk: Any) -> HttpRespon
 
 @require_POST
 def duplicate_reviewed_view(request: HttpRequest, review_pk: Any) -> HttpResponse:
-    if not request.user.has_perm("cases.review_break_glass"):
-        raise Http404
-    # Admins review every hidden match; the permission above is the whole access rule here.
-    review = DuplicateReview.objects.filter(pk=review_pk).first()
-    if review is None:
-        raise Http404
+    user = staff(request)
+    review = access.get_duplicate_review(user, review_pk)
     try:
-        domain.review_duplicate(_user(request), review)
+        domain.review_duplicate(user, review)
     except ValidationError as exc:
         for message in exc.messages:
             messages.info(request, message)
