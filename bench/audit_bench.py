@@ -42,10 +42,10 @@ def _insert(entries: int, seed: int) -> list[bytes]:
 
     from corridor.audit import encoding, log, merkle
     from corridor.audit.models import AuditEntry, Checkpoint, TreeState
-    from corridor.keys import vault
+    from corridor.keys import instance
 
     rng = random.Random(seed)
-    ring = vault.keyring()
+    ring = instance.keyring()
     every = int(getattr(settings, "AUDIT_CHECKPOINT_EVERY", log.DEFAULT_CHECKPOINT_EVERY))
     table = AuditEntry._meta.db_table
     columns = ["seq", "time", "actor_id", "action", "object_type", "object_id", "commitment", "details", "leaf_hash"]

@@ -49,10 +49,10 @@ def _populate(names: list[str]) -> None:
     from django.db import transaction
 
     from bench.benchapp.models import BENCH_NAME, PlainPerson, SealedPerson
-    from corridor.keys import vault
+    from corridor.keys import instance
     from corridor.keys.models import BlindIndexEntry, DataKey
 
-    ring = vault.keyring()
+    ring = instance.keyring()
     owner = SealedPerson._meta.label_lower
     for start in range(0, len(names), BATCH):
         chunk = names[start : start + BATCH]

@@ -51,13 +51,13 @@ def _setup() -> list[str]:
     from django.core.management import call_command
 
     from bench.benchapp.models import create_tables
-    from corridor.keys import service, vault
+    from corridor.keys import service, instance
 
     call_command("migrate", verbosity=0)
     create_tables()
     shares = service.initialize(Path(settings.DATA_DIR), 3, 2)
     for share in shares[:2]:
-        vault.keyring().submit_share(share)
+        instance.keyring().submit_share(share)
     return shares
 
 

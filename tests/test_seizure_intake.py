@@ -25,7 +25,7 @@ from corridor.cases.models import Document
 from corridor.intake import codenames, domain
 from corridor.intake.models import Direction, IntakeMessage, RequestState
 from corridor.intake.tests.helpers import HELP, RETURN, SEND, codename_in
-from corridor.keys import vault
+from corridor.keys import instance
 from tests.seizure import (
     Secret,
     captured_logs,
@@ -134,8 +134,8 @@ def test_intake_sealed_and_unsealed_leaves_nothing_at_rest(shares: list[str]) ->
 
     with captured_logs() as logs:
         # -- sealed: the person asks for help through the real public form ---------------------
-        vault.keyring().seal()
-        assert vault.is_sealed()
+        instance.keyring().seal()
+        assert instance.is_sealed()
         person = Client(REMOTE_ADDR=PERSON_IP, HTTP_USER_AGENT=s["user agent"])
         form_page = ok(person.get(HELP), "help form").content.decode()
         response = ok(
@@ -160,12 +160,12 @@ def test_intake_sealed_and_unsealed_leaves_nothing_at_rest(shares: list[str]) ->
 
         sealed_findings = scan_at_rest(s, extra={"captured logs": logs.getvalue().encode()})
         assert sealed_findings == []
-        assert vault.is_sealed()
+        assert instance.is_sealed()
 
         # -- unsealed: a hotline operator reads, replies; the person writes again ------------------
         for share in shares[:3]:
-            vault.keyring().submit_share(share)
-        assert not vault.is_sealed()
+            instance.keyring().submit_share(share)
+        assert not instance.is_sealed()
         team = Team.objects.create(name="Hotline North Caucasus")
         operator = make_staff(Role.HOTLINE, teams=[team], username="seizure-hotline")
         staff = sign_in(Client(), operator)

@@ -26,7 +26,7 @@ from corridor.accounts.models import (
     WebAuthnCredential,
 )
 from corridor.audit import log as audit
-from corridor.keys import vault
+from corridor.keys import api as keys
 
 
 def _require(actor: User | None, perm: str) -> None:
@@ -221,7 +221,7 @@ def activate_api_token(actor: User | None, token: ApiToken) -> None:
     """
     if actor is not None and actor.pk != token.user_id:
         _require(actor, "accounts.manage_users")
-    epoch = vault.session_epoch()
+    epoch = keys.session_epoch()
     if not epoch:
         raise ValidationError(_("The instance is sealed."))
     with transaction.atomic():

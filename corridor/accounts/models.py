@@ -18,9 +18,8 @@ from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from django_otp.oath import TOTP
 
 from corridor.accounts import tokens
-from corridor.keys import crypto, vault
-from corridor.keys.errors import DecryptionError
-from corridor.keys.models import DataKey
+from corridor.keys import api as keys
+from corridor.keys.api import DataKey, DecryptionError
 
 
 class Role(models.TextChoices):
@@ -119,12 +118,13 @@ class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):
     def secret(self) -> bytes:
         if self.data_key is None:
             raise DecryptionError("this authenticator has no key")
-        return crypto.decrypt(self.data_key.key(), bytes(self.secret_box), self._aad())
+        secret: bytes = self.data_key.open(bytes(self.secret_box), self._aad())
+        return secret
 
     def set_secret(self, secret: bytes) -> None:
         if self.data_key is None:
             self.data_key = DataKey.create("totp")
-        self.secret_box = crypto.encrypt(self.data_key.key(), secret, self._aad())
+        self.secret_box = self.data_key.seal(secret, self._aad())
 
     def totp(self) -> TOTP:
         totp = TOTP(self.secret, self.step, 0, self.digits, self.drift)
@@ -253,7 +253,7 @@ class ApiToken(models.Model):
             name=name,
             prefix=token[:10],
             digest=tokens.digest("api", token),
-            epoch=vault.session_epoch(),
+            epoch=keys.session_epoch(),
             generation=user.session_generation,
         )
         return record, token
@@ -271,5 +271,5 @@ class ApiToken(models.Model):
 
     def is_suspended(self, epoch: str | None = None) -> bool:
         """True after a lockdown or unseal, or after the user's sessions were ended, until re-activated."""
-        current = vault.session_epoch() if epoch is None else epoch
+        current = keys.session_epoch() if epoch is None else epoch
         return not current or self.epoch != current or self.generation != self.user.session_generation

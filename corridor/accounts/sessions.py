@@ -23,7 +23,7 @@ from django_otp import login as otp_login
 from django_otp.models import Device
 
 from corridor.accounts.models import User
-from corridor.keys import vault
+from corridor.keys import api as keys
 
 PENDING_USER = "corridor.pending_user"
 PENDING_AT = "corridor.pending_at"
@@ -49,7 +49,7 @@ def begin(request: HttpRequest, user: User, *, enrolling: bool = False) -> None:
     request.session[GENERATION] = user.session_generation
     request.session[PENDING_HASH] = user.get_session_auth_hash()
     # Bound to the key epoch like a full session: a lockdown ends half sign-ins too.
-    request.session[EPOCH] = vault.session_epoch()
+    request.session[EPOCH] = keys.session_epoch()
 
 
 def pending_user(request: HttpRequest) -> User | None:
@@ -66,7 +66,7 @@ def pending_user(request: HttpRequest) -> User | None:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None or session.get(GENERATION) != user.session_generation:
         return None
-    if not session.get(EPOCH) or session.get(EPOCH) != vault.session_epoch():
+    if not session.get(EPOCH) or session.get(EPOCH) != keys.session_epoch():
         return None
     if not constant_time_compare(str(session.get(PENDING_HASH, "")), user.get_session_auth_hash()):
         return None
@@ -90,7 +90,7 @@ def complete(request: HttpRequest, user: User, device: Device) -> None:
     request.session[LOGIN_AT] = now
     request.session[AUTH_AT] = now
     request.session[GENERATION] = user.session_generation
-    request.session[EPOCH] = vault.session_epoch()
+    request.session[EPOCH] = keys.session_epoch()
 
 
 def is_verified(user: Any) -> bool:
@@ -109,7 +109,7 @@ def is_current(request: HttpRequest, user: User) -> bool:
         return False
     if time.time() - float(session.get(LOGIN_AT, 0)) > settings.SESSION_ABSOLUTE_SECONDS:
         return False
-    return bool(session.get(EPOCH)) and session.get(EPOCH) == vault.session_epoch()
+    return bool(session.get(EPOCH)) and session.get(EPOCH) == keys.session_epoch()
 
 
 def recently_authenticated(request: HttpRequest) -> bool:

@@ -15,7 +15,7 @@ from django.test import Client
 
 from corridor.accounts import domain, roles, sessions
 from corridor.accounts.models import Role, Team, TOTPDevice, User
-from corridor.keys import vault
+from corridor.keys import instance
 
 PASSWORD = "correct horse battery staple 42"
 
@@ -49,7 +49,7 @@ def sign_in(client: Client, user: User) -> Client:
     session[sessions.LOGIN_AT] = now
     session[sessions.AUTH_AT] = now
     session[sessions.GENERATION] = user.session_generation
-    session[sessions.EPOCH] = vault.session_epoch()
+    session[sessions.EPOCH] = instance.session_epoch()
     session.save()
     return client
 

@@ -22,11 +22,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from corridor.accounts import access, domain, lockout, sessions
 from corridor.accounts.forms import CodeForm, EditUserForm, EnrolPasswordForm, LoginForm, NewUserForm, ReauthForm, TokenForm
-from corridor.core.decorators import public, trustee_allowed
 from corridor.accounts.models import ApiToken, EnrolmentLink, RecoveryCodeDevice, Role, TOTPDevice, User, WebAuthnCredential
 from corridor.audit import log as audit
+from corridor.core.decorators import public, trustee_allowed
 from corridor.core.forms import apply_errors
-from corridor.keys import vault
+from corridor.keys import api as keys
 
 SETUP_DEVICE = "corridor.setup_device"
 
@@ -72,7 +72,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         # always be able to seal, and all a guess can do is seal.
         coerced = _duress(username, password)
         if coerced is not None:
-            vault.lockdown(actor=None, reason="user")
+            keys.lockdown(actor=None, reason="user")
             return render(request, "accounts/neutral.html")
         state = lockout.check(username)
         if state.locked and not lockout.known_device(request, username):
@@ -291,7 +291,7 @@ def create_token_view(request: HttpRequest) -> HttpResponse:
 
 
 def _with_suspension(tokens: Any) -> list[ApiToken]:
-    epoch = vault.session_epoch()
+    epoch = keys.session_epoch()
     listed = list(tokens.select_related("user"))
     for token in listed:
         token.suspended = token.is_suspended(epoch)  # read by the template only

@@ -21,9 +21,8 @@ from django.utils import timezone
 from corridor.audit import encoding, merkle
 from corridor.audit.models import AuditEntry, Checkpoint, TreeState
 from corridor.audit.names import AuditAction, LogAudit, registered
-from corridor.keys import crypto, vault
-from corridor.keys.errors import DecryptionError, KeyringError, TreeHeadRefused
-from corridor.keys.treehead import SignedTreeHead
+from corridor.keys import api as keys
+from corridor.keys.api import DataKey, DecryptionError, KeyringError, SignedTreeHead, TreeHeadRefused
 
 __all__ = [
     "AuditError",
@@ -157,8 +156,7 @@ def open_details(entry: AuditEntry) -> dict[str, Any] | None:
     if kind == _SUBJECT_KEY:
         size = body[0] if body else 0
         key_pk, blob = body[1 : 1 + size].decode("ascii"), body[1 + size :]
-        data_key = _data_key_model().objects.get(pk=key_pk)
-        payload = crypto.decrypt(data_key.key(), blob, context.encode())
+        payload = DataKey.objects.get(pk=key_pk).open(blob, context.encode())
     else:
         raise DecryptionError("the details are of an unknown format")
     salt, details_json = payload[: encoding.SALT_BYTES], payload[encoding.SALT_BYTES :]
@@ -204,30 +202,16 @@ def _details_context(commitment: bytes) -> str:
     return f"audit|details|{commitment.hex()}"
 
 
-def _data_key_model() -> Any:
-    # Imported late: the data-key model belongs to corridor.keys and may not exist yet.
-    from corridor.keys.models import DataKey
-
-    return DataKey
-
-
-def _subject_data_key(obj: Any) -> Any:
-    if obj is None:
-        return None
-    try:
-        model = _data_key_model()
-    except ImportError:
-        return None
+def _subject_data_key(obj: Any) -> DataKey | None:
     data_key = getattr(obj, "data_key", None)
-    return data_key if isinstance(data_key, model) else None
+    return data_key if isinstance(data_key, DataKey) else None
 
 
-def _period_data_key() -> Any:
+def _period_data_key() -> DataKey:
     """The data key for details with no subject of their own: one per calendar month."""
-    model = _data_key_model()
     purpose = "audit-" + timezone.now().strftime("%Y-%m")
-    found = model.objects.filter(purpose=purpose, shredded__isnull=True).order_by("created").first()
-    return found if found is not None else model.create(purpose)
+    found = DataKey.objects.filter(purpose=purpose, shredded__isnull=True).order_by("created").first()
+    return found if found is not None else DataKey.create(purpose)
 
 
 def _seal_details(obj: Any, details: Mapping[str, Any] | None) -> tuple[bytes, bytes]:
@@ -242,7 +226,7 @@ def _seal_details(obj: Any, details: Mapping[str, Any] | None) -> tuple[bytes, b
     context = _details_context(commitment)
     data_key = _subject_data_key(obj) or _period_data_key()
     key_pk = str(data_key.pk).encode("ascii")
-    blob = crypto.encrypt(data_key.key(), salt + details_json, context.encode())
+    blob = data_key.seal(salt + details_json, context.encode())
     return commitment, _SUBJECT_KEY + bytes([len(key_pk)]) + key_pk + blob
 
 
@@ -285,8 +269,7 @@ def _sign_checkpoint(state: TreeState, tree: merkle.CompactTree) -> Checkpoint:
     keyd signs only a consistent extension of the last head it signed, so this proves
     consistency from that head: its subtree roots (kept by keyd) and the entries since.
     """
-    ring = vault.keyring()
-    last = ring.tree_head()
+    last = keys.tree_head()
     if last is None:
         # keyd never signed (a new instance, or one from before keyd kept heads): extend
         # the newest checkpoint in the database, so the signed chain stays unbroken.
@@ -317,7 +300,7 @@ def _sign_checkpoint(state: TreeState, tree: merkle.CompactTree) -> Checkpoint:
             proof = merkle.consistency_proof_from_frontier(old_size, old_frontier, new_leaves)
         except ValueError as exc:
             raise AuditError(f"no consistency proof can be built ({exc}); run `corridor audit verify`") from None
-    signed = ring.sign_tree_head(old_size, old_root, tree.size, tree.root(), proof, tree.to_state())
+    signed = keys.sign_tree_head(old_size, old_root, tree.size, tree.root(), proof, tree.to_state())
     state.checkpointed_size = tree.size
     return _store_signed(signed)
 

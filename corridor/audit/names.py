@@ -26,13 +26,19 @@ class LogAudit(AuditAction):
 
 
 class InstanceAudit(AuditAction):
-    """What the key service reports (corridor.keys never imports audit: it calls a hook)."""
+    """What keys reports through its hook (corridor.keys never imports audit; see key_events.py)."""
 
     UNSEAL = "instance.unseal"
+    UNSEAL_RESET_SHELL = "instance.unseal.reset.shell"
+    UNSEAL_RESET_SHARE = "instance.unseal.reset.share"
     LOCKDOWN_ADMIN = "instance.lockdown.admin"
     LOCKDOWN_USER = "instance.lockdown.user"
     LOCKDOWN_CLI = "instance.lockdown.cli"
     DATAKEY_SHRED = "datakey.shred"
+    EPOCH_ROTATE = "instance.epoch.rotate"
+    EPOCH_REWRAP = "instance.epoch.rewrap"
+    EPOCH_RETIRE = "instance.epoch.retire"
+    EPOCH_DESTROY = "instance.epoch.destroy"
 
 
 E = TypeVar("E", bound=enum.StrEnum)

@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 
 from corridor.audit import encoding, log, merkle
 from corridor.audit.models import AuditEntry, Checkpoint, TreeState
-from corridor.keys import crypto, keystore, treehead, vault
-from corridor.keys.errors import KeyringError, KeystoreTampered
+from corridor.keys import api as keys
+from corridor.keys.api import KeyringError, KeystoreTampered
 
 __all__ = ["VerifyReport", "verify"]
 
@@ -178,13 +178,7 @@ def _signing_key(report: VerifyReport) -> tuple[bytes | None, tuple[int, bytes] 
     """
     data_dir = Path(settings.DATA_DIR)
     try:
-        store = keystore.load(data_dir)
-        public_key = store.signing_public_key if store is not None else None
-    except (OSError, KeyringError):
-        public_key = None
-    try:
-        if public_key is None:
-            public_key = vault.keyring().signing_public_key()
+        public_key = keys.signing_public_key(data_dir)
     except KeyringError as exc:
         report.problems.append(
             _("cannot read the signing public key (%(error)s): checkpoint signatures were not checked")
@@ -192,10 +186,7 @@ def _signing_key(report: VerifyReport) -> tuple[bytes | None, tuple[int, bytes] 
         )
         return None, None
     try:
-        try:
-            head = treehead.load_head(data_dir, public_key)
-        except PermissionError:
-            head = vault.keyring().tree_head()
+        head = keys.last_signed_head(data_dir, public_key)
     except KeystoreTampered:
         report.problems.append(_("the last tree head the key service signed is damaged or not signed by this key"))
         return public_key, None
@@ -302,7 +293,7 @@ class _Scan:
                     previous_root,
                     fingerprint,
                 )
-                if not crypto.verify(self.public_key, signature, message):
+                if not keys.signature_valid(self.public_key, signature, message):
                     self.problem(_("checkpoint at size %(size)d: signature does not verify") % {"size": size})
         if (previous_size, previous_root) != self.previous:
             self.problem(

@@ -46,9 +46,8 @@ from corridor.cases.models import (
     Verification,
     VerificationMethod,
 )
-from corridor.keys import vault
-from corridor.keys.blind import BlindIndex
-from corridor.keys.models import BlindIndexEntry, DataKey
+from corridor.keys import api as keys
+from corridor.keys.api import BlindIndex, BlindIndexEntry, DataKey
 
 __all__ = ["DEMO_TEAMS", "DemoResult", "populate", "populate_bulk"]
 
@@ -330,7 +329,7 @@ class _Normalized:
 def _entries(
     index: BlindIndex, people: Sequence[Person], values_of: Callable[[Person], list[str]], normalized_by: _Normalized
 ) -> list[BlindIndexEntry]:
-    """Blind-index entries for many people with one keyring call (blind.index_values makes one each)."""
+    """Blind-index entries for many people with one keyring call (keys.index_values makes one each)."""
     owners: list[Person] = []
     normalized: list[str] = []
     for person in people:
@@ -340,7 +339,7 @@ def _entries(
             normalized.append(value)
     if not normalized:
         return []
-    tokens = vault.keyring().blind_index(index.name, normalized, index.bits)
+    tokens = keys.blind_tokens(index, normalized)
     label = Person._meta.label_lower
     seen: set[tuple[Any, bytes]] = set()
     entries = []

@@ -17,9 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from corridor.accounts.models import Team
-from corridor.keys.blind import BlindIndex
+from corridor.keys.api import BlindIndex, DataKey, EncryptedFile
 from corridor.keys.fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField
-from corridor.keys.models import DataKey, EncryptedFile
 
 # -- blind indexes: exact-match search without plaintext at rest (Invariant 8) ----------------
 # 32 bits for up to 1e5 people: N / 2**32 ~ 2.3e-5 unrelated candidates per lookup, and

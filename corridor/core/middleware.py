@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
 from corridor.core.decorators import is_api_view, works_while_sealed
-from corridor.keys import vault
+from corridor.keys import api as keys
 
 CSP = "; ".join(
     [
@@ -62,7 +62,7 @@ class SealedMiddleware:
     def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> HttpResponse | None:
         if works_while_sealed(view) or request.path.startswith("/static/"):
             return None
-        if not vault.is_sealed():
+        if not keys.is_sealed():
             return None
         if is_api_view(view) or request.path.startswith("/api/"):
             body = {"error": {"code": "sealed", "message": _("The instance is sealed. Trustees must unseal it.")}}

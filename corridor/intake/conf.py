@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from corridor.keys import kdf
+from corridor.keys import api as keys_api
 
 # The default questions. An organisation may replace them with INTAKE_QUESTIONS: a list of
 # dicts with "key", "label" (a string, or {"ru": ..., "en": ...}), "kind" (text, line or
@@ -67,10 +67,10 @@ def default_language() -> str:
     return str(_get("INTAKE_DEFAULT_LANGUAGE", "ru"))
 
 
-def kdf_params() -> kdf.Argon2Params:
+def kdf_params() -> keys_api.Argon2Params:
     if _get("INTAKE_INSECURE_FAST_KDF", False):
-        return kdf.INSECURE_FAST
-    return kdf.OWASP_MINIMUM
+        return keys_api.INSECURE_FAST
+    return keys_api.OWASP_MINIMUM
 
 
 def codename_words() -> int:

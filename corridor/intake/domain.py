@@ -38,7 +38,7 @@ from corridor.intake.models import (
     Urgency,
     this_hour,
 )
-from corridor.keys import crypto, kdf, vault
+from corridor.keys import api as keys_api
 from corridor.keys import files as encrypted_files
 from corridor.keys.models import DataKey
 
@@ -71,7 +71,7 @@ class Thread:
 
     request: IntakeRequest
     codename: str
-    keys: kdf.DerivedKeys = field(repr=False)
+    keys: keys_api.DerivedKeys = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -115,14 +115,14 @@ def instance_salt() -> bytes:
     if row is None:
         try:
             with transaction.atomic():
-                row = InstanceSalt.objects.create(pk=1, salt=kdf.random_salt())
+                row = InstanceSalt.objects.create(pk=1, salt=keys_api.random_salt())
         except IntegrityError:  # another worker made it first: use theirs
             row = InstanceSalt.objects.get(pk=1)
     return bytes(row.salt)
 
 
-def derive(codename: str) -> kdf.DerivedKeys:
-    return kdf.derive(codename, instance_salt(), conf.kdf_params())
+def derive(codename: str) -> keys_api.DerivedKeys:
+    return keys_api.derive(codename, instance_salt(), conf.kdf_params())
 
 
 def find(typed: str) -> Thread | None:
@@ -205,9 +205,9 @@ def submit(
         _check_text(answer.value, None)
     codename = codenames.generate(conf.codename_words())
     keys = derive(codename)
-    intake = vault.intake_recipient()
-    ciphertext = crypto.age_encrypt(intake, _answers_payload(answers, lang))
-    attachment_ct = crypto.age_encrypt(intake, _attachment_payload(attachment)) if attachment else None
+    intake = keys_api.intake_recipient()
+    ciphertext = keys_api.age_encrypt(intake, _answers_payload(answers, lang))
+    attachment_ct = keys_api.age_encrypt(intake, _attachment_payload(attachment)) if attachment else None
     hour = this_hour()
     try:
         with transaction.atomic():
@@ -243,9 +243,9 @@ def send(thread: Thread, text: str, attachment: Attachment | None = None) -> Int
     if not text:
         raise ValidationError(_("The message is empty."), code="empty")
     _check_text(text, thread.codename)
-    intake = vault.intake_recipient()
-    ciphertext = crypto.age_encrypt(intake, _answers_payload([Answer("message", "", text)], ""))
-    attachment_ct = crypto.age_encrypt(intake, _attachment_payload(attachment)) if attachment else None
+    intake = keys_api.intake_recipient()
+    ciphertext = keys_api.age_encrypt(intake, _answers_payload([Answer("message", "", text)], ""))
+    attachment_ct = keys_api.age_encrypt(intake, _attachment_payload(attachment)) if attachment else None
     hour = this_hour()
     with transaction.atomic():
         request = IntakeRequest.objects.select_for_update().get(pk=thread.request.pk)
@@ -269,7 +269,7 @@ def person_view(thread: Thread) -> list[PersonMessage]:
     shown: list[PersonMessage] = []
     for message in IntakeMessage.objects.filter(request=thread.request).order_by("seq"):
         if message.direction == Direction.OUT:
-            text = crypto.age_decrypt(thread.keys.identity, bytes(message.ciphertext)).decode("utf-8")
+            text = keys_api.age_decrypt(thread.keys.identity, bytes(message.ciphertext)).decode("utf-8")
             shown.append(PersonMessage(message.created_hour, Direction.OUT, text))
         else:
             shown.append(PersonMessage(message.created_hour, Direction.IN, None))
@@ -306,7 +306,7 @@ def open_thread(actor: User, request: IntakeRequest) -> list[StaffMessage]:
     messages = list(
         IntakeMessage.objects.filter(request=request).select_related("author").prefetch_related("attachments").order_by("seq")
     )
-    plains = vault.keyring().open_intake([bytes(m.ciphertext) for m in messages]) if messages else []
+    plains = keys_api.open_intake([bytes(m.ciphertext) for m in messages]) if messages else []
     audit.record_read(actor, request)
     shown: list[StaffMessage] = []
     for message, plain in zip(messages, plains, strict=True):
@@ -324,7 +324,7 @@ def open_thread(actor: User, request: IntakeRequest) -> list[StaffMessage]:
 
 def open_attachment(actor: User, attachment: IntakeAttachment) -> Attachment:
     _require_request(actor, attachment.message.request)
-    plain = vault.keyring().open_intake([bytes(attachment.ciphertext)])[0]
+    plain = keys_api.open_intake([bytes(attachment.ciphertext)])[0]
     audit.record_read(actor, attachment.message.request)
     return _parse_attachment(plain)
 
@@ -337,7 +337,7 @@ def reply(actor: User, request: IntakeRequest, text: str) -> IntakeMessage:
         raise ValidationError({"text": _("The reply is empty.")})
     if request.state == RequestState.SPAM:
         raise ValidationError({"text": _("This request is marked as spam. Restore it before replying.")})
-    ciphertext = crypto.age_encrypt_to_many([request.recipient, vault.intake_recipient()], text.encode("utf-8"))
+    ciphertext = keys_api.age_encrypt_to_many([request.recipient, keys_api.intake_recipient()], text.encode("utf-8"))
     hour = this_hour()
     with transaction.atomic():
         locked = IntakeRequest.objects.select_for_update().get(pk=request.pk)
@@ -393,7 +393,7 @@ def _move_attachment(actor: User, case: Case, attachment: IntakeAttachment) -> D
     """Re-encrypt an intake file under a new case document key (metadata was stripped on arrival)."""
     import hashlib
 
-    plain = _parse_attachment(vault.keyring().open_intake([bytes(attachment.ciphertext)])[0])
+    plain = _parse_attachment(keys_api.open_intake([bytes(attachment.ciphertext)])[0])
     data_key = DataKey.create("document")
     stored = encrypted_files.store_encrypted(io.BytesIO(plain.data), data_key, "document")
     hour = this_hour().isoformat()

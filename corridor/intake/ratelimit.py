@@ -25,7 +25,7 @@ from django.http import HttpRequest
 
 from corridor.intake import conf
 from corridor.intake.models import IntakeRequest, RateCounter, RequestState
-from corridor.keys import vault
+from corridor.keys import api as keys
 from corridor.keys.errors import KeyringError
 
 log = logging.getLogger(__name__)
@@ -120,7 +120,7 @@ def unlisted_proxy_seen() -> bool:
 def address_tag(request: HttpRequest) -> str | None:
     """The client address as a tag only the key service can compute; None if it is unreachable."""
     try:
-        return vault.keyring().address_tags([client_address(request)])[0]
+        return keys.address_tag(client_address(request))
     except KeyringError:
         return None
 

@@ -25,7 +25,7 @@ from typing import TypeVar
 
 from django.db import models, transaction
 
-from corridor.keys import vault
+from corridor.keys import instance
 from corridor.keys.fields import resolve_data_key
 from corridor.keys.models import BlindIndexEntry
 from corridor.keys.translit import normalize
@@ -76,7 +76,7 @@ def tokens(index: BlindIndex, values: Iterable[str]) -> list[bytes]:
     normalized = sorted({n for n in (index.normalizer(v) for v in values if v is not None) if n})
     if not normalized:
         return []
-    return sorted(set(vault.keyring().blind_index(index.name, normalized, index.bits)))
+    return sorted(set(instance.keyring().blind_index(index.name, normalized, index.bits)))
 
 
 def _owner_model(obj_or_model: models.Model | type[models.Model]) -> str:

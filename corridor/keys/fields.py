@@ -148,11 +148,11 @@ def _binding(instance: models.Model, key_field: str, pk: Any, data_key_id: Any) 
     """
     memo = instance.__dict__.get("_encrypted_binding")
     if memo is not None and memo[0] == key_field and memo[1] is pk and memo[2] is data_key_id:
-        key = memo[3].key()
+        key = memo[3].plain_key()
         if key is memo[4]:
             return memo  # type: ignore[no-any-return]
     data_key = resolve_data_key(instance, key_field)
-    key = data_key.key()
+    key = data_key.plain_key()
     memo = (key_field, pk, data_key_id, data_key, key, crypto.Cipher(key), f"|{pk}|{data_key_id}".encode())
     instance.__dict__["_encrypted_binding"] = memo
     return memo
@@ -386,7 +386,7 @@ class EncryptedField(models.Field):  # type: ignore[type-arg]
         # the ciphertext is bound to the old pair, so open it with that.
         old_key = DataKey.objects.get(pk=origin[1])
         aad = f"{self.model._meta.db_table}|{self.column}|{origin[0]}|{origin[1]}".encode()
-        return self.decode_value(crypto.decrypt(old_key.key(), bytes(ciphertext), aad))
+        return self.decode_value(crypto.decrypt(old_key.plain_key(), bytes(ciphertext), aad))
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Ciphertext | None:
         if value is None:

@@ -64,7 +64,7 @@ def store_encrypted(fileobj: BinaryIO, data_key: DataKey, purpose: str) -> Store
     if len(data) > MAX_BYTES:
         raise FileTooLarge(f"files over {MAX_BYTES // (1024 * 1024)} MiB are not accepted")
     record = EncryptedFile(data_key=data_key, purpose=purpose, disk_name=secrets.token_hex(16), size=len(data))
-    blob = crypto.encrypt(data_key.key(), data, _aad(record.pk, data_key))
+    blob = crypto.encrypt(data_key.plain_key(), data, _aad(record.pk, data_key))
     path = _path(record)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_suffix(".tmp")
@@ -93,7 +93,7 @@ def open_encrypted(file: EncryptedFile | StoredFile | uuid.UUID) -> bytes:
         record = EncryptedFile.objects.select_related("data_key").get(pk=file)
     data_key = record.data_key
     blob = _path(record).read_bytes()
-    return crypto.decrypt(data_key.key(), blob, _aad(record.pk, data_key))
+    return crypto.decrypt(data_key.plain_key(), blob, _aad(record.pk, data_key))
 
 
 def remove(record: EncryptedFile) -> None:

@@ -13,8 +13,9 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from corridor.keys import vault
+from corridor.keys import crypto, instance
 from corridor.keys.errors import KeyringError
+from corridor.keys.events import KeyEvent, report
 
 _EPOCH_BYTES = 4
 # One keyd request carries every item as base64 in a 16 MiB frame; a wrapped key and its
@@ -71,7 +72,7 @@ class DataKey(models.Model):
         made = [cls(purpose=purpose) for _ in range(count)]
         for start in range(0, count, UNWRAP_BATCH):
             chunk = made[start : start + UNWRAP_BATCH]
-            pairs = vault.keyring().generate_data_keys([dk.context for dk in chunk])
+            pairs = instance.keyring().generate_data_keys([dk.context for dk in chunk])
             for dk, (plain, wrapped) in zip(chunk, pairs, strict=True):
                 dk.wrapped = wrapped
                 dk.epoch = epoch_of(wrapped)
@@ -85,12 +86,24 @@ class DataKey(models.Model):
         if self.shredded is not None or not self.wrapped:
             raise Shredded(f"data key {self.pk} was shredded; its data cannot be recovered")
 
-    def key(self) -> bytes:
-        """The plaintext key, unwrapped through the keyring (Sealed while sealed)."""
+    def seal(self, plaintext: bytes, aad: bytes) -> bytes:
+        """AES-256-GCM under this data key, bound to `aad` (where the blob will be stored)."""
+        return crypto.encrypt(self.plain_key(), plaintext, aad)
+
+    def open(self, blob: bytes, aad: bytes) -> bytes:
+        """Reverse seal(); raises DecryptionError, Shredded or Sealed, never returns the blob."""
+        return crypto.decrypt(self.plain_key(), blob, aad)
+
+    def plain_key(self) -> bytes:
+        """The plaintext key, unwrapped through the keyring (Sealed while sealed).
+
+        For corridor.keys only (fields, files): everyone else calls seal() and open(), so
+        no key bytes are held outside this package (tests/test_keys_facade.py checks it).
+        """
         plain: bytes | None = self.__dict__.get("_plain")
         if plain is None:
             self._check_usable()
-            plain = vault.keyring().unwrap([(bytes(self.wrapped), self.context)])[0]
+            plain = instance.keyring().unwrap([(bytes(self.wrapped), self.context)])[0]
             self._plain = plain
         return plain
 
@@ -108,7 +121,7 @@ class DataKey(models.Model):
             seen.add(id(dk))
             if dk.shredded is None and dk.wrapped:
                 todo.append(dk)
-        ring = vault.keyring()
+        ring = instance.keyring()
         for start in range(0, len(todo), UNWRAP_BATCH):
             chunk = todo[start : start + UNWRAP_BATCH]
             plains = ring.unwrap([(bytes(dk.wrapped), dk.context) for dk in chunk])
@@ -128,11 +141,12 @@ class DataKey(models.Model):
         name it. Backups still hold the old wrapped key until its epoch is destroyed
         (`purge_epochs`), which is what makes the deletion final (Invariant 7).
         """
-        from corridor.audit import log as audit
-
         with transaction.atomic():
             locked = DataKey.objects.select_for_update().get(pk=self.pk)
             if locked.shredded is None:
+                # Reported first: with no receiver, or a failed entry, nothing is touched
+                # (files on disk cannot be rolled back).
+                report(KeyEvent.DATAKEY_SHRED, actor=actor, subject=self)
                 now = timezone.now()
                 DataKey.objects.filter(pk=self.pk).update(wrapped=b"", shredded=now)
                 BlindIndexEntry.objects.filter(data_key_id=self.pk).delete()
@@ -140,7 +154,6 @@ class DataKey(models.Model):
                 for stored in files:
                     stored.delete_file()
                 EncryptedFile.objects.filter(data_key_id=self.pk).delete()
-                audit.record(actor=actor, action="datakey.shred", obj=self)
             else:
                 now = locked.shredded
         self.wrapped = b""

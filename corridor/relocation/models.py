@@ -19,8 +19,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from corridor.cases.models import Case, Person
+from corridor.keys.api import DataKey
 from corridor.keys.fields import EncryptedJSONField, EncryptedTextField
-from corridor.keys.models import DataKey
 
 
 class Country(models.Model):

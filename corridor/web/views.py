@@ -21,7 +21,7 @@ from corridor.accounts.models import User
 from corridor.cases import domain as cases_domain
 from corridor.cases.views.cases import dashboard_data
 from corridor.core.decorators import public, trustee_allowed, works_sealed
-from corridor.keys import vault
+from corridor.keys import api as keys
 from corridor.relocation.alerts import alerts_for
 
 
@@ -71,16 +71,16 @@ def unseal_view(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _("Starting again needs your share: paste it, then press the button again."))
     elif request.method == "POST":
         if request.POST.get("reset"):
-            outcome = vault.reset_unseal(form.cleaned_data["share"])
+            outcome = keys.reset_unseal(form.cleaned_data["share"])
         else:
-            outcome = vault.submit_share(form.cleaned_data["share"])
+            outcome = keys.submit_share(form.cleaned_data["share"])
         if outcome.error:
             form.add_error("share", outcome.error)
             status_code = 400
         else:
             messages.success(request, outcome.message)
             return redirect("web:unseal")
-    state = vault.status()
+    state = keys.status()
     context = {
         "form": form,
         "initialized": state.initialized,
@@ -95,7 +95,7 @@ def lockdown_view(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("accounts.lockdown"):
         raise Http404
     # No step-up here: a panic button must work at once and need no database write.
-    vault.lockdown(actor=request.user, reason="admin")
+    keys.lockdown(actor=request.user, reason="admin")
     # To the "sealed" page every page now shows, not to the unseal page: its address is
     # for trustees, and a staff account is not a trustee.
     return redirect("web:dashboard")
@@ -112,7 +112,7 @@ def lockdown_confirm_view(request: HttpRequest) -> HttpResponse:
 @works_sealed
 @never_cache
 def health_view(request: HttpRequest) -> HttpResponse:
-    sealed = vault.is_sealed()
+    sealed = keys.is_sealed()
     return JsonResponse({"status": "sealed" if sealed else "unsealed"}, status=200)
 
 

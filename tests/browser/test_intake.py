@@ -10,7 +10,7 @@ import pytest
 from corridor.accounts.models import Role
 from corridor.accounts.testing import PASSWORD, make_staff, totp_now
 from corridor.intake.models import IntakeMessage, IntakeRequest
-from corridor.keys import vault
+from corridor.keys import instance
 from tests.browser.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("browser")]
@@ -22,8 +22,8 @@ PHONE = {"width": 360, "height": 740}
 
 def test_sealed_submission_in_russian_without_javascript_then_reply(page_factory: Any, shares: list[str], settings: Any) -> None:
     settings.INTAKE_MIN_FILL_SECONDS = 1
-    vault.keyring().seal()
-    assert vault.is_sealed()
+    instance.keyring().seal()
+    assert instance.is_sealed()
 
     # The person: a phone, Russian, no JavaScript.
     page, person_requests, base = page_factory(viewport=PHONE, locale="ru-RU", javascript=False)
@@ -51,8 +51,8 @@ def test_sealed_submission_in_russian_without_javascript_then_reply(page_factory
 
     # Trustees unseal; a hotline operator signs in and replies.
     for share in shares[:3]:
-        vault.keyring().submit_share(share)
-    assert not vault.is_sealed()
+        instance.keyring().submit_share(share)
+    assert not instance.is_sealed()
     operator = make_staff(Role.HOTLINE, username="dina")
     staff, staff_requests, _base = page_factory()
     staff.goto(f"{base}/accounts/login/?next=/triage/")

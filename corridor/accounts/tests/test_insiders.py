@@ -10,7 +10,7 @@ from django.urls import reverse
 from corridor.accounts import domain
 from corridor.accounts.models import ApiToken, Role, TOTPDevice
 from corridor.accounts.testing import PASSWORD, make_staff, sign_in
-from corridor.keys import vault
+from corridor.keys import instance
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def _api(token: str) -> object:
 
 
 def _unseal(shares: list[str]) -> None:
-    keyring = vault.keyring()
+    keyring = instance.keyring()
     keyring.reset_unseal()
     for share in shares[:3]:
         keyring.submit_share(share)
@@ -31,7 +31,7 @@ def test_lockdown_suspends_api_tokens_until_their_owner_reactivates_them(shares:
     user = make_staff(Role.CASEWORKER)
     token = domain.create_api_token(user, user, "script")
     assert _api(token).status_code == 200
-    vault.lockdown(actor=admin, reason="admin")
+    instance.lockdown(actor=admin, reason="admin")
     assert _api(token).status_code == 503
     _unseal(shares)
     refused = _api(token)
@@ -87,7 +87,7 @@ def test_an_ended_session_cannot_set_up_an_authenticator() -> None:
 def test_a_session_from_before_an_unseal_cannot_set_up_an_authenticator(shares: list[str]) -> None:
     user = make_staff(Role.CASEWORKER)
     client = sign_in(Client(), user)
-    vault.lockdown(actor=None, reason="cli")
+    instance.lockdown(actor=None, reason="cli")
     _unseal(shares)
     page = client.get(reverse("accounts:setup_totp"))
     assert page.status_code == 302
@@ -116,7 +116,7 @@ def test_a_half_enrolment_from_before_a_lockdown_cannot_go_on_after_the_unseal(s
     client = Client()
     client.post(reverse("accounts:enrol", args=[token]), {"password": PASSWORD, "password_again": PASSWORD})
     assert client.get(reverse("accounts:setup_totp")).status_code == 200
-    vault.lockdown(actor=None, reason="cli")
+    instance.lockdown(actor=None, reason="cli")
     _unseal(shares)
     page = client.get(reverse("accounts:setup_totp"))
     assert page.status_code == 302
@@ -144,7 +144,7 @@ def test_an_operator_reactivates_a_token_from_the_shell(shares: list[str]) -> No
 
     user = make_staff(Role.CASEWORKER)
     token = domain.create_api_token(None, user)
-    vault.lockdown(actor=None, reason="cli")
+    instance.lockdown(actor=None, reason="cli")
     _unseal(shares)
     listing = StringIO()
     call_command("token", "list", user.username, stdout=listing)

@@ -221,7 +221,7 @@ def test_trustee_sees_nothing_but_the_unseal_page() -> None:
 def test_duress_password_shows_neutral_page_and_seals() -> None:
     from django.contrib.auth.hashers import make_password
 
-    from corridor.keys import vault
+    from corridor.keys import instance
 
     user = make_staff(Role.CASEWORKER)
     user.duress_password = make_password("under duress 12345")
@@ -231,7 +231,7 @@ def test_duress_password_shows_neutral_page_and_seals() -> None:
     response = _password_step(Client(), user.username, "under duress 12345")
     assert response.status_code == 200
     assert b"Nothing new" in response.content
-    assert vault.is_sealed()
+    assert instance.is_sealed()
     assert other.get(reverse("web:dashboard")).status_code == 503
     assert time.monotonic() - started < 1.0
 
@@ -266,7 +266,7 @@ def test_enrolment_session_cannot_add_a_second_factor() -> None:
 def test_duress_password_seals_even_when_the_account_is_locked() -> None:
     from django.contrib.auth.hashers import make_password
 
-    from corridor.keys import vault
+    from corridor.keys import instance
 
     user = make_staff(Role.CASEWORKER)
     user.duress_password = make_password("under duress 12345")
@@ -276,7 +276,7 @@ def test_duress_password_seals_even_when_the_account_is_locked() -> None:
     assert _password_step(Client(), user.username).status_code == 429
     response = _password_step(Client(), user.username, "under duress 12345")
     assert b"Nothing new" in response.content
-    assert vault.is_sealed()
+    assert instance.is_sealed()
 
 
 @override_settings(LOCKOUT_THRESHOLD=3, LOCKOUT_WINDOW_SECONDS=60, LOCKOUT_MAX_SECONDS=600)

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from corridor.accounts.models import ApiToken, Role
 from corridor.accounts.testing import make_staff, sign_in
-from corridor.keys import vault
+from corridor.keys import instance
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +76,7 @@ def test_schema_is_served_and_lists_endpoints() -> None:
 def test_api_answers_503_sealed_with_json_body() -> None:
     user = make_staff(Role.CASEWORKER)
     token = _token_for(user.username)
-    vault.keyring().seal()
+    instance.keyring().seal()
     response = Client().get(reverse("api-me"), headers={"authorization": f"Bearer {token}"})
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "sealed"

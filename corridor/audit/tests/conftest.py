@@ -14,7 +14,7 @@ import pytest
 from django.db import connections
 
 from corridor.audit import triggers
-from corridor.keys import service, treehead, vault
+from corridor.keys import instance, service, treehead
 from corridor.keys.protocol import Keyring
 
 
@@ -28,11 +28,11 @@ def key_instance(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[s
 def sealed_keyring(settings: Any, key_instance: tuple[Path, list[str]]) -> Iterator[Keyring]:
     settings.DATA_DIR = key_instance[0]
     treehead.head_path(key_instance[0]).unlink(missing_ok=True)  # each test's log starts empty
-    vault.reset_for_tests()
-    ring = vault.keyring()
+    instance.reset_for_tests()
+    ring = instance.keyring()
     assert ring.status().sealed is True
     yield ring
-    vault.reset_for_tests()
+    instance.reset_for_tests()
 
 
 @pytest.fixture

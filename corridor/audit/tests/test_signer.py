@@ -26,7 +26,7 @@ from corridor.audit.names import name as audit_name
 from corridor.audit.tests import names_for_tests  # noqa: F401 -- declares the test names
 from corridor.audit.tests.names_for_tests import TestAudit
 from corridor.audit.verify import verify
-from corridor.keys import service, treehead, vault
+from corridor.keys import instance, service, treehead
 from corridor.keys.client import KeydClient
 from corridor.keys.errors import TreeHeadRefused
 from corridor.keys.protocol import Keyring
@@ -178,8 +178,8 @@ def keyd_ring(settings: Any, tmp_path: Path) -> Iterator[tuple[KeydClient, Path,
     daemon = _start(data_dir, socket_path)
     settings.DATA_DIR = data_dir
     settings.KEYRING = str(socket_path)
-    vault.reset_for_tests()
-    client = vault.keyring()
+    instance.reset_for_tests()
+    client = instance.keyring()
     assert isinstance(client, KeydClient)
     for share in shares[:3]:
         client.submit_share(share)
@@ -187,7 +187,7 @@ def keyd_ring(settings: Any, tmp_path: Path) -> Iterator[tuple[KeydClient, Path,
         yield client, data_dir, shares, daemon
     finally:
         _stop(daemon)
-        vault.reset_for_tests()
+        instance.reset_for_tests()
 
 
 def test_over_the_keyd_socket_a_rewrite_is_refused_even_after_a_restart(

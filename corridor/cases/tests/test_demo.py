@@ -124,16 +124,16 @@ def test_demo_command_unseals_its_own_keys_from_the_demo_shares(shares: list[str
 
     from django.conf import settings
 
-    from corridor.keys import vault
+    from corridor.keys import instance
     from corridor.web.management.commands.demo import SHARES_FILE
 
     shares_path = Path(settings.DATA_DIR) / SHARES_FILE
     shares_path.write_text("\n".join(shares) + "\n")
     try:
-        vault.keyring().seal()
+        instance.keyring().seal()
         out = io.StringIO()
         call_command("demo", "--people", "3", stdout=out)
-        assert vault.keyring().status().sealed  # its keys did not outlive the command
+        assert instance.keyring().status().sealed  # its keys did not outlive the command
         # The unseal page's random path is printed, never the guessable /unseal/.
         assert f"To unseal: open http://127.0.0.1:8000/{settings.UNSEAL_PATH} and paste" in out.getvalue()
         assert "/unseal/" not in out.getvalue()
@@ -146,9 +146,9 @@ def test_demo_command_unseals_its_own_keys_from_the_demo_shares(shares: list[str
 def test_demo_command_refuses_when_sealed_without_shares() -> None:
     from django.core.management.base import CommandError
 
-    from corridor.keys import vault
+    from corridor.keys import instance
 
-    vault.keyring().seal()
+    instance.keyring().seal()
     with pytest.raises(CommandError, match="sealed"):
         call_command("demo", "--people", "3", stdout=io.StringIO())
     assert Person.objects.count() == 0

@@ -17,7 +17,7 @@ from corridor.audit.models import AuditEntry
 from corridor.cases import domain
 from corridor.cases.models import Case, Need, Note, Status, StatusChange, Task
 from corridor.cases.views.cases import dashboard_data
-from corridor.keys import vault
+from corridor.keys import instance
 
 pytestmark = pytest.mark.django_db
 
@@ -215,7 +215,7 @@ def test_list_pages_and_unwraps_only_the_page(world: World, monkeypatch: pytest.
     worker = world.users[Role.CASEWORKER]
     for n in range(54):
         _open(worker, world.team_a, f"Person {n}", summary=f"summary {n}")
-    ring = vault.keyring()
+    ring = instance.keyring()
     unwrapped: list[int] = []
     original = ring.unwrap
 

@@ -27,7 +27,7 @@ from corridor.cases.models import Case, Document, DocumentKind, Person
 from corridor.cases.views import staff
 from corridor.core.forms import submit_then
 from corridor.core.uploads import BoundedMemoryUploadHandler
-from corridor.keys.models import DataKey
+from corridor.keys.api import DataKey
 
 # The served file is shown by the browser itself. Nothing may load from elsewhere and no
 # script of ours runs. The browser's own image page and PDF viewer style themselves inline;

@@ -32,7 +32,7 @@ from corridor.intake.tests.helpers import (
     codename_in,
     submit,
 )
-from corridor.keys import vault
+from corridor.keys import instance
 
 pytestmark = pytest.mark.django_db
 AGE_HEADER = b"age-encryption.org/v1\n"
@@ -99,8 +99,8 @@ def test_questions_are_configurable(settings: Any) -> None:
 
 
 def test_submission_while_sealed_is_stored_only_as_age_ciphertext() -> None:
-    vault.keyring().seal()
-    assert vault.is_sealed()
+    instance.keyring().seal()
+    assert instance.is_sealed()
     response, codename = submit()
     assert response.status_code == 200
     assert response.cookies == {}
@@ -123,7 +123,7 @@ def test_submission_while_sealed_is_stored_only_as_age_ciphertext() -> None:
             assert form.encode("utf-16-le") not in at_rest
     # Once unsealed, staff can read it.
     for share in _shares()[:3]:
-        vault.keyring().submit_share(share)
+        instance.keyring().submit_share(share)
     hotline = make_staff(Role.HOTLINE)
     thread = domain.open_thread(hotline, request)
     assert [(a.key, a.value) for a in thread[0].answers] == [
@@ -423,7 +423,7 @@ def test_a_keystore_that_fails_its_pin_refuses_requests_and_keeps_the_text(setti
 
 
 def test_the_right_pin_lets_requests_through(settings: Any) -> None:
-    settings.INTAKE_RECIPIENT = vault.keyring().intake_recipient()
+    settings.INTAKE_RECIPIENT = instance.keyring().intake_recipient()
     response, codename = submit()
     assert response.status_code == 200
     assert codename

@@ -20,7 +20,7 @@ from corridor.intake import domain
 from corridor.intake.models import IntakeAttachment, IntakeMessage, IntakeRequest, RequestState, Urgency
 from corridor.intake.tests.helpers import RETURN, SECRET_STORY, submit
 from corridor.keys import files as encrypted_files
-from corridor.keys import vault
+from corridor.keys import instance
 
 pytestmark = pytest.mark.django_db
 
@@ -201,7 +201,7 @@ def test_purge_deletes_old_spam_and_unanswered_requests_only() -> None:
     IntakeRequest.objects.filter(pk__in=[old_unanswered.pk, old_answered.pk]).update(
         activity_hour=now - datetime.timedelta(days=61)
     )
-    vault.keyring().seal()  # retention runs from cron, whether or not anyone unsealed
+    instance.keyring().seal()  # retention runs from cron, whether or not anyone unsealed
     out = io.StringIO()
     call_command("intake_purge", stdout=out)
     assert out.getvalue().strip() == "deleted 1 spam request(s) idle > 7 days, 1 unanswered request(s) idle > 60 days"

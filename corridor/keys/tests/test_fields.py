@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import FieldError
 from django.db import connection
 
-from corridor.keys import vault
+from corridor.keys import instance
 from corridor.keys.errors import DecryptionError, Sealed
 from corridor.keys.fields import Ciphertext, EncryptedFieldError, preload_keys
 from corridor.keys.models import DataKey
@@ -154,11 +154,11 @@ def test_lookups_other_than_isnull_refuse() -> None:
 
 def test_sealed_keyring_raises_instead_of_returning_a_value(shares: list[str]) -> None:
     person = Person.objects.create(name="secret")
-    vault.keyring().seal()
+    instance.keyring().seal()
     loaded = Person.objects.get(pk=person.pk)
     with pytest.raises(Sealed):
         _ = loaded.name
-    unseal(vault.keyring(), shares)
+    unseal(instance.keyring(), shares)
     assert loaded.name == "secret"
 
 
@@ -174,7 +174,7 @@ def test_copy_with_new_pk_re_encrypts_unread_values() -> None:
 def test_preload_unwraps_many_keys_in_one_call(monkeypatch: pytest.MonkeyPatch) -> None:
     people = [Person.objects.create(name=f"p{i}") for i in range(5)]
     calls: list[int] = []
-    ring = vault.keyring()
+    ring = instance.keyring()
     real_unwrap = ring.unwrap
 
     def counting(items):  # type: ignore[no-untyped-def]

@@ -9,9 +9,9 @@ import pytest
 from django.core.management import call_command
 
 from corridor.audit.models import AuditEntry
-from corridor.keys import blind, files, vault
+from corridor.keys import blind, files, instance
+from corridor.keys.epochs import purge
 from corridor.keys.errors import UnknownEpoch
-from corridor.keys.management.commands.purge_epochs import purge
 from corridor.keys.models import BlindIndexEntry, DataKey, EncryptedFile, Shredded
 from corridor.keys.tests.testapp.fixtures import own_shares, unseal  # noqa: F401 -- fixture
 from corridor.keys.tests.testapp.models import Person
@@ -35,7 +35,7 @@ def test_shredded_person_is_unreadable_even_after_unsealing_again(shares: list[s
     entries = list(AuditEntry.objects.filter(action="datakey.shred").values_list("object_id", flat=True))
     assert entries == [str(person.data_key_id)]
 
-    ring = vault.keyring()
+    ring = instance.keyring()
     ring.seal()
     unseal(ring, shares)
     loaded = Person.objects.get(pk=person.pk)
@@ -51,7 +51,7 @@ def test_shred_twice_writes_one_audit_entry() -> None:
     key.shred(actor=None)
     assert AuditEntry.objects.filter(action="datakey.shred", object_id=str(key.pk)).count() == 1
     with pytest.raises(Shredded):
-        key.key()
+        key.plain_key()
 
 
 def test_rotate_rewrap_purge_makes_old_backup_blobs_useless(own_shares: list[str]) -> None:  # noqa: F811
@@ -62,7 +62,7 @@ def test_rotate_rewrap_purge_makes_old_backup_blobs_useless(own_shares: list[str
     shredded.data_key.shred(actor=None)
 
     call_command("rotate", batch=3, stdout=io.StringIO())
-    ring = vault.keyring()
+    ring = instance.keyring()
     assert ring.status().current_epoch == 2
     assert set(DataKey.objects.filter(shredded__isnull=True).values_list("epoch", flat=True)) == {2}
     # Still readable after the re-wrap (new instances: nothing memoised).
@@ -72,7 +72,7 @@ def test_rotate_rewrap_purge_makes_old_backup_blobs_useless(own_shares: list[str
     assert {Person.objects.get(pk=p.pk).name for p in people} == {f"человек {i}" for i in range(7)}
     # A backup's old blob still opens until epoch 1 is destroyed.
     old_blob, old_context = backup[people[0].data_key_id]
-    assert ring.unwrap([(old_blob, old_context)])[0] == DataKey.objects.get(pk=people[0].data_key_id).key()
+    assert ring.unwrap([(old_blob, old_context)])[0] == DataKey.objects.get(pk=people[0].data_key_id).plain_key()
 
     assert purge(35) == {"retired": [1], "destroyed": []}  # inside the backup window: kept
     assert purge(0) == {"retired": [], "destroyed": [1]}
@@ -91,7 +91,7 @@ def test_rotate_rewrap_purge_makes_old_backup_blobs_useless(own_shares: list[str
 
 def test_rotate_is_resumable_and_purge_keeps_used_epochs(own_shares: list[str]) -> None:  # noqa: F811
     Person.objects.create(name="a")
-    ring = vault.keyring()
+    ring = instance.keyring()
     ring.rotate()  # rotated, but the re-wrap "crashed" before it ran
     assert purge(0) == {"retired": [], "destroyed": []}  # epoch 1 is still in use
     out = io.StringIO()

@@ -11,15 +11,15 @@ from django.urls import reverse
 
 from corridor.accounts.models import Role
 from corridor.accounts.testing import make_staff, sign_in
-from corridor.keys import vault
+from corridor.keys import instance
 
 pytestmark = pytest.mark.django_db
 
 
 def test_restart_leaves_instance_sealed() -> None:
-    assert not vault.is_sealed()
-    vault.reset_for_tests()  # a new process: a new key service over the same data directory
-    assert vault.is_sealed()
+    assert not instance.is_sealed()
+    instance.reset_for_tests()  # a new process: a new key service over the same data directory
+    assert instance.is_sealed()
     response = Client().get(reverse("accounts:login"))
     assert response.status_code == 503
     assert b"sealed" in response.content
@@ -27,13 +27,13 @@ def test_restart_leaves_instance_sealed() -> None:
 
 def test_two_of_three_do_not_unseal_and_any_three_do(shares: list[str]) -> None:
     for combo in itertools.combinations(shares, 3):
-        vault.keyring().seal()
+        instance.keyring().seal()
         client = Client()
         for share in combo[:2]:
             client.post(reverse("web:unseal"), {"share": share})
-        assert vault.is_sealed()
+        assert instance.is_sealed()
         client.post(reverse("web:unseal"), {"share": combo[2]})
-        assert not vault.is_sealed(), combo
+        assert not instance.is_sealed(), combo
 
 
 def _forged(x: int) -> str:
@@ -52,7 +52,7 @@ def _x(share: str) -> int:
 
 
 def test_a_stranger_posting_forged_shares_between_the_real_ones_does_not_stop_the_trustees(shares: list[str]) -> None:
-    vault.keyring().seal()
+    instance.keyring().seal()
     stranger, trustees = Client(), Client()
     for share in shares[:3]:
         # The stranger posts a forgery before every real share, on that share's own x.
@@ -60,20 +60,20 @@ def test_a_stranger_posting_forged_shares_between_the_real_ones_does_not_stop_th
         assert refused.status_code == 400
         assert "This share was not issued for this instance. The shares already entered are kept." in refused.content.decode()
         assert trustees.post(reverse("web:unseal"), {"share": share}).status_code == 302
-    assert not vault.is_sealed()
+    assert not instance.is_sealed()
 
 
 def test_a_forged_share_is_refused_on_its_own_and_the_progress_is_kept(shares: list[str]) -> None:
-    vault.keyring().seal()
+    instance.keyring().seal()
     client = Client()
     client.post(reverse("web:unseal"), {"share": shares[0]})
     response = client.post(reverse("web:unseal"), {"share": _forged(_x(shares[0]))})
     assert response.status_code == 400
-    assert vault.status().shares_received == 1
+    assert instance.status().shares_received == 1
     again = client.post(reverse("web:unseal"), {"share": shares[0]})
     assert again.status_code == 400
     assert "This share has already been entered." in again.content.decode()
-    assert vault.status().shares_received == 1
+    assert instance.status().shares_received == 1
 
 
 def _page_without_token(response) -> str:  # type: ignore[no-untyped-def]
@@ -83,14 +83,14 @@ def _page_without_token(response) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_an_anonymous_visitor_sees_no_count_of_the_shares_waiting(shares: list[str]) -> None:
-    vault.keyring().seal()
+    instance.keyring().seal()
     empty = _page_without_token(Client().get(reverse("web:unseal")))
     trustee = Client()
     trustee.post(reverse("web:unseal"), {"share": shares[0]})
     accepted = trustee.post(reverse("web:unseal"), {"share": shares[1]}, follow=True)
     # The trustee whose share was just accepted is told where things stand; nobody else.
     assert "Share accepted: 2 of 3." in accepted.content.decode()
-    assert vault.status().shares_received == 2
+    assert instance.status().shares_received == 2
     waiting = _page_without_token(Client().get(reverse("web:unseal")))
     assert waiting == empty
     assert "<progress" not in waiting
@@ -100,33 +100,33 @@ def test_an_anonymous_visitor_sees_no_count_of_the_shares_waiting(shares: list[s
 def test_an_anonymous_reset_is_refused_and_changes_nothing(shares: list[str]) -> None:
     from corridor.audit.models import AuditEntry
 
-    vault.keyring().seal()
+    instance.keyring().seal()
     Client().post(reverse("web:unseal"), {"share": shares[0]})
     Client().post(reverse("web:unseal"), {"share": shares[1]})
     before = AuditEntry.objects.count()
     for body in ({"reset": "1"}, {"reset": "1", "share": ""}, {"reset": "1", "share": _forged(_x(shares[2]))}):
         response = Client().post(reverse("web:unseal"), body)
         assert response.status_code == 400, body
-    assert vault.status().shares_received == 2
+    assert instance.status().shares_received == 2
     assert AuditEntry.objects.count() == before
-    assert vault.submit_share(shares[2]).message == "Unsealed. Staff can sign in now."
+    assert instance.submit_share(shares[2]).message == "Unsealed. Staff can sign in now."
 
 
 def test_a_reset_with_an_issued_share_starts_again_and_is_audited(shares: list[str]) -> None:
     from corridor.audit.models import AuditEntry
 
-    vault.keyring().seal()
+    instance.keyring().seal()
     Client().post(reverse("web:unseal"), {"share": shares[0]})
     Client().post(reverse("web:unseal"), {"share": shares[1]})
     before = AuditEntry.objects.count()
     response = Client().post(reverse("web:unseal"), {"reset": "1", "share": shares[3]}, follow=True)
     assert "The shares entered before were discarded. Yours counts: 1 of 3." in response.content.decode()
-    assert vault.status().shares_received == 1
+    assert instance.status().shares_received == 1
     entries = list(AuditEntry.objects.filter(seq__gte=before).values_list("action", "actor_id", "object_id", "details"))
     assert entries == [("instance.unseal.reset.share", None, "", b"")]
-    vault.submit_share(shares[0])
-    vault.submit_share(shares[4])
-    assert not vault.is_sealed()
+    instance.submit_share(shares[0])
+    instance.submit_share(shares[4])
+    assert not instance.is_sealed()
 
 
 def test_the_shell_reset_is_audited(shares: list[str]) -> None:
@@ -136,31 +136,31 @@ def test_the_shell_reset_is_audited(shares: list[str]) -> None:
 
     from corridor.audit.models import AuditEntry
 
-    vault.keyring().seal()
-    vault.submit_share(shares[0])
+    instance.keyring().seal()
+    instance.submit_share(shares[0])
     before = AuditEntry.objects.count()
     out = StringIO()
     call_command("unseal", "--reset", stdout=out)
     assert out.getvalue() == "Unseal progress was reset. All trustees must enter their shares again.\n"
-    assert vault.status().shares_received == 0
+    assert instance.status().shares_received == 0
     actions = list(AuditEntry.objects.filter(seq__gte=before).values_list("action", flat=True))
     assert actions == ["instance.unseal.reset.shell"]
 
 
 def test_mistyped_share_keeps_progress(shares: list[str]) -> None:
-    vault.keyring().seal()
+    instance.keyring().seal()
     client = Client()
     client.post(reverse("web:unseal"), {"share": shares[0]})
     typo = shares[1][:-3] + ("AAAA" if not shares[1].endswith("AAAA") else "BBBB")
     response = client.post(reverse("web:unseal"), {"share": typo})
     assert response.status_code == 400
-    assert vault.status().shares_received == 1
+    assert instance.status().shares_received == 1
 
 
 def test_staff_pages_answer_503_while_sealed() -> None:
     user = make_staff(Role.ADMIN)
     client = sign_in(Client(), user)
-    vault.keyring().seal()
+    instance.keyring().seal()
     for name in ("web:dashboard", "accounts:security", "accounts:login"):
         response = client.get(reverse(name))
         assert response.status_code == 503, name
@@ -181,7 +181,7 @@ def test_admin_lockdown_seals_and_ends_every_session_within_a_second(shares: lis
     assert time.monotonic() - started < 1.0
     # After unsealing again, the old sessions are gone: the key epoch they were bound to is dead.
     for share in shares[:3]:
-        vault.keyring().submit_share(share)
+        instance.keyring().submit_share(share)
     for client in others:
         response = client.get(reverse("web:dashboard"))
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
@@ -190,7 +190,7 @@ def test_admin_lockdown_seals_and_ends_every_session_within_a_second(shares: lis
 def test_lockdown_needs_admin_and_step_up() -> None:
     caseworker = sign_in(Client(), make_staff(Role.CASEWORKER))
     assert caseworker.post(reverse("web:lockdown")).status_code == 404
-    assert not vault.is_sealed()
+    assert not instance.is_sealed()
 
 
 def test_lockdown_needs_no_step_up_and_no_database_write() -> None:
@@ -204,7 +204,7 @@ def test_lockdown_needs_no_step_up_and_no_database_write() -> None:
     # Even if the audit write fails, the seal has already happened.
     with mock.patch("corridor.audit.log.record", side_effect=RuntimeError("database is gone")):
         client.post(reverse("web:lockdown"))
-    assert vault.is_sealed()
+    assert instance.is_sealed()
 
 
 def test_submitting_shares_while_unsealed_writes_no_audit_entries(shares: list[str]) -> None:
@@ -219,7 +219,7 @@ def test_submitting_shares_while_unsealed_writes_no_audit_entries(shares: list[s
 def test_the_unseal_page_is_not_at_a_guessable_path_by_default() -> None:
     from django.conf import settings
 
-    vault.keyring().seal()
+    instance.keyring().seal()
     kept = (settings.DATA_DIR / "unseal_path").read_text().strip()
     assert settings.UNSEAL_PATH == kept
     assert len(kept) == len("unseal-") + 20 + 1
@@ -248,7 +248,7 @@ def test_the_configured_unseal_path_wins(settings) -> None:  # type: ignore[no-u
         reload(corridor.web.urls)
         reload(corridor.urls)
         clear_url_caches()
-        vault.keyring().seal()
+        instance.keyring().seal()
         assert Client().get("/unseal-7f3k9q/").status_code == 200
         assert Client().get("/" + default).status_code == 404
         assert Client().get("/unseal/").status_code == 404
@@ -284,10 +284,10 @@ def test_a_reset_that_arrives_just_after_the_unseal_writes_no_audit_entry(shares
     from corridor.audit.models import AuditEntry
     from corridor.keys.service import Status
 
-    assert not vault.is_sealed()
+    assert not instance.is_sealed()
     # The page's own check ran a moment before the last trustee's share unsealed the instance.
-    monkeypatch.setattr(vault, "status", lambda: Status(True, True, 3, 5, 2, 1, ""))
+    monkeypatch.setattr(instance, "status", lambda: Status(True, True, 3, 5, 2, 1, ""))
     before = AuditEntry.objects.count()
-    outcome = vault.reset_unseal(_forged(_x(shares[0])))
+    outcome = instance.reset_unseal(_forged(_x(shares[0])))
     assert (outcome.message, outcome.error) == ("The instance is already unsealed.", "")
     assert AuditEntry.objects.count() == before

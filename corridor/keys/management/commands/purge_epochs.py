@@ -6,45 +6,12 @@ and also makes every backup older than the window unreadable: that is the point.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from corridor.keys import vault
-from corridor.keys.models import epochs_in_use
-
-
-def _parse(stamp: str) -> datetime:
-    parsed = datetime.fromisoformat(stamp)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def purge(older_than_days: int, *, dry_run: bool = False, now: datetime | None = None) -> dict[str, list[int]]:
-    """Retire unused old epochs now; destroy those retired more than `older_than_days` ago.
-
-    The window counts from retirement, the moment the last live key left the epoch:
-    backups taken before then still hold keys wrapped under it.
-    """
-    ring = vault.keyring()
-    now = now or datetime.now(UTC)
-    cutoff = now - timedelta(days=older_than_days)
-    used = epochs_in_use()
-    retired: list[int] = []
-    destroyed: list[int] = []
-    for epoch in ring.epochs():
-        if epoch.current or epoch.version in used:
-            continue
-        if epoch.retired is None:
-            if not dry_run:
-                ring.retire_epoch(epoch.version)
-            retired.append(epoch.version)
-        elif _parse(epoch.retired) <= cutoff:
-            if not dry_run:
-                ring.destroy_epoch(epoch.version)
-            destroyed.append(epoch.version)
-    return {"retired": retired, "destroyed": destroyed}
+from corridor.keys.epochs import purge
 
 
 class Command(BaseCommand):

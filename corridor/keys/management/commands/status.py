@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from corridor.keys import keystore, vault
+from corridor.keys import instance, keystore
 from corridor.keys.errors import KeyServiceUnavailable
 
 
@@ -17,7 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            state = vault.keyring().status()
+            state = instance.keyring().status()
         except KeyServiceUnavailable:
             self.stdout.write("sealed")
             if _never_initialised(Path(settings.DATA_DIR)):

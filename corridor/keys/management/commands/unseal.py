@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from corridor.keys import vault
+from corridor.keys import instance
 
 
 class Command(BaseCommand):
@@ -26,7 +26,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["reset"]:
-            outcome = vault.reset_unseal(None)
+            outcome = instance.reset_unseal(None)
             if outcome.error:
                 raise CommandError(outcome.error)
             self.stdout.write(outcome.message)
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         text = sys.stdin.readline().strip()
         if not text:
             raise CommandError("no share on standard input")
-        outcome = vault.submit_share(text)
+        outcome = instance.submit_share(text)
         if outcome.error:
             raise CommandError(outcome.error)
         self.stdout.write(outcome.message)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from corridor.keys import service, vault
+from corridor.keys import instance, service
 from corridor.keys.protocol import Keyring
 
 
@@ -25,7 +25,7 @@ def own_shares(settings: Any, tmp_path: Path) -> Iterator[list[str]]:
     """settings.DATA_DIR points at a new, unsealed instance for this test only."""
     settings.DATA_DIR = tmp_path / "instance"
     shares = service.initialize(Path(settings.DATA_DIR), 5, 3)
-    vault.reset_for_tests()
-    unseal(vault.keyring(), shares)
+    instance.reset_for_tests()
+    unseal(instance.keyring(), shares)
     yield shares
-    vault.reset_for_tests()
+    instance.reset_for_tests()

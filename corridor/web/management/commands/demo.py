@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from corridor.accounts import domain
 from corridor.accounts.models import EnrolmentLink, Role, Team, User
-from corridor.keys import service, vault
+from corridor.keys import api as keys
 
 SHARES_FILE = "DEMO-ONLY-unseal-shares.txt"
 STAFF = [
@@ -38,34 +36,6 @@ STAFF = [
 DOMAIN_PEOPLE = 40
 
 
-@contextmanager
-def unsealed_in_process(shares_path: Path) -> Iterator[None]:
-    """Keys for this command's own writes: an in-process key service unsealed from the demo shares.
-
-    `make run` fills the instance before `corridor serve` starts keyd, so there is no key
-    service to ask. Only this process holds these keys, and it seals them again on the way out.
-    """
-    previous = settings.KEYRING
-    settings.KEYRING = "inprocess"
-    ring = vault.keyring()
-    opened = False
-    try:
-        if ring.status().sealed:
-            if not shares_path.exists():
-                raise CommandError(f"the instance is sealed and there is no demo shares file ({shares_path})")
-            for line in shares_path.read_text().splitlines():
-                if line.strip() and not ring.submit_share(line.strip()).sealed:
-                    break
-            if ring.status().sealed:
-                raise CommandError("the demo shares file does not unseal this instance")
-            opened = True
-        yield
-    finally:
-        if opened:
-            ring.seal()
-        settings.KEYRING = previous
-
-
 class Command(BaseCommand):
     help = "Fill an empty instance with demo keys, teams and staff accounts (never use with real data)."
 
@@ -78,7 +48,7 @@ class Command(BaseCommand):
         data_dir = Path(settings.DATA_DIR)
         shares_path = data_dir / SHARES_FILE
         if not (data_dir / "keys" / "keystore.json").exists():
-            shares = service.initialize(data_dir, 5, 3)
+            shares = keys.initialize(data_dir, 5, 3)
             shares_path.write_text("\n".join(shares) + "\n")
             shares_path.chmod(0o600)
             self.stdout.write(f"Created demo keys (3 of 5 shares unseal). DEMO ONLY: shares saved in {shares_path}")
@@ -94,8 +64,11 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {username:18} {role.label}: already enrolled")
                 continue
             self.stdout.write(f"  {username:18} {role.label}: {base}/accounts/enrol/{token}/")
-        with unsealed_in_process(shares_path):
-            self._people(options["people"], options["seed"])
+        try:
+            with keys.in_process_keys(shares_path):
+                self._people(options["people"], options["seed"])
+        except keys.UnsealFailed as exc:
+            raise CommandError(str(exc)) from None
         if shares_path.exists():
             self.stdout.write(
                 f"\nTo unseal: open {base}/{settings.UNSEAL_PATH} and paste any three lines of\n"

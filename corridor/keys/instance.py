@@ -1,4 +1,5 @@
-"""The web side of the key service: which keyring this process talks to, and small helpers.
+"""The instance's seal state as this process sees it: which keyring it talks to, status,
+unseal (shares, reset), lockdown and the pinned intake recipient.
 
 Web code never holds the root key or a KEK: it asks the keyring (keyd over its socket,
 or the in-process KeyService in tests) to wrap and unwrap per-record data keys.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,7 @@ from corridor.keys.errors import (
     SharesUnverifiable,
     UnsealFailed,
 )
+from corridor.keys.events import KeyEvent, NoReceiver, report
 from corridor.keys.protocol import Keyring
 from corridor.keys.service import KeyService, Status
 
@@ -53,6 +57,36 @@ def keyring() -> Keyring:
                 _keyring = KeydClient(settings.KEYRING, timeout=10.0)
             _keyring_for = target
         return _keyring
+
+
+@contextmanager
+def in_process_keys(shares_path: Path) -> Iterator[None]:
+    """Keys for this process alone: an in-process key service unsealed from a shares file.
+
+    Only for `corridor demo`, which fills the instance before `corridor serve` starts keyd,
+    so there is no key service to ask; it seals them again on the way out. Unaudited like
+    keyd's own start: nothing here is seen by anyone but this process. Raises UnsealFailed
+    when the file is missing or does not unseal the instance.
+    """
+    previous = settings.KEYRING
+    settings.KEYRING = "inprocess"
+    ring = keyring()
+    opened = False
+    try:
+        if ring.status().sealed:
+            if not shares_path.exists():
+                raise UnsealFailed(f"the instance is sealed and there is no demo shares file ({shares_path})")
+            for line in shares_path.read_text().splitlines():
+                if line.strip() and not ring.submit_share(line.strip()).sealed:
+                    break
+            if ring.status().sealed:
+                raise UnsealFailed("the demo shares file does not unseal this instance")
+            opened = True
+        yield
+    finally:
+        if opened:
+            ring.seal()
+        settings.KEYRING = previous
 
 
 def reset_for_tests() -> None:
@@ -105,24 +139,12 @@ def submit_share(text: str) -> ShareOutcome:
     except KeyServiceUnavailable:
         return ShareOutcome(error=_("The key service is not running. Ask the operator to start it."))
     if not state.sealed:
-        from corridor.audit import log as audit
-
-        audit.record(actor=None, action="instance.unseal", obj=None)
-        _checkpoint_after_unseal()
+        # The receiver also signs a checkpoint of what was logged while sealed.
+        report(KeyEvent.UNSEAL, actor=None)
         return ShareOutcome(message=_("Unsealed. Staff can sign in now."))
     return ShareOutcome(
         message=_("Share accepted: %(got)d of %(need)d.") % {"got": state.shares_received, "need": state.threshold}
     )
-
-
-def _checkpoint_after_unseal() -> None:
-    """Sign what was logged while sealed (intake arrivals, the lockdown) straight away."""
-    from corridor.audit import log as audit
-
-    try:
-        audit.checkpoint()
-    except Exception:  # the instance is unsealed either way; the next checkpoint covers it
-        log.exception("unseal: the audit checkpoint could not be written")
 
 
 def intake_recipient() -> str:
@@ -173,11 +195,11 @@ def reset_unseal(share: str | None) -> ShareOutcome:
     # trustee, not which person), no share, no address. record() writes it at once without
     # details; the checkpoint signed right after the next unseal covers it. keyd also writes
     # its own line for every reset, a trace that code in a web worker cannot rewrite.
-    action = "instance.unseal.reset.shell" if share is None else "instance.unseal.reset.share"
+    event = KeyEvent.UNSEAL_RESET_SHELL if share is None else KeyEvent.UNSEAL_RESET_SHARE
     try:
-        from corridor.audit import log as audit
-
-        audit.record(actor=None, action=action, obj=None)
+        report(event, actor=None)
+    except NoReceiver:
+        raise  # a programming error, not a failed write: never swallowed
     except Exception:  # the reset happened in keyd either way; keyd's own log has it
         log.exception("unseal reset: the audit entry could not be written")
     if share is None:
@@ -188,15 +210,34 @@ def reset_unseal(share: str | None) -> ShareOutcome:
     )
 
 
+_LOCKDOWNS = {"admin": KeyEvent.LOCKDOWN_ADMIN, "user": KeyEvent.LOCKDOWN_USER, "cli": KeyEvent.LOCKDOWN_CLI}
+
+
 def lockdown(*, actor: Any, reason: str) -> None:
-    """Seal now. The seal itself needs no database write; the audit entry follows it."""
+    """Seal now. The seal itself needs no database write; the audit entry follows it.
+
+    `reason` is who asked: "admin" (the button), "user" (a duress password) or "cli".
+    """
+    event = _LOCKDOWNS[reason]  # an unknown reason fails before anything happens
     keyring().seal()
     try:
-        from corridor.audit import log as audit
-
-        audit.record(actor=actor, action=f"instance.lockdown.{reason}", obj=None)
+        report(event, actor=actor)
+    except NoReceiver:
+        raise  # sealed already; a missing audit receiver is a programming error, not a failed write
     except Exception:  # the instance is sealed whatever happens to the audit write
         log.exception("lockdown: the audit entry could not be written")
 
 
-__all__ = ["KeyringError", "keyring", "status", "is_sealed", "lockdown"]
+__all__ = [
+    "KeyringError",
+    "ShareOutcome",
+    "in_process_keys",
+    "intake_recipient",
+    "is_sealed",
+    "keyring",
+    "lockdown",
+    "reset_unseal",
+    "session_epoch",
+    "status",
+    "submit_share",
+]

@@ -1,0 +1,184 @@
+"""The one door into corridor.keys for the rest of Corridor: seal and open records, blind
+indexes, encrypted files, the instance's seal state and lockdown, the audit signer, intake keys.
+
+Code outside keys imports this module (and `fields` for model fields, `errors` before Django
+is set up, `memory` for process hardening, `treehead` for the audit log's hashing); nothing
+else. No function here hands out key bytes: a data key seals and opens, the keyring signs and
+tags, and what leaves is a blob, a MAC, a signature check or a plaintext the caller asked for.
+tests/test_keys_facade.py holds the rest of the code to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from corridor.keys import crypto, instance, keystore, treehead
+from corridor.keys.blind import BlindIndex, filter_candidates, index_values, lookup, remove_entries, search
+from corridor.keys.errors import (
+    DecryptionError,
+    KeyringError,
+    KeyServiceUnavailable,
+    KeystoreTampered,
+    NotInitialized,
+    Sealed,
+    TooManyRequests,
+    TreeHeadRefused,
+    UnknownEpoch,
+    UnsealFailed,
+)
+from corridor.keys.events import KeyEvent, NoReceiver
+from corridor.keys.events import register as register_audit_receiver
+from corridor.keys.fields import preload_keys
+from corridor.keys.files import FileTooLarge, StoredFile, open_encrypted, store_encrypted
+from corridor.keys.files import remove as remove_file
+from corridor.keys.instance import (
+    ShareOutcome,
+    in_process_keys,
+    intake_recipient,
+    is_sealed,
+    lockdown,
+    reset_unseal,
+    session_epoch,
+    status,
+    submit_share,
+)
+from corridor.keys.kdf import INSECURE_FAST, OWASP_MINIMUM, Argon2Params, DerivedKeys, derive, random_salt
+from corridor.keys.models import BlindIndexEntry, DataKey, EncryptedFile, Shredded, epochs_in_use
+from corridor.keys.service import Status, initialize
+from corridor.keys.translit import normalize
+from corridor.keys.treehead import SignedTreeHead
+
+# -- intake: encrypted to the instance's intake key, opened by the key service -----------------
+
+age_encrypt = crypto.age_encrypt
+age_encrypt_to_many = crypto.age_encrypt_to_many
+age_decrypt = crypto.age_decrypt
+
+
+def open_intake(ciphertexts: Sequence[bytes]) -> list[bytes]:
+    """Plaintexts of messages encrypted to the intake recipient (Sealed while sealed)."""
+    return instance.keyring().open_intake(ciphertexts)
+
+
+def address_tag(address: str) -> str:
+    """The key service's keyed tag of a client address, for rate counters that keep no address."""
+    return instance.keyring().address_tags([address])[0]
+
+
+def blind_tokens(index: BlindIndex, normalized: Sequence[str]) -> list[bytes]:
+    """Tokens of many already-normalised values in one keyring call (bulk indexing)."""
+    return instance.keyring().blind_index(index.name, normalized, index.bits)
+
+
+# -- the audit signer: checkpoints are signed by the key service, checked anywhere ---------------
+
+
+def tree_head() -> SignedTreeHead | None:
+    """The last audit tree head the key service signed (works while sealed)."""
+    return instance.keyring().tree_head()
+
+
+def sign_tree_head(
+    old_size: int,
+    old_root: bytes,
+    new_size: int,
+    new_root: bytes,
+    proof: Sequence[bytes],
+    frontier: Sequence[bytes],
+) -> SignedTreeHead:
+    """Have the key service sign a new head, only as a consistent extension of its last one."""
+    return instance.keyring().sign_tree_head(old_size, old_root, new_size, new_root, proof, frontier)
+
+
+def signing_public_key(data_dir: Path) -> bytes:
+    """The audit signing public key: from the keystore file when it can be read (so a copy
+    verifies offline), else from the running key service. Raises KeyringError or OSError."""
+    try:
+        store = keystore.load(data_dir)
+        public_key = store.signing_public_key if store is not None else None
+    except (OSError, KeyringError):
+        public_key = None
+    if public_key is None:
+        public_key = instance.keyring().signing_public_key()
+    return public_key
+
+
+def last_signed_head(data_dir: Path, public_key: bytes) -> SignedTreeHead | None:
+    """The last head signed, from its file when readable, else from the running key service.
+
+    Raises KeystoreTampered when the file is damaged or not signed by `public_key`.
+    """
+    try:
+        return treehead.load_head(data_dir, public_key)
+    except PermissionError:
+        return instance.keyring().tree_head()
+
+
+def signature_valid(public_key: bytes, signature: bytes, message: bytes) -> bool:
+    """True only if `signature` is a valid Ed25519 signature of `message` by `public_key`."""
+    return crypto.verify(public_key, signature, message)
+
+
+__all__ = [
+    "INSECURE_FAST",
+    "OWASP_MINIMUM",
+    "Argon2Params",
+    "BlindIndex",
+    "BlindIndexEntry",
+    "DataKey",
+    "DecryptionError",
+    "DerivedKeys",
+    "EncryptedFile",
+    "FileTooLarge",
+    "KeyEvent",
+    "KeyServiceUnavailable",
+    "KeyringError",
+    "KeystoreTampered",
+    "NoReceiver",
+    "NotInitialized",
+    "Sealed",
+    "ShareOutcome",
+    "Shredded",
+    "SignedTreeHead",
+    "Status",
+    "StoredFile",
+    "TooManyRequests",
+    "TreeHeadRefused",
+    "UnknownEpoch",
+    "UnsealFailed",
+    "address_tag",
+    "age_decrypt",
+    "age_encrypt",
+    "age_encrypt_to_many",
+    "blind_tokens",
+    "derive",
+    "epochs_in_use",
+    "filter_candidates",
+    "in_process_keys",
+    "index_values",
+    "initialize",
+    "intake_recipient",
+    "is_sealed",
+    "last_signed_head",
+    "lockdown",
+    "lookup",
+    "normalize",
+    "open_encrypted",
+    "open_intake",
+    "preload_keys",
+    "random_salt",
+    "register_audit_receiver",
+    "remove_file",
+    "remove_entries",
+    "reset_unseal",
+    "search",
+    "session_epoch",
+    "sign_tree_head",
+    "signature_valid",
+    "signing_public_key",
+    "status",
+    "store_encrypted",
+    "submit_share",
+    "tree_head",
+]
