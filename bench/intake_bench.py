@@ -166,11 +166,11 @@ def _phase(port: int, clients: int, per_client: int) -> dict[str, Any]:
 
 def _lookup_cost(samples: int = 15) -> dict[str, Any]:
     """The argon2id + HKDF + X25519 derivation one codename entry costs, at the production setting."""
-    from corridor.intake import codenames
+    from corridor.intake import passphrases
     from corridor.keys import kdf
 
     salt = kdf.random_salt()
-    codename = codenames.generate(8)
+    codename = passphrases.generate(8)
     kdf.derive(codename, salt, kdf.OWASP_MINIMUM)
     times = []
     for _ in range(samples):
@@ -180,7 +180,7 @@ def _lookup_cost(samples: int = 15) -> dict[str, Any]:
     return {
         "median_ms": round(statistics.median(times) * 1e3, 1),
         "params": "argon2id m=19 MiB t=2 p=1",
-        "codename_bits": round(codenames.entropy_bits(8), 1),
+        "codename_bits": round(passphrases.entropy_bits(8), 1),
     }
 
 

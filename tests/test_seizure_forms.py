@@ -54,7 +54,7 @@ PLANTED = {
     "corridor.intake.forms.ReplyForm.text": "test_seizure_intake.py (hotline reply)",
     "corridor.intake.forms.OpenCaseForm.name": "test_seizure_intake.py (open case)",
     "corridor.intake.forms.FollowUpForm.codename": "test_seizure_intake.py (codename)",
-    "corridor.intake.forms.CodenameForm.codename": "test_seizure_intake.py (codename)",
+    "corridor.intake.forms.PassphraseForm.codename": "test_seizure_intake.py (codename)",
     "corridor.relocation.forms.ApplicationForm.channel": "test_seizure_relocation.py",
     "corridor.relocation.forms.TransitionForm.reason": "test_seizure_relocation.py",
     "corridor.relocation.forms.TransitionForm.refusal_text": "test_seizure_relocation.py",

@@ -22,9 +22,9 @@ from PIL import Image
 from corridor.accounts.models import Role, Team, User
 from corridor.accounts.testing import make_staff, sign_in
 from corridor.cases.models import Document
-from corridor.intake import codenames, domain
+from corridor.intake import domain, passphrases
 from corridor.intake.models import Direction, IntakeMessage, RequestState
-from corridor.intake.tests.helpers import HELP, RETURN, SEND, codename_in
+from corridor.intake.tests.helpers import HELP, RETURN, SEND, passphrase_in
 from corridor.keys import instance
 from tests.seizure import (
     Secret,
@@ -74,7 +74,7 @@ def _form_token(page: str) -> str:
 def _codename_secrets(codename: str) -> dict[str, Secret]:
     """The codename whole, in both scripts and with any separator, and each pair of its words."""
     words = codename.split()
-    latin = [codenames.latin_spelling(word) for word in words]
+    latin = [passphrases.latin_spelling(word) for word in words]
     found: dict[str, Secret] = {}
     for script, spelled in (("Cyrillic", words), ("Latin", latin)):
         for name, joiner in (("spaces", " "), ("hyphens", "-"), ("run together", "")):
@@ -93,7 +93,7 @@ def _words_not_in(baseline: list[tuple[str, bytes]], codename: str) -> tuple[dic
     checked: dict[str, Secret] = {}
     skipped: list[str] = []
     for index, word in enumerate(codename.split(), start=1):
-        for script, spelled in (("Cyrillic", word), ("Latin", codenames.latin_spelling(word))):
+        for script, spelled in (("Cyrillic", word), ("Latin", passphrases.latin_spelling(word))):
             present = any(needle in data for _form, needle in needles(spelled) for _source, data in baseline)
             if present:
                 skipped.append(f"word {index} ({script})")
@@ -152,7 +152,7 @@ def test_intake_sealed_and_unsealed_leaves_nothing_at_rest(shares: list[str]) ->
             ),
             "submission",
         )
-        codename = codename_in(response)
+        codename = passphrase_in(response)
         assert codename is not None and len(codename.split()) == 8, response.content.decode()[:2000]
         s |= _codename_secrets(codename)
         stored = IntakeMessage.objects.get()
@@ -247,7 +247,7 @@ def test_intake_sealed_and_unsealed_leaves_nothing_at_rest(shares: list[str]) ->
 
 def test_the_intake_scan_finds_a_codename_and_an_address_stored_in_clear() -> None:
     """Negative control: the same needles find a codename and an address written in clear."""
-    codename = codenames.generate(8)
+    codename = passphrases.generate(8)
     secrets = {**_codename_secrets(codename), **_address_secrets("address", PERSON_IP)}
     # A staff member's name is stored in clear on purpose: long enough for the whole codename.
     User.objects.create(

@@ -51,6 +51,16 @@ class Action:
         """The state asked for was already there (adding a member twice): nothing to record."""
         self._unchanged = True
 
+    def unaudited(self, why: str) -> None:
+        """A change the system makes without an entry on purpose, for the reason `why`.
+
+        Only the system may (actor None): the intake's anonymous door writes no entry,
+        because an entry's exact time would tell when someone asked for help.
+        """
+        if self.actor is not None or not why:
+            raise ValueError("only the system, with a reason, changes state without an audit entry")
+        self._unchanged = True
+
 
 class NothingRecorded(RuntimeError):
     """A programming error: an action finished without an audit entry and without saying why."""

@@ -1,42 +1,64 @@
 """Who may see which anonymous request: hotline operators, every request without a case and
 those whose case they may see (rules: intake.handle_request); everyone else, none.
 
-Answers 404 for "not allowed" exactly as for "does not exist".
+Answers 404 for "not allowed" exactly as for "does not exist"; a refusal of a request that
+exists is audited. Views fetch through these helpers and never ask `has_perm` again before
+calling a domain action: the action checks for itself.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from corridor.accounts.models import User
 from corridor.audit import log as audit
+from corridor.cases.access import cases_visible_to
 from corridor.core.ids import parse_id
 from corridor.intake.models import IntakeAttachment, IntakeRequest
 
+TRIAGE = "intake.triage"
+HANDLE = "intake.handle_request"
 
-def get_request_for_user(user: User, request_id: Any) -> IntakeRequest:
-    if not user.has_perm("intake.triage"):
+
+def triage_user(user: Any) -> User:
+    """The signed-in user when they triage requests (the queue has no object yet); 404 otherwise."""
+    if not isinstance(user, User):
         raise Http404
-    found = IntakeRequest.objects.select_related("case").filter(pk=parse_id(request_id)).first()
+    if not user.has_perm(TRIAGE):
+        raise Http404
+    return user
+
+
+def requests_visible_to(user: User) -> QuerySet[IntakeRequest]:
+    """Requests without a case, and those whose case the user may see; none for other roles."""
+    if not user.has_perm(TRIAGE):
+        return IntakeRequest.objects.none()
+    return IntakeRequest.objects.filter(Q(case__isnull=True) | Q(case__in=cases_visible_to(user)))
+
+
+def get_request_for_user(user: User, request_id: Any, perm: str = HANDLE) -> IntakeRequest:
+    pk = parse_id(request_id)
+    found = IntakeRequest.objects.select_related("case").filter(pk=pk).first()
     if found is None:
         raise Http404
-    if not user.has_perm("intake.handle_request", found):
-        # It became a case this user may not see: refused and logged like the case itself.
-        audit.record_decision(user, found, allowed=False, reason="not visible to this user")
+    if not user.has_perm(perm, found):
+        # Not a hotline operator, or it became a case this user may not see: refused and logged like the case itself.
+        audit.record_decision(user, found, allowed=False, reason=f"lacks {perm}")
         raise Http404
     return found
 
 
-def get_attachment_for_user(user: User, request: IntakeRequest, attachment_id: Any) -> IntakeAttachment:
-    if not user.has_perm("intake.triage"):
-        raise Http404
+def get_attachment_for_user(user: User, request_id: Any, attachment_id: Any, perm: str = HANDLE) -> IntakeAttachment:
+    """A file of a request the user may handle; its `message.request` is that request."""
+    request = get_request_for_user(user, request_id, perm)
     found = (
         IntakeAttachment.objects.select_related("message__request")
         .filter(pk=parse_id(attachment_id), message__request=request)
         .first()
     )
-    if found is None or not user.has_perm("intake.handle_request", request):
+    if found is None:
         raise Http404
     return found

@@ -1,4 +1,4 @@
-"""The anonymous intake: a public help form, codenames, message threads and staff triage."""
+"""The anonymous intake: a public help form, passphrases, message threads and staff triage."""
 
 from django.apps import AppConfig
 

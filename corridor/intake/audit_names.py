@@ -7,5 +7,6 @@ class IntakeAudit(AuditAction):
     MOVE = "intake.move"
     REPLY = "intake.reply"
     SPAM = "intake.spam"
+    UNSPAM = "intake.unspam"
     OPEN_CASE = "intake.open_case"
     PURGE = "intake.purge"

@@ -1,4 +1,4 @@
-"""Deployment check: the fast, insecure codename KDF must never reach production."""
+"""Deployment check: the fast, insecure passphrase KDF must never reach production."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def insecure_kdf(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMes
     if getattr(settings, "INTAKE_INSECURE_FAST_KDF", False):
         return [
             checks.Error(
-                "INTAKE_INSECURE_FAST_KDF is on: codename hashes would be cheap to compute.",
+                "INTAKE_INSECURE_FAST_KDF is on: passphrase hashes would be cheap to compute.",
                 hint="It belongs in corridor/settings_test.py only.",
                 id="intake.E001",
             )

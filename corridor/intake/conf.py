@@ -73,7 +73,8 @@ def kdf_params() -> keys_api.Argon2Params:
     return keys_api.OWASP_MINIMUM
 
 
-def codename_words() -> int:
+def passphrase_words() -> int:
+    """Words in a person's passphrase (the setting keeps the name the pages use: codename)."""
     return int(_get("INTAKE_CODENAME_WORDS", 8))
 
 

@@ -1,4 +1,7 @@
-"""Forms of the intake: the configurable help form, codename entry, follow-ups and triage."""
+"""Forms of the intake: the configurable help form, passphrase entry, follow-ups and triage.
+
+The passphrase travels in a field named `codename`: the word the pages use, kept on the wire.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from corridor.accounts.models import Team, User
 from corridor.cases.models import Priority
-from corridor.intake import codenames, conf
+from corridor.intake import conf, passphrases
 from corridor.intake.domain import Answer, urgency_for
 
 LINE_CHARS = 500
@@ -83,7 +86,7 @@ class HelpForm(forms.Form):
         return urgency_for(raw)
 
 
-class CodenameForm(forms.Form):
+class PassphraseForm(forms.Form):
     codename = forms.CharField(
         label=gettext_lazy("Your codename"),
         max_length=300,
@@ -93,10 +96,10 @@ class CodenameForm(forms.Form):
 
     def clean_codename(self) -> str:
         value = str(self.cleaned_data["codename"])
-        if codenames.parse(value, conf.codename_words()) is None:
+        if passphrases.parse(value, conf.passphrase_words()) is None:
             raise ValidationError(
                 _("A codename is %(count)d words from our list. Check each word and their order.")
-                % {"count": conf.codename_words()}
+                % {"count": conf.passphrase_words()}
             )
         return value
 

@@ -1,7 +1,7 @@
 """Anonymous requests for help and their threads, stored only as age ciphertext.
 
 Messages are encrypted to the intake recipient (and replies also to the person's own
-codename key) before they reach these tables, so they can be written while the instance
+passphrase key) before they reach these tables, so they can be written while the instance
 is sealed. Times are kept to the hour, so no row pinpoints when someone wrote; no row
 holds a network address. Primary keys are random UUIDs, so they reveal no order either.
 """
@@ -24,11 +24,11 @@ def this_hour() -> datetime.datetime:
 
 
 class InstanceSalt(models.Model):
-    """The instance-wide argon2id salt for codename lookups (one row, created on first use).
+    """The instance-wide argon2id salt for passphrase lookups (one row, created on first use).
 
-    Per-request salts would force a login to hash the codename once per stored request;
+    Per-request salts would force a login to hash the passphrase once per stored request;
     one salt per instance still defeats precomputed tables, and with >= 80 bits in the
-    codename nothing more is gained (SecureDrop does the same with its ID pepper).
+    passphrase nothing more is gained (SecureDrop does the same with its ID pepper).
     """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
@@ -51,12 +51,12 @@ class RequestState(models.TextChoices):
 
 
 class IntakeRequest(models.Model):
-    """One person's thread, found by the hash of their codename."""
+    """One person's thread, found by the hash of their passphrase (the pages call it a codename)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    # HKDF of argon2id(codename, instance salt): finds the thread, proves nothing without the codename.
+    # HKDF of argon2id(passphrase, instance salt): finds the thread, proves nothing without the passphrase.
     lookup = models.CharField(max_length=64, unique=True)
-    # The age recipient derived from the codename; replies are encrypted to it.
+    # The age recipient derived from the passphrase; replies are encrypted to it.
     recipient = models.CharField(max_length=100)
     # One-time token of the form this request came from: the same form cannot be posted twice.
     form_nonce = models.CharField(max_length=32, unique=True)

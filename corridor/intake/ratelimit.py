@@ -185,7 +185,7 @@ def submission(request: HttpRequest) -> Decision:
 
 
 def allow_login(request: HttpRequest) -> bool:
-    """Each codename entry costs one argon2id run: bound how many the server will do."""
+    """Each passphrase entry costs one argon2id run: bound how many the server will do."""
     if not _per_source("login-addr", request, conf.rate("login_address")):
         return False
     return _hit("login", "all", conf.rate("login_global"))

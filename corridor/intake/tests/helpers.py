@@ -35,10 +35,10 @@ def submit(client: Client | None = None, **overrides: Any) -> tuple[Any, str | N
     """Post the help form; return the response and the codename shown (None if refused)."""
     client = client or Client(REMOTE_ADDR="198.51.100.9")
     response = client.post(HELP, answers(**overrides))
-    return response, codename_in(response)
+    return response, passphrase_in(response)
 
 
-def codename_in(response: Any) -> str | None:
+def passphrase_in(response: Any) -> str | None:
     html = response.content.decode()
     block = re.search(r'<ol class="codename"[^>]*>(.*?)</ol>', html, re.S)
     if block is None:

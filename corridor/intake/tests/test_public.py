@@ -19,7 +19,7 @@ from PIL import Image
 
 from corridor.accounts.models import Role
 from corridor.accounts.testing import make_staff
-from corridor.intake import domain, formtoken
+from corridor.intake import domain, formtoken, passphrases
 from corridor.intake.models import Direction, IntakeAttachment, IntakeMessage, IntakeRequest, RequestState, Urgency
 from corridor.intake.tests.helpers import (
     HELP,
@@ -29,7 +29,7 @@ from corridor.intake.tests.helpers import (
     SECRET_STORY,
     SEND,
     answers,
-    codename_in,
+    passphrase_in,
     submit,
 )
 from corridor.keys import instance
@@ -91,7 +91,7 @@ def test_questions_are_configurable(settings: Any) -> None:
     html = Client().get(HELP).content.decode()
     assert "Расскажите" in html and 'name="q_story"' in html and 'name="q_what_happened"' not in html
     response = Client().post(HELP, {"token": formtoken.issue(now=time.time() - 30), "q_story": "текст", "q_ok": "n"})
-    assert codename_in(response) is not None
+    assert passphrase_in(response) is not None
     assert IntakeRequest.objects.get().urgency == Urgency.EMERGENCY
 
 
@@ -266,7 +266,7 @@ def test_person_comes_back_reads_the_reply_and_writes_again() -> None:
     assert codename is not None
     request = IntakeRequest.objects.get()
     _reply(request, "Мы получили ваше сообщение. Напишите, когда сможете говорить.")
-    latin = " ".join(__import__("corridor.intake.codenames", fromlist=["x"]).latin_spelling(w) for w in codename.split())
+    latin = " ".join(passphrases.latin_spelling(w) for w in codename.split())
     response = Client().post(RETURN, {"codename": latin.upper()})
     html = response.content.decode()
     assert response.status_code == 200
@@ -402,7 +402,7 @@ def test_too_large_or_wrong_files_are_refused_with_a_reason(settings: Any) -> No
     program = io.BytesIO(b"MZ\x90\x00" + b"\x00" * 200)
     program.name = "photo.jpg"
     response = Client().post(HELP + "?lang=en", answers(file=program))
-    assert (response.status_code, codename_in(response)) == (400, None)
+    assert (response.status_code, passphrase_in(response)) == (400, None)
     assert "This file type is not accepted: a Windows program." in response.content.decode()
     assert IntakeRequest.objects.count() == 0
     assert list(Path(settings.FILE_UPLOAD_TEMP_DIR or "/tmp").glob("*.upload*")) == []  # noqa: S108 -- looking, not writing

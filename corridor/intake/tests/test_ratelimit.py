@@ -30,7 +30,7 @@ from corridor.env import env_networks
 from corridor.intake import checks as intake_checks
 from corridor.intake import ratelimit
 from corridor.intake.models import IntakeAttachment, IntakeRequest, RateCounter
-from corridor.intake.tests.helpers import HELP, RETURN, SEND, answers, codename_in, submit
+from corridor.intake.tests.helpers import HELP, RETURN, SEND, answers, passphrase_in, submit
 from corridor.keys.service import KeyService
 
 pytestmark = pytest.mark.django_db
@@ -129,7 +129,7 @@ def test_past_the_global_limit_a_request_is_held_not_refused_and_triage_sees_it_
     upload.name = "photo.png"
     second = Client(REMOTE_ADDR="198.51.100.2").post(HELP, {**answers(), "file": upload})
     assert (first.status_code, first_codename is not None) == (200, True)
-    assert (second.status_code, codename_in(second) is not None) == (200, True)
+    assert (second.status_code, passphrase_in(second) is not None) == (200, True)
     assert "Файл не сохранён: сейчас приходит очень много сообщений." in second.content.decode()
     held = IntakeRequest.objects.get(held=True)
     assert IntakeAttachment.objects.count() == 0  # the held request kept its text, not its file

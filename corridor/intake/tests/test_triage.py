@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import io
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from corridor.accounts.models import Role
-from corridor.accounts.testing import Route, check_matrix, make_staff, make_world, sign_in
+from corridor.accounts.testing import Route, World, check_matrix, make_staff, make_world, sign_in
 from corridor.cases.models import Case, Document, Note
 from corridor.intake import domain
 from corridor.intake.models import IntakeAttachment, IntakeMessage, IntakeRequest, RequestState, Urgency
@@ -36,25 +37,35 @@ def _request(**overrides: Any) -> IntakeRequest:
     return IntakeRequest.objects.get(lookup=domain.derive(codename).lookup.hex())
 
 
+def _triage(key: str, tail: str = "") -> Callable[[World], str]:
+    return lambda w: f"/triage/{w.extra[key].pk}/{tail}"
+
+
+ROUTES = [
+    Route("intake:queue", lambda w: "/triage/", {Role.HOTLINE}),
+    Route("intake:request", _triage("request"), {Role.HOTLINE}),
+    Route(
+        "intake:attachment",
+        lambda w: f"/triage/{w.extra['attachment_request'].pk}/files/{w.extra['attachment'].pk}/",
+        {Role.HOTLINE},
+    ),
+    Route(
+        "intake:request",
+        _triage("request"),
+        {Role.HOTLINE},
+        method="post",
+        data={"action": "reply", "text": "Здравствуйте"},
+        ok_status=(302,),
+    ),
+]
+
+
 def test_permission_matrix_only_hotline_operators() -> None:
     world = make_world()
-    request = _request()
-    attachment_request = _request(file=_text_file())
-    attachment = IntakeAttachment.objects.get()
-    routes = [
-        Route("queue", lambda w: "/triage/", {Role.HOTLINE}),
-        Route("request", lambda w: f"/triage/{request.pk}/", {Role.HOTLINE}),
-        Route("attachment", lambda w: f"/triage/{attachment_request.pk}/files/{attachment.pk}/", {Role.HOTLINE}),
-        Route(
-            "reply",
-            lambda w: f"/triage/{request.pk}/",
-            {Role.HOTLINE},
-            method="post",
-            data={"action": "reply", "text": "Здравствуйте"},
-            ok_status=(302,),
-        ),
-    ]
-    assert check_matrix(world, routes) == 4 * (1 + len(world.users))
+    request = world.extra["request"] = _request()
+    world.extra["attachment_request"] = _request(file=_text_file())
+    world.extra["attachment"] = IntakeAttachment.objects.get()
+    assert check_matrix(world, ROUTES) == len(ROUTES) * (1 + len(world.users))
     # Only the hotline operator's reply went through, once.
     assert IntakeMessage.objects.filter(request=request, direction="out").count() == 1
 

@@ -1,5 +1,5 @@
-"""The public help pages: the form, the codename, and coming back with it. No cookie, no
-script, no other host; they answer while the instance is sealed.
+"""The public help pages: the form, the passphrase (the pages say "codename"), and coming back
+with it. No cookie, no script, no other host; they answer while the instance is sealed.
 
 Russian unless the address asks for English (`?lang=en`): the choice travels in the URL
 because a cookie would be a trace left in the browser before anything was sent.
@@ -23,8 +23,8 @@ from django.views.decorators.http import require_http_methods
 
 from corridor.cases.files import FileRejected, sanitize
 from corridor.core.decorators import public, works_sealed
-from corridor.intake import codenames, conf, domain, formtoken, ratelimit, upload
-from corridor.intake.forms import CodenameForm, FollowUpForm, HelpForm
+from corridor.intake import conf, domain, formtoken, passphrases, ratelimit, upload
+from corridor.intake.forms import FollowUpForm, HelpForm, PassphraseForm
 from corridor.keys.errors import KeyringError
 
 View = Callable[..., HttpResponse]
@@ -119,7 +119,7 @@ def help_view(request: HttpRequest) -> HttpResponse:
         return _render_form(request, form, status=400)
     try:
         attachment = None if held else _sanitized(form.cleaned_data.get("file"))
-        codename = domain.submit(
+        passphrase = domain.submit(
             form.answers(),
             attachment,
             nonce=token.nonce,
@@ -142,12 +142,12 @@ def help_view(request: HttpRequest) -> HttpResponse:
         # keyd down, or a keystore that fails its pin: refuse rather than encrypt to the wrong key.
         form.add_error(None, _("We cannot accept messages at this moment. Your text is still here: please try again in a few minutes."))
         return _render_form(request, form, status=503)
-    context = _context(request, words=codenames.display(codename), codename=codename, file_dropped=held and handler.too_large)
-    return render(request, "intake/codename.html", context)
+    context = _context(request, words=passphrases.display(passphrase), file_dropped=held and handler.too_large)
+    return render(request, "intake/passphrase.html", context)
 
 
 def _with_floor(started: float, response: HttpResponse) -> HttpResponse:
-    """Answer no sooner than the floor, so a wrong codename and a right one take the same time."""
+    """Answer no sooner than the floor, so a wrong passphrase and a right one take the same time."""
     remaining = conf.lookup_floor_seconds() - (time.monotonic() - started)
     if remaining > 0:
         time.sleep(remaining)
@@ -157,12 +157,12 @@ def _with_floor(started: float, response: HttpResponse) -> HttpResponse:
 def _render_thread(
     request: HttpRequest, thread: domain.Thread, form: FollowUpForm | None = None, *, sent: bool = False, status: int = 200
 ) -> HttpResponse:
-    form = form or FollowUpForm(initial={"codename": thread.codename})
+    form = form or FollowUpForm(initial={"codename": thread.passphrase})
     context = _context(request, messages_shown=domain.person_view(thread), form=form, sent=sent)
     return render(request, "intake/thread.html", context, status=status)
 
 
-def _not_found(request: HttpRequest, form: CodenameForm) -> HttpResponse:
+def _not_found(request: HttpRequest, form: PassphraseForm) -> HttpResponse:
     form.add_error(
         "codename",
         _(
@@ -179,7 +179,7 @@ def _page_error(form: Any, message: str) -> None:
     form.add_error(None, message)
 
 
-def _too_many(request: HttpRequest, form: CodenameForm) -> HttpResponse:
+def _too_many(request: HttpRequest, form: PassphraseForm) -> HttpResponse:
     _page_error(form, _("Too many attempts right now. Wait a few minutes and try again."))
     return render(request, "intake/return.html", _context(request, form=form), status=429)
 
@@ -187,14 +187,14 @@ def _too_many(request: HttpRequest, form: CodenameForm) -> HttpResponse:
 @intake_page
 @require_http_methods(["GET", "POST"])
 def return_view(request: HttpRequest) -> HttpResponse:
-    """Log in with the codename. Nothing is remembered between requests: the reply page
-    carries the codename in its own form, and closing it is logging out."""
+    """Log in with the passphrase. Nothing is remembered between requests: the reply page
+    carries the passphrase in its own form, and closing it is logging out."""
     if request.method != "POST":
-        return render(request, "intake/return.html", _context(request, form=CodenameForm()))
+        return render(request, "intake/return.html", _context(request, form=PassphraseForm()))
     started = time.monotonic()
     if not ratelimit.allow_login(request):  # before the body is read
-        return _with_floor(started, _too_many(request, CodenameForm()))
-    form = CodenameForm(request.POST)
+        return _with_floor(started, _too_many(request, PassphraseForm()))
+    form = PassphraseForm(request.POST)
     if not form.is_valid():
         return _with_floor(started, render(request, "intake/return.html", _context(request, form=form), status=400))
     thread = domain.find(form.cleaned_data["codename"])
@@ -208,14 +208,14 @@ def return_view(request: HttpRequest) -> HttpResponse:
 def send_view(request: HttpRequest) -> HttpResponse:
     started = time.monotonic()
     if not ratelimit.allow_login(request):  # before the body is read
-        return _with_floor(started, _too_many(request, CodenameForm()))
+        return _with_floor(started, _too_many(request, PassphraseForm()))
     handler = upload.install(request, conf.max_file_bytes())
     form = FollowUpForm(request.POST, request.FILES)
-    codename_form = CodenameForm({"codename": request.POST.get("codename", "")})
+    passphrase_form = PassphraseForm({"codename": request.POST.get("codename", "")})
     thread = domain.find(str(request.POST.get("codename", "")))
     if thread is None:
-        codename_form.is_valid()
-        return _with_floor(started, _not_found(request, codename_form))
+        passphrase_form.is_valid()
+        return _with_floor(started, _not_found(request, passphrase_form))
     if not form.is_valid():
         return _with_floor(started, _render_thread(request, thread, form, status=400))
     if handler.too_large:

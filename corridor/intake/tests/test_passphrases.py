@@ -1,4 +1,4 @@
-"""The word list, codename entropy, what counts as typing a codename, and the KDF behind it."""
+"""The passphrase word list, its entropy, what counts as typing a passphrase, and the KDF behind it."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import math
 import pyrage
 import pytest
 
-from corridor.intake import codenames
+from corridor.intake import passphrases
 from corridor.keys import crypto, kdf
 
 
 def test_word_list_is_large_unique_and_plain() -> None:
-    words = codenames.wordlist()
+    words = passphrases.wordlist()
     assert len(words.words) == 1998
     assert len(set(words.words)) == len(words.words)
     assert len(words.latin) == len(words.words)  # every Latin spelling names one word
@@ -22,39 +22,39 @@ def test_word_list_is_large_unique_and_plain() -> None:
 
 
 def test_eight_words_give_more_than_80_bits() -> None:
-    bits = codenames.entropy_bits(8)
+    bits = passphrases.entropy_bits(8)
     assert bits == pytest.approx(8 * math.log2(1998))
     assert bits > 87.7
-    assert codenames.entropy_bits(7) < 80  # which is why the default is eight
+    assert passphrases.entropy_bits(7) < 80  # which is why the default is eight
 
 
 def test_generated_codenames_are_list_words_and_differ() -> None:
-    seen = {codenames.generate(8) for _ in range(200)}
+    seen = {passphrases.generate(8) for _ in range(200)}
     assert len(seen) == 200
     for codename in seen:
         assert len(codename.split()) == 8
-        assert set(codename.split()) <= codenames.wordlist().cyrillic
+        assert set(codename.split()) <= passphrases.wordlist().cyrillic
 
 
 def test_parse_accepts_case_yo_separators_and_latin() -> None:
     codename = "ежевика лес кот рояль сова арбуз маяк звезда"
-    assert codenames.parse("ЁЖЕВИКА, лес-кот  рояль\nсова арбуз маяк звезда", 8) == codename
-    latin = " ".join(codenames.latin_spelling(word) for word in codename.split())
+    assert passphrases.parse("ЁЖЕВИКА, лес-кот  рояль\nсова арбуз маяк звезда", 8) == codename
+    latin = " ".join(passphrases.latin_spelling(word) for word in codename.split())
     assert latin == "ezhevika les kot royal sova arbuz mayak zvezda"
-    assert codenames.parse(latin.upper(), 8) == codename
-    assert codenames.parse("ежевика лес кот рояль сова арбуз маяк", 8) is None  # seven words
-    assert codenames.parse("ежевика лес кот рояль сова арбуз маяк москва", 8) is None  # not a list word
+    assert passphrases.parse(latin.upper(), 8) == codename
+    assert passphrases.parse("ежевика лес кот рояль сова арбуз маяк", 8) is None  # seven words
+    assert passphrases.parse("ежевика лес кот рояль сова арбуз маяк москва", 8) is None  # not a list word
 
 
 def test_codename_in_text_is_recognised() -> None:
     codename = "ежевика лес кот рояль сова арбуз маяк звезда"
-    assert codenames.looks_like_codename(f"мой код: {codename}", codename)
-    assert codenames.looks_like_codename("вот он: сова арбуз маяк звезда", codename)
-    assert codenames.looks_like_codename("sova arbuz mayak zvezda", codename)
+    assert passphrases.looks_like_passphrase(f"мой код: {codename}", codename)
+    assert passphrases.looks_like_passphrase("вот он: сова арбуз маяк звезда", codename)
+    assert passphrases.looks_like_passphrase("sova arbuz mayak zvezda", codename)
     # Any long run of list words looks like a pasted codename, even someone else's.
-    assert codenames.looks_like_codename("гитара пирог облако ракета зебра глобус", None)
-    assert not codenames.looks_like_codename("Меня зовут Ислам, я сейчас в Москве у друга, мне страшно.", codename)
-    assert not codenames.looks_like_codename("лес и кот, звезда над маяком", codename)
+    assert passphrases.looks_like_passphrase("гитара пирог облако ракета зебра глобус", None)
+    assert not passphrases.looks_like_passphrase("Меня зовут Ислам, я сейчас в Москве у друга, мне страшно.", codename)
+    assert not passphrases.looks_like_passphrase("лес и кот, звезда над маяком", codename)
 
 
 def test_derived_age_keys_are_what_pyrage_makes_of_them() -> None:

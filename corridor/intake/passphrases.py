@@ -1,5 +1,8 @@
-"""Codenames for people who ask for help: random words from a Russian list, typed back in
-Cyrillic or Latin letters, and the check that keeps them out of messages.
+"""The secret passphrase of a person who asks for help: random words from a Russian list,
+typed back in Cyrillic or Latin letters, and the check that keeps it out of messages.
+
+The pages call it the person's "codename"; the code says passphrase, because it is a secret
+and nothing like a case's codename (corridor/cases/codenames.py), a label staff say aloud.
 
 Eight words from about 2,000 give ~88 bits: far beyond guessing, so the memory-hard hash
 only has to stop precomputation, not make up for a weak secret.
@@ -22,7 +25,7 @@ WORDLIST = Path(__file__).resolve().parent / "wordlist_ru.txt"
 _SCHEMA = iuliia.MOSMETRO
 # Text is split into words on anything that is not a letter, so "дом-кот, лес" is three.
 _TOKEN = re.compile(r"[^\W\d_]+")
-# A message with this many consecutive list words in a row looks like a pasted codename.
+# A message with this many consecutive list words in a row looks like a pasted passphrase.
 SUSPICIOUS_RUN = 6
 
 
@@ -44,7 +47,7 @@ def wordlist() -> Words:
     ]
     latin = {latin_spelling(word): word for word in words}
     if len(set(words)) != len(words) or len(latin) != len(words):
-        raise RuntimeError("the codename word list has duplicates in Cyrillic or in Latin spelling")
+        raise RuntimeError("the passphrase word list has duplicates in Cyrillic or in Latin spelling")
     return Words(tuple(words), frozenset(words), latin)
 
 
@@ -74,7 +77,7 @@ def _canonical_word(token: str) -> str | None:
 
 
 def parse(text: str, count: int) -> str | None:
-    """The canonical codename for what a person typed, or None if it cannot be one.
+    """The canonical passphrase for what a person typed, or None if it cannot be one.
 
     Case, ё/е, separators and Latin spellings do not matter; the words and their order do.
     """
@@ -87,11 +90,11 @@ def parse(text: str, count: int) -> str | None:
     return " ".join(word for word in canonical if word)
 
 
-def looks_like_codename(text: str, codename: str | None = None) -> bool:
-    """True if `text` contains the codename, four of its words in a row, or any long run of list words."""
+def looks_like_passphrase(text: str, passphrase: str | None = None) -> bool:
+    """True if `text` contains the passphrase, four of its words in a row, or any long run of list words."""
     canonical = [_canonical_word(token) for token in _TOKEN.findall(_fold(text))]
-    if codename:
-        own = codename.split()
+    if passphrase:
+        own = passphrase.split()
         run = 0
         for word in canonical:
             run = run + 1 if word is not None and word in own else 0
@@ -105,6 +108,6 @@ def looks_like_codename(text: str, codename: str | None = None) -> bool:
     return False
 
 
-def display(codename: str) -> list[tuple[str, str]]:
+def display(passphrase: str) -> list[tuple[str, str]]:
     """(Cyrillic, Latin) for each word, as shown to the person."""
-    return [(word, latin_spelling(word)) for word in codename.split()]
+    return [(word, latin_spelling(word)) for word in passphrase.split()]
