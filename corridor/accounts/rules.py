@@ -40,7 +40,19 @@ def is_team_member(user: Any, team: Any) -> bool:
     return bool(team.members.filter(pk=user.pk).exists())
 
 
+@rules.predicate  # type: ignore[untyped-decorator]  # rules ships no types
+def is_self(user: Any, target: Any) -> bool:
+    """The user acts on their own account (factors, tokens, sign-in), active and signed in."""
+    if target is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return bool(getattr(target, "pk", None) == user.pk)
+
+
 rules.add_perm("accounts.manage_users", is_admin)
+# Half-signed-in users (enrolling, between password and code) act on their own account too.
+rules.add_perm("accounts.manage_own_account", is_self)
+# Tokens are managed on their owner: the owner themselves, or an administrator.
+rules.add_perm("accounts.manage_tokens", is_self | is_admin)
 rules.add_perm("accounts.lockdown", is_admin)
 rules.add_perm("accounts.view_team", is_team_member | is_admin)
 rules.add_perm("accounts.use_staff_pages", is_staff_member)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,7 +14,7 @@ from django.contrib.auth import authenticate, logout
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -23,9 +24,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from corridor.accounts import access, domain, lockout, sessions
 from corridor.accounts.forms import CodeForm, EditUserForm, EnrolPasswordForm, LoginForm, NewUserForm, ReauthForm, TokenForm
 from corridor.accounts.models import ApiToken, EnrolmentLink, RecoveryCodeDevice, Role, TOTPDevice, User, WebAuthnCredential
-from corridor.audit import log as audit
 from corridor.core.decorators import public, trustee_allowed
-from corridor.core.forms import apply_errors
+from corridor.core.forms import submit
 from corridor.keys import api as keys
 
 SETUP_DEVICE = "corridor.setup_device"
@@ -36,6 +36,13 @@ def _safe_next(request: HttpRequest, default: str = "web:dashboard") -> str:
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return reverse(default)
+
+
+def _signed_in(request: HttpRequest) -> User:
+    # The staff middleware lets only signed-in Users through; this only tells the type checker.
+    if not isinstance(request.user, User):
+        raise Http404
+    return request.user
 
 
 def _form_error(form: Any, message: str) -> None:
@@ -129,7 +136,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
             return render(request, "accounts/verify.html", {"form": form}, status=400)
         lockout.record_success(user.username)
         sessions.complete(request, user, device)
-        audit.record(actor=user, action="session.login", obj=user)
+        domain.signed_in(user)
         if isinstance(device, RecoveryCodeDevice):
             messages.warning(request, _("You used a recovery code. %(count)d remain.") % {"count": device.remaining()})
         response = HttpResponseRedirect(_safe_next(request))
@@ -153,9 +160,9 @@ def setup_totp_view(request: HttpRequest) -> HttpResponse:
     user = sessions.enrolling_user(request)
     signed_in = sessions.is_verified(request.user)
     if signed_in:
-        user = request.user  # type: ignore[assignment]
+        user = _signed_in(request)
         # This page is @public (enrolment needs it), so the staff middleware's check is made here.
-        if not sessions.is_current(request, user):  # type: ignore[arg-type]
+        if not sessions.is_current(request, user):
             logout(request)
             return redirect("accounts:login")
         if not sessions.recently_authenticated(request):
@@ -167,17 +174,15 @@ def setup_totp_view(request: HttpRequest) -> HttpResponse:
         device = domain.start_totp(user)
         request.session[SETUP_DEVICE] = device.pk
     form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            codes = domain.confirm_totp(user, device, form.cleaned_data["code"], enrolling=not signed_in)
-        except ValidationError as exc:
-            for message in exc.messages:
-                _form_error(form, message)
-        else:
+    if request.method == "POST":
+        # In a tuple: the action answers None (no new recovery codes) when it succeeds too.
+        confirmed = submit(form, lambda data: (domain.confirm_totp(user, device, data["code"], enrolling=not signed_in),))
+        if confirmed is not None:
+            (codes,) = confirmed
             request.session.pop(SETUP_DEVICE, None)
             if not signed_in:
                 sessions.complete(request, user, device)
-                audit.record(actor=user, action="session.login", obj=user)
+                domain.signed_in(user)
             return render(request, "accounts/recovery_codes.html", {"codes": codes})
     uri = domain.totp_uri(device)
     secret = uri.split("secret=")[1].split("&")[0]
@@ -193,12 +198,9 @@ def enrol_view(request: HttpRequest, token: str) -> HttpResponse:
     if link is None:
         return render(request, "accounts/enrol_invalid.html", status=404)
     form = EnrolPasswordForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = domain.enrol_set_password(link, form.cleaned_data["password"], form.cleaned_data["duress_password"])
-        except ValidationError as exc:
-            apply_errors(form, exc, "password")
-        else:
+    if request.method == "POST":
+        user = submit(form, lambda data: domain.enrol_set_password(link, data["password"], data["duress_password"]), "password")
+        if user is not None:
             logout(request)
             sessions.begin(request, user, enrolling=True)
             return redirect("accounts:setup_totp")
@@ -208,8 +210,8 @@ def enrol_view(request: HttpRequest, token: str) -> HttpResponse:
 @trustee_allowed
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        audit.record(actor=request.user, action="session.logout", obj=request.user)
+    if isinstance(request.user, User):
+        domain.signed_out(request.user)
     logout(request)
     return redirect("accounts:login")
 
@@ -218,7 +220,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def reauth_view(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = _signed_in(request)
     form = ReauthForm(request.POST or None, initial={"username": user.username})
     if request.method == "POST" and form.is_valid():
         if lockout.check(user.username).locked:
@@ -237,7 +239,7 @@ def reauth_view(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def security_view(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = _signed_in(request)
     context = {
         "totp_devices": TOTPDevice.objects.filter(user=user, confirmed=True),
         "webauthn": WebAuthnCredential.objects.filter(user=user, confirmed=True),
@@ -251,14 +253,8 @@ def security_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 @sessions.require_recent_auth
 def remove_factor_view(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    device: TOTPDevice | WebAuthnCredential
-    if kind == "totp":
-        device = get_object_or_404(TOTPDevice, pk=pk, user=user)
-    elif kind == "webauthn":
-        device = get_object_or_404(WebAuthnCredential, pk=pk, user=user)
-    else:
-        raise Http404
+    user = _signed_in(request)
+    device = access.get_factor_for_user(user, kind, pk)
     try:
         domain.remove_factor(user, device)
     except ValidationError as exc:
@@ -271,7 +267,7 @@ def remove_factor_view(request: HttpRequest, kind: str, pk: int) -> HttpResponse
 @require_POST
 @sessions.require_recent_auth
 def recovery_codes_view(request: HttpRequest) -> HttpResponse:
-    codes = domain.regenerate_recovery_codes(request.user)  # type: ignore[arg-type]
+    codes = domain.regenerate_recovery_codes(_signed_in(request))
     return render(request, "accounts/recovery_codes.html", {"codes": codes})
 
 
@@ -283,7 +279,8 @@ def create_token_view(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("The token name is too long."))
         return redirect("accounts:security")
     try:
-        token = domain.create_api_token(request.user, request.user, form.cleaned_data["name"])  # type: ignore[arg-type]
+        user = _signed_in(request)
+        token = domain.create_api_token(user, user, form.cleaned_data["name"])
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("accounts:security")
@@ -301,9 +298,10 @@ def _with_suspension(tokens: Any) -> list[ApiToken]:
 @require_POST
 @sessions.require_recent_auth
 def activate_token_view(request: HttpRequest, pk: int) -> HttpResponse:
-    token = get_object_or_404(ApiToken, pk=pk, user=request.user, revoked__isnull=True)
+    user = _signed_in(request)
+    token = access.get_token_for_user(user, pk)
     try:
-        domain.activate_api_token(request.user, token)  # type: ignore[arg-type]
+        domain.activate_api_token(user, token)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -313,25 +311,25 @@ def activate_token_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def revoke_token_view(request: HttpRequest, pk: int) -> HttpResponse:
-    token = get_object_or_404(ApiToken, pk=pk, user=request.user, revoked__isnull=True)
-    domain.revoke_api_token(request.user, token)  # type: ignore[arg-type]
-    messages.success(request, _("The token was revoked."))
+    user = _signed_in(request)
+    token = access.get_token_for_user(user, pk)
+    try:
+        domain.revoke_api_token(user, token)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The token was revoked."))
     return redirect("accounts:security")
 
 
 def team_view(request: HttpRequest, pk: int) -> HttpResponse:
-    team = access.get_team_for_user(request.user, pk)  # type: ignore[arg-type]
+    team = access.get_team_for_user(request.user, pk)
     return render(request, "accounts/team.html", {"team": team, "members": team.members.order_by("username")})
-
-
-def _admin_only(request: HttpRequest) -> None:
-    if not request.user.has_perm("accounts.manage_users"):
-        raise Http404
 
 
 @never_cache
 def users_view(request: HttpRequest) -> HttpResponse:
-    _admin_only(request)
+    access.user_administrator(request.user)
     users = User.objects.prefetch_related("teams").order_by("username")
     return render(request, "accounts/users.html", {"users": users})
 
@@ -340,32 +338,34 @@ def users_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @sessions.require_recent_auth_on_post
 def new_user_view(request: HttpRequest) -> HttpResponse:
-    _admin_only(request)
+    admin = access.user_administrator(request.user)
     form = NewUserForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user, token = domain.create_user(
-                request.user,  # type: ignore[arg-type]
-                username=form.cleaned_data["username"],
-                role=form.cleaned_data["role"],
-                teams=form.cleaned_data["teams"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
+    if request.method == "POST":
+        created = submit(
+            form,
+            lambda data: domain.create_user(admin, username=data["username"], role=data["role"], teams=data["teams"]),
+        )
+        if created is not None:
+            user, token = created
             link = request.build_absolute_uri(reverse("accounts:enrol", args=[token]))
             return render(request, "accounts/enrolment_link.html", {"target": user, "link": link})
     return render(request, "accounts/user_form.html", {"form": form, "title": _("New staff account")})
+
+
+def _saved(action: Callable[..., None], *args: Any, **kwargs: Any) -> bool:
+    """True once `action` ran: `submit` answers None for a refusal, and these actions return nothing."""
+    action(*args, **kwargs)
+    return True
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 @sessions.require_recent_auth_on_post
 def user_view(request: HttpRequest, pk: int) -> HttpResponse:
-    target = access.get_user_for_admin(request.user, pk)  # type: ignore[arg-type]
+    admin = access.user_administrator(request.user)
+    target = access.get_user_for_admin(admin, pk)
     form = EditUserForm(request.POST or None, initial={"role": target.role, "teams": target.teams.all()})
-    if request.method == "POST" and form.is_valid():
-        domain.set_role_and_teams(request.user, target, role=form.cleaned_data["role"], teams=form.cleaned_data["teams"])  # type: ignore[arg-type]
+    if request.method == "POST" and submit(form, lambda data: _saved(domain.set_role_and_teams, admin, target, **data)):
         messages.success(request, _("Saved. The user's sessions were ended and their API tokens suspended, so the change applies at once."))
         return redirect("accounts:user", pk=target.pk)
     factors = {
@@ -378,8 +378,8 @@ def user_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @sessions.require_recent_auth
 def user_action_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    target = access.get_user_for_admin(request.user, pk)  # type: ignore[arg-type]
-    actor: User = request.user  # type: ignore[assignment]
+    actor = access.user_administrator(request.user)
+    target = access.get_user_for_admin(actor, pk)
     try:
         if action == "end-sessions":
             domain.end_sessions(actor, target)

@@ -12,11 +12,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.http.request import split_domain_port
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -40,9 +38,9 @@ from webauthn.helpers.structs import (
 )
 
 from corridor.accounts import domain, lockout, sessions
+from corridor.accounts.models import User, WebAuthnCredential
 from corridor.core.decorators import public
-from corridor.accounts.models import RecoveryCodeDevice, User, WebAuthnCredential
-from corridor.audit import log as audit
+from corridor.core.errors import Conflict
 
 CHALLENGE_SECONDS = 2 * 60
 NAME_MAX = 60
@@ -169,46 +167,6 @@ def _error(message: str, status: int = 400, **extra: Any) -> JsonResponse:
 
 
 # ---------------------------------------------------------------------------------------
-# State changes. Kept here beside the ceremony that proves them; each is one transaction
-# with its audit entry, as domain.py does for the other factors.
-
-
-def add_credential(
-    user: User, *, credential_id: bytes, public_key: bytes, sign_count: int, transports: list[str], name: str
-) -> list[str] | None:
-    """Store a verified new key; return fresh recovery codes if the user had none."""
-    with transaction.atomic():
-        if WebAuthnCredential.objects.filter(credential_id=credential_id).exists():
-            raise ValidationError(_("This security key is already registered."))
-        first = not user.has_second_factor()
-        WebAuthnCredential.objects.create(
-            user=user,
-            name=name,
-            confirmed=True,
-            credential_id=credential_id,
-            public_key=public_key,
-            sign_count=sign_count,
-            transports=transports,
-        )
-        codes = None
-        if first or not RecoveryCodeDevice.objects.filter(user=user).exists():
-            codes = domain.regenerate_recovery_codes(user)
-        audit.record(actor=user, action="factor.add.webauthn", obj=user)
-    return codes
-
-
-def record_use(credential: WebAuthnCredential, new_sign_count: int) -> bool:
-    """Move the signature counter on, only from the value the assertion was checked against.
-
-    Two requests racing with the same counter cannot both win: the second updates no row.
-    """
-    updated: int = WebAuthnCredential.objects.filter(pk=credential.pk, sign_count=credential.sign_count).update(
-        sign_count=new_sign_count, last_used_at=timezone.now()
-    )
-    return updated == 1
-
-
-# ---------------------------------------------------------------------------------------
 # Views. Registration is for a signed-in user who confirmed their identity recently;
 # sign-in is public but acts only for the user who has just given their password.
 
@@ -266,7 +224,7 @@ def register_verify(request: HttpRequest) -> JsonResponse:
             )
         except _MALFORMED as exc:
             raise CeremonyError(_("The security key could not be added. Please try again.")) from exc
-        codes = add_credential(
+        codes = domain.add_webauthn_credential(
             user,
             credential_id=verified.credential_id,
             public_key=verified.credential_public_key,
@@ -337,11 +295,13 @@ def login_verify(request: HttpRequest) -> JsonResponse:
             )
         except _MALFORMED as exc:
             raise CeremonyError(_("The security key could not be verified. Please try again.")) from exc
-        if not record_use(stored, verified.new_sign_count):
-            raise CeremonyError(_("The security key could not be verified. Please try again."))
+        try:
+            # Moves the signature counter on from the value checked, and audits the sign-in.
+            domain.signed_in_with_key(user, stored, verified.new_sign_count)
+        except Conflict as exc:
+            raise CeremonyError(_("The security key could not be verified. Please try again.")) from exc
     except CeremonyError as exc:
         return _error(exc.message, exc.status)
     lockout.record_success(user.username)
     sessions.complete(request, user, stored)
-    audit.record(actor=user, action="session.login", obj=user)
     return JsonResponse({"ok": True, "redirect": _safe_next(request, body.get("next"))})

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from corridor.accounts import domain
-from corridor.accounts.models import Role, Team
+from corridor.accounts.models import Role
 
 
 class Command(BaseCommand):
@@ -23,8 +23,8 @@ class Command(BaseCommand):
         parser.add_argument("--base-url", default=getattr(settings, "BASE_URL", "http://127.0.0.1:8000"))
 
     def handle(self, *args: Any, **options: Any) -> None:
-        teams = [Team.objects.get_or_create(name=name)[0] for name in options["team"]]
         try:
+            teams = [domain.team_named(None, name) for name in options["team"]]
             user, token = domain.create_user(None, username=options["username"], role=options["role"], teams=teams)
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
 from corridor.accounts import domain
 from corridor.accounts.models import ApiToken, User
@@ -33,13 +32,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         if action == "revoke":
-            count = ApiToken.objects.filter(prefix=options["prefix"], revoked__isnull=True).update(revoked=timezone.now())
+            count = domain.revoke_tokens_with_prefix(None, options["prefix"])
             if not count:
                 raise CommandError("no active token has that prefix")
             self.stdout.write(f"revoked {count} token(s)")
             return
         if action == "activate":
-            records = list(ApiToken.objects.select_related("user").filter(prefix=options["prefix"], revoked__isnull=True))
+            records = domain.active_tokens_with_prefix(options["prefix"])
             if not records:
                 raise CommandError("no active token has that prefix")
             try:
