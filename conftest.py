@@ -29,14 +29,14 @@ def shares() -> list[str]:
 @pytest.fixture(autouse=True)
 def unsealed_instance() -> None:
     """Every test starts unsealed; a test that seals leaves the next one unaffected."""
-    from corridor.keys import treehead, vault
+    from corridor.keys import instance, treehead
 
     shares = _ensure_initialised()
     # The database starts empty for every test but the keystore is per process: forget the
     # audit tree head keyd signed for the previous test's log (keyd would refuse to extend
     # it), as if this were a fresh instance.
     treehead.head_path(Path(settings.DATA_DIR)).unlink(missing_ok=True)
-    keyring = vault.keyring()
+    keyring = instance.keyring()
     if keyring.status().sealed:
         keyring.reset_unseal()
         for share in shares[:3]:
