@@ -45,6 +45,7 @@ from corridor.relocation.models import (
     Referral,
     RefusalReason,
 )
+from corridor.relocation.queries import application_history
 
 MANAGE_PROGRAMMES = "relocation.manage_programmes"
 MANAGE_APPLICATIONS = "relocation.manage_applications"
@@ -78,19 +79,22 @@ def _write(
     request: Request,
     serializer_class: type[serializers.Serializer],
     action: Callable[[dict[str, Any]], Any],
-    answer: Callable[[Any], Any],
+    answer: Callable[[Any], Any] | None = None,
     *,
     created: bool = False,
     instance: Any = None,
 ) -> Response:
-    """The one shape of a write: parse the body, call one action, answer what it made or changed.
+    """The one shape of a write: parse the body, call one action, answer what it made or changed
+    (by default as `serializer_class` shows it).
 
     The action's ValidationError is a 400 with its fields, its Conflict a 409 and its
     PermissionDenied a 403 (corridor/api/errors.py).
     """
     serializer = serializer_class(instance, data=request.data, partial=instance is not None)
     serializer.is_valid(raise_exception=True)
-    return Response(answer(action(dict(serializer.validated_data))), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+    result = action(dict(serializer.validated_data))
+    body = answer(result) if answer is not None else serializer_class(result).data
+    return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 # -- serializers ------------------------------------------------------------------------------
@@ -279,9 +283,7 @@ class ProgrammeList(RelocationView):
     @documented(request=ProgrammeSerializer, responses={201: ProgrammeSerializer}, summary="Add a programme")
     def post(self, request: Request) -> Response:
         user = permit(request.user, MANAGE_PROGRAMMES)
-        return _write(
-            request, ProgrammeSerializer, lambda data: domain.create_programme(user, **data), lambda p: ProgrammeSerializer(p).data, created=True
-        )
+        return _write(request, ProgrammeSerializer, lambda data: domain.create_programme(user, **data), created=True)
 
 
 class ProgrammeDetail(RelocationView):
@@ -292,13 +294,7 @@ class ProgrammeDetail(RelocationView):
     @documented(request=ProgrammeSerializer, responses=ProgrammeSerializer, summary="Change a programme")
     def patch(self, request: Request, pk: int) -> Response:
         programme = get_programme_for_user(request.user, pk, MANAGE_PROGRAMMES)
-        return _write(
-            request,
-            ProgrammeSerializer,
-            lambda data: domain.update_programme(request.user, programme, **data),
-            lambda p: ProgrammeSerializer(p).data,
-            instance=programme,
-        )
+        return _write(request, ProgrammeSerializer, lambda data: domain.update_programme(request.user, programme, **data), instance=programme)
 
 
 class FiguresList(RelocationView):
@@ -314,12 +310,7 @@ class FiguresList(RelocationView):
 
 
 def _application_data(application: Application) -> dict[str, Any]:
-    events = list(application.events.select_related("by"))
-    checklist = list(application.checklist.all())
-    for event in events:
-        event.application = application
-    for item in checklist:
-        item.application = application
+    events, checklist = application_history(application)
     application._prefetched_events = events  # type: ignore[attr-defined]
     data = ApplicationSerializer(application).data
     data["events"] = EventSerializer(events, many=True).data
@@ -386,7 +377,6 @@ class ApplicationChecklist(RelocationView):
             request,
             ChecklistItemSerializer,
             lambda data: domain.set_checklist_item(request.user, application, data["kind"], data["status"], data.get("note") or ""),
-            lambda item: ChecklistItemSerializer(item).data,
         )
 
 
@@ -429,7 +419,7 @@ class ContactList(RelocationView):
     @documented(request=ContactSerializer, responses={201: ContactSerializer}, summary="Add a contact")
     def post(self, request: Request) -> Response:
         user = permit(request.user, MANAGE_ENGAGEMENTS)
-        return _write(request, ContactSerializer, lambda data: domain.create_contact(user, **data), lambda c: ContactSerializer(c).data, created=True)
+        return _write(request, ContactSerializer, lambda data: domain.create_contact(user, **data), created=True)
 
 
 class ContactDetail(RelocationView):
@@ -458,13 +448,7 @@ class ContactEngagements(RelocationView):
     @documented(request=EngagementSerializer, responses={201: EngagementSerializer}, summary="Record an approach")
     def post(self, request: Request, pk: str) -> Response:
         contact = get_contact_for_user(request.user, pk, MANAGE_ENGAGEMENTS)
-        return _write(
-            request,
-            EngagementSerializer,
-            lambda data: domain.log_engagement(request.user, contact, **_engagement_values(data)),
-            lambda e: EngagementSerializer(e).data,
-            created=True,
-        )
+        return _write(request, EngagementSerializer, lambda data: domain.log_engagement(request.user, contact, **_engagement_values(data)), created=True)
 
 
 class EngagementClose(RelocationView):

@@ -50,6 +50,7 @@ from corridor.relocation.forms import (
     TransitionForm,
 )
 from corridor.relocation.models import FUNNEL, Application, ApplicationStatus, Engagement
+from corridor.relocation.queries import application_history
 
 MANAGE_PROGRAMMES = "relocation.manage_programmes"
 MANAGE_APPLICATIONS = "relocation.manage_applications"
@@ -214,12 +215,7 @@ def application_new_view(request: HttpRequest, case_id: Any) -> HttpResponse:
 
 
 def _application_context(application: Application, transition_form: Any = None, checklist_form: Any = None) -> dict[str, Any]:
-    events = list(application.events.select_related("by"))
-    checklist = list(application.checklist.all())
-    for event in events:
-        event.application = application
-    for item in checklist:
-        item.application = application
+    events, checklist = application_history(application)
     return {
         "application": application,
         "case": application.case,
