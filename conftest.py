@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,14 +10,13 @@ import pytest
 from django.conf import settings
 from django.db.backends.base.operations import BaseDatabaseOperations
 
-SHARES: list[str] = []
+SHARES: list[str] = []  # this process's trustee shares, for tests that unseal by hand
 
 
 def _ensure_initialised() -> list[str]:
-    from corridor.keys import service
+    from corridor.accounts.testing import instance_shares
 
-    if not SHARES:
-        SHARES.extend(service.initialize(Path(settings.DATA_DIR), 5, 3))
+    SHARES[:] = instance_shares()
     return SHARES
 
 
@@ -29,18 +28,15 @@ def shares() -> list[str]:
 @pytest.fixture(autouse=True)
 def unsealed_instance() -> None:
     """Every test starts unsealed; a test that seals leaves the next one unaffected."""
-    from corridor.keys import instance, treehead
+    from corridor.accounts.testing import unseal
+    from corridor.keys import treehead
 
-    shares = _ensure_initialised()
+    _ensure_initialised()
     # The database starts empty for every test but the keystore is per process: forget the
     # audit tree head keyd signed for the previous test's log (keyd would refuse to extend
     # it), as if this were a fresh instance.
     treehead.head_path(Path(settings.DATA_DIR)).unlink(missing_ok=True)
-    keyring = instance.keyring()
-    if keyring.status().sealed:
-        keyring.reset_unseal()
-        for share in shares[:3]:
-            keyring.submit_share(share)
+    unseal()
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -57,13 +53,13 @@ def _flush_past_audit_triggers() -> Iterator[None]:
         yield
         return
 
-    def execute_sql_flush(self: BaseDatabaseOperations, sql_list: list[str]) -> None:
+    def execute_sql_flush(self: BaseDatabaseOperations, sql_list: Iterable[str]) -> None:
         with triggers.lifted(self.connection):
             original(self, sql_list)
 
-    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
+    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]  # patched for this session only
     yield
-    BaseDatabaseOperations.execute_sql_flush = original  # type: ignore[method-assign]
+    BaseDatabaseOperations.execute_sql_flush = original  # type: ignore[method-assign]  # Django's own method back
 
 
 @pytest.fixture(autouse=True)

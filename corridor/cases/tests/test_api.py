@@ -73,179 +73,189 @@ def _fresh(world: World) -> dict[str, Any]:
 
 
 def _in_role(world: World, users: dict[str, Any]) -> World:
-    return World(team_a=world.team_a, team_b=world.team_b, users=users, outsider=world.outsider, extra=world.extra)
+    """The world seen by `users` only, with fresh team A objects ("o") so writes never collide."""
+    return World(
+        team_a=world.team_a, team_b=world.team_b, users=users, outsider=world.outsider, extra=world.extra | {"o": _fresh(world)}
+    )
 
 
-def _matrix(world: World, make_route: RouteFactory) -> int:
-    """check_matrix, with fresh team A objects for every allowed role so writes never collide."""
-    route = make_route(world, _fresh(world))
+def _matrix(world: World, route: Route) -> int:
+    """check_matrix, with fresh team A objects for every allowed role."""
     denied = {role: user for role, user in world.users.items() if role not in route.roles}
     checks = check_matrix(_in_role(world, denied), [route])
     for role in sorted(route.roles):
-        checks += check_matrix(_in_role(world, {role: world.users[role]}), [make_route(world, _fresh(world))])
+        checks += check_matrix(_in_role(world, {role: world.users[role]}), [route])
     return checks
 
 
-RouteFactory = Callable[[World, dict[str, Any]], Route]
+def _o(w: World) -> dict[str, Any]:
+    return dict(w.extra["o"])
 
 
-def case_url(o: dict[str, Any], tail: str = "") -> str:
-    return f"{API}/cases/{o['case'].pk}/{tail}"
+def case_url(w: World, tail: str = "") -> str:
+    return f"{API}/cases/{_o(w)['case'].pk}/{tail}"
 
 
 def b_case(w: World, tail: str = "") -> str:
     return f"{API}/cases/{w.extra['b']['case'].pk}/{tail}"
 
 
-def _child_list(key: str) -> RouteFactory:
-    def make(w: World, o: dict[str, Any]) -> Route:
-        return Route(
-            f"{key}-list", lambda _w: case_url(o, f"{key}/"), VIEW, api=True, other_team_url=lambda w: b_case(w, f"{key}/")
-        )
-
-    return make
+def _child_list(name: str, key: str) -> Route:
+    return Route(name, lambda w: case_url(w, f"{key}/"), VIEW, api=True, other_team_url=lambda w: b_case(w, f"{key}/"))
 
 
-def _child_create(key: str, roles: set[str], data: Callable[[dict[str, Any]], dict[str, Any]]) -> RouteFactory:
-    def make(w: World, o: dict[str, Any]) -> Route:
-        return Route(
-            f"{key}-create",
-            lambda _w: case_url(o, f"{key}/"),
-            roles,
-            method="post",
-            data=data(o),
-            ok_status=(201,),
-            api=True,
-            other_team_url=lambda w: b_case(w, f"{key}/"),
-        )
-
-    return make
+def _child_create(name: str, key: str, roles: set[str], data: Callable[[dict[str, Any]], dict[str, Any]]) -> Route:
+    return Route(
+        name,
+        lambda w: case_url(w, f"{key}/"),
+        roles,
+        method="post",
+        data=lambda w: data(_o(w)),
+        ok_status=(201,),
+        api=True,
+        other_team_url=lambda w: b_case(w, f"{key}/"),
+    )
 
 
-def _routes() -> list[RouteFactory]:
-    return [
-        lambda w, o: Route("people-list", lambda _w: f"{API}/people/", VIEW, api=True),
-        lambda w, o: Route("people-search", lambda _w: f"{API}/people/?q=Magomed", VIEW, api=True),
-        lambda w, o: Route(
-            "person-detail",
-            lambda _w: f"{API}/people/{o['person'].pk}/",
-            VIEW,
-            api=True,
-            other_team_url=lambda w: f"{API}/people/{w.extra['b']['person'].pk}/",
-        ),
-        lambda w, o: Route(
-            "person-create",
-            lambda _w: f"{API}/people/",
-            CHANGE,
-            method="post",
-            data={"names": [{"name": "Ислам Ахмедов"}], "confirm_not_duplicate": True},
-            ok_status=(201,),
-            api=True,
-        ),
-        lambda w, o: Route(
-            "person-update",
-            lambda _w: f"{API}/people/{o['person'].pk}/",
-            CHANGE,
-            method="patch",
-            data={"languages": ["Chechen"]},
-            api=True,
-            other_team_url=lambda w: f"{API}/people/{w.extra['b']['person'].pk}/",
-        ),
-        lambda w, o: Route("case-list", lambda _w: f"{API}/cases/", VIEW, api=True),
-        lambda w, o: Route("case-detail", lambda _w: case_url(o), VIEW, api=True, other_team_url=b_case),
-        lambda w, o: Route(
-            "case-create",
-            lambda _w: f"{API}/cases/",
-            CHANGE,
-            method="post",
-            data={"principal": str(o["person"].pk), "team": w.team_a.pk, "priority": "urgent"},
-            ok_status=(201,),
-            api=True,
-        ),
-        lambda w, o: Route(
-            "case-transition",
-            lambda _w: case_url(o, "transition/"),
-            CHANGE,
-            method="post",
-            data={"status": "verifying", "reason": "referred by a partner"},
-            api=True,
-            other_team_url=lambda w: b_case(w, "transition/"),
-        ),
-        *[_child_list(key) for key in ("notes", "tasks", "needs", "verifications", "consents", "risk-assessments", "placements")],
-        _child_create("notes", VIEW, lambda o: {"body": "called back"}),
-        _child_create("tasks", VIEW, lambda o: {"title": "book a ticket", "due": "2030-01-01"}),
-        _child_create("needs", VIEW, lambda o: {"kind": "legal", "details": "asylum lawyer"}),
-        _child_create("verifications", CHANGE, lambda o: {"method": "interview", "details": "video call"}),
-        _child_create("consents", CHANGE, lambda o: {"person": str(o["person"].pk), "scope": "statistics"}),
-        _child_create("risk-assessments", CHANGE, lambda o: {"factors": ["health"], "priority": "urgent"}),
-        _child_create("placements", CHANGE, lambda o: {"person": str(o["dependant"].pk), "safe_house": str(o["spare_house"].pk)}),
-        lambda w, o: Route(
-            "task-complete",
-            lambda _w: case_url(o, f"tasks/{o['task'].pk}/complete/"),
-            VIEW,
-            method="post",
-            api=True,
-            other_team_url=lambda w: b_case(w, f"tasks/{w.extra['b']['task'].pk}/complete/"),
-        ),
-        lambda w, o: Route(
-            "need-status",
-            lambda _w: case_url(o, f"needs/{o['need'].pk}/"),
-            VIEW,
-            method="patch",
-            data={"status": "met"},
-            api=True,
-            other_team_url=lambda w: b_case(w, f"needs/{w.extra['b']['need'].pk}/"),
-        ),
-        lambda w, o: Route(
-            "consent-withdraw",
-            lambda _w: case_url(o, f"consents/{o['consent'].pk}/withdraw/"),
-            CHANGE,
-            method="post",
-            api=True,
-            other_team_url=lambda w: b_case(w, f"consents/{w.extra['b']['consent'].pk}/withdraw/"),
-        ),
-        lambda w, o: Route(
-            "placement-end",
-            lambda _w: case_url(o, f"placements/{o['placement'].pk}/end/"),
-            CHANGE,
-            method="post",
-            api=True,
-            other_team_url=lambda w: b_case(w, f"placements/{w.extra['b']['placement'].pk}/end/"),
-        ),
-        lambda w, o: Route("safe-house-list", lambda _w: f"{API}/safe-houses/", VIEW, api=True),
-        lambda w, o: Route(
-            "safe-house-detail",
-            lambda _w: f"{API}/safe-houses/{o['house'].pk}/",
-            VIEW,
-            api=True,
-            other_team_url=lambda w: f"{API}/safe-houses/{w.extra['b']['house'].pk}/",
-        ),
-        lambda w, o: Route(
-            "safe-house-create",
-            lambda _w: f"{API}/safe-houses/",
-            SAFE_HOUSES,
-            method="post",
-            data={"label": "Yellow", "address": "Street 3", "capacity": 2, "team": w.team_a.pk},
-            ok_status=(201,),
-            api=True,
-        ),
-        lambda w, o: Route(
-            "safe-house-compromised",
-            lambda _w: f"{API}/safe-houses/{o['house'].pk}/compromised/",
-            SAFE_HOUSES,
-            method="post",
-            api=True,
-            other_team_url=lambda w: f"{API}/safe-houses/{w.extra['b']['house'].pk}/compromised/",
-        ),
-    ]
+CHILDREN = {
+    "notes": "api-case-notes",
+    "tasks": "api-case-tasks",
+    "needs": "api-case-needs",
+    "verifications": "api-case-verifications",
+    "consents": "api-case-consents",
+    "risk-assessments": "api-case-risk",
+    "placements": "api-case-placements",
+}
+
+ROUTES = [
+    Route("api-person-list", lambda w: f"{API}/people/", VIEW, api=True),
+    Route("api-person-list", lambda w: f"{API}/people/?q=Magomed", VIEW, api=True),
+    Route(
+        "api-person-detail",
+        lambda w: f"{API}/people/{_o(w)['person'].pk}/",
+        VIEW,
+        api=True,
+        other_team_url=lambda w: f"{API}/people/{w.extra['b']['person'].pk}/",
+    ),
+    Route(
+        "api-person-list",
+        lambda w: f"{API}/people/",
+        CHANGE,
+        method="post",
+        data={"names": [{"name": "Ислам Ахмедов"}], "confirm_not_duplicate": True},
+        ok_status=(201,),
+        api=True,
+    ),
+    Route(
+        "api-person-detail",
+        lambda w: f"{API}/people/{_o(w)['person'].pk}/",
+        CHANGE,
+        method="patch",
+        data={"languages": ["Chechen"]},
+        api=True,
+        other_team_url=lambda w: f"{API}/people/{w.extra['b']['person'].pk}/",
+    ),
+    Route("api-case-list", lambda w: f"{API}/cases/", VIEW, api=True),
+    Route("api-case-detail", case_url, VIEW, api=True, other_team_url=b_case),
+    Route(
+        "api-case-list",
+        lambda w: f"{API}/cases/",
+        CHANGE,
+        method="post",
+        data=lambda w: {"principal": str(_o(w)["person"].pk), "team": w.team_a.pk, "priority": "urgent"},
+        ok_status=(201,),
+        api=True,
+    ),
+    Route(
+        "api-case-transition",
+        lambda w: case_url(w, "transition/"),
+        CHANGE,
+        method="post",
+        data={"status": "verifying", "reason": "referred by a partner"},
+        api=True,
+        other_team_url=lambda w: b_case(w, "transition/"),
+    ),
+    *[_child_list(name, key) for key, name in CHILDREN.items()],
+    _child_create(CHILDREN["notes"], "notes", VIEW, lambda o: {"body": "called back"}),
+    _child_create(CHILDREN["tasks"], "tasks", VIEW, lambda o: {"title": "book a ticket", "due": "2030-01-01"}),
+    _child_create(CHILDREN["needs"], "needs", VIEW, lambda o: {"kind": "legal", "details": "asylum lawyer"}),
+    _child_create(CHILDREN["verifications"], "verifications", CHANGE, lambda o: {"method": "interview", "details": "video call"}),
+    _child_create(CHILDREN["consents"], "consents", CHANGE, lambda o: {"person": str(o["person"].pk), "scope": "statistics"}),
+    _child_create(
+        CHILDREN["risk-assessments"], "risk-assessments", CHANGE, lambda o: {"factors": ["health"], "priority": "urgent"}
+    ),
+    _child_create(
+        CHILDREN["placements"],
+        "placements",
+        CHANGE,
+        lambda o: {"person": str(o["dependant"].pk), "safe_house": str(o["spare_house"].pk)},
+    ),
+    Route(
+        "api-case-task-complete",
+        lambda w: case_url(w, f"tasks/{_o(w)['task'].pk}/complete/"),
+        VIEW,
+        method="post",
+        api=True,
+        other_team_url=lambda w: b_case(w, f"tasks/{w.extra['b']['task'].pk}/complete/"),
+    ),
+    Route(
+        "api-case-need",
+        lambda w: case_url(w, f"needs/{_o(w)['need'].pk}/"),
+        VIEW,
+        method="patch",
+        data={"status": "met"},
+        api=True,
+        other_team_url=lambda w: b_case(w, f"needs/{w.extra['b']['need'].pk}/"),
+    ),
+    Route(
+        "api-case-consent-withdraw",
+        lambda w: case_url(w, f"consents/{_o(w)['consent'].pk}/withdraw/"),
+        CHANGE,
+        method="post",
+        api=True,
+        other_team_url=lambda w: b_case(w, f"consents/{w.extra['b']['consent'].pk}/withdraw/"),
+    ),
+    Route(
+        "api-case-placement-end",
+        lambda w: case_url(w, f"placements/{_o(w)['placement'].pk}/end/"),
+        CHANGE,
+        method="post",
+        api=True,
+        other_team_url=lambda w: b_case(w, f"placements/{w.extra['b']['placement'].pk}/end/"),
+    ),
+    Route("api-safe-house-list", lambda w: f"{API}/safe-houses/", VIEW, api=True),
+    Route(
+        "api-safe-house-detail",
+        lambda w: f"{API}/safe-houses/{_o(w)['house'].pk}/",
+        VIEW,
+        api=True,
+        other_team_url=lambda w: f"{API}/safe-houses/{w.extra['b']['house'].pk}/",
+    ),
+    Route(
+        "api-safe-house-list",
+        lambda w: f"{API}/safe-houses/",
+        SAFE_HOUSES,
+        method="post",
+        data=lambda w: {"label": "Yellow", "address": "Street 3", "capacity": 2, "team": w.team_a.pk},
+        ok_status=(201,),
+        api=True,
+    ),
+    Route(
+        "api-safe-house-compromised",
+        lambda w: f"{API}/safe-houses/{_o(w)['house'].pk}/compromised/",
+        SAFE_HOUSES,
+        method="post",
+        api=True,
+        other_team_url=lambda w: f"{API}/safe-houses/{w.extra['b']['house'].pk}/compromised/",
+    ),
+]
 
 
 def test_access_matrix_over_every_endpoint_and_method(world: World) -> None:
-    routes = _routes()
-    checks = sum(_matrix(world, make_route) for make_route in routes)
+    checks = sum(_matrix(world, route) for route in ROUTES)
     # 30 operations (see the schema test) plus search; each: anonymous and 8 roles, plus
     # the other team's object for allowed roles, repeated for every allowed role.
-    assert len(routes) == 31
+    assert len(ROUTES) == 31
     assert checks > 31 * 9
 
 

@@ -57,37 +57,39 @@ def _media_files() -> set[Path]:
     return {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
 
 
+ROUTES = [
+    Route(
+        "cases:documents",
+        lambda w: reverse("cases:documents", args=[w.extra["case_a"].pk]),
+        CASE_ROLES,
+        other_team_url=lambda w: reverse("cases:documents", args=[w.extra["case_b"].pk]),
+    ),
+    Route(
+        "cases:document",
+        lambda w: reverse("cases:document", args=[w.extra["doc_a"].pk]),
+        CASE_ROLES,
+        other_team_url=lambda w: reverse("cases:document", args=[w.extra["doc_b"].pk]),
+    ),
+    Route(
+        "cases:document_file",
+        lambda w: reverse("cases:document_file", args=[w.extra["doc_a"].pk]),
+        CASE_ROLES,
+        other_team_url=lambda w: reverse("cases:document_file", args=[w.extra["doc_b"].pk]),
+    ),
+    Route(
+        "cases:documents",
+        lambda w: reverse("cases:documents", args=[w.extra["case_a"].pk]),
+        CASE_ROLES,
+        method="post",
+        data={"kind": "other"},  # no file: a form error (400) for those allowed, 404 for the rest
+        ok_status=(400,),
+        other_team_url=lambda w: reverse("cases:documents", args=[w.extra["case_b"].pk]),
+    ),
+]
+
+
 def test_access_matrix(world: World) -> None:
-    routes = [
-        Route(
-            "documents",
-            lambda w: reverse("cases:documents", args=[w.extra["case_a"].pk]),
-            CASE_ROLES,
-            other_team_url=lambda w: reverse("cases:documents", args=[w.extra["case_b"].pk]),
-        ),
-        Route(
-            "document",
-            lambda w: reverse("cases:document", args=[w.extra["doc_a"].pk]),
-            CASE_ROLES,
-            other_team_url=lambda w: reverse("cases:document", args=[w.extra["doc_b"].pk]),
-        ),
-        Route(
-            "document_file",
-            lambda w: reverse("cases:document_file", args=[w.extra["doc_a"].pk]),
-            CASE_ROLES,
-            other_team_url=lambda w: reverse("cases:document_file", args=[w.extra["doc_b"].pk]),
-        ),
-        Route(
-            "document_upload",
-            lambda w: reverse("cases:documents", args=[w.extra["case_a"].pk]),
-            CASE_ROLES,
-            method="post",
-            data={"kind": "other"},  # no file: a form error (400) for those allowed, 404 for the rest
-            ok_status=(400,),
-            other_team_url=lambda w: reverse("cases:documents", args=[w.extra["case_b"].pk]),
-        ),
-    ]
-    assert check_matrix(world, routes) > 40
+    assert check_matrix(world, ROUTES) > 40
     # Nothing was uploaded by the matrix: one document per team, as the fixture made.
     assert Document.objects.count() == 2
 

@@ -80,44 +80,48 @@ def _client(user: Any, language: str = "en") -> Client:
 # -- access -----------------------------------------------------------------------------------
 
 
+def _person(w: World) -> str:
+    return str(w.extra["person_a"].pk)
+
+
+def _other(w: World) -> str:
+    return str(w.extra["person_b"].pk)
+
+
+ROUTES = [
+    Route("cases:people", lambda w: "/people/", CASE_ROLES),
+    Route("cases:people", lambda w: "/people/", CASE_ROLES, method="post", data={"q": "Magomed"}),
+    Route("cases:person_new", lambda w: "/people/new/", WRITE_ROLES),
+    # No birth date and no phone: no duplicate check can stop the second role's save.
+    Route(
+        "cases:person_new",
+        lambda w: "/people/new/",
+        WRITE_ROLES,
+        method="post",
+        data=lambda w: _form(team=str(w.team_a.pk)),
+        ok_status=(302,),
+    ),
+    Route("cases:person", lambda w: f"/people/{_person(w)}/", CASE_ROLES, other_team_url=lambda w: f"/people/{_other(w)}/"),
+    Route(
+        "cases:person_edit",
+        lambda w: f"/people/{_person(w)}/edit/",
+        WRITE_ROLES,
+        other_team_url=lambda w: f"/people/{_other(w)}/edit/",
+    ),
+    Route(
+        "cases:person_edit",
+        lambda w: f"/people/{_person(w)}/edit/",
+        WRITE_ROLES,
+        method="post",
+        data=_form(name_0="Магомед Исаев"),
+        ok_status=(302,),
+        other_team_url=lambda w: f"/people/{_other(w)}/edit/",
+    ),
+]
+
+
 def test_permission_matrix(world: World) -> None:
-    def person(w: World) -> str:
-        return str(w.extra["person_a"].pk)
-
-    def other(w: World) -> str:
-        return str(w.extra["person_b"].pk)
-
-    routes = [
-        Route("people search form", lambda w: "/people/", CASE_ROLES),
-        Route("people search", lambda w: "/people/", CASE_ROLES, method="post", data={"q": "Magomed"}),
-        Route("person new form", lambda w: "/people/new/", WRITE_ROLES),
-        # No birth date and no phone: no duplicate check can stop the second role's save.
-        Route(
-            "person new save",
-            lambda w: "/people/new/",
-            WRITE_ROLES,
-            method="post",
-            data=_form(team=str(world.team_a.pk)),
-            ok_status=(302,),
-        ),
-        Route("person detail", lambda w: f"/people/{person(w)}/", CASE_ROLES, other_team_url=lambda w: f"/people/{other(w)}/"),
-        Route(
-            "person edit form",
-            lambda w: f"/people/{person(w)}/edit/",
-            WRITE_ROLES,
-            other_team_url=lambda w: f"/people/{other(w)}/edit/",
-        ),
-        Route(
-            "person edit save",
-            lambda w: f"/people/{person(w)}/edit/",
-            WRITE_ROLES,
-            method="post",
-            data=_form(name_0="Магомед Исаев"),
-            ok_status=(302,),
-            other_team_url=lambda w: f"/people/{other(w)}/edit/",
-        ),
-    ]
-    checks = check_matrix(world, routes)
+    checks = check_matrix(world, ROUTES)
     # Anonymous and 7 roles per route, plus the other team's person for each allowed role.
     assert checks == 7 * 8 + len(CASE_ROLES) + 2 * len(WRITE_ROLES)
     assert Person.objects.filter(pk=world.extra["person_b"].pk).get().name_values() == ["Ахмед Хасанов"]
@@ -148,7 +152,6 @@ def test_search_by_transliteration_codename_and_phone(world: World) -> None:
     assert "trans man" not in client.post("/people/", {"q": "Magomed Isaev"}).content.decode()
 
 
-
 def test_search_terms_travel_in_the_body_never_in_the_url(world: World) -> None:
     """A searched name in a URL lands in access logs, proxies and browser history (invariant 11)."""
     client = _client(world.users[Role.CASEWORKER])
@@ -168,7 +171,10 @@ def test_search_terms_travel_in_the_body_never_in_the_url(world: World) -> None:
     # Choosing the person for a new case works the same way.
     page = client.get("/cases/new/", {"q": "Magomed Isaev"})
     assert (page.status_code, page.context["results"], "Магомед Исаев" in page.content.decode()) == (200, [], False)
-    assert '<form method="post" class="search" role="search"><input type="hidden" name="csrfmiddlewaretoken"' in page.content.decode()
+    assert (
+        '<form method="post" class="search" role="search"><input type="hidden" name="csrfmiddlewaretoken"'
+        in page.content.decode()
+    )
     response = client.post("/cases/new/", {"q": "Magomed Isaev"})
     assert (response.status_code, [p.pk for p in response.context["results"]]) == (200, [world.extra["person_a"].pk])
 

@@ -5,6 +5,7 @@ own page, occupancy, and marking a house compromised behind step-up.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 import pytest
 from django.test import Client
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from corridor.accounts import sessions
 from corridor.accounts.models import Role, Team
-from corridor.accounts.testing import Route, check_matrix, make_staff, make_world, sign_in
+from corridor.accounts.testing import Route, World, check_matrix, make_staff, make_world, sign_in
 from corridor.cases import domain
 from corridor.cases.models import Placement, SafeHouse, Task
 from corridor.cases.tests.test_views_workflow import VIEW, actions, house, open_case, principal
@@ -24,44 +25,47 @@ pytestmark = pytest.mark.django_db
 ADDRESS = "ул. Ленина 1, кв. 5"
 
 
+def _house(name: str, key: str) -> Callable[[World], str]:
+    return lambda w: reverse(f"cases:{name}", args=[w.extra[key].pk])
+
+
+CASEWORKER = {Role.CASEWORKER}
+ROUTES = [
+    Route("cases:safe_houses", lambda w: reverse("cases:safe_houses"), VIEW),
+    Route("cases:safe_house_new", lambda w: reverse("cases:safe_house_new"), CASEWORKER),
+    Route(
+        "cases:safe_house_new",
+        lambda w: reverse("cases:safe_house_new"),
+        CASEWORKER,
+        method="post",
+        data=lambda w: {"team": w.team_a.pk, "label": "Attic", "address": "somewhere", "capacity": 2},
+        ok_status=(302,),
+    ),
+    Route("cases:safe_house", _house("safe_house", "house_a"), VIEW, other_team_url=_house("safe_house", "house_b")),
+    Route(
+        "cases:safe_house_compromise",
+        _house("safe_house_compromise", "compromise_a"),
+        CASEWORKER,
+        other_team_url=_house("safe_house_compromise", "compromise_b"),
+    ),
+    Route(
+        "cases:safe_house_compromise",
+        _house("safe_house_compromise", "compromise_a"),
+        CASEWORKER,
+        method="post",
+        other_team_url=_house("safe_house_compromise", "compromise_b"),
+    ),
+]
+
+
 def test_safe_house_matrix() -> None:
     world = make_world()
     worker = world.users[Role.CASEWORKER]
-    house_a = house(worker, world.team_a)
-    house_b = house(world.outsider, world.team_b, "Green gate")
-    compromise_a = house(worker, world.team_a, "Second flat")
-    compromise_b = house(world.outsider, world.team_b, "Second gate")
-    caseworker = {Role.CASEWORKER}
-
-    def url(name: str, obj: SafeHouse) -> str:
-        return reverse(f"cases:{name}", args=[obj.pk])
-
-    routes = [
-        Route("list", lambda w: reverse("cases:safe_houses"), VIEW),
-        Route("new", lambda w: reverse("cases:safe_house_new"), caseworker),
-        Route(
-            "create",
-            lambda w: reverse("cases:safe_house_new"),
-            caseworker,
-            method="post",
-            data={"team": world.team_a.pk, "label": "Attic", "address": "somewhere", "capacity": 2},
-            ok_status=(302,),
-        ),
-        Route("detail", lambda w: url("safe_house", house_a), VIEW, other_team_url=lambda w: url("safe_house", house_b)),
-        Route(
-            "compromise page",
-            lambda w: url("safe_house_compromise", compromise_a),
-            caseworker,
-            other_team_url=lambda w: url("safe_house_compromise", compromise_b),
-        ),
-        Route(
-            "compromise",
-            lambda w: url("safe_house_compromise", compromise_a),
-            caseworker,
-            method="post",
-            other_team_url=lambda w: url("safe_house_compromise", compromise_b),
-        ),
-    ]
+    world.extra["house_a"] = house(worker, world.team_a)
+    world.extra["house_b"] = house(world.outsider, world.team_b, "Green gate")
+    compromise_a = world.extra["compromise_a"] = house(worker, world.team_a, "Second flat")
+    compromise_b = world.extra["compromise_b"] = house(world.outsider, world.team_b, "Second gate")
+    routes = ROUTES
     checks = check_matrix(world, routes)
     assert checks == len(routes) * (1 + len(Role.values)) + sum(len(r.roles - {Role.ADMIN}) for r in routes if r.other_team_url)
     compromise_a.refresh_from_db()

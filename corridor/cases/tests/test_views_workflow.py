@@ -5,6 +5,7 @@ consent, the two-step risk form, placements, break glass and its review by admin
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from corridor.cases.models import (
     Case,
     Consent,
     ConsentScope,
+    DuplicateReview,
     Person,
     Placement,
     Priority,
@@ -83,6 +85,8 @@ def build() -> Cases:
     consent_b = domain.record_consent(world.outsider, case_b, principal(case_b), ConsentScope.STORE, timezone.localdate())
     placement_a = domain.place(worker, case_a, principal(case_a), house_a)
     placement_b = domain.place(world.outsider, case_b, principal(case_b), house_b)
+    # A duplicate check by team A's worker matched team B's person: for an admin to review.
+    duplicate = DuplicateReview.objects.create(user=worker, person=principal(case_b))
     grant = BreakGlass.objects.create(
         case=case_c,
         user=worker,
@@ -90,100 +94,110 @@ def build() -> Cases:
         expires=timezone.now() - datetime.timedelta(hours=1),
     )
     world.extra.update(
-        house_a=house_a, consent_a=consent_a, consent_b=consent_b, placement_a=placement_a, placement_b=placement_b, grant=grant
+        case_a=case_a,
+        case_b=case_b,
+        case_c=case_c,
+        house_a=house_a,
+        consent_a=consent_a,
+        consent_b=consent_b,
+        placement_a=placement_a,
+        placement_b=placement_b,
+        grant=grant,
+        duplicate=duplicate,
     )
     return Cases(world, case_a, case_b, case_c)
 
 
-def routes(cases: Cases) -> list[Route]:
-    a, b, extra = cases.a, cases.b, cases.world.extra
+def _on(name: str, key: str, obj: str = "") -> Callable[[World], str]:
+    """The address of `name` on team A's (`key` "a") or team B's case, with the case's own `obj`."""
 
-    def on(name: str, case: Case, *args: Any) -> str:
-        return reverse(f"cases:{name}", args=[case.pk, *args])
+    def url(w: World) -> str:
+        args = [w.extra[f"case_{key}"].pk] + ([w.extra[f"{obj}_{key}"].pk] if obj else [])
+        return reverse(name, args=args)
 
-    def both(name: str, *rest: Any, **kwargs: Any) -> dict[str, Any]:
-        return {"url": lambda w: on(name, a, *rest), "other_team_url": lambda w: on(name, b, *rest), **kwargs}
+    return url
 
-    today = timezone.localdate().isoformat()
-    return [
-        Route("workflow", roles=VIEW, **both("workflow")),
-        Route("verification", roles=VIEW, **both("verification")),
-        Route(
-            "verify",
-            roles=CHANGE,
-            method="post",
-            data={"method": "interview", "details": "video call"},
-            ok_status=(302,),
-            **both("verification"),
-        ),
-        Route("consent", roles=VIEW, **both("consent")),
-        Route(
-            "give consent",
-            roles=CHANGE,
-            method="post",
-            data={"person": principal(a).pk, "scope": ConsentScope.STATISTICS, "given": today},
-            ok_status=(302,),
-            **both("consent"),
-        ),
-        Route(
-            "withdraw consent",
-            lambda w: on("consent_withdraw", a, extra["consent_a"].pk),
-            CHANGE,
-            method="post",
-            ok_status=(302,),
-            other_team_url=lambda w: on("consent_withdraw", b, extra["consent_b"].pk),
-        ),
-        Route("risk", roles=VIEW, **both("risk")),
-        Route("risk step 2", roles=VIEW, data={"check": "1", "factors": RiskFactor.HEALTH}, **both("risk")),
-        Route(
-            "assess risk",
-            roles=CHANGE,
-            method="post",
-            data={"factors": [RiskFactor.HEALTH], "priority": Priority.URGENT},
-            ok_status=(302,),
-            **both("risk"),
-        ),
-        Route("placements", roles=VIEW, **both("placements")),
-        Route(
-            "place",
-            roles=CHANGE,
-            method="post",
-            data={"person": principal(a).pk, "safe_house": extra["house_a"].pk, "start": today},
-            ok_status=(302,),
-            **both("placements"),
-        ),
-        Route(
-            "end placement",
-            lambda w: on("placement_end", a, extra["placement_a"].pk),
-            CHANGE,
-            method="post",
-            ok_status=(302,),
-            other_team_url=lambda w: on("placement_end", b, extra["placement_b"].pk),
-        ),
-        Route("break glass review", lambda w: reverse("cases:break_glass_review"), {Role.ADMIN}),
-        Route(
-            "break glass reviewed",
-            lambda w: reverse("cases:break_glass_reviewed", args=[extra["grant"].pk]),
-            {Role.ADMIN},
-            method="post",
-            ok_status=(302,),
-        ),
-        Route("break glass", lambda w: reverse("cases:break_glass"), VIEW),
-        # Last: it grants team A's users access to team C's case.
-        Route(
-            "break glass post",
-            lambda w: reverse("cases:break_glass"),
-            VIEW,
-            method="post",
-            data={"reference": cases.c.reference, "reason": "The family says he was detained this morning."},
-            ok_status=(302,),
-        ),
-    ]
+
+def _both(name: str, obj: str = "") -> dict[str, Callable[[World], str]]:
+    return {"url": _on(name, "a", obj), "other_team_url": _on(name, "b", obj)}
+
+
+def _today() -> str:
+    return timezone.localdate().isoformat()
+
+
+ROUTES = [
+    Route("cases:workflow", roles=VIEW, **_both("cases:workflow")),
+    Route("cases:verification", roles=VIEW, **_both("cases:verification")),
+    Route(
+        "cases:verification",
+        roles=CHANGE,
+        method="post",
+        data={"method": "interview", "details": "video call"},
+        ok_status=(302,),
+        **_both("cases:verification"),
+    ),
+    Route("cases:consent", roles=VIEW, **_both("cases:consent")),
+    Route(
+        "cases:consent",
+        roles=CHANGE,
+        method="post",
+        data=lambda w: {"person": principal(w.extra["case_a"]).pk, "scope": ConsentScope.STATISTICS, "given": _today()},
+        ok_status=(302,),
+        **_both("cases:consent"),
+    ),
+    Route("cases:consent_withdraw", roles=CHANGE, method="post", ok_status=(302,), **_both("cases:consent_withdraw", "consent")),
+    Route("cases:risk", roles=VIEW, **_both("cases:risk")),
+    Route("cases:risk", roles=VIEW, data={"check": "1", "factors": RiskFactor.HEALTH}, **_both("cases:risk")),
+    Route(
+        "cases:risk",
+        roles=CHANGE,
+        method="post",
+        data={"factors": [RiskFactor.HEALTH], "priority": Priority.URGENT},
+        ok_status=(302,),
+        **_both("cases:risk"),
+    ),
+    Route("cases:placements", roles=VIEW, **_both("cases:placements")),
+    Route(
+        "cases:placements",
+        roles=CHANGE,
+        method="post",
+        data=lambda w: {"person": principal(w.extra["case_a"]).pk, "safe_house": w.extra["house_a"].pk, "start": _today()},
+        ok_status=(302,),
+        **_both("cases:placements"),
+    ),
+    Route("cases:placement_end", roles=CHANGE, method="post", ok_status=(302,), **_both("cases:placement_end", "placement")),
+    Route("cases:break_glass_review", lambda w: reverse("cases:break_glass_review"), {Role.ADMIN}),
+    Route(
+        "cases:break_glass_reviewed",
+        lambda w: reverse("cases:break_glass_reviewed", args=[w.extra["grant"].pk]),
+        {Role.ADMIN},
+        method="post",
+        ok_status=(302,),
+    ),
+    Route(
+        "cases:duplicate_reviewed",
+        lambda w: reverse("cases:duplicate_reviewed", args=[w.extra["duplicate"].pk]),
+        {Role.ADMIN},
+        method="post",
+        ok_status=(302,),
+    ),
+    Route("cases:break_glass", lambda w: reverse("cases:break_glass"), VIEW),
+    # Last: it grants team A's users access to team C's case.
+    Route(
+        "cases:break_glass",
+        lambda w: reverse("cases:break_glass"),
+        VIEW,
+        method="post",
+        data=lambda w: {"reference": w.extra["case_c"].reference, "reason": "The family says he was detained this morning."},
+        ok_status=(302,),
+    ),
+]
 
 
 def test_workflow_matrix() -> None:
     cases = build()
-    all_routes = routes(cases)
+    all_routes = ROUTES
     checks = check_matrix(cases.world, all_routes)
     assert checks == len(all_routes) * (1 + len(Role.values)) + sum(
         len(route.roles - {Role.ADMIN}) for route in all_routes if route.other_team_url
@@ -192,6 +206,7 @@ def test_workflow_matrix() -> None:
     assert list(Consent.objects.filter(case=cases.b).values_list("withdrawn", flat=True)) == [None]
     assert Placement.objects.get(pk=cases.world.extra["placement_b"].pk).end is None
     assert Verification.objects.filter(case=cases.b).count() == 0
+    assert DuplicateReview.objects.get().reviewed is not None
 
 
 def test_other_team_case_page_leaks_nothing() -> None:

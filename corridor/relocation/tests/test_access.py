@@ -29,9 +29,13 @@ def world() -> Any:
     for key, team, actor in (("a", world.team_a, world.users[Role.CASEWORKER]), ("b", world.team_b, world.outsider)):
         case = make_case(actor, team)
         world.extra[f"case_{key}"] = case
-        world.extra[f"app_{key}"] = walk(actor, case, lt, [(S.SUBMITTED, D(2024, 1, 1))], channel=f"Channel {key} LEAKCHANNEL{key}")
+        world.extra[f"app_{key}"] = walk(
+            actor, case, lt, [(S.SUBMITTED, D(2024, 1, 1))], channel=f"Channel {key} LEAKCHANNEL{key}"
+        )
     coordinator = world.users[Role.RELOCATION]
-    contact = domain.create_contact(coordinator, country=lt.country, kind="embassy", organisation="Embassy", name="Consul LEAKCONTACT")
+    contact = domain.create_contact(
+        coordinator, country=lt.country, kind="embassy", organisation="Embassy", name="Consul LEAKCONTACT"
+    )
     world.extra["contact"] = contact
     world.extra["engagement"] = domain.log_engagement(coordinator, contact, asked="Asked LEAKASK")
     world.extra["programme"] = lt
@@ -47,20 +51,42 @@ def _app(key: str, suffix: str = "") -> Any:
 
 
 PAGES = [
-    Route("index", lambda w: "/relocation/", CASE_ROLES),
-    Route("charts", lambda w: "/relocation/charts/", CASE_ROLES),
-    Route("alerts", lambda w: "/relocation/alerts/", CASE_ROLES),
-    Route("country", lambda w: "/relocation/countries/LT/", CASE_ROLES),
-    Route("programme new", lambda w: "/relocation/programmes/new/", COORD),
-    Route("programme edit", lambda w: f"/relocation/programmes/{w.extra['programme'].pk}/edit/", COORD),
-    Route("programme post", lambda w: "/relocation/programmes/new/", COORD, method="post", ok_status=(400,)),
-    Route("case", _case("a"), CASE_ROLES, other_team_url=_case("b")),
-    Route("case profile", _case("a", "profile/"), CASE_ROLES, method="post", data={"referral": "unhcr"}, other_team_url=_case("b", "profile/"), ok_status=(302,)),
-    Route("application new", _case("a", "applications/new/"), CASE_ROLES, method="post", other_team_url=_case("b", "applications/new/"), ok_status=(400,)),
-    Route("application", _app("a"), CASE_ROLES, other_team_url=_app("b")),
-    Route("transition", _app("a", "transition/"), CASE_ROLES, method="post", other_team_url=_app("b", "transition/"), ok_status=(400,)),
+    Route("relocation:index", lambda w: "/relocation/", CASE_ROLES),
+    Route("relocation:charts", lambda w: "/relocation/charts/", CASE_ROLES),
+    Route("relocation:alerts", lambda w: "/relocation/alerts/", CASE_ROLES),
+    Route("relocation:country", lambda w: "/relocation/countries/LT/", CASE_ROLES),
+    Route("relocation:programme_new", lambda w: "/relocation/programmes/new/", COORD),
+    Route("relocation:programme_edit", lambda w: f"/relocation/programmes/{w.extra['programme'].pk}/edit/", COORD),
+    Route("relocation:programme_new", lambda w: "/relocation/programmes/new/", COORD, method="post", ok_status=(400,)),
+    Route("relocation:case", _case("a"), CASE_ROLES, other_team_url=_case("b")),
     Route(
-        "checklist",
+        "relocation:case_profile",
+        _case("a", "profile/"),
+        CASE_ROLES,
+        method="post",
+        data={"referral": "unhcr"},
+        other_team_url=_case("b", "profile/"),
+        ok_status=(302,),
+    ),
+    Route(
+        "relocation:application_new",
+        _case("a", "applications/new/"),
+        CASE_ROLES,
+        method="post",
+        other_team_url=_case("b", "applications/new/"),
+        ok_status=(400,),
+    ),
+    Route("relocation:application", _app("a"), CASE_ROLES, other_team_url=_app("b")),
+    Route(
+        "relocation:application_transition",
+        _app("a", "transition/"),
+        CASE_ROLES,
+        method="post",
+        other_team_url=_app("b", "transition/"),
+        ok_status=(400,),
+    ),
+    Route(
+        "relocation:application_checklist",
         _app("a", "checklist/"),
         CASE_ROLES,
         method="post",
@@ -68,11 +94,19 @@ PAGES = [
         other_team_url=_app("b", "checklist/"),
         ok_status=(302,),
     ),
-    Route("contacts", lambda w: "/relocation/contacts/", COORD),
-    Route("contacts post", lambda w: "/relocation/contacts/", COORD, method="post", ok_status=(400,)),
-    Route("contact", lambda w: f"/relocation/contacts/{w.extra['contact'].pk}/", COORD),
-    Route("engagement post", lambda w: f"/relocation/contacts/{w.extra['contact'].pk}/", COORD, method="post", ok_status=(400,)),
-    Route("engagement close", lambda w: f"/relocation/engagements/{w.extra['engagement'].pk}/close/", COORD, method="post", ok_status=(302,)),
+    Route("relocation:contacts", lambda w: "/relocation/contacts/", COORD),
+    Route("relocation:contacts", lambda w: "/relocation/contacts/", COORD, method="post", ok_status=(400,)),
+    Route("relocation:contact", lambda w: f"/relocation/contacts/{w.extra['contact'].pk}/", COORD),
+    Route(
+        "relocation:contact", lambda w: f"/relocation/contacts/{w.extra['contact'].pk}/", COORD, method="post", ok_status=(400,)
+    ),
+    Route(
+        "relocation:engagement_close",
+        lambda w: f"/relocation/engagements/{w.extra['engagement'].pk}/close/",
+        COORD,
+        method="post",
+        ok_status=(302,),
+    ),
 ]
 
 
@@ -81,42 +115,108 @@ def _api(path: Any) -> Any:
 
 
 API = [
-    Route("api countries", _api("countries/"), CASE_ROLES, api=True),
-    Route("api programmes", _api("programmes/"), CASE_ROLES, api=True),
-    Route("api programme", _api(lambda w: f"programmes/{w.extra['programme'].pk}/"), CASE_ROLES, api=True),
-    Route("api programme create", _api("programmes/"), COORD, api=True, method="post", ok_status=(400,)),
-    Route("api programme patch", _api(lambda w: f"programmes/{w.extra['programme'].pk}/"), COORD, api=True, method="patch"),
-    Route("api figures", _api("figures/"), CASE_ROLES, api=True),
-    Route("api case applications", _api(lambda w: f"cases/{w.extra['case_a'].pk}/applications/"), CASE_ROLES, api=True,
-          other_team_url=_api(lambda w: f"cases/{w.extra['case_b'].pk}/applications/")),
-    Route("api application create", _api(lambda w: f"cases/{w.extra['case_a'].pk}/applications/"), CASE_ROLES, api=True, method="post",
-          other_team_url=_api(lambda w: f"cases/{w.extra['case_b'].pk}/applications/"), ok_status=(400,)),
-    Route("api profile", _api(lambda w: f"cases/{w.extra['case_a'].pk}/profile/"), CASE_ROLES, api=True,
-          other_team_url=_api(lambda w: f"cases/{w.extra['case_b'].pk}/profile/")),
-    Route("api profile put", _api(lambda w: f"cases/{w.extra['case_a'].pk}/profile/"), CASE_ROLES, api=True, method="put",
-          data={"referral": "partner", "family_ties": ["DE"]}, other_team_url=_api(lambda w: f"cases/{w.extra['case_b'].pk}/profile/")),
-    Route("api routes", _api(lambda w: f"cases/{w.extra['case_a'].pk}/routes/"), CASE_ROLES, api=True,
-          other_team_url=_api(lambda w: f"cases/{w.extra['case_b'].pk}/routes/")),
-    Route("api application", _api(lambda w: f"applications/{w.extra['app_a'].pk}/"), CASE_ROLES, api=True,
-          other_team_url=_api(lambda w: f"applications/{w.extra['app_b'].pk}/")),
-    Route("api transition", _api(lambda w: f"applications/{w.extra['app_a'].pk}/transitions/"), CASE_ROLES, api=True, method="post",
-          other_team_url=_api(lambda w: f"applications/{w.extra['app_b'].pk}/transitions/"), ok_status=(400,)),
-    Route("api checklist", _api(lambda w: f"applications/{w.extra['app_a'].pk}/checklist/"), CASE_ROLES, api=True, method="post",
-          data={"kind": "photos", "status": "submitted"}, other_team_url=_api(lambda w: f"applications/{w.extra['app_b'].pk}/checklist/")),
-    Route("api contacts", _api("contacts/"), COORD, api=True),
-    Route("api contact create", _api("contacts/"), COORD, api=True, method="post", ok_status=(400,)),
-    Route("api contact", _api(lambda w: f"contacts/{w.extra['contact'].pk}/"), COORD, api=True),
-    Route("api engagements", _api(lambda w: f"contacts/{w.extra['contact'].pk}/engagements/"), COORD, api=True),
-    Route("api engagement create", _api(lambda w: f"contacts/{w.extra['contact'].pk}/engagements/"), COORD, api=True, method="post", ok_status=(400,)),
-    Route("api engagement close", _api(lambda w: f"engagements/{w.extra['engagement'].pk}/close/"), COORD, api=True, method="post", ok_status=(400,)),
-    Route("api alerts", _api("alerts/"), CASE_ROLES, api=True),
+    Route("api-relocation-countries", _api("countries/"), CASE_ROLES, api=True),
+    Route("api-relocation-programmes", _api("programmes/"), CASE_ROLES, api=True),
+    Route("api-relocation-programme", _api(lambda w: f"programmes/{w.extra['programme'].pk}/"), CASE_ROLES, api=True),
+    Route("api-relocation-programmes", _api("programmes/"), COORD, api=True, method="post", ok_status=(400,)),
+    Route("api-relocation-programme", _api(lambda w: f"programmes/{w.extra['programme'].pk}/"), COORD, api=True, method="patch"),
+    Route("api-relocation-figures", _api("figures/"), CASE_ROLES, api=True),
+    Route(
+        "api-relocation-case-applications",
+        _api(lambda w: f"cases/{w.extra['case_a'].pk}/applications/"),
+        CASE_ROLES,
+        api=True,
+        other_team_url=_api(lambda w: f"cases/{w.extra['case_b'].pk}/applications/"),
+    ),
+    Route(
+        "api-relocation-case-applications",
+        _api(lambda w: f"cases/{w.extra['case_a'].pk}/applications/"),
+        CASE_ROLES,
+        api=True,
+        method="post",
+        other_team_url=_api(lambda w: f"cases/{w.extra['case_b'].pk}/applications/"),
+        ok_status=(400,),
+    ),
+    Route(
+        "api-relocation-case-profile",
+        _api(lambda w: f"cases/{w.extra['case_a'].pk}/profile/"),
+        CASE_ROLES,
+        api=True,
+        other_team_url=_api(lambda w: f"cases/{w.extra['case_b'].pk}/profile/"),
+    ),
+    Route(
+        "api-relocation-case-profile",
+        _api(lambda w: f"cases/{w.extra['case_a'].pk}/profile/"),
+        CASE_ROLES,
+        api=True,
+        method="put",
+        data={"referral": "partner", "family_ties": ["DE"]},
+        other_team_url=_api(lambda w: f"cases/{w.extra['case_b'].pk}/profile/"),
+    ),
+    Route(
+        "api-relocation-case-routes",
+        _api(lambda w: f"cases/{w.extra['case_a'].pk}/routes/"),
+        CASE_ROLES,
+        api=True,
+        other_team_url=_api(lambda w: f"cases/{w.extra['case_b'].pk}/routes/"),
+    ),
+    Route(
+        "api-relocation-application",
+        _api(lambda w: f"applications/{w.extra['app_a'].pk}/"),
+        CASE_ROLES,
+        api=True,
+        other_team_url=_api(lambda w: f"applications/{w.extra['app_b'].pk}/"),
+    ),
+    Route(
+        "api-relocation-application-transition",
+        _api(lambda w: f"applications/{w.extra['app_a'].pk}/transitions/"),
+        CASE_ROLES,
+        api=True,
+        method="post",
+        other_team_url=_api(lambda w: f"applications/{w.extra['app_b'].pk}/transitions/"),
+        ok_status=(400,),
+    ),
+    Route(
+        "api-relocation-application-checklist",
+        _api(lambda w: f"applications/{w.extra['app_a'].pk}/checklist/"),
+        CASE_ROLES,
+        api=True,
+        method="post",
+        data={"kind": "photos", "status": "submitted"},
+        other_team_url=_api(lambda w: f"applications/{w.extra['app_b'].pk}/checklist/"),
+    ),
+    Route("api-relocation-contacts", _api("contacts/"), COORD, api=True),
+    Route("api-relocation-contacts", _api("contacts/"), COORD, api=True, method="post", ok_status=(400,)),
+    Route("api-relocation-contact", _api(lambda w: f"contacts/{w.extra['contact'].pk}/"), COORD, api=True),
+    Route(
+        "api-relocation-contact-engagements", _api(lambda w: f"contacts/{w.extra['contact'].pk}/engagements/"), COORD, api=True
+    ),
+    Route(
+        "api-relocation-contact-engagements",
+        _api(lambda w: f"contacts/{w.extra['contact'].pk}/engagements/"),
+        COORD,
+        api=True,
+        method="post",
+        ok_status=(400,),
+    ),
+    Route(
+        "api-relocation-engagement-close",
+        _api(lambda w: f"engagements/{w.extra['engagement'].pk}/close/"),
+        COORD,
+        api=True,
+        method="post",
+        ok_status=(400,),
+    ),
+    Route("api-relocation-alerts", _api("alerts/"), CASE_ROLES, api=True),
 ]
+
+ROUTES = PAGES + API
 
 
 def test_page_matrix(world: Any) -> None:
-    assert check_matrix(world, PAGES) == len(PAGES) * (1 + len(world.users)) + 2 * sum(1 for r in PAGES if r.other_team_url) - sum(
-        1 for r in PAGES if r.other_team_url and Role.ADMIN in r.roles
-    )
+    assert check_matrix(world, PAGES) == len(PAGES) * (1 + len(world.users)) + 2 * sum(
+        1 for r in PAGES if r.other_team_url
+    ) - sum(1 for r in PAGES if r.other_team_url and Role.ADMIN in r.roles)
 
 
 def test_api_matrix(world: Any) -> None:
@@ -139,7 +239,13 @@ def test_other_teams_data_never_appears(world: Any) -> None:
 
 def test_pages_link_to_no_other_host_and_show_sources_as_text(world: Any) -> None:
     client = sign_in(Client(), world.users[Role.RELOCATION])
-    for url in ("/relocation/", "/relocation/countries/LT/", "/relocation/countries/DE/", "/relocation/charts/", f"/relocation/cases/{world.extra['case_a'].pk}/"):
+    for url in (
+        "/relocation/",
+        "/relocation/countries/LT/",
+        "/relocation/countries/DE/",
+        "/relocation/charts/",
+        f"/relocation/cases/{world.extra['case_a'].pk}/",
+    ):
         html = client.get(url).content.decode()
         foreign = [ref for ref in re.findall(r'(?:href|src|action)="([^"]+)"', html) if ref.startswith(("http:", "https:", "//"))]
         assert foreign == [], url
@@ -149,14 +255,32 @@ def test_pages_link_to_no_other_host_and_show_sources_as_text(world: Any) -> Non
 def test_bad_input_gets_form_errors_not_500(world: Any) -> None:
     client = sign_in(Client(), world.users[Role.RELOCATION])
     app = world.extra["app_a"]
-    response = client.post(f"/relocation/applications/{app.pk}/transition/", {"status": "refused", "on": "2024-02-01", "reason": "no"})
+    response = client.post(
+        f"/relocation/applications/{app.pk}/transition/", {"status": "refused", "on": "2024-02-01", "reason": "no"}
+    )
     assert response.status_code == 400
     assert "Choose the reason given for the refusal." in response.content.decode()
-    response = client.post(f"/relocation/applications/{app.pk}/transition/", {"status": "interview", "on": "2023-01-01", "reason": "x"})
+    response = client.post(
+        f"/relocation/applications/{app.pk}/transition/", {"status": "interview", "on": "2023-01-01", "reason": "x"}
+    )
     assert response.status_code == 400 and "before the previous step" in response.content.decode()
-    response = client.post("/relocation/programmes/new/", {"country": "LT", "name": "x", "kind": "national_visa", "referral": "none", "source_url": "ftp://x", "checked": "2024-01-01"})
+    response = client.post(
+        "/relocation/programmes/new/",
+        {
+            "country": "LT",
+            "name": "x",
+            "kind": "national_visa",
+            "referral": "none",
+            "source_url": "ftp://x",
+            "checked": "2024-01-01",
+        },
+    )
     assert response.status_code == 400 and "starting with https://" in response.content.decode()
-    api = client.post(f"/api/v1/relocation/applications/{app.pk}/transitions/", {"status": "arrived", "reason": "x"}, content_type="application/json")
+    api = client.post(
+        f"/api/v1/relocation/applications/{app.pk}/transitions/",
+        {"status": "arrived", "reason": "x"},
+        content_type="application/json",
+    )
     assert (api.status_code, list(api.json()["error"]["fields"])) == (400, ["status"])
     assert client.get("/relocation/countries/XX/").status_code == 404
     assert client.get("/relocation/applications/not-a-uuid/").status_code == 404
@@ -175,13 +299,20 @@ def test_api_creates_and_moves_an_application(world: Any) -> None:
     assert created.status_code == 201, created.content
     body = created.json()
     assert (body["status"], body["members"], [e["status"] for e in body["events"]]) == ("draft", [str(person.pk)], ["draft"])
-    moved = client.post(f"/api/v1/relocation/applications/{body['id']}/transitions/", {"status": "submitted", "reason": "sent"}, content_type="application/json")
+    moved = client.post(
+        f"/api/v1/relocation/applications/{body['id']}/transitions/",
+        {"status": "submitted", "reason": "sent"},
+        content_type="application/json",
+    )
     assert (moved.status_code, moved.json()["status"]) == (201, "submitted")
     routes = client.get(f"/api/v1/relocation/cases/{case.pk}/routes/").json()
     assert next(r for r in routes if r["programme"] == fr.pk)["notes"] == ["already applied: submitted"]
     figures = client.get("/api/v1/relocation/figures/?country=LT").json()
     # Team A's own application only: team B's lone one in this programme is below the small-cell limit.
-    assert {(f["country"], f["programme"], f["applications"]) for f in figures} == {("LT", world.extra["programme"].pk, 1), ("LT", None, 1)}
+    assert {(f["country"], f["programme"], f["applications"]) for f in figures} == {
+        ("LT", world.extra["programme"].pk, 1),
+        ("LT", None, 1),
+    }
     # A person from another case is refused, nothing is written.
     other = world.extra["case_b"].members.get(role="principal").person
     refused = client.post(
@@ -194,6 +325,10 @@ def test_api_creates_and_moves_an_application(world: Any) -> None:
 
 def test_schema_lists_relocation_endpoints() -> None:
     schema = Client().get("/api/schema/", headers={"accept": "application/json"}).content.decode()
-    for path in ("/api/v1/relocation/figures/", "/api/v1/relocation/cases/{case_id}/routes/", "/api/v1/relocation/contacts/{id}/engagements/"):
+    for path in (
+        "/api/v1/relocation/figures/",
+        "/api/v1/relocation/cases/{case_id}/routes/",
+        "/api/v1/relocation/contacts/{id}/engagements/",
+    ):
         assert path in schema
     assert Country.objects.count() == 249
