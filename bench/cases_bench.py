@@ -119,10 +119,10 @@ def _save_person_p95(samples: int = 300) -> dict[str, Any]:
     import datetime
 
     from corridor.accounts import domain as accounts_domain
-    from corridor.accounts.models import Role, Team
+    from corridor.accounts.models import Role
     from corridor.cases import domain
 
-    team = Team.objects.get_or_create(name="Bench")[0]
+    team = accounts_domain.team_named(None, "Bench")
     actor, _token = accounts_domain.create_user(None, username="bench-saver", role=Role.CASEWORKER, teams=[team])
 
     def values(i: int) -> dict[str, Any]:
