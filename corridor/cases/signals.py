@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models.signals import m2m_changed, post_save
 
 from corridor.accounts.models import User
+from corridor.cases.domain.ownership import release_ownership
 
 
 def _user_saved(sender: Any, instance: User, created: bool, update_fields: Any = None, **kwargs: Any) -> None:
@@ -18,16 +19,12 @@ def _user_saved(sender: Any, instance: User, created: bool, update_fields: Any =
         return
     if update_fields is not None and not {"role", "is_active"} & set(update_fields):
         return  # last_login, password, session generation…: nothing that changes what one may own
-    from corridor.cases.domain import release_ownership
-
     release_ownership(instance)
 
 
 def _teams_changed(sender: Any, instance: Any, action: str, reverse: bool, pk_set: Any, **kwargs: Any) -> None:
     if action not in ("post_remove", "post_clear"):
         return
-    from corridor.cases.domain import release_ownership
-
     if not reverse:  # user.teams.remove(...) / .set(...) / .clear()
         release_ownership(instance)
         return

@@ -17,6 +17,7 @@ from corridor.accounts.models import Role
 from corridor.accounts.testing import World, make_world, sign_in
 from corridor.audit.models import AuditEntry
 from corridor.cases import domain
+from corridor.cases.domain import duplicates
 from corridor.cases.models import DuplicateCheckCounter, DuplicateReview, Person
 
 pytestmark = pytest.mark.django_db
@@ -119,7 +120,9 @@ def test_checks_are_limited_per_user_with_a_clear_message(world: World) -> None:
     # The API shares the same counter (it lives in the database, for every worker process).
     token = accounts.create_api_token(worker, worker)
     api = Client().post(
-        f"{API}/people/", json.dumps({"names": [{"name": "Person 5"}]}), content_type="application/json",
+        f"{API}/people/",
+        json.dumps({"names": [{"name": "Person 5"}]}),
+        content_type="application/json",
         headers={"authorization": f"Bearer {token}"},
     )
     assert (api.status_code, api["Retry-After"]) == (429, "3600")
@@ -144,15 +147,15 @@ def test_a_hidden_match_takes_as_long_as_no_match(world: World, monkeypatch: pyt
         slept.append(round(seconds, 6))
         clock["now"] += seconds
 
-    monkeypatch.setattr(domain.time, "monotonic", lambda: clock["now"])
-    monkeypatch.setattr(domain.time, "sleep", sleep)
-    real_lookup = domain.blind.lookup
+    monkeypatch.setattr(duplicates.time, "monotonic", lambda: clock["now"])
+    monkeypatch.setattr(duplicates.time, "sleep", sleep)
+    real_lookup = duplicates.blind.lookup
 
     def slow_lookup(*args: Any, **kwargs: Any) -> Any:
         clock["now"] += 0.01  # each index lookup "takes" 10 ms
         return real_lookup(*args, **kwargs)
 
-    monkeypatch.setattr(domain.blind, "lookup", slow_lookup)
+    monkeypatch.setattr(duplicates.blind, "lookup", slow_lookup)
     with override_settings(DUPLICATE_CHECK_FLOOR_SECONDS=0.25):
         start = clock["now"]
         assert domain.find_duplicates(worker, names=[HIDDEN_NAME], birth_year=1990, phones=[HIDDEN_PHONE]) == []
@@ -173,11 +176,19 @@ def test_people_search_runs_the_same_queries_for_a_hidden_match_as_for_none(worl
 
     worker = world.users[Role.CASEWORKER]
     statements: dict[str, list[str]] = {}
-    for label, query in (("hidden", HIDDEN_PHONE), ("none", "+7 928 555 00 11"), ("hidden name", HIDDEN_NAME), ("no name", "Никто Нигде")):
+    for label, query in (
+        ("hidden", HIDDEN_PHONE),
+        ("none", "+7 928 555 00 11"),
+        ("hidden name", HIDDEN_NAME),
+        ("no name", "Никто Нигде"),
+    ):
         with CaptureQueriesContext(connection) as captured:
             assert domain.search_people(worker, query) == []
         # What each statement does and to which tables, without the values.
-        statements[label] = [" ".join([q["sql"].split()[0], *re.findall(r'(?:FROM|INTO|JOIN) "(\w+)"', q["sql"])]) for q in captured.captured_queries]
+        statements[label] = [
+            " ".join([q["sql"].split()[0], *re.findall(r'(?:FROM|INTO|JOIN) "(\w+)"', q["sql"])])
+            for q in captured.captured_queries
+        ]
     assert statements["hidden"] == statements["none"]
     assert statements["hidden name"] == statements["no name"]
     assert any("cases_person" in statement for statement in statements["none"])

@@ -17,7 +17,7 @@ from django.test import Client
 from corridor.accounts.models import Role, Team
 from corridor.accounts.testing import make_staff, make_world, sign_in
 from corridor.audit import log as audit
-from corridor.cases import domain
+from corridor.cases import domain, queries
 from corridor.cases.models import Case, Placement, SafeHouse
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +49,9 @@ def test_a_user_in_two_teams_cannot_put_team_a_person_in_team_c_house() -> None:
     both = make_staff(Role.CASEWORKER, teams=[world.team_a, team_c], username="two-teams")
     case = _case(both, world.team_a, "Адам Ахмадов")
     house_c = _house(both, team_c, "Orange")
-    response = _post(both, f"{API}/cases/{case.pk}/placements/", {"person": str(_principal(case).pk), "safe_house": str(house_c.pk)})
+    response = _post(
+        both, f"{API}/cases/{case.pk}/placements/", {"person": str(_principal(case).pk), "safe_house": str(house_c.pk)}
+    )
     assert response.status_code == 400
     assert response.json() == {
         "error": {"code": "invalid", "message": "The request has invalid fields.", "fields": {"safe_house": [TEAM_RULE]}}
@@ -68,7 +70,9 @@ def test_break_glass_cannot_move_team_b_person_nor_end_their_placement() -> None
     worker_a = world.users[Role.CASEWORKER]
     house_a = _house(worker_a, world.team_a, "Green")
     domain.break_glass(worker_a, case_b, "The person phoned our line and says the house was found.")
-    response = _post(worker_a, f"{API}/cases/{case_b.pk}/placements/", {"person": str(person_b.pk), "safe_house": str(house_a.pk)})
+    response = _post(
+        worker_a, f"{API}/cases/{case_b.pk}/placements/", {"person": str(person_b.pk), "safe_house": str(house_a.pk)}
+    )
     assert response.status_code == 400
     assert response.json()["error"]["fields"] == {"safe_house": [TEAM_RULE]}
     stay_b.refresh_from_db()
@@ -138,7 +142,7 @@ def test_two_placements_at_once_do_not_overfill_a_house(monkeypatch: pytest.Monk
     house = _house(worker, world.team_a, "Small", capacity=1)
     cases = [_case(worker, world.team_a, "Адам Ахмадов"), _case(worker, world.team_a, "Ибрагим Хасанов")]
     barrier = threading.Barrier(2)
-    real_occupancy = domain.occupancy
+    real_occupancy = queries.occupancy
 
     def occupancy_together(*args: Any, **kwargs: Any) -> int:
         try:
@@ -147,7 +151,7 @@ def test_two_placements_at_once_do_not_overfill_a_house(monkeypatch: pytest.Monk
             pass
         return real_occupancy(*args, **kwargs)
 
-    monkeypatch.setattr(domain, "occupancy", occupancy_together)
+    monkeypatch.setattr(queries, "occupancy", occupancy_together)
     outcomes: list[str] = []
 
     def place(case: Case) -> None:
@@ -182,7 +186,7 @@ def test_two_placements_of_one_person_at_once_leave_one_stay(monkeypatch: pytest
     worker_a, worker_b = world.users[Role.CASEWORKER], world.outsider
     houses = {case_a.pk: _house(both, world.team_a, "Green"), case_b.pk: _house(both, world.team_b, "Blue")}
     barrier = threading.Barrier(2)
-    real_occupancy = domain.occupancy
+    real_occupancy = queries.occupancy
 
     def occupancy_together(*args: Any, **kwargs: Any) -> int:
         try:
@@ -191,7 +195,7 @@ def test_two_placements_of_one_person_at_once_leave_one_stay(monkeypatch: pytest
             pass
         return real_occupancy(*args, **kwargs)
 
-    monkeypatch.setattr(domain, "occupancy", occupancy_together)
+    monkeypatch.setattr(queries, "occupancy", occupancy_together)
     outcomes: list[str] = []
 
     def place(actor: Any, case: Case) -> None:
