@@ -1,0 +1,66 @@
+"""Two coordinators move one application at the same moment: real threads, real row locks.
+
+Both read the application while it is "submitted" and both ask for a move that is allowed from
+there. Exactly one goes through; the other waits for the first one's lock, sees the status it
+left, and gets a Conflict: one new event, one audit entry, nothing half-written.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from corridor.accounts.models import Team
+from corridor.audit.models import AuditEntry
+from corridor.core.errors import Conflict
+from corridor.relocation import domain
+from corridor.relocation.models import Application, ApplicationEvent, Country
+from corridor.relocation.tests.factories import S, caseworker_for, make_programme, walk
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="needs row locks (SELECT … FOR UPDATE) and concurrent writers: SQLite locks the whole file"
+    ),
+]
+
+
+def test_two_moves_from_the_same_status_one_succeeds_the_other_conflicts() -> None:
+    # A transactional test starts with the reference data flushed: one country is enough here.
+    Country.objects.get_or_create(code="LT", defaults={"name_en": "Lithuania", "name_ru": "Литва"})
+    team = Team.objects.create(name="T")
+    actor = caseworker_for(team)
+    application = walk(actor, team, make_programme("LT"), [(S.SUBMITTED, datetime.date(2024, 2, 1))])
+    events_before = ApplicationEvent.objects.filter(application=application).count()
+    read_both = threading.Barrier(2, timeout=30)
+    outcomes: dict[str, Any] = {}
+
+    def move(new: str) -> None:
+        try:
+            copy = Application.objects.select_related("case__data_key").get(pk=application.pk)
+            read_both.wait()  # both copies say "submitted" before either move starts
+            domain.transition_application(actor, copy, new, reason=f"to {new}", on=datetime.date(2024, 2, 2))
+            outcomes[new] = "moved"
+        except Conflict as exc:
+            outcomes[new] = exc
+        except BaseException as exc:  # noqa: BLE001 -- reported by the assertion below, not swallowed
+            outcomes[new] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=move, args=(new,)) for new in (S.INTERVIEW, S.DOCUMENTS_REQUESTED)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(type(outcome).__name__ for outcome in outcomes.values()) == ["Conflict", "str"], outcomes
+    winner = next(new for new, outcome in outcomes.items() if outcome == "moved")
+    assert Application.objects.get(pk=application.pk).status == winner
+    assert list(ApplicationEvent.objects.filter(application=application).values_list("status", flat=True))[events_before:] == [winner]
+    moves = AuditEntry.objects.filter(object_id=str(application.pk), action__startswith="application.status.")
+    assert list(moves.order_by("seq").values_list("action", flat=True)) == ["application.status.submitted", f"application.status.{winner}"]
