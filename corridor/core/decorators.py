@@ -1,4 +1,5 @@
-"""What a view says about itself: reachable without signing in, by a trustee, while sealed.
+"""What a view says about itself: reachable without signing in, by a trustee, while sealed;
+whether its address may be shown in a log.
 
 The markers are attributes only; the middlewares that read them decide (corridor.core.middleware
 for the sealed wall, corridor.accounts.middleware for the staff session).
@@ -30,6 +31,16 @@ def works_sealed(view: V) -> V:
     return view
 
 
+def address_withheld(label: str) -> Callable[[V], V]:
+    """The view's address is itself a secret (an unguessable path): logs show `label` instead."""
+
+    def mark(view: V) -> V:
+        view.corridor_address_label = label  # type: ignore[attr-defined]  # a marker attribute on the function object
+        return view
+
+    return mark
+
+
 def is_public(view: Any) -> bool:
     return bool(getattr(view, "corridor_public", False))
 
@@ -40,6 +51,11 @@ def is_trustee_allowed(view: Any) -> bool:
 
 def works_while_sealed(view: Any) -> bool:
     return bool(getattr(view, "corridor_works_sealed", False))
+
+
+def withheld_address_label(view: Any) -> str | None:
+    label = getattr(view, "corridor_address_label", None)
+    return label if isinstance(label, str) else None
 
 
 def is_api_view(view: Any) -> bool:

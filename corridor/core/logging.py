@@ -15,6 +15,8 @@ import traceback
 import urllib.parse
 from types import TracebackType
 
+from corridor.core.decorators import withheld_address_label
+
 _IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
 # Candidates for IPv6 (with "::" compression and IPv4 tails), each checked by ipaddress, so
 # clock times like 06:42:51 are left alone.
@@ -25,7 +27,6 @@ _URL_IN_TEXT = re.compile(r"(?:https?://[^\s/\"'<>]+)?/[^\s\"'<>]*")
 
 MASK = "…"
 NO_ROUTE = "[no route]"
-UNSEAL_ROUTE = "[unseal page]"
 
 
 def route_of(path: str) -> str:
@@ -34,7 +35,8 @@ def route_of(path: str) -> str:
     "/accounts/enrol/3kd9.../?next=/x" -> "/accounts/enrol/…/". A segment is shown only when it
     is a literal part of the matched route, so tokens, ids and anything typed into a URL are
     masked; a path that reaches no route is not shown at all (it may be anything typed), and
-    the unseal page, whose path an operator may keep unguessable, is named, not shown.
+    a view marked @address_withheld (the unseal page, whose path an operator may keep
+    unguessable) is named by its label, not shown.
     """
     path = urllib.parse.urlsplit(path).path or "/"
     try:
@@ -53,8 +55,9 @@ def route_of(path: str) -> str:
             return NO_ROUTE
     except Exception:  # noqa: BLE001 -- a log line must never fail; without Django there is no route to show
         return NO_ROUTE
-    if match.view_name == "web:unseal":
-        return UNSEAL_ROUTE
+    label = withheld_address_label(match.func)
+    if label is not None:
+        return label
     # path() routes ("enrol/<str:token>/") and re_path() ones ("^people/(?P<pk>[^/.]+)/$") alike:
     # whatever is not a literal segment of the route is masked.
     literal = {segment for segment in re.sub(r"[\^$]", "", match.route or "").split("/") if segment}

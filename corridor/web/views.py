@@ -20,9 +20,12 @@ from corridor.accounts import access
 from corridor.accounts.models import User
 from corridor.cases import domain as cases_domain
 from corridor.cases.views.cases import dashboard_data
-from corridor.core.decorators import public, trustee_allowed, works_sealed
+from corridor.core.decorators import address_withheld, public, trustee_allowed, works_sealed
 from corridor.keys import api as keys
 from corridor.relocation.alerts import alerts_for
+
+# What the logs say instead of the unseal page's address (settings.UNSEAL_PATH may be kept secret).
+UNSEAL_ROUTE = "[unseal page]"
 
 
 class ShareForm(forms.Form):
@@ -52,6 +55,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 @public
 @works_sealed
 @trustee_allowed
+@address_withheld(UNSEAL_ROUTE)
 @never_cache
 @require_http_methods(["GET", "POST"])
 def unseal_view(request: HttpRequest) -> HttpResponse:
