@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from corridor.accounts import domain
-from corridor.accounts.models import EnrolmentLink, Role, Team, User
+from corridor.accounts.models import Role, User
 from corridor.keys import api as keys
 
 SHARES_FILE = "DEMO-ONLY-unseal-shares.txt"
@@ -54,12 +54,12 @@ class Command(BaseCommand):
             self.stdout.write(f"Created demo keys (3 of 5 shares unseal). DEMO ONLY: shares saved in {shares_path}")
         base = options["base_url"].rstrip("/")
         for username, role, team_names in STAFF:
-            teams = [Team.objects.get_or_create(name=name)[0] for name in team_names]
+            teams = [domain.team_named(None, name) for name in team_names]
             user = User.objects.filter(username=username).first()
             if user is None:
                 user, token = domain.create_user(None, username=username, role=role, teams=teams)
             elif not user.has_usable_password():
-                token = EnrolmentLink.issue(user)
+                token = domain.reissue_enrolment(None, user)  # never enrolled: a fresh link, audited
             else:
                 self.stdout.write(f"  {username:18} {role.label}: already enrolled")
                 continue
