@@ -26,7 +26,7 @@ from rest_framework.response import Response
 
 from corridor.accounts.models import Team, User
 from corridor.audit import log as audit
-from corridor.cases import access, domain
+from corridor.cases import access, domain, queries
 from corridor.cases import serializers as s
 from corridor.cases.audit_names import CaseAudit
 from corridor.cases.models import (
@@ -37,7 +37,6 @@ from corridor.cases.models import (
     Note,
     Person,
     Placement,
-    Priority,
     RiskAssessment,
     SafeHouse,
     Task,
@@ -247,17 +246,6 @@ class PersonViewSet(CaseWorkViewSet):
 # -- cases ----------------------------------------------------------------------------------------
 
 
-def _urgency_order(queryset: models.QuerySet[Case]) -> models.QuerySet[Case]:
-    # Emergencies first, then the nearest review date: the order people must act in.
-    rank = models.Case(
-        models.When(priority=Priority.EMERGENCY, then=0),
-        models.When(priority=Priority.URGENT, then=1),
-        default=2,
-        output_field=models.IntegerField(),
-    )
-    return queryset.annotate(urgency=rank).order_by("urgency", models.F("priority_review").asc(nulls_last=True), "-created", "pk")
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="Your cases, emergencies first",
@@ -286,7 +274,7 @@ class CaseViewSet(CaseWorkViewSet):
         for field, lookup in (("status", "status"), ("priority", "priority"), ("team", "team_id"), ("owner", "owner_id")):
             if field in filters:
                 cases = cases.filter(**{lookup: filters[field]})
-        page = self.paginate_queryset(_urgency_order(cases))
+        page = self.paginate_queryset(queries.by_urgency(cases))
         return self.get_paginated_response(s.CaseSerializer(page, many=True).data)
 
     def _detail(self, case: Case) -> dict[str, Any]:
