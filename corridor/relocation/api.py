@@ -63,11 +63,10 @@ def documented(**schema: Any) -> Callable[[F], F]:
 
 
 class RelocationView(APIView):
-    """Every relocation endpoint: a role without the permission (NotPermitted) answers 403.
-
-    The access helpers raise NotPermitted, a 404, so pages look the same for it as for a
-    missing object; the API's schema promises 403 for "your role may not do this".
-    """
+    # Every relocation endpoint: a role without the permission (NotPermitted) answers 403. The
+    # access helpers raise NotPermitted, a 404, so pages look the same for it as for a missing
+    # object; the API's schema promises 403 for "your role may not do this". (A comment, not a
+    # docstring: drf-spectacular would print a docstring as every operation's description.)
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, NotPermitted):
