@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import InMemoryUploadedFile, UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.http import HttpRequest
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
@@ -87,3 +88,14 @@ class BoundedMemoryUploadHandler(FileUploadHandler):
             charset=self.charset,
             content_type_extra=self.content_type_extra,
         )
+
+
+def install(request: HttpRequest, limit: int | None = None, *, drop_oversized: bool = False) -> BoundedMemoryUploadHandler:
+    """Make `request` keep its uploads in memory only, up to `limit` (default: the document limit).
+
+    Call it before anything reads request.POST or request.FILES; the view's CSRF check must
+    then run after it (Django's documented pattern: csrf_exempt outside, csrf_protect inside).
+    """
+    handler = BoundedMemoryUploadHandler(request, limit=limit, drop_oversized=drop_oversized)
+    request.upload_handlers = [handler]
+    return handler

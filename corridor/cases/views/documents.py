@@ -25,8 +25,8 @@ from corridor.cases.audit_names import CaseAudit
 from corridor.cases.forms_workflow import CodenameChoiceField
 from corridor.cases.models import Case, Document, DocumentKind, Person
 from corridor.cases.views import staff
+from corridor.core import uploads
 from corridor.core.forms import submit_then
-from corridor.core.uploads import BoundedMemoryUploadHandler
 from corridor.keys.api import DataKey
 
 # The served file is shown by the browser itself. Nothing may load from elsewhere and no
@@ -84,7 +84,7 @@ def document_list_view(request: HttpRequest, pk: Any) -> HttpResponse:
     pattern Django documents for changing upload handlers per view).
     """
     if request.method == "POST":
-        request.upload_handlers = [BoundedMemoryUploadHandler(request)]
+        uploads.install(request)
     response: HttpResponse = _document_list(request, pk)
     return response
 

@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import SkipFile
+from django.test import RequestFactory
 
-from corridor.core.uploads import BoundedMemoryUploadHandler, OversizedUpload, max_bytes
+from corridor.core.uploads import BoundedMemoryUploadHandler, OversizedUpload, install, max_bytes
 
 
 def test_one_request_cannot_keep_more_than_the_limit_in_memory_across_files() -> None:
@@ -47,3 +48,10 @@ def test_dropping_mode_skips_a_file_over_the_limit_and_keeps_a_small_one() -> No
     with pytest.raises(SkipFile):
         handler.receive_data_chunk(b"z" * 1000, 1000)
     assert (handler.too_large, handler.kept) == (True, 10)
+
+
+def test_install_makes_the_bounded_handler_the_requests_only_one() -> None:
+    request = RequestFactory().post("/")
+    handler = install(request, 4096, drop_oversized=True)
+    assert request.upload_handlers == [handler]
+    assert (handler.limit, handler.drop_oversized) == (4096, True)

@@ -22,8 +22,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from corridor.cases.files import FileRejected, sanitize
+from corridor.core import uploads
 from corridor.core.decorators import public, works_sealed
-from corridor.intake import conf, domain, formtoken, passphrases, ratelimit, upload
+from corridor.intake import conf, domain, formtoken, passphrases, ratelimit
 from corridor.intake.forms import FollowUpForm, HelpForm, PassphraseForm
 from corridor.keys.errors import KeyringError
 
@@ -102,7 +103,7 @@ def help_view(request: HttpRequest) -> HttpResponse:
         return _render_form(request, form, status=503)
     held = decision is ratelimit.Decision.HOLD
     # A held request keeps its text but not its file: a flood costs no decoding and little disk.
-    handler = upload.install(request, 0 if held else conf.max_file_bytes())
+    handler = uploads.install(request, 0 if held else conf.max_file_bytes(), drop_oversized=True)
     data = request.POST.copy()
     form = HelpForm(data, request.FILES)
     # Whatever happens below, a re-shown form carries a fresh token so "Send" works again.
@@ -209,7 +210,7 @@ def send_view(request: HttpRequest) -> HttpResponse:
     started = time.monotonic()
     if not ratelimit.allow_login(request):  # before the body is read
         return _with_floor(started, _too_many(request, PassphraseForm()))
-    handler = upload.install(request, conf.max_file_bytes())
+    handler = uploads.install(request, conf.max_file_bytes(), drop_oversized=True)
     form = FollowUpForm(request.POST, request.FILES)
     passphrase_form = PassphraseForm({"codename": request.POST.get("codename", "")})
     thread = domain.find(str(request.POST.get("codename", "")))
