@@ -18,6 +18,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from corridor.accounts import domain
 from corridor.accounts.models import Role, User
+from corridor.cases import demo
+from corridor.cases.models import Person
 from corridor.keys import api as keys
 
 SHARES_FILE = "DEMO-ONLY-unseal-shares.txt"
@@ -76,9 +78,6 @@ class Command(BaseCommand):
             )
 
     def _people(self, people: int, seed: int | None) -> None:
-        from corridor.cases import demo
-        from corridor.cases.models import Person
-
         existing = Person.objects.count()
         if existing:
             self.stdout.write(f"Demo people already present ({existing}); none added.")
