@@ -112,7 +112,9 @@ def _crash() -> NoReturn:
     # lines and exception types, not exception messages (they carry typed values).
     from corridor.core.logging import format_exception_withheld
 
-    print(format_exception_withheld(sys.exc_info()), file=sys.stderr)  # type: ignore[arg-type]
+    exc = sys.exception()  # _crash runs only while an exception is being handled
+    if exc is not None:
+        print(format_exception_withheld((type(exc), exc, exc.__traceback__)), file=sys.stderr)
     raise SystemExit(1)
 
 

@@ -75,7 +75,7 @@ def gps_photo(artist: str, lat_seconds: int, lon_seconds: int) -> bytes:
 
 def rational(numerator: int, denominator: int) -> list[bytes]:
     """An EXIF RATIONAL as it sits in a file, in both byte orders."""
-    return [numerator.to_bytes(4, order) + denominator.to_bytes(4, order) for order in ("big", "little")]  # type: ignore[arg-type]
+    return [numerator.to_bytes(4, order) + denominator.to_bytes(4, order) for order in ("big", "little")]
 
 
 def gps_secrets(lat_seconds: int, lon_seconds: int) -> dict[str, bytes]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Iterator
+from typing import TypeVar
 
 import pytest
 from django import forms
@@ -23,6 +24,8 @@ from corridor.accounts.testing import make_staff, sign_in
 from corridor.cases import domain
 from corridor.cases.models import Case, Need, Verification
 from tests.seizure import captured_logs, ok, scan_at_rest, token
+
+T = TypeVar("T")
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -93,7 +96,7 @@ CLEAR_BY_DESIGN = {
 }
 
 
-def _subclasses(cls: type) -> Iterator[type]:
+def _subclasses(cls: type[T]) -> Iterator[type[T]]:
     for sub in cls.__subclasses__():
         yield sub
         yield from _subclasses(sub)
@@ -111,7 +114,7 @@ def form_text_fields() -> set[str]:
     for cls in _subclasses(forms.BaseForm):
         if not cls.__module__.startswith("corridor.") or ".tests" in cls.__module__:
             continue
-        for name, field in cls.base_fields.items():  # type: ignore[attr-defined]
+        for name, field in cls.base_fields.items():  # type: ignore[attr-defined]  # every concrete form has it; the stubs declare it on Form and ModelForm only
             if isinstance(field, forms.CharField):
                 found.add(f"{cls.__module__}.{cls.__qualname__}.{name}")
     return found

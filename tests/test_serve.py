@@ -15,6 +15,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -53,7 +54,7 @@ def instance() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def server(instance: dict[str, str]):  # type: ignore[no-untyped-def]
+def server(instance: dict[str, str]) -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "corridor.cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "3", "--threads", "1"],

@@ -10,7 +10,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from corridor.api.errors import ERROR_SCHEMA
 
 
-class BearerTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call,misc]
+class BearerTokenScheme(OpenApiAuthenticationExtension):
     target_class = "corridor.accounts.api_auth.TokenAuthentication"
     name = "bearerToken"
 
@@ -22,7 +22,7 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-unty
         }
 
 
-class VerifiedSessionScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call,misc]
+class VerifiedSessionScheme(OpenApiAuthenticationExtension):
     target_class = "corridor.accounts.api_auth.VerifiedSessionAuthentication"
     name = "staffSession"
 

@@ -16,7 +16,7 @@ class MeSerializer(serializers.Serializer):
 
 
 class MeView(APIView):
-    @extend_schema(responses=MeSerializer, summary="The authenticated user, their role and teams")
+    @extend_schema(responses=MeSerializer, summary="The authenticated user, their role and teams")  # type: ignore[untyped-decorator]  # drf-spectacular is not type-checked here (follow_imports = skip)
     def get(self, request: Request) -> Response:
         user = request.user
         data = {"username": user.username, "role": user.role, "teams": [team.name for team in user.teams.all()]}

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import itertools
 import time
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
 from corridor.accounts.models import Role
 from corridor.accounts.testing import make_staff, sign_in
 from corridor.keys import instance
+
+if TYPE_CHECKING:
+    from pytest_django.fixtures import SettingsWrapper
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +82,7 @@ def test_a_forged_share_is_refused_on_its_own_and_the_progress_is_kept(shares: l
     assert instance.status().shares_received == 1
 
 
-def _page_without_token(response) -> str:  # type: ignore[no-untyped-def]
+def _page_without_token(response: HttpResponse) -> str:
     import re
 
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
@@ -234,7 +240,7 @@ def test_the_unseal_page_is_not_at_a_guessable_path_by_default() -> None:
     assert kept not in sealed.content.decode()
 
 
-def test_the_configured_unseal_path_wins(settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_configured_unseal_path_wins(settings: SettingsWrapper) -> None:
     from importlib import reload
 
     from django.urls import clear_url_caches
@@ -266,7 +272,7 @@ def test_lockdown_sends_the_admin_to_the_sealed_page_not_the_unseal_page() -> No
     assert response["Location"] == reverse("web:dashboard")
 
 
-def test_init_prints_the_unseal_page_path(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_init_prints_the_unseal_page_path(settings: SettingsWrapper, tmp_path: Path) -> None:
     from io import StringIO
 
     from django.core.management import call_command
