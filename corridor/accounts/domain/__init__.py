@@ -10,7 +10,7 @@ from corridor.accounts.domain.factors import (
     start_totp,
     totp_uri,
 )
-from corridor.accounts.domain.sessions import signed_in, signed_in_with_key, signed_out
+from corridor.accounts.domain.sessions import lockdown, signed_in, signed_in_with_key, signed_out
 from corridor.accounts.domain.teams import create_team, team_named
 from corridor.accounts.domain.tokens import (
     activate_api_token,
@@ -38,6 +38,7 @@ __all__ = [
     "create_user",
     "end_sessions",
     "enrol_set_password",
+    "lockdown",
     "regenerate_recovery_codes",
     "reissue_enrolment",
     "remove_factor",

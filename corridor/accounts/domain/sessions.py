@@ -1,7 +1,9 @@
-"""Signing in and out, as the audit log sees them; the session itself is corridor.accounts.sessions."""
+"""Signing in and out, as the audit log sees them, and an admin's lockdown; the session itself is
+corridor.accounts.sessions."""
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -9,8 +11,10 @@ from corridor.accounts.audit_names import AccountAudit
 from corridor.accounts.models import User, WebAuthnCredential
 from corridor.audit.actions import act, lock
 from corridor.core.errors import Conflict
+from corridor.keys import api as keys
 
 OWN = "accounts.manage_own_account"
+LOCKDOWN = "accounts.lockdown"
 
 
 def signed_in(user: User) -> None:
@@ -38,3 +42,15 @@ def signed_in_with_key(user: User, credential: WebAuthnCredential, new_sign_coun
 def signed_out(user: User) -> None:
     with act(user, OWN, user) as action:
         action.record(AccountAudit.LOGOUT, user)
+
+
+def lockdown(actor: User) -> None:
+    """An admin seals the instance now: keys dropped, every session ended (Invariant 4).
+
+    Not act(): the seal must neither need nor wait for a database write, so it happens first
+    and keys reports it to the audit log afterwards (instance.lockdown.admin), even when that
+    write fails. A duress password seals through keys directly, as nobody in particular.
+    """
+    if not actor.has_perm(LOCKDOWN):
+        raise PermissionDenied
+    keys.lockdown(actor=actor, reason="admin")
