@@ -1,3 +1,6 @@
+"""The API's URL map: the versioned endpoints under /api/v1/, and the OpenAPI schema, which anyone
+may read, sealed or not (it describes the API, not the data)."""
+
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
