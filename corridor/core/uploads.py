@@ -23,7 +23,7 @@ def max_bytes() -> int:
     return int(getattr(settings, "DOCUMENT_MAX_BYTES", DEFAULT_MAX_BYTES))
 
 
-class OversizedUpload(UploadedFile):  # type: ignore[type-arg]
+class OversizedUpload(UploadedFile):  # type: ignore[type-arg]  # generic only in django-stubs; the runtime class cannot be subscripted
     """Stands in for a file over the limit: its size is known, its bytes were never kept."""
 
     def __init__(self, name: str, size: int, content_type: str | None) -> None:
