@@ -110,7 +110,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "db.sqlite3",
+            "NAME": str(DATA_DIR / "db.sqlite3"),
             "OPTIONS": {
                 # WAL for concurrent readers; secure_delete so erased rows are overwritten on disk.
                 # recursive_triggers: so INSERT OR REPLACE fires the audit log's DELETE trigger too.
