@@ -20,8 +20,9 @@ PUBLIC = {
     "corridor.keys.treehead": "RFC 6962 hashing and the checkpoint text keyd signs; no keys in it",
 }
 CRYPTO_LIBRARIES = ("cryptography", "argon2", "pyrage", "pyshamir", "nacl")
-# DataKey.plain_key() hands out key bytes: for fields and files inside keys only.
-KEY_BYTES_ATTRIBUTES = {"plain_key", "_plain"}
+# Key material: DataKey.plain_key() (for fields and files inside keys only) and the age
+# identity a passphrase derives (DerivedKeys.open decrypts with it).
+KEY_BYTES_ATTRIBUTES = {"plain_key", "_plain", "identity"}
 
 
 def _is_test_support(path: Path) -> bool:
@@ -99,6 +100,7 @@ def test_the_checks_catch_what_they_are_for() -> None:
         "line 1: imports cryptography.hazmat.primitives.hashes (cryptography lives in corridor.keys)",
     ]
     assert facade_violations("x = data_key.plain_key()\n") == ["line 1: reads .plain_key (key bytes stay in corridor.keys)"]
+    assert facade_violations("age_decrypt(thread.keys.identity, blob)\n") == ["line 1: reads .identity (key bytes stay in corridor.keys)"]
     assert facade_violations("from corridor.keys import api as keys\nfrom corridor.keys.api import DataKey\nimport corridor.keys.fields\n") == []
     assert audit_imports("def f():\n    from corridor.audit import log\n") == ["line 2: imports corridor.audit", "line 2: imports corridor.audit.log"]
     assert len(_sources(ROOT)) > 100

@@ -68,6 +68,7 @@ def test_each_contract_fails_on_the_import_it_forbids(tmp_path: Path) -> None:
         "corridor/cases/models.py": "import cryptography",  # crypto outside keys
         "corridor/intake/models.py": "import corridor.relocation.models",  # intake and relocation meet
         "corridor/core/uploads.py": "import corridor.core.ids",  # with ids -> uploads below: a cycle
+        "corridor/web/views.py": "import corridor.keys.instance",  # past the keys facade
     }
     violations_too = {"corridor/core/ids.py": "import corridor.core.uploads"}
     for changes in (violations, violations_too):
@@ -80,6 +81,7 @@ def test_each_contract_fails_on_the_import_it_forbids(tmp_path: Path) -> None:
         "crypto-in-keys": "corridor.cases is not allowed to import cryptography",
         "intake-relocation": "corridor.intake is not allowed to import corridor.relocation",
         "acyclic": "No cycles are allowed in corridor.core.",
+        "keys-facade": "corridor.web is not allowed to import corridor.keys.instance",
     }
     for contract, message in expected.items():
         result = _lint_imports(tmp_path, contract)

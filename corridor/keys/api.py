@@ -53,7 +53,6 @@ from corridor.keys.treehead import SignedTreeHead
 
 age_encrypt = crypto.age_encrypt
 age_encrypt_to_many = crypto.age_encrypt_to_many
-age_decrypt = crypto.age_decrypt
 
 
 def open_intake(ciphertexts: Sequence[bytes]) -> list[bytes]:
@@ -148,7 +147,6 @@ __all__ = [
     "UnknownEpoch",
     "UnsealFailed",
     "address_tag",
-    "age_decrypt",
     "age_encrypt",
     "age_encrypt_to_many",
     "blind_tokens",

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from django.conf import settings
-
 from corridor.keys import crypto
 from corridor.keys.models import DataKey, EncryptedFile
 
@@ -44,16 +42,6 @@ class StoredFile:
         return self.record.pk
 
 
-def _root() -> Path:
-    return Path(settings.DATA_DIR) / "media" / "enc"
-
-
-def _path(record: EncryptedFile) -> Path:
-    name = record.disk_name
-    # Two-character fan-out keeps directories small.
-    return _root() / name[:2] / name
-
-
 def _aad(file_id: uuid.UUID, data_key: DataKey) -> bytes:
     return f"file|{file_id}|{data_key.pk}".encode()
 
@@ -65,7 +53,7 @@ def store_encrypted(fileobj: BinaryIO, data_key: DataKey, purpose: str) -> Store
         raise FileTooLarge(f"files over {MAX_BYTES // (1024 * 1024)} MiB are not accepted")
     record = EncryptedFile(data_key=data_key, purpose=purpose, disk_name=secrets.token_hex(16), size=len(data))
     blob = crypto.encrypt(data_key.plain_key(), data, _aad(record.pk, data_key))
-    path = _path(record)
+    path = record.path
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -92,10 +80,10 @@ def open_encrypted(file: EncryptedFile | StoredFile | uuid.UUID) -> bytes:
     else:
         record = EncryptedFile.objects.select_related("data_key").get(pk=file)
     data_key = record.data_key
-    blob = _path(record).read_bytes()
+    blob = record.path.read_bytes()
     return crypto.decrypt(data_key.plain_key(), blob, _aad(record.pk, data_key))
 
 
 def remove(record: EncryptedFile) -> None:
     """Delete the ciphertext from disk (the key is what makes it unreadable; this frees the space)."""
-    _path(record).unlink(missing_ok=True)
+    record.delete_file()

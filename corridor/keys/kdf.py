@@ -57,6 +57,13 @@ class DerivedKeys:
     def __repr__(self) -> str:  # keep the identity out of tracebacks and logs
         return f"DerivedKeys(lookup={self.lookup.hex()[:8]}..., recipient={self.recipient})"
 
+    def open(self, message: bytes) -> bytes:
+        """An age message sent to `recipient` (a reply), decrypted; raises DecryptionError.
+
+        Callers outside keys open replies with this and never read `identity` themselves.
+        """
+        return crypto.age_decrypt(self.identity, message)
+
 
 def random_salt() -> bytes:
     return secrets.token_bytes(SALT_BYTES)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -210,10 +212,14 @@ class EncryptedFile(models.Model):
     def __str__(self) -> str:
         return f"EncryptedFile {self.pk}"
 
-    def delete_file(self) -> None:
-        from corridor.keys import files
+    @property
+    def path(self) -> Path:
+        """Where the ciphertext is: DATA_DIR/media/enc, fanned out by the name's first two characters."""
+        return Path(settings.DATA_DIR) / "media" / "enc" / self.disk_name[:2] / self.disk_name
 
-        files.remove(self)
+    def delete_file(self) -> None:
+        """Delete the ciphertext from disk (the key is what makes it unreadable; this frees the space)."""
+        self.path.unlink(missing_ok=True)
 
 
 def wrapped_pairs(data_keys: Sequence[DataKey]) -> list[tuple[bytes, str]]:

@@ -60,7 +60,7 @@ class Attachment:
 
 @dataclass(frozen=True)
 class Thread:
-    """A request opened with its passphrase; `keys.identity` decrypts replies, in memory only."""
+    """A request opened with its passphrase; `keys.open` decrypts replies, in memory only."""
 
     request: IntakeRequest
     passphrase: str = field(repr=False)
@@ -241,7 +241,7 @@ def person_view(thread: Thread) -> list[PersonMessage]:
     shown: list[PersonMessage] = []
     for message in IntakeMessage.objects.filter(request=thread.request).order_by("seq"):
         if message.direction == Direction.OUT:
-            text = keys_api.age_decrypt(thread.keys.identity, bytes(message.ciphertext)).decode("utf-8")
+            text = thread.keys.open(bytes(message.ciphertext)).decode("utf-8")
             shown.append(PersonMessage(message.created_hour, Direction.OUT, text))
         else:
             shown.append(PersonMessage(message.created_hour, Direction.IN, None))
