@@ -15,7 +15,7 @@ import pytest
 from django.core.management import call_command
 
 from corridor.audit import key_events, log
-from corridor.audit.models import AuditEntry
+from corridor.audit.models import AuditEntry, Checkpoint
 from corridor.audit.names import InstanceAudit
 from corridor.keys import epochs, events, instance
 from corridor.keys.events import KeyEvent, NoReceiver
@@ -73,6 +73,20 @@ def test_a_lockdown_with_no_receiver_seals_and_still_raises(no_receiver: None, o
     with pytest.raises(NoReceiver):
         instance.lockdown(actor=None, reason="cli")
     assert instance.is_sealed() is True
+
+
+def test_an_unseal_is_recorded_and_signed_at_once(own_shares: list[str]) -> None:  # noqa: F811
+    instance.lockdown(actor=None, reason="admin")
+    outcomes = [instance.submit_share(share) for share in own_shares[:3]]
+
+    assert [o.error for o in outcomes] == ["", "", ""]
+    assert instance.is_sealed() is False
+    assert list(AuditEntry.objects.values_list("action", "actor_id")) == [
+        ("instance.lockdown.admin", None),
+        ("instance.unseal", None),
+    ]
+    # What was logged while sealed is under a signature straight after the unseal.
+    assert Checkpoint.objects.filter(tree_size=2).count() == 1
 
 
 def test_a_lockdown_records_who_asked(own_shares: list[str]) -> None:  # noqa: F811
