@@ -57,3 +57,4 @@ class CaseAudit(AuditAction):
     DOCUMENT_LIST = "document.list"
     DOCUMENT_VIEWED = "document.viewed"
     DOCUMENT_DOWNLOADED = "document.downloaded"
+    DEMO_BULK_POPULATE = "demo.bulk_populate"

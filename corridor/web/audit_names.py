@@ -4,4 +4,4 @@ from corridor.audit.names import AuditAction
 
 
 class WebAudit(AuditAction):
-    DEMO_BULK_POPULATE = "demo.bulk_populate"
+    """None yet: the demo's bulk load is the cases app's (CaseAudit.DEMO_BULK_POPULATE), which writes it."""
