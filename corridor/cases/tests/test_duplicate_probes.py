@@ -149,13 +149,13 @@ def test_a_hidden_match_takes_as_long_as_no_match(world: World, monkeypatch: pyt
 
     monkeypatch.setattr(duplicates.time, "monotonic", lambda: clock["now"])
     monkeypatch.setattr(duplicates.time, "sleep", sleep)
-    real_lookup = duplicates.blind.lookup
+    real_lookup = duplicates.keys.lookup
 
     def slow_lookup(*args: Any, **kwargs: Any) -> Any:
         clock["now"] += 0.01  # each index lookup "takes" 10 ms
         return real_lookup(*args, **kwargs)
 
-    monkeypatch.setattr(duplicates.blind, "lookup", slow_lookup)
+    monkeypatch.setattr(duplicates.keys, "lookup", slow_lookup)
     with override_settings(DUPLICATE_CHECK_FLOOR_SECONDS=0.25):
         start = clock["now"]
         assert domain.find_duplicates(worker, names=[HIDDEN_NAME], birth_year=1990, phones=[HIDDEN_PHONE]) == []
