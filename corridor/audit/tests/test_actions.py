@@ -30,11 +30,11 @@ def auditor() -> object:
 
 def test_a_permitted_action_commits_its_change_with_its_entry(admin: object) -> None:
     with act(admin, "accounts.manage_users") as action:
-        admin.first_name = "Ana"  # type: ignore[attr-defined]
-        admin.save(update_fields=["first_name"])  # type: ignore[attr-defined]
+        admin.first_name = "Ana"
+        admin.save(update_fields=["first_name"])
         action.record(TestAudit.TICK, admin)
 
-    assert list(AuditEntry.objects.values_list("action", "actor_id")) == [("test.tick", admin.pk)]  # type: ignore[attr-defined]
+    assert list(AuditEntry.objects.values_list("action", "actor_id")) == [("test.tick", admin.pk)]
 
 
 def test_refused_permission_reads_and_writes_nothing(auditor: object) -> None:
@@ -50,9 +50,9 @@ def test_refused_permission_reads_and_writes_nothing(auditor: object) -> None:
 def test_an_action_without_an_entry_is_rolled_back(admin: object) -> None:
     with pytest.raises(NothingRecorded):
         with act(admin, "accounts.manage_users"):
-            get_user_model().objects.filter(pk=admin.pk).update(first_name="Changed")  # type: ignore[attr-defined]
+            get_user_model().objects.filter(pk=admin.pk).update(first_name="Changed")
 
-    assert get_user_model().objects.get(pk=admin.pk).first_name == ""  # type: ignore[attr-defined]
+    assert get_user_model().objects.get(pk=admin.pk).first_name == ""
 
 
 def test_unchanged_state_may_go_without_an_entry(admin: object) -> None:
@@ -65,11 +65,11 @@ def test_unchanged_state_may_go_without_an_entry(admin: object) -> None:
 def test_a_failing_action_leaves_neither_change_nor_entry(admin: object) -> None:
     with pytest.raises(ZeroDivisionError):
         with act(admin, "accounts.manage_users") as action:
-            get_user_model().objects.filter(pk=admin.pk).update(first_name="Changed")  # type: ignore[attr-defined]
+            get_user_model().objects.filter(pk=admin.pk).update(first_name="Changed")
             action.record(TestAudit.TICK, admin)
             _ = 1 / 0
 
-    assert get_user_model().objects.get(pk=admin.pk).first_name == ""  # type: ignore[attr-defined]
+    assert get_user_model().objects.get(pk=admin.pk).first_name == ""
     assert not AuditEntry.objects.exists()
 
 
@@ -94,8 +94,8 @@ def test_nested_actions_share_the_outer_transaction(admin: object) -> None:
 
 
 def test_lock_rereads_the_row(admin: object) -> None:
-    stale = get_user_model().objects.get(pk=admin.pk)  # type: ignore[attr-defined]
-    get_user_model().objects.filter(pk=admin.pk).update(first_name="Fresh")  # type: ignore[attr-defined]
+    stale = get_user_model().objects.get(pk=admin.pk)
+    get_user_model().objects.filter(pk=admin.pk).update(first_name="Fresh")
     with act(admin, "accounts.manage_users") as action:
         fresh = lock(stale)
         action.unchanged()
@@ -107,14 +107,14 @@ def test_lock_takes_a_row_lock_on_postgresql(admin: object, django_assert_num_qu
     from django.test.utils import CaptureQueriesContext
 
     with act(admin, "accounts.manage_users") as action, CaptureQueriesContext(connection) as queries:
-        lock(admin)  # type: ignore[type-var]
+        lock(admin)
         action.unchanged()
     assert any("FOR UPDATE" in query["sql"] for query in queries.captured_queries)
 
 
 def test_record_refuses_a_name_nobody_declared() -> None:
     with pytest.raises(ValueError, match="registered"):
-        log.record(actor=None, action="user.deleted.everything", obj=None)  # type: ignore[arg-type]
+        log.record(actor=None, action="user.deleted.everything", obj=None)
     assert not AuditEntry.objects.exists()
 
 

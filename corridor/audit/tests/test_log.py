@@ -31,15 +31,15 @@ def test_record_appends_gapless_entries_and_matching_tree(staff: object) -> None
 
     assert [entry.seq for entry in entries] == [0, 1, 2, 3, 4, 5]
     first = AuditEntry.objects.get(seq=0)
-    assert first.actor_id == staff.pk  # type: ignore[attr-defined]
-    assert (first.object_type, first.object_id) == ("accounts.user", str(staff.pk))  # type: ignore[attr-defined]
+    assert first.actor_id == staff.pk
+    assert (first.object_type, first.object_id) == ("accounts.user", str(staff.pk))
     assert first.time.microsecond == 0
     system = AuditEntry.objects.get(seq=5)
     assert (system.actor_id, system.object_type, system.object_id) == (None, "", "")
 
     leaves = [bytes(value) for value in AuditEntry.objects.order_by("seq").values_list("leaf_hash", flat=True)]
     expected_leaf = merkle.leaf_hash(
-        encoding.leaf_bytes(0, encoding.iso_time(first.time), staff.pk, "user.update", "accounts.user", str(staff.pk), b"")  # type: ignore[attr-defined]
+        encoding.leaf_bytes(0, encoding.iso_time(first.time), staff.pk, "user.update", "accounts.user", str(staff.pk), b"")
     )
     assert leaves[0] == expected_leaf
     state = TreeState.objects.get()
@@ -137,7 +137,7 @@ def test_entries_for_lists_an_objects_timeline(staff: object) -> None:
 
 
 def test_checkpoint_every_n_entries_when_unsealed(settings: object, unsealed_keyring: object, django_capture_on_commit_callbacks: Any) -> None:
-    settings.AUDIT_CHECKPOINT_EVERY = 4  # type: ignore[attr-defined]
+    settings.AUDIT_CHECKPOINT_EVERY = 4
     for _ in range(9):
         with django_capture_on_commit_callbacks(execute=True):
             log.record(actor=None, action=TestAudit.TICK, obj=None)
@@ -152,14 +152,14 @@ def test_checkpoint_every_n_entries_when_unsealed(settings: object, unsealed_key
 def test_checkpoints_skipped_while_sealed_then_caught_up(
     settings: object, sealed_keyring: object, key_instance: object, django_capture_on_commit_callbacks: Any
 ) -> None:
-    settings.AUDIT_CHECKPOINT_EVERY = 4  # type: ignore[attr-defined]
+    settings.AUDIT_CHECKPOINT_EVERY = 4
     for _ in range(5):
         with django_capture_on_commit_callbacks(execute=True):
             log.record(actor=None, action=TestAudit.TICK, obj=None)
     assert Checkpoint.objects.count() == 0
 
-    for share in key_instance[1][:3]:  # type: ignore[index]
-        sealed_keyring.submit_share(share)  # type: ignore[attr-defined]
+    for share in key_instance[1][:3]:
+        sealed_keyring.submit_share(share)
     with django_capture_on_commit_callbacks(execute=True):
         log.record(actor=None, action=TestAudit.TICK, obj=None)
 
@@ -187,7 +187,7 @@ def test_checkpoint_on_demand_needs_unsealed(sealed_keyring: object) -> None:
 
 def test_deleting_a_user_leaves_the_log_alone(staff: object) -> None:
     log.record(actor=staff, action="user.create", obj=staff)
-    staff.delete()  # type: ignore[attr-defined]
+    staff.delete()
 
     assert AuditEntry.objects.get(seq=0).actor_id is not None
 

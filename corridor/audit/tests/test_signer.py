@@ -77,7 +77,7 @@ def _attack_and_check_refused(ring: Keyring, lift_triggers: Callable[[], Any], c
     """Six entries signed at size 6; the worker deletes entry 2 and tries every way to get it signed."""
     _entries(6, capture)
     signed = log.checkpoint()
-    assert (signed.tree_size, ring.tree_head().size) == (6, 6)  # type: ignore[union-attr]
+    assert (signed.tree_size, ring.tree_head().size) == (6, 6)
     honest_root = bytes(signed.root)
 
     with lift_triggers():
@@ -104,7 +104,7 @@ def _attack_and_check_refused(ring: Keyring, lift_triggers: Callable[[], Any], c
     with pytest.raises(TreeHeadRefused, match="proof starts elsewhere"):
         ring.sign_tree_head(6, forged_old, 6, forged_old, [], merkle.CompactTree.from_state(0, []).to_state())
 
-    assert ring.tree_head().size == 6  # type: ignore[union-attr]
+    assert ring.tree_head().size == 6
     assert Checkpoint.objects.count() == 0
     # What the worker could not hide: keyd's head is not in the rewritten log.
     assert verify().first_problem == (
@@ -118,7 +118,7 @@ def _honest_append_is_signed(ring: Keyring, capture: Callable[..., Any]) -> None
     _entries(3, capture)
     second = log.checkpoint()
     assert (second.tree_size, second.previous_size, bytes(second.previous_root)) == (9, 6, bytes(first.root))
-    assert ring.tree_head().size == 9  # type: ignore[union-attr]
+    assert ring.tree_head().size == 9
     report = verify()
     assert (report.problems, report.entries, report.checkpoints) == ([], 9, 2)
 
@@ -142,14 +142,14 @@ def test_a_refused_checkpoint_does_not_fail_the_users_action(
 ) -> None:
     settings.AUDIT_CHECKPOINT_EVERY = 2
     _entries(4, django_capture_on_commit_callbacks)
-    assert unsealed_keyring.tree_head().size == 4  # type: ignore[union-attr]
+    assert unsealed_keyring.tree_head().size == 4
     with lift_triggers():
         _rewrite_without(1)
 
     _entries(3, django_capture_on_commit_callbacks)  # each one due for a checkpoint, each refused
 
     assert AuditEntry.objects.count() == 6
-    assert unsealed_keyring.tree_head().size == 4  # type: ignore[union-attr]
+    assert unsealed_keyring.tree_head().size == 4
     assert [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "corridor.audit.log"] == [
         ("CRITICAL", "audit checkpoint skipped: AuditError"),  # size 4 again, another root
         ("CRITICAL", "audit checkpoint skipped: TreeHeadRefused"),
@@ -206,7 +206,7 @@ def test_over_the_keyd_socket_a_rewrite_is_refused_even_after_a_restart(
     try:
         for share in shares[:3]:
             client.submit_share(share)
-        assert client.tree_head().size == 6  # type: ignore[union-attr]
+        assert client.tree_head().size == 6
         with pytest.raises(TreeHeadRefused):
             log.checkpoint()
         leaves = [bytes(v) for v in AuditEntry.objects.order_by("seq").values_list("leaf_hash", flat=True)]
@@ -291,6 +291,6 @@ def test_an_instance_from_before_keyd_kept_heads_continues_its_chain(
     second = log.checkpoint()
 
     assert (second.tree_size, second.previous_size, bytes(second.previous_root)) == (9, 5, bytes(first.root))
-    assert unsealed_keyring.tree_head().size == 9  # type: ignore[union-attr]
+    assert unsealed_keyring.tree_head().size == 9
     report = verify()
     assert (report.problems, report.checkpoints) == ([], 2)

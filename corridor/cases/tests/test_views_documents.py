@@ -38,7 +38,7 @@ def _case(world: World, team: str = "a") -> Case:
     return domain.open_case(owner, team=world.team_a if team == "a" else world.team_b, principal=person)
 
 
-def _upload(case: Case, user, data: bytes, name: str, kind: str = DocumentKind.PHOTO) -> Document:  # type: ignore[no-untyped-def]
+def _upload(case: Case, user, data: bytes, name: str, kind: str = DocumentKind.PHOTO) -> Document:
     return domain.upload_document(user, case, SimpleUploadedFile(name, data), kind, description="Planted description")
 
 
@@ -226,7 +226,7 @@ def test_uploads_never_touch_a_temporary_file(world: World, monkeypatch: pytest.
     # file by default; the documents view keeps them in memory instead.
     from django.core.files import uploadedfile
 
-    def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def refuse(*args, **kwargs):
         raise AssertionError("an upload was written to a temporary file")
 
     monkeypatch.setattr(uploadedfile.TemporaryUploadedFile, "__init__", refuse)

@@ -183,7 +183,7 @@ def test_open_a_case_moves_the_thread_under_the_case_key() -> None:
 
     Client().post(SEND, {"codename": codename, "text": "Я уже в поезде."})
     assert client.post(f"/triage/{request.pk}/", {"action": "move"}).status_code == 302
-    assert "Я уже в поезде." in Note.objects.filter(case=case).order_by("-created").first().body  # type: ignore[union-attr]
+    assert "Я уже в поезде." in Note.objects.filter(case=case).order_by("-created").first().body
     assert list(IntakeMessage.objects.values_list("direction", flat=True)) == ["out"]
 
 
