@@ -67,7 +67,8 @@ def create_programme(actor: User, **values: Any) -> Programme:
 
 
 def update_programme(actor: User, programme: Programme, **values: Any) -> Programme:
-    """The programme as changed; `values` are checked together with what it holds now."""
+    """The programme as changed; `values` are checked together with what it holds now (under the
+    lock, not in the caller's copy), and the caller's copy is brought up to date."""
     with act(actor, MANAGE, programme) as action:
         _known_fields(values)
         current = lock(programme)
@@ -76,4 +77,6 @@ def update_programme(actor: User, programme: Programme, **values: Any) -> Progra
             setattr(current, name, value)
         current.save(update_fields=[*values, "updated"])
         action.record(RelocationAudit.PROGRAMME_UPDATE, current, details={"fields": sorted(values)})
-    return current
+    for field in Programme._meta.concrete_fields:
+        setattr(programme, field.attname, getattr(current, field.attname))
+    return programme

@@ -73,6 +73,18 @@ def test_each_change_records_its_registered_name_once() -> None:
     assert (Programme.objects.get(pk=programme.pk).language, application.checklist.get(kind="photos").status) == ("lv", "obtained")
 
 
+def test_a_programme_change_keeps_what_another_copy_changed_and_updates_the_callers_copy() -> None:
+    coordinator = make_staff(Role.RELOCATION)
+    first, second = Programme.objects.get(country="LT"), Programme.objects.get(country="LT")
+    domain.update_programme(coordinator, first, name="Renamed")
+    changed = domain.update_programme(coordinator, second, language="lt")
+
+    assert changed is second
+    assert (second.name, second.language) == ("Renamed", "lt")
+    fresh = Programme.objects.get(pk=first.pk)
+    assert (fresh.name, fresh.language) == ("Renamed", "lt")
+
+
 def test_a_second_close_from_a_stale_copy_is_refused_and_keeps_the_first() -> None:
     coordinator = make_staff(Role.RELOCATION)
     contact = domain.create_contact(coordinator, country=Country.objects.get(pk="LT"), kind="embassy", organisation="E", name="C")
