@@ -646,7 +646,7 @@ def _fuzz_api(world: World, o: dict[str, Any], token: str, schemathesis: Any, ap
                 except Exception as exc:  # collect, so one run reports every mismatch
                     failures.append(f"{case.method} {case.formatted_path} schema: {str(exc)[:300]}")
 
-        return run  # type: ignore[no-any-return]
+        return run
 
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
