@@ -67,8 +67,8 @@ class Route:
     `name` is the URL name the address resolves to (`cases:case`, `api-case-list`): the
     matrix checks it, and tests/test_url_matrix.py counts it, so every URL name the
     resolver knows is either here or on that test's public list. `url` and `data` build the
-    request from the world (team A's objects); `scoped` routes are also requested with
-    team B's object (`other_team_url`), which every non-admin must get as 404.
+    request from the world (team A's objects); with `other_team_url` the allowed roles also
+    request team B's object, which every one of them but the admin must get as 404.
     """
 
     name: str
