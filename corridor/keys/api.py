@@ -3,8 +3,9 @@ indexes, encrypted files, the instance's seal state and lockdown, the audit sign
 
 Code outside keys imports this module (and `fields` for model fields, `errors` before Django
 is set up, `memory` for process hardening, `treehead` for the audit log's hashing); nothing
-else. No function here hands out key bytes: a data key seals and opens, the keyring signs and
-tags, and what leaves is a blob, a MAC, a signature check or a plaintext the caller asked for.
+else. Nothing here hands out key bytes: a record is sealed and opened by its DataKey
+(`seal`, `open`), the key service tags, indexes and signs, and what leaves is a blob, a token,
+a signature check or a plaintext the caller asked for.
 tests/test_keys_facade.py holds the rest of the code to it.
 """
 
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from corridor.keys import crypto, instance, keystore, treehead
-from corridor.keys.blind import BlindIndex, filter_candidates, index_values, lookup, remove_entries, search
+from corridor.keys.blind import BlindIndex, index_values, lookup, search
 from corridor.keys.errors import (
     DecryptionError,
     KeyringError,
@@ -27,9 +28,8 @@ from corridor.keys.errors import (
     UnknownEpoch,
     UnsealFailed,
 )
-from corridor.keys.events import KeyEvent, NoReceiver
+from corridor.keys.events import KeyEvent
 from corridor.keys.events import register as register_audit_receiver
-from corridor.keys.fields import preload_keys
 from corridor.keys.files import FileTooLarge, StoredFile, open_encrypted, store_encrypted
 from corridor.keys.files import remove as remove_file
 from corridor.keys.instance import (
@@ -44,7 +44,7 @@ from corridor.keys.instance import (
     submit_share,
 )
 from corridor.keys.kdf import INSECURE_FAST, OWASP_MINIMUM, Argon2Params, DerivedKeys, derive, random_salt
-from corridor.keys.models import BlindIndexEntry, DataKey, EncryptedFile, Shredded, epochs_in_use
+from corridor.keys.models import BlindIndexEntry, DataKey, EncryptedFile, Shredded
 from corridor.keys.service import Status, initialize
 from corridor.keys.translit import normalize
 from corridor.keys.treehead import SignedTreeHead
@@ -134,7 +134,6 @@ __all__ = [
     "KeyServiceUnavailable",
     "KeyringError",
     "KeystoreTampered",
-    "NoReceiver",
     "NotInitialized",
     "Sealed",
     "ShareOutcome",
@@ -151,8 +150,6 @@ __all__ = [
     "age_encrypt_to_many",
     "blind_tokens",
     "derive",
-    "epochs_in_use",
-    "filter_candidates",
     "in_process_keys",
     "index_values",
     "initialize",
@@ -164,11 +161,9 @@ __all__ = [
     "normalize",
     "open_encrypted",
     "open_intake",
-    "preload_keys",
     "random_salt",
     "register_audit_receiver",
     "remove_file",
-    "remove_entries",
     "reset_unseal",
     "search",
     "session_epoch",
