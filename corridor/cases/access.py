@@ -15,7 +15,6 @@ action checks for itself.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any, TypeVar
 
 from django.db import models
@@ -44,20 +43,23 @@ class NotPermitted(Http404):
     """
 
 
-def _refuse(user: User, model: Any, pk: uuid.UUID) -> Http404:
-    """Log a refusal of something that exists (Invariant 6), then answer as if it did not."""
-    existing = model.objects.filter(pk=pk).first()
-    if existing is not None:
-        audit.record_decision(user, existing, allowed=False, reason="not visible to this user")
-    return Http404()
+def _get(user: User, visible: QuerySet[M], object_id: Any, perm: str) -> M:
+    """The object `object_id` among those `user` can see, when `perm` lets them use it.
 
-
-def _permitted(user: User, obj: M, perm: str) -> M:
-    """`obj` (already known to be visible) when `user` holds `perm` on it; NotPermitted, audited, otherwise."""
-    if not user.has_perm(perm, obj):
-        audit.record_decision(user, obj, allowed=False, reason=f"role lacks {perm}")
+    Not among them: 404, with a refusal audited when it exists (Invariant 6). Visible but not
+    for this use: NotPermitted, audited too.
+    """
+    pk = parse_id(object_id)
+    found = visible.filter(pk=pk).first()
+    if found is None:
+        existing = visible.model._default_manager.filter(pk=pk).first()
+        if existing is not None:
+            audit.record_decision(user, existing, allowed=False, reason="not visible to this user")
+        raise Http404
+    if not user.has_perm(perm, found):
+        audit.record_decision(user, found, allowed=False, reason=f"role lacks {perm}")
         raise NotPermitted
-    return obj
+    return found
 
 
 def user_with_perm(user: Any, *perms: str) -> User:
@@ -82,11 +84,7 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
 
 
 def get_case_for_user(user: User, case_id: Any, perm: str = VIEW) -> Case:
-    pk = parse_id(case_id)
-    case = cases_visible_to(user).select_related("team", "owner", "data_key").filter(pk=pk).first()
-    if case is None:
-        raise _refuse(user, Case, pk)
-    return _permitted(user, case, perm)
+    return _get(user, cases_visible_to(user).select_related("team", "owner", "data_key"), case_id, perm)
 
 
 def get_case_for_owner_change(user: User, case_id: Any) -> Case:
@@ -122,11 +120,7 @@ def people_visible_to(user: User) -> QuerySet[Person]:
 
 
 def get_person_for_user(user: User, person_id: Any, perm: str = VIEW) -> Person:
-    pk = parse_id(person_id)
-    person = people_visible_to(user).select_related("data_key").filter(pk=pk).first()
-    if person is None:
-        raise _refuse(user, Person, pk)
-    return _permitted(user, person, perm)
+    return _get(user, people_visible_to(user).select_related("data_key"), person_id, perm)
 
 
 def safe_houses_visible_to(user: User) -> QuerySet[SafeHouse]:
@@ -136,21 +130,12 @@ def safe_houses_visible_to(user: User) -> QuerySet[SafeHouse]:
 
 
 def get_safe_house_for_user(user: User, house_id: Any, perm: str = VIEW) -> SafeHouse:
-    pk = parse_id(house_id)
-    house = safe_houses_visible_to(user).select_related("data_key").filter(pk=pk).first()
-    if house is None:
-        raise _refuse(user, SafeHouse, pk)
-    return _permitted(user, house, perm)
+    return _get(user, safe_houses_visible_to(user).select_related("data_key"), house_id, perm)
 
 
 def get_document_for_user(user: User, document_id: Any, perm: str = VIEW) -> Document:
-    pk = parse_id(document_id)
-    document = (
-        Document.objects.filter(case__in=cases_visible_to(user)).select_related("case", "data_key", "file").filter(pk=pk).first()
-    )
-    if document is None:
-        raise _refuse(user, Document, pk)
-    return _permitted(user, document, perm)
+    documents = Document.objects.filter(case__in=cases_visible_to(user)).select_related("case", "data_key", "file")
+    return _get(user, documents, document_id, perm)
 
 
 # Admins review every break-glass grant and every hidden duplicate match: the review permission

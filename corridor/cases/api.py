@@ -216,7 +216,7 @@ class PersonViewSet(CaseWorkViewSet):
                 duplicates = domain.find_duplicates(
                     self.user,
                     names=[entry["name"] for entry in values["names"]],
-                    birth_year=domain.birth_year_from(
+                    birth_year=queries.birth_year_from(
                         values.get("birth_date"), values.get("birth_precision", DatePrecision.EXACT)
                     ),
                     phones=[c["value"] for c in values.get("contacts", []) if c["kind"] in ("phone", "signal")],
@@ -278,7 +278,7 @@ class CaseViewSet(CaseWorkViewSet):
         return self.get_paginated_response(s.CaseSerializer(page, many=True).data)
 
     def _detail(self, case: Case) -> dict[str, Any]:
-        case.api_timeline = domain.timeline(case)  # type: ignore[attr-defined]  # read by CaseDetailSerializer
+        case.api_timeline = queries.timeline(case)  # type: ignore[attr-defined]  # read by CaseDetailSerializer
         return dict(s.CaseDetailSerializer(case).data)
 
     def retrieve(self, request: Request, pk: str) -> Response:
@@ -463,13 +463,11 @@ class ConsentViewSet(CaseChildViewSet):
     )
     def withdraw(self, request: Request, case_id: str, pk: str) -> Response:
         consent = self.child(Consent, pk, "cases.change_case")
-        data = self.parse(s.ConsentWithdrawSerializer)
-        if consent.withdrawn is not None:
-            raise _field_error("on", _("This consent was already withdrawn."))
-        if data.get("on") is not None and data["on"] < consent.given:
-            raise _field_error("on", _("A consent cannot be withdrawn before it was given."))
-        domain.withdraw_consent(self.user, consent, data.get("on"))
-        return Response(s.ConsentSerializer(consent).data)
+        return self.respond(
+            s.ConsentWithdrawSerializer,
+            lambda data: domain.withdraw_consent(self.user, consent, data.get("on")),
+            lambda _none: s.ConsentSerializer(consent).data,
+        )
 
 
 @_child_schema("risk assessments", s.RiskAssessmentSerializer)
@@ -517,18 +515,18 @@ class PlacementViewSet(CaseChildViewSet):
     )
     def end(self, request: Request, case_id: str, pk: str) -> Response:
         placement = self.child(Placement, pk, "cases.change_case")
-        data = self.parse(s.EndPlacementSerializer)
-        if placement.end is not None:
-            raise _field_error("end", _("This placement has already ended."))
-        domain.end_placement(self.user, placement, data.get("end"))
-        return Response(s.PlacementSerializer(placement).data)
+        return self.respond(
+            s.EndPlacementSerializer,
+            lambda data: domain.end_placement(self.user, placement, data.get("end")),
+            lambda _none: s.PlacementSerializer(placement).data,
+        )
 
 
 # -- safe houses ---------------------------------------------------------------------------------
 
 
 def _with_occupancy(house: SafeHouse) -> SafeHouse:
-    house.occupancy = domain.occupancy(house)  # type: ignore[attr-defined]  # read by SafeHouseSerializer
+    house.occupancy = queries.occupancy(house)  # type: ignore[attr-defined]  # read by SafeHouseSerializer
     return house
 
 

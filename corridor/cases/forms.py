@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy as _
 
 from corridor.accounts.models import Team, User
 from corridor.cases.models import DatePrecision, DocumentsHeld, NeedKind, NeedStatus, Person, Priority, Status
-from corridor.core.forms import apply_errors  # noqa: F401 -- re-exported for the case views
 
 NAME_MAX = 200
 NAME_ROWS = 3
@@ -134,7 +133,7 @@ class PersonForm(forms.Form):
             *(f"name_kind_{i}" for i in range(name_rows)),
             *(f"contact_kind_{i}" for i in range(contact_rows)),
         ):
-            self.fields[name].hide_optional = True  # type: ignore[attr-defined]
+            self.fields[name].hide_optional = True  # type: ignore[attr-defined]  # our own hint to the form template, not a Field attribute
         if not getattr(settings, "CORRIDOR_REGION_IN_CLEAR", False):
             # The region is the one location field kept in clear; only when the organisation chose so.
             del self.fields["region"]
@@ -403,7 +402,7 @@ class CaseFilterForm(forms.Form):
 class OwnerForm(forms.Form):
     """Who owns a case: one of the active members of its team, or nobody."""
 
-    owner = forms.ModelChoiceField(
+    owner = ColleagueChoiceField(
         label=_("Owner"), required=False, queryset=User.objects.none(), empty_label=_("nobody"), to_field_name="pk"
     )
 
@@ -412,4 +411,3 @@ class OwnerForm(forms.Form):
         field = self.fields["owner"]
         assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 -- narrows the type for mypy
         field.queryset = candidates
-        field.label_from_instance = lambda user: user.username

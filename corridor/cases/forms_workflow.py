@@ -24,14 +24,14 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class CodenameChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class CodenameChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]  # generic only in django-stubs; not subscriptable at runtime
     """People are chosen by codename only: names never appear in a select list."""
 
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.codename)
 
 
-class SafeHouseChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class SafeHouseChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]  # generic only in django-stubs; not subscriptable at runtime
     """Label and free places today; never the address."""
 
     occupied: dict[Any, int] = {}
@@ -68,7 +68,7 @@ class ConsentForm(forms.Form):
 
     def __init__(self, *args: Any, members: QuerySet[Person], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = members  # type: ignore[attr-defined]
+        self.fields["person"].queryset = members  # type: ignore[attr-defined]  # fields[] is typed Field; this one is a ModelChoiceField
 
 
 class RiskFactorsForm(forms.Form):
@@ -106,9 +106,9 @@ class PlacementForm(forms.Form):
         self, *args: Any, members: QuerySet[Person], houses: QuerySet[SafeHouse], occupied: dict[Any, int], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = members  # type: ignore[attr-defined]
-        self.fields["safe_house"].queryset = houses  # type: ignore[attr-defined]
-        self.fields["safe_house"].occupied = occupied  # type: ignore[attr-defined]
+        self.fields["person"].queryset = members  # type: ignore[attr-defined]  # fields[] is typed Field; this one is a ModelChoiceField
+        self.fields["safe_house"].queryset = houses  # type: ignore[attr-defined]  # fields[] is typed Field; this one is a ModelChoiceField
+        self.fields["safe_house"].occupied = occupied  # type: ignore[attr-defined]  # fields[] is typed Field; this one is a SafeHouseChoiceField
 
 
 class SafeHouseForm(forms.Form):
@@ -122,7 +122,7 @@ class SafeHouseForm(forms.Form):
 
     def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams  # type: ignore[attr-defined]
+        self.fields["team"].queryset = teams  # type: ignore[attr-defined]  # fields[] is typed Field; this one is a ModelChoiceField
         if teams.count() == 1:
             self.fields["team"].initial = teams.first()
 

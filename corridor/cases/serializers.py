@@ -134,7 +134,10 @@ class PersonSerializer(serializers.Serializer):
 
 
 class PossibleDuplicateSerializer(serializers.Serializer):
-    id = serializers.UUIDField(allow_null=True, help_text="A person in one of your cases; a match in a case you cannot see is never listed (an administrator reviews it).")
+    id = serializers.UUIDField(
+        allow_null=True,
+        help_text="A person in one of your cases; a match in a case you cannot see is never listed (an administrator reviews it).",
+    )
     codename = Text(allow_null=True)
     reason = Text()
 
@@ -181,7 +184,7 @@ class CaseTimelineEventSerializer(serializers.Serializer):
     text = Text()
     by = serializers.SerializerMethodField()
 
-    @extend_schema_field(Text(allow_null=True))
+    @extend_schema_field(Text(allow_null=True))  # type: ignore[untyped-decorator]  # drf-spectacular is not type-checked here (follow_imports = skip)
     def get_by(self, event: Any) -> str | None:
         return _username(event.by)
 

@@ -63,3 +63,19 @@ def succeeded(request: HttpRequest, message: str, response: HttpResponse) -> Htt
     """`response` (the redirect after a change), with `message` shown on the page it leads to."""
     messages.success(request, message)
     return response
+
+
+def press(request: HttpRequest, action: Callable[[], object], done: str, refused: int = messages.ERROR) -> bool:
+    """A change asked for by a button (a POST with no form): run `action`, then say `done`.
+
+    The action's refusal (a ValidationError: "already reviewed", say) becomes a message at level
+    `refused` instead. True when the action went through.
+    """
+    try:
+        action()
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.add_message(request, refused, message)
+        return False
+    messages.success(request, done)
+    return True

@@ -7,12 +7,13 @@ corridor.cases.domain; every case is reached through corridor.cases.access (404 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Case as CaseWhen
-from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
@@ -23,27 +24,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from corridor.accounts.models import User
 from corridor.audit import log as audit
-from corridor.cases import access, domain
+from corridor.cases import access, domain, queries
 from corridor.cases.audit_names import CaseAudit
-from corridor.cases.forms import CaseFilterForm, NeedForm, NeedStatusForm, NewCaseForm, NoteForm, SearchForm, StatusForm, TaskForm
+from corridor.cases.forms import CaseFilterForm, NeedForm, NeedStatusForm, NewCaseForm, NoteForm, StatusForm, TaskForm
 from corridor.cases.models import Case, CaseMember, MemberRole, Need, NeedStatus, Priority, Status, Task
-from corridor.cases.views import staff
+from corridor.cases.views import people, staff
 from corridor.cases.views.workflow import workflow_context
 from corridor.core.forms import submit_then, succeeded
 from corridor.keys.fields import preload_keys
 
+T = TypeVar("T")
+
 PAGE_SIZE = 50
 CLOSED_STATUSES = (Status.CLOSED, Status.ARRIVED)
-
-
-def _urgency() -> CaseWhen:
-    """Emergencies first, then urgent, then normal: sorted by the database, so only a page is read."""
-    return CaseWhen(
-        When(priority=Priority.EMERGENCY, then=0),
-        When(priority=Priority.URGENT, then=1),
-        default=2,
-        output_field=IntegerField(),
-    )
 
 
 def _overdue_tasks(today: Any) -> QuerySet[Task]:
@@ -69,7 +62,7 @@ def _list_queryset(user: User, filters: dict[str, Any]) -> QuerySet[Case]:
         cases = cases.filter(owner_id=int(owner))
     if filters.get("mine"):
         cases = cases.filter(Exists(Task.objects.filter(case=OuterRef("pk"), assignee=user, done__isnull=True)))
-    return cases.annotate(urgency=_urgency()).order_by("urgency", F("priority_review").asc(nulls_last=True), "-created")
+    return queries.by_urgency(cases)
 
 
 def _page_rows(pks: list[Any]) -> list[Case]:
@@ -146,14 +139,9 @@ def _choose_person(request: HttpRequest, user: User) -> HttpResponse:
     """Step one of a new case: find the principal among one's people, or add a new person.
 
     The search terms come in a POST body (never in the URL, so never in a log line)."""
-    search = SearchForm(request.POST if request.method == "POST" else None)
-    results = []
-    searched = False
-    if search.is_valid() and search.cleaned_data["q"].strip():
-        searched = True
-        results = domain.search_people(user, search.cleaned_data["q"])
-        preload_keys(results)
-    return render(request, "cases/case/choose_person.html", {"search": search, "results": results, "searched": searched})
+    context = people.search(request, user)
+    context["search"] = context.pop("form")
+    return render(request, "cases/case/choose_person.html", context)
 
 
 # -- detail and its actions ------------------------------------------------------------------
@@ -164,13 +152,13 @@ def _detail(request: HttpRequest, user: User, case: Case, *, status: int = 200, 
     members = list(case.members.select_related("person", "person__data_key").order_by("role", "person__codename"))
     tasks = list(case.tasks.select_related("assignee"))
     needs = list(case.needs.order_by("status", "-created"))
-    allowed = domain.allowed_transitions(case)
+    allowed = queries.allowed_transitions(case)
     preload_keys([case])
     audit.record_read(user, case)
     context = {
         "case": case,
         "members": members,
-        "timeline": domain.timeline(case),
+        "timeline": queries.timeline(case),
         "tasks": tasks,
         "needs": needs,
         "need_statuses": NeedStatus.choices,
@@ -199,17 +187,32 @@ def _back(case: Case, anchor: str) -> HttpResponse:
     return redirect(reverse("cases:case", args=[case.pk]) + f"#{anchor}")
 
 
+# Each form of the case page: where it sits in _detail's context, and where the page scrolls back to.
+_SLOTS: dict[type[Form], tuple[str, str]] = {
+    NoteForm: ("note_form", "timeline"),
+    TaskForm: ("task_form", "tasks"),
+    NeedForm: ("need_form", "needs"),
+    StatusForm: ("status_form", "status"),
+}
+
+
+def _posted(
+    request: HttpRequest, case: Case, form: Form, action: Callable[[dict[str, Any]], T], said: Callable[[T], str]
+) -> HttpResponse:
+    """A form of the case page: run the action, then back to the case with what `said` says;
+    refused, the case page again (400) with this form, and its errors, where it was typed."""
+    slot, anchor = _SLOTS[type(form)]
+    done = submit_then(form, action, lambda result: succeeded(request, said(result), _back(case, anchor)))
+    return done or _detail(request, staff(request), case, status=400, **{slot: form})
+
+
 @require_POST
 def note_view(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     user = staff(request)
     case = access.get_case_for_user(user, pk, "cases.add_note")
-    form = NoteForm(request.POST)
-    done = submit_then(
-        form,
-        lambda data: domain.add_note(user, case, data["body"]),
-        lambda _note: succeeded(request, _("Note added."), _back(case, "timeline")),
+    return _posted(
+        request, case, NoteForm(request.POST), lambda d: domain.add_note(user, case, d["body"]), lambda _note: _("Note added.")
     )
-    return done or _detail(request, user, case, status=400, note_form=form)
 
 
 @require_POST
@@ -217,21 +220,21 @@ def task_view(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     user = staff(request)
     case = access.get_case_for_user(user, pk, "cases.manage_tasks")
     form = TaskForm(request.POST, team=case.team)
-    done = submit_then(
+    return _posted(
+        request,
+        case,
         form,
-        lambda data: domain.add_task(user, case, data["title"], assignee=data["assignee"], due=data["due"]),
-        lambda _task: succeeded(request, _("Task added."), _back(case, "tasks")),
+        lambda d: domain.add_task(user, case, d["title"], assignee=d["assignee"], due=d["due"]),
+        lambda _task: _("Task added."),
     )
-    return done or _detail(request, user, case, status=400, task_form=form)
 
 
 @require_POST
 def task_done_view(request: HttpRequest, pk: uuid.UUID, task_pk: uuid.UUID) -> HttpResponse:
     user = staff(request)
     task = access.get_case_child(user, Task, pk, task_pk, "cases.manage_tasks")
-    if task.done is None:  # a second tap on a slow phone must not move the completion time
-        domain.complete_task(user, task)
-        messages.success(request, _("Task done."))
+    domain.complete_task(user, task)  # a second tap on a slow phone keeps the first completion time
+    messages.success(request, _("Task done."))
     return _back(task.case, "tasks")
 
 
@@ -239,13 +242,13 @@ def task_done_view(request: HttpRequest, pk: uuid.UUID, task_pk: uuid.UUID) -> H
 def need_view(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     user = staff(request)
     case = access.get_case_for_user(user, pk, "cases.manage_tasks")
-    form = NeedForm(request.POST)
-    done = submit_then(
-        form,
-        lambda data: domain.add_need(user, case, data["kind"], data["details"].strip()),
-        lambda _need: succeeded(request, _("Need added."), _back(case, "needs")),
+    return _posted(
+        request,
+        case,
+        NeedForm(request.POST),
+        lambda d: domain.add_need(user, case, d["kind"], d["details"].strip()),
+        lambda _need: _("Need added."),
     )
-    return done or _detail(request, user, case, status=400, need_form=form)
 
 
 @require_POST
@@ -265,15 +268,14 @@ def need_status_view(request: HttpRequest, pk: uuid.UUID, need_pk: uuid.UUID) ->
 def status_view(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     user = staff(request)
     case = access.get_case_for_user(user, pk, "cases.change_case")
-    form = StatusForm(request.POST, allowed=domain.allowed_transitions(case))
-    done = submit_then(
+    form = StatusForm(request.POST, allowed=queries.allowed_transitions(case))
+    return _posted(
+        request,
+        case,
         form,
-        lambda data: domain.transition(user, case, data["status"], data["reason"]),
-        lambda change: succeeded(
-            request, _("The case is now “%(status)s”.") % {"status": change.get_new_display()}, _back(case, "status")
-        ),
+        lambda d: domain.transition(user, case, d["status"], d["reason"]),
+        lambda change: _("The case is now “%(status)s”.") % {"status": change.get_new_display()},
     )
-    return done or _detail(request, user, case, status=400, status_form=form)
 
 
 # -- dashboard ---------------------------------------------------------------------------------
@@ -309,7 +311,7 @@ def dashboard_data(user: Any) -> dict[str, Any]:
     )
     preload_keys(overdue)
     houses = [
-        {"house": house, "occupancy": domain.occupancy(house, today), "capacity": house.capacity}
+        {"house": house, "occupancy": queries.occupancy(house, today), "capacity": house.capacity}
         for house in access.safe_houses_visible_to(user).order_by("label")
     ]
     return {"emergencies": emergencies, "overdue_tasks": overdue, "safe_houses": houses}

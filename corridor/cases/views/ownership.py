@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from corridor.accounts.models import Role
-from corridor.cases import access, domain
+from corridor.cases import access, domain, queries
 from corridor.cases.forms import OwnerForm
 from corridor.cases.views import staff
 from corridor.core.forms import submit_then, succeeded
@@ -27,7 +27,7 @@ from corridor.core.forms import submit_then, succeeded
 def owner_view(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     user = staff(request)
     case = access.get_case_for_owner_change(user, pk)
-    candidates = domain.owner_candidates(case)
+    candidates = queries.owner_candidates(case)
     form = OwnerForm(request.POST or None, candidates=candidates, initial={"owner": case.owner_id})
     status = 200
     if request.method == "POST":

@@ -7,6 +7,7 @@ corridor.cases.access, so anything not the user's answers 404.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,32 +16,37 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from corridor.accounts.models import User
 from corridor.audit import log as audit
 from corridor.cases import access, domain
 from corridor.cases.forms import CONTACT_KINDS, NAME_KINDS, NewPersonForm, PersonForm, SearchForm
-from corridor.cases.models import CaseMember, Placement
+from corridor.cases.models import CaseMember, Person, Placement
 from corridor.cases.views import staff
 from corridor.core.forms import submit_then, succeeded
 from corridor.keys.fields import preload_keys
 
 
+def search(request: HttpRequest, user: User) -> dict[str, Any]:
+    """A page's people search: the form, and the people found when terms were sent.
+
+    The terms travel in a POST body and the results are rendered in its answer, so a searched
+    name or phone never sits in a URL, a log line or a browser's history."""
+    form = SearchForm(request.POST if request.method == "POST" else None)
+    results: list[Person] = []
+    searched = form.is_valid() and bool(form.cleaned_data["q"].strip())
+    if searched:
+        results = domain.search_people(user, form.cleaned_data["q"])
+        preload_keys(results)
+    return {"form": form, "results": results, "searched": searched}
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def search_view(request: HttpRequest) -> HttpResponse:
-    """GET shows the form; the terms travel in a POST body and the results are rendered in its
-    answer, so a searched name or phone never sits in a URL, a log line or a browser's history."""
+    """GET shows the form; POST shows it again with the people found."""
     user = access.user_with_perm(request.user)
-    form = SearchForm(request.POST if request.method == "POST" else None)
-    results = []
-    searched = False
-    if form.is_valid() and form.cleaned_data["q"].strip():
-        searched = True
-        results = domain.search_people(user, form.cleaned_data["q"])
-        preload_keys(results)
     can_add = user.has_perm("cases.add_case") and user.has_perm("cases.change_case")
-    return render(
-        request, "cases/people/search.html", {"form": form, "results": results, "searched": searched, "can_add": can_add}
-    )
+    return render(request, "cases/people/search.html", search(request, user) | {"can_add": can_add})
 
 
 @never_cache

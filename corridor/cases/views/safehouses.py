@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 from corridor.accounts import sessions
 from corridor.accounts.models import Team, User
 from corridor.audit import log as audit
-from corridor.cases import access, domain
+from corridor.cases import access, domain, queries
 from corridor.cases.forms_workflow import SafeHouseForm
 from corridor.cases.models import Placement, SafeHouse, Task
 from corridor.cases.views import staff
@@ -34,7 +35,7 @@ MONTHS_SHOWN = 12
 def safe_house_list_view(request: HttpRequest) -> HttpResponse:
     user = access.user_with_perm(request.user)
     houses = list(access.safe_houses_visible_to(user).select_related("team").order_by("team__name", "label"))
-    rows = [{"house": house, "occupied": domain.occupancy(house)} for house in houses]
+    rows = [{"house": house, "occupied": queries.occupancy(house)} for house in houses]
     return render(request, "cases/safehouses/list.html", {"rows": rows})
 
 
@@ -125,7 +126,7 @@ def safe_house_view(request: HttpRequest, pk: Any) -> HttpResponse:
     residents, hidden = _residents(user, current)
     context = {
         "house": house,
-        "occupied": domain.occupancy(house, today),
+        "occupied": queries.occupancy(house, today),
         "residents": residents,
         "hidden_residents": hidden,
         "months": occupancy_by_month(house, today),
@@ -144,13 +145,15 @@ def safe_house_compromise_view(request: HttpRequest, pk: Any) -> HttpResponse:
 @sessions.require_recent_auth
 def _compromise(request: HttpRequest, house: SafeHouse) -> HttpResponse:
     user = staff(request)
-    if house.compromised is not None:
-        messages.info(request, _("This safe house is already marked compromised."))
-        return HttpResponseRedirect(reverse("cases:safe_house", args=[house.pk]))
     placed = list(house.placements.filter(end__isnull=True).select_related("person", "case").order_by("person__codename"))
     if request.method != "POST":
+        if house.compromised is not None:  # nothing left to confirm
+            return _marked_already(request, house, [_("This safe house is already marked compromised.")])
         return render(request, "cases/safehouses/compromise_confirm.html", {"house": house, "placed": len(placed)})
-    tasks: list[Task] = domain.mark_compromised(user, house)
+    try:
+        tasks: list[Task] = domain.mark_compromised(user, house)
+    except ValidationError as exc:  # marked already, perhaps by someone else since the page was shown
+        return _marked_already(request, house, exc.messages)
     rows, hidden = _residents(user, placed)
     for row in rows:
         placement: Placement = row["placement"]
@@ -158,6 +161,12 @@ def _compromise(request: HttpRequest, house: SafeHouse) -> HttpResponse:
         row["task"] = next((t for t in tasks if t.case_id == placement.case_id and placement.person.codename in t.title), None)
     messages.warning(request, _("“%(label)s” is marked compromised. Move everyone below now.") % {"label": house.label})
     return render(request, "cases/safehouses/compromised.html", {"house": house, "rows": rows, "hidden": hidden, "tasks": tasks})
+
+
+def _marked_already(request: HttpRequest, house: SafeHouse, said: list[str]) -> HttpResponse:
+    for message in said:
+        messages.info(request, message)
+    return HttpResponseRedirect(reverse("cases:safe_house", args=[house.pk]))
 
 
 urlpatterns: list[URLPattern] = [

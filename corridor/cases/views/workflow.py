@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from corridor.accounts.models import User
 from corridor.audit import log as audit
-from corridor.cases import access, domain
+from corridor.cases import access, domain, queries
 from corridor.cases.forms_workflow import (
     BreakGlassForm,
     ConsentForm,
@@ -31,7 +30,7 @@ from corridor.cases.forms_workflow import (
 )
 from corridor.cases.models import BreakGlass, Case, Consent, ConsentScope, Person, Placement, Priority, RiskFactor, SafeHouse
 from corridor.cases.views import staff
-from corridor.core.forms import submit_then, succeeded
+from corridor.core.forms import press, submit_then, succeeded
 
 
 def case_url(case: Case) -> str:
@@ -41,7 +40,7 @@ def case_url(case: Case) -> str:
 
 def workflow_context(case: Case) -> dict[str, Any]:
     """What `cases/case/_workflow.html` shows beyond the case itself; the case page may add it."""
-    return {"workflow": {"lacking_store": domain.members_lacking_consent(case, ConsentScope.STORE)}}
+    return {"workflow": {"lacking_store": queries.members_lacking_consent(case, ConsentScope.STORE)}}
 
 
 def _case(request: HttpRequest, pk: Any) -> Case:
@@ -134,11 +133,9 @@ def consent_view(request: HttpRequest, pk: Any) -> HttpResponse:
 def consent_withdraw_view(request: HttpRequest, pk: Any, consent_pk: Any) -> HttpResponse:
     user = staff(request)
     consent = access.get_case_child(user, Consent, pk, consent_pk, "cases.change_case")
-    if consent.withdrawn is not None:
-        messages.info(request, _("This consent was already withdrawn."))
-    else:
-        domain.withdraw_consent(user, consent)
-        messages.success(request, _("Consent withdrawn for %(codename)s.") % {"codename": consent.person.codename})
+    done = _("Consent withdrawn for %(codename)s.") % {"codename": consent.person.codename}
+    # Withdrawn already (a second tap): the action says so, as news rather than an error.
+    press(request, lambda: domain.withdraw_consent(user, consent), done, refused=messages.INFO)
     return _back(request, consent.case)
 
 
@@ -205,7 +202,7 @@ def available_houses(user: User, case: Case) -> tuple[QuerySet[SafeHouse], dict[
     """Safe houses of the case's team that the user may see, not compromised and with room today,
     with today's occupancy of each (shown in the choice labels)."""
     houses = access.safe_houses_visible_to(user).filter(team=case.team, compromised__isnull=True)
-    occupied = {house.pk: domain.occupancy(house) for house in houses}
+    occupied = {house.pk: queries.occupancy(house) for house in houses}
     free = [house.pk for house in houses if occupied[house.pk] < house.capacity]
     return houses.filter(pk__in=free).order_by("label"), occupied
 
@@ -248,16 +245,8 @@ def placements_view(request: HttpRequest, pk: Any) -> HttpResponse:
 def placement_end_view(request: HttpRequest, pk: Any, placement_pk: Any) -> HttpResponse:
     user = staff(request)
     placement = access.get_case_child(user, Placement, pk, placement_pk, "cases.change_case")
-    if placement.end is not None:
-        messages.info(request, _("This placement has already ended."))
-        return _back(request, placement.case)
-    try:
-        domain.end_placement(user, placement)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("Placement of %(codename)s ended.") % {"codename": placement.person.codename})
+    done = _("Placement of %(codename)s ended.") % {"codename": placement.person.codename}
+    press(request, lambda: domain.end_placement(user, placement), done)
     return _back(request, placement.case)
 
 
@@ -272,7 +261,7 @@ def break_glass_view(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            case = domain.find_case_for_break_glass(form.cleaned_data["reference"])
+            case = queries.find_case_for_break_glass(form.cleaned_data["reference"])
             if case is None:
                 form.add_error("reference", _("There is no case with this reference."))
             elif access.cases_visible_to(user).filter(pk=case.pk).exists():
@@ -300,15 +289,15 @@ def _granted(request: HttpRequest, grant: BreakGlass) -> HttpResponse:
 @never_cache
 def break_glass_review_view(request: HttpRequest) -> HttpResponse:
     user = access.user_with_perm(request.user, "cases.review_break_glass")
-    grants = list(domain.pending_break_glass())
+    grants = list(queries.pending_break_glass())
     for grant in grants:
         # Reading the reason decrypts case data: audited like any other read.
         audit.record_read(user, grant)
     context = {
         "grants": grants,
         "now": timezone.now(),
-        "ownerless": list(domain.ownerless_cases()[:100]),
-        "duplicates": domain.pending_duplicate_reviews(),
+        "ownerless": list(queries.ownerless_cases()[:100]),
+        "duplicates": queries.pending_duplicate_reviews(),
     }
     return render(request, "cases/workflow/break_glass_review.html", context)
 
@@ -317,13 +306,8 @@ def break_glass_review_view(request: HttpRequest) -> HttpResponse:
 def break_glass_reviewed_view(request: HttpRequest, grant_pk: Any) -> HttpResponse:
     user = staff(request)
     grant = access.get_grant_for_review(user, grant_pk)
-    try:
-        domain.review_break_glass(user, grant)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.info(request, message)
-    else:
-        messages.success(request, _("Marked as reviewed: %(reference)s.") % {"reference": grant.case.reference})
+    done = _("Marked as reviewed: %(reference)s.") % {"reference": grant.case.reference}
+    press(request, lambda: domain.review_break_glass(user, grant), done, refused=messages.INFO)
     return HttpResponseRedirect(reverse("cases:break_glass_review"))
 
 
@@ -331,13 +315,7 @@ def break_glass_reviewed_view(request: HttpRequest, grant_pk: Any) -> HttpRespon
 def duplicate_reviewed_view(request: HttpRequest, review_pk: Any) -> HttpResponse:
     user = staff(request)
     review = access.get_duplicate_review(user, review_pk)
-    try:
-        domain.review_duplicate(user, review)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.info(request, message)
-    else:
-        messages.success(request, _("Marked as reviewed."))
+    press(request, lambda: domain.review_duplicate(user, review), _("Marked as reviewed."), refused=messages.INFO)
     return HttpResponseRedirect(reverse("cases:break_glass_review") + "#duplicates")
 
 
