@@ -26,11 +26,7 @@ from corridor.cases.models import Case
 from corridor.core.ids import parse_id
 from corridor.relocation import figures
 from corridor.relocation.models import Application, Contact, Country, Engagement, Programme
-
-VIEW_PROGRAMMES = "relocation.view_programmes"
-VIEW_APPLICATIONS = "relocation.view_applications"
-VIEW_ENGAGEMENTS = "relocation.view_engagements"
-VIEW_ALERTS = "relocation.view_alerts"
+from corridor.relocation.rules import VIEW_APPLICATIONS, VIEW_ENGAGEMENTS, VIEW_PROGRAMMES
 
 __all__ = [
     "NotPermitted",

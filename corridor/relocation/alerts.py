@@ -16,8 +16,9 @@ from corridor.accounts.models import User
 from corridor.cases.access import cases_visible_to
 from corridor.cases.models import Priority, Status
 from corridor.relocation import figures
-from corridor.relocation.access import VIEW_ALERTS, applications_visible_to, contacts_visible_to, permit
+from corridor.relocation.access import applications_visible_to, contacts_visible_to, permit
 from corridor.relocation.models import CLOSED_STATUSES, ApplicationStatus, Engagement
+from corridor.relocation.rules import VIEW_ALERTS, VIEW_APPLICATIONS, VIEW_ENGAGEMENTS
 
 AWAITING_DECISION = (ApplicationStatus.SUBMITTED, ApplicationStatus.INTERVIEW, ApplicationStatus.DOCUMENTS_REQUESTED)
 
@@ -41,7 +42,7 @@ def alerts_for(user: User, today: datetime.date | None = None) -> list[Alert]:
     """Alerts on what `user` may see, most urgent kind first. One figures query, a few lookups."""
     day = today or timezone.localdate()
     found: list[Alert] = []
-    if user.has_perm("relocation.view_applications"):
+    if user.has_perm(VIEW_APPLICATIONS):
         cases = (
             cases_visible_to(user)
             .filter(priority=Priority.EMERGENCY)
@@ -85,7 +86,7 @@ def alerts_for(user: User, today: datetime.date | None = None) -> list[Alert]:
                         str(application.pk),
                     )
                 )
-    if user.has_perm("relocation.view_engagements"):
+    if user.has_perm(VIEW_ENGAGEMENTS):
         overdue = (
             Engagement.objects.filter(contact__in=contacts_visible_to(user), done__isnull=True, next_due__lt=day)
             .select_related("contact__country")

@@ -46,11 +46,7 @@ from corridor.relocation.models import (
     RefusalReason,
 )
 from corridor.relocation.queries import application_history
-
-MANAGE_PROGRAMMES = "relocation.manage_programmes"
-MANAGE_APPLICATIONS = "relocation.manage_applications"
-MANAGE_ENGAGEMENTS = "relocation.manage_engagements"
-
+from corridor.relocation.rules import MANAGE_APPLICATIONS, MANAGE_ENGAGEMENTS, MANAGE_PROGRAMMES
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -23,7 +23,6 @@ from corridor.core.forms import submit
 from corridor.keys.fields import preload_keys
 from corridor.relocation import charts, domain, figures, ranking
 from corridor.relocation.access import (
-    VIEW_ENGAGEMENTS,
     contacts_for_user,
     contacts_visible_to,
     countries_for_user,
@@ -51,10 +50,7 @@ from corridor.relocation.forms import (
 )
 from corridor.relocation.models import FUNNEL, Application, ApplicationStatus, Engagement
 from corridor.relocation.queries import application_history
-
-MANAGE_PROGRAMMES = "relocation.manage_programmes"
-MANAGE_APPLICATIONS = "relocation.manage_applications"
-MANAGE_ENGAGEMENTS = "relocation.manage_engagements"
+from corridor.relocation.rules import MANAGE_APPLICATIONS, MANAGE_ENGAGEMENTS, MANAGE_PROGRAMMES, VIEW_ENGAGEMENTS
 
 
 def _user(request: HttpRequest) -> User:

@@ -30,10 +30,9 @@ from corridor.relocation.models import (
     Referral,
     RefusalReason,
 )
+from corridor.relocation.rules import MANAGE_APPLICATIONS
 
 S = ApplicationStatus
-MANAGE = "relocation.manage_applications"
-
 DEFAULT_CHECKLIST = (ChecklistItemKind.FORM, ChecklistItemKind.PHOTOS)
 
 
@@ -63,7 +62,7 @@ def create_application(
 
     `members` are people on the case, or their ids (the API passes what it was sent).
     """
-    with act(actor, MANAGE, case) as action:
+    with act(actor, MANAGE_APPLICATIONS, case) as action:
         channel = channel.strip()
         if not channel:
             raise ValidationError({"channel": _("Say which consulate or channel the application goes through.")})
@@ -106,7 +105,7 @@ def transition_application(
     else moved it meanwhile and this move is refused (Conflict), whatever it was. On success
     the caller's copy is brought up to date.
     """
-    with act(actor, MANAGE, application) as action:
+    with act(actor, MANAGE_APPLICATIONS, application) as action:
         reason = reason.strip()
         if not reason:
             raise ValidationError({"reason": _("Say why the status changes.")})
@@ -144,7 +143,7 @@ def transition_application(
 
 
 def set_checklist_item(actor: User, application: Application, kind: str, status: str, note: str = "") -> ChecklistItem:
-    with act(actor, MANAGE, application) as action:
+    with act(actor, MANAGE_APPLICATIONS, application) as action:
         if kind not in ChecklistItemKind.values:
             raise ValidationError({"kind": _("Unknown document.")})
         if status not in ChecklistStatus.values:

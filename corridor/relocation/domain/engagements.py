@@ -14,12 +14,11 @@ from corridor.keys.api import DataKey
 from corridor.relocation.audit_names import RelocationAudit
 from corridor.relocation.domain.checks import check_not_future
 from corridor.relocation.models import Contact, ContactKind, Country, Engagement, Programme
-
-MANAGE = "relocation.manage_engagements"
+from corridor.relocation.rules import MANAGE_ENGAGEMENTS
 
 
 def create_contact(actor: User, *, country: Country, kind: str, organisation: str, name: str, details: str = "") -> Contact:
-    with act(actor, MANAGE) as action:
+    with act(actor, MANAGE_ENGAGEMENTS) as action:
         if kind not in ContactKind.values:
             raise ValidationError({"kind": _("Unknown kind of contact.")})
         if not organisation.strip():
@@ -50,7 +49,7 @@ def log_engagement(
     next_due: datetime.date | None = None,
     programme: Programme | None = None,
 ) -> Engagement:
-    with act(actor, MANAGE, contact) as action:
+    with act(actor, MANAGE_ENGAGEMENTS, contact) as action:
         if not asked.strip():
             raise ValidationError({"asked": _("Say what was asked.")})
         day = on or timezone.localdate()
@@ -82,7 +81,7 @@ def close_commitment(actor: User, engagement: Engagement) -> Engagement:
     Decided on the locked row, so two people marking it at once record it once. The caller's
     copy is brought up to date and returned.
     """
-    with act(actor, MANAGE, engagement) as action:
+    with act(actor, MANAGE_ENGAGEMENTS, engagement) as action:
         current = lock(engagement)
         if not current.is_open_commitment:
             raise ValidationError({"engagement": _("There is no open next step on this approach.")})

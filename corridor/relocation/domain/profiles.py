@@ -12,12 +12,11 @@ from corridor.audit.actions import act, lock
 from corridor.cases.models import Case
 from corridor.relocation.audit_names import RelocationAudit
 from corridor.relocation.models import Country, Referral, RelocationProfile
-
-MANAGE = "relocation.manage_applications"
+from corridor.relocation.rules import MANAGE_APPLICATIONS
 
 
 def set_profile(actor: User, case: Case, *, referral: str, family_ties: Sequence[str]) -> RelocationProfile:
-    with act(actor, MANAGE, case) as action:
+    with act(actor, MANAGE_APPLICATIONS, case) as action:
         if referral not in (Referral.NONE, Referral.UNHCR, Referral.PARTNER):
             raise ValidationError({"referral": _("Unknown referral.")})
         codes = sorted({code.upper() for code in family_ties})

@@ -13,8 +13,7 @@ from corridor.audit.actions import act, lock
 from corridor.relocation.audit_names import RelocationAudit
 from corridor.relocation.domain.checks import check_not_future
 from corridor.relocation.models import Programme, ProgrammeKind, Referral
-
-MANAGE = "relocation.manage_programmes"
+from corridor.relocation.rules import MANAGE_PROGRAMMES
 
 PROGRAMME_FIELDS = (
     "country",
@@ -57,7 +56,7 @@ def _validate(values: dict[str, Any]) -> None:
 
 
 def create_programme(actor: User, **values: Any) -> Programme:
-    with act(actor, MANAGE) as action:
+    with act(actor, MANAGE_PROGRAMMES) as action:
         _known_fields(values)
         values.setdefault("referral", Referral.NONE)
         _validate(values)
@@ -69,7 +68,7 @@ def create_programme(actor: User, **values: Any) -> Programme:
 def update_programme(actor: User, programme: Programme, **values: Any) -> Programme:
     """The programme as changed; `values` are checked together with what it holds now (under the
     lock, not in the caller's copy), and the caller's copy is brought up to date."""
-    with act(actor, MANAGE, programme) as action:
+    with act(actor, MANAGE_PROGRAMMES, programme) as action:
         _known_fields(values)
         current = lock(programme)
         _validate({name: getattr(current, name) for name in PROGRAMME_FIELDS} | values)
