@@ -385,7 +385,7 @@ class TaskViewSet(CaseChildViewSet):
                 raise _field_error("assignee", _("Tasks can only be assigned to members of the case's team."))
         return domain.add_task(self.user, case, data["title"], assignee=assignee, due=data.get("due"))
 
-    @extend_schema(summary="Mark a task done", parameters=[CASE_ID], request=None, responses=_responses(s.TaskSerializer))  # type: ignore[untyped-decorator]  # DRF is not type-checked here (follow_imports = skip)
+    @extend_schema(summary="Mark a task done", parameters=[CASE_ID], request=None, responses=_responses(s.TaskSerializer))  # type: ignore[untyped-decorator]  # drf-spectacular is not type-checked here (follow_imports = skip)
     def complete(self, request: Request, case_id: str, pk: str) -> Response:
         task = self.child(Task, pk, "cases.manage_tasks")
         domain.complete_task(self.user, task)

@@ -71,7 +71,7 @@ class UploadForm(forms.Form):
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Chosen by codename only: names never appear in a select list.
-        self.fields["person"].queryset = Person.objects.filter(memberships__case=case, erased__isnull=True).order_by("codename")  # type: ignore[attr-defined]
+        self.fields["person"].queryset = Person.objects.filter(memberships__case=case, erased__isnull=True).order_by("codename")  # type: ignore[attr-defined]  # fields[] is typed Field; this one is a ModelChoiceField
 
 
 @csrf_exempt
