@@ -16,7 +16,7 @@ PUBLIC = {
     "corridor.keys.api": "the facade",
     "corridor.keys.fields": "model field classes; migrations name them by this path",
     "corridor.keys.errors": "exceptions, importable before Django is set up (the corridor CLI)",
-    "corridor.keys.memory": "process hardening, run by gunicorn before Django is set up",
+    "corridor.keys.hardening": "process hardening, run by gunicorn before Django is set up",
     "corridor.keys.treehead": "RFC 6962 hashing and the checkpoint text keyd signs; no keys in it",
 }
 CRYPTO_LIBRARIES = ("cryptography", "argon2", "pyrage", "pyshamir", "nacl")

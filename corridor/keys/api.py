@@ -2,7 +2,7 @@
 indexes, encrypted files, the instance's seal state and lockdown, the audit signer, intake keys.
 
 Code outside keys imports this module (and `fields` for model fields, `errors` before Django
-is set up, `memory` for process hardening, `treehead` for the audit log's hashing); nothing
+is set up, `hardening` for web workers, `treehead` for the audit log's hashing); nothing
 else. Nothing here hands out key bytes: a record is sealed and opened by its DataKey
 (`seal`, `open`), the key service tags, indexes and signs, and what leaves is a blob, a token,
 a signature check or a plaintext the caller asked for.

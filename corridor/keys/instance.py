@@ -31,7 +31,7 @@ from corridor.keys.errors import (
     UnsealFailed,
 )
 from corridor.keys.events import KeyEvent, NoReceiver, report
-from corridor.keys.protocol import Keyring
+from corridor.keys.keyring import Keyring
 from corridor.keys.service import KeyService, Status
 
 log = logging.getLogger(__name__)

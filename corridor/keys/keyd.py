@@ -24,7 +24,7 @@ from typing import Any
 
 from corridor.keys import wire
 from corridor.keys.errors import WIRE_ERRORS
-from corridor.keys.memory import harden_process
+from corridor.keys.hardening import harden_process
 from corridor.keys.service import DEFAULT_SHARE_TTL_SECONDS, KeyService
 
 _UCRED = struct.Struct("3i")  # struct ucred { pid_t pid; uid_t uid; gid_t gid; }

@@ -246,7 +246,7 @@ class KeyService:
         )
 
     def _clear_pending(self) -> None:
-        # Best effort only: see memory.py on why CPython cannot promise zeroisation.
+        # Best effort only: see hardening.py on why CPython cannot promise zeroisation.
         for waiting in self._pending.values():
             waiting.part[:] = bytes(len(waiting.part))
         self._pending.clear()

@@ -17,7 +17,7 @@ from typing import Any
 
 from corridor.keys import crypto, keystore
 from corridor.keys.errors import KeyringError, KeystoreTampered, TreeHeadRefused
-from corridor.keys.jsonfields import as_int, as_str, b64d, b64e
+from corridor.keys.jsonvalues import as_int, as_str, b64d, b64e
 
 __all__ = [
     "CHECKPOINT_VERSION",

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 # Re-exported: callers read wire messages through wire.as_int, wire.b64d, ...
-from corridor.keys.jsonfields import as_int as as_int
-from corridor.keys.jsonfields import as_str as as_str
-from corridor.keys.jsonfields import b64d as b64d
-from corridor.keys.jsonfields import b64e as b64e
+from corridor.keys.jsonvalues import as_int as as_int
+from corridor.keys.jsonvalues import as_str as as_str
+from corridor.keys.jsonvalues import b64d as b64d
+from corridor.keys.jsonvalues import b64e as b64e
 from corridor.keys.service import EpochInfo, Status
 
 MAX_MESSAGE = 16 * 1024 * 1024

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 
-from corridor.keys.memory import harden_process
+from corridor.keys.hardening import harden_process
 
 logger = logging.getLogger("corridor.web.worker")
 

@@ -15,7 +15,7 @@ from django.db import connections
 
 from corridor.audit import triggers
 from corridor.keys import instance, service, treehead
-from corridor.keys.protocol import Keyring
+from corridor.keys.keyring import Keyring
 
 
 @pytest.fixture(scope="session")

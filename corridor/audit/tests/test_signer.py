@@ -29,7 +29,7 @@ from corridor.audit.verify import verify
 from corridor.keys import instance, service, treehead
 from corridor.keys.client import KeydClient
 from corridor.keys.errors import TreeHeadRefused
-from corridor.keys.protocol import Keyring
+from corridor.keys.keyring import Keyring
 from corridor.keys.tests.test_keyd import Keyd, _start, _stop
 
 pytestmark = pytest.mark.django_db

@@ -29,7 +29,7 @@ from corridor.keys.errors import (
     ShareFormatError,
     ShareNotIssued,
 )
-from corridor.keys.protocol import Keyring
+from corridor.keys.keyring import Keyring
 from corridor.keys.service import KeyService
 from corridor.keys.tests.conftest import Instance, typo
 

@@ -31,7 +31,7 @@ from corridor.keys.errors import (
     UnknownEpoch,
     UnsealFailed,
 )
-from corridor.keys.protocol import Keyring
+from corridor.keys.keyring import Keyring
 from corridor.keys.service import KeyService, initialize, share_commitment
 from corridor.keys.tests.conftest import Instance, typo
 

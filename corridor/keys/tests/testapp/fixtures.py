@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from corridor.keys import instance, service
-from corridor.keys.protocol import Keyring
+from corridor.keys.keyring import Keyring
 
 
 def unseal(ring: Keyring, shares: list[str]) -> None:

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 _CHILD = """
 import ctypes, ctypes.util, json, resource
-from corridor.keys.memory import harden_process
+from corridor.keys.hardening import harden_process
 failed = harden_process()
 libc = ctypes.CDLL(ctypes.util.find_library("c"))
 print(json.dumps({

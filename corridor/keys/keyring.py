@@ -1,6 +1,7 @@
 """The Keyring interface shared by the in-process KeyService and the keyd socket client.
 
-Code above `keys` depends on this Protocol only, so tests and production swap freely.
+keys' own code depends on this Protocol only (instance.keyring() returns one), so tests and
+production swap freely; code outside keys goes through keys.api and never sees a keyring.
 """
 
 from __future__ import annotations
