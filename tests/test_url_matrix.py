@@ -7,7 +7,9 @@ gets a matrix entry, or a line on PUBLIC saying why anyone may open it.
 
 from __future__ import annotations
 
+import ast
 import importlib
+import inspect
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -17,7 +19,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RegexPattern, RoutePattern
 
-from corridor.accounts.testing import Route, seal
+from corridor.accounts.testing import Route, check_matrix, seal
 
 MATRICES = (
     "corridor.accounts.tests.test_access",
@@ -82,6 +84,20 @@ def matrix_routes() -> list[Route]:
     for module in MATRICES:
         routes.extend(importlib.import_module(module).ROUTES)
     return routes
+
+
+def test_every_matrix_module_runs_its_routes() -> None:
+    """A route counts only if a test of its module uses the list it is in (ROUTES, or the lists
+    ROUTES is made of), and the module checks with check_matrix."""
+    for name in MATRICES:
+        module = importlib.import_module(name)
+        tree = ast.parse(inspect.getsource(module))
+        tests = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")]
+        used = {node.id for test in tests for node in ast.walk(test) if isinstance(node, ast.Name)}
+        lists = [value for value in (getattr(module, used_name, None) for used_name in used) if isinstance(value, list)]
+        run = {id(route) for routes in lists for route in routes if isinstance(route, Route)}
+        assert [route.name for route in module.ROUTES if id(route) not in run] == [], name
+        assert module.check_matrix is check_matrix, name
 
 
 def _marked(pattern: URLPattern, marker: str) -> bool:
