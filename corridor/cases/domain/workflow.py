@@ -17,18 +17,19 @@ from corridor.cases.queries import allowed_transitions
 from corridor.core.errors import Conflict
 
 
-def transition(actor: User, case: Case, new: str, reason: str) -> StatusChange:
+def transition(actor: User, case: Case, new: str, reason: str, *, seen: str | None = None) -> StatusChange:
     """Move a case along its workflow; every move is dated, attributed and explained.
 
-    `case` is the copy the caller decided on (the page the user read). When the status in the
-    database is no longer that copy's, nothing is changed and Conflict says so.
+    `seen` is the status the user decided on (a page sends back the one it showed); by default
+    the status of the caller's copy. When the status in the database is no longer that one,
+    nothing is changed and Conflict says so.
     """
     with act(actor, "cases.change_case", case) as action:
         reason = reason.strip()
         if not reason:
             raise ValidationError({"reason": _("Say why the status changes.")})
         locked = lock(case)
-        if locked.status != case.status:
+        if locked.status != (seen or case.status):
             raise Conflict(
                 {
                     "status": _("The case's status changed to “%(now)s” while you were working; nothing was changed.")

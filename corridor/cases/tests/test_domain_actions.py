@@ -76,6 +76,17 @@ def test_a_transition_decided_on_a_stale_copy_is_a_conflict_and_changes_nothing(
     assert _actions(case) == ["case.open", "case.status.verifying"]
 
 
+def test_a_transition_from_the_status_a_page_showed_is_a_conflict_once_it_moved(world: World) -> None:
+    worker = _worker(world)
+    case = _case(world)
+    domain.transition(worker, case, Status.VERIFYING, "Referrer called back")
+    current = Case.objects.get(pk=case.pk)  # read by the request, after the page was shown as "new"
+    with pytest.raises(Conflict):
+        domain.transition(worker, current, Status.CLOSED, "Duplicate", seen=Status.NEW)
+    domain.transition(worker, current, Status.CLOSED, "Duplicate", seen=Status.VERIFYING)
+    assert Case.objects.get(pk=case.pk).status == Status.CLOSED
+
+
 def test_a_transition_the_workflow_forbids_is_refused_on_the_locked_status(world: World) -> None:
     worker = _worker(world)
     case = _case(world)
