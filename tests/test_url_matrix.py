@@ -20,6 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RegexPattern, RoutePattern
 
 from corridor.accounts.testing import Route, check_matrix, seal
+from corridor.core.decorators import is_public, works_while_sealed
 
 MATRICES = (
     "corridor.accounts.tests.test_access",
@@ -100,10 +101,6 @@ def test_every_matrix_module_runs_its_routes() -> None:
         assert module.check_matrix is check_matrix, name
 
 
-def _marked(pattern: URLPattern, marker: str) -> bool:
-    return bool(getattr(pattern.callback, marker, False))
-
-
 def test_every_url_name_has_a_matrix_entry_or_is_public() -> None:
     names = set(url_patterns())
     covered = {route.name for route in matrix_routes()}
@@ -117,12 +114,12 @@ def test_every_url_name_has_a_matrix_entry_or_is_public() -> None:
 
 
 def test_the_public_list_is_exactly_the_views_marked_public() -> None:
-    marked = {name for name, pattern in url_patterns().items() if _marked(pattern, "corridor_public")}
+    marked = {name for name, pattern in url_patterns().items() if is_public(pattern.callback)}
     assert marked == set(PUBLIC)
 
 
 def test_only_public_views_answer_while_sealed() -> None:
-    sealed_ok = {name for name, pattern in url_patterns().items() if _marked(pattern, "corridor_works_sealed")}
+    sealed_ok = {name for name, pattern in url_patterns().items() if works_while_sealed(pattern.callback)}
     assert sealed_ok - set(PUBLIC) == set()
 
 
@@ -145,7 +142,7 @@ def test_every_url_but_the_public_few_answers_sealed_while_sealed() -> None:
     assert api_reference["error"]["code"] == "sealed"
     checked = 0
     for name, pattern in sorted(patterns.items()):
-        if _marked(pattern, "corridor_works_sealed"):
+        if works_while_sealed(pattern.callback):
             continue
         url = reverse(name, kwargs=_sample_kwargs(pattern))
         for method in ("get", "post"):
@@ -156,4 +153,4 @@ def test_every_url_but_the_public_few_answers_sealed_while_sealed() -> None:
             else:
                 assert response.content.replace(url.encode(), b"/") == reference, (name, method)
             checked += 1
-    assert checked == 2 * sum(1 for pattern in patterns.values() if not _marked(pattern, "corridor_works_sealed"))
+    assert checked == 2 * sum(1 for pattern in patterns.values() if not works_while_sealed(pattern.callback))

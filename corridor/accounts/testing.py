@@ -20,6 +20,7 @@ from django.urls import resolve, reverse
 
 from corridor.accounts import domain, roles, sessions
 from corridor.accounts.models import Role, Team, TOTPDevice, User
+from corridor.core.decorators import is_trustee_allowed, works_while_sealed
 from corridor.keys import instance, service
 
 PASSWORD = "correct horse battery staple 42"
@@ -161,7 +162,7 @@ def check_matrix(world: World, routes: Iterable[Route], *, admin_sees_all_teams:
         view = _resolves_to(route, url)
         # The trustee holds an unseal share and does nothing else (DESIGN.md, Users): only the
         # few views marked @trustee_allowed (sign out, confirm the password) may admit them.
-        assert (Role.TRUSTEE in route.roles) == bool(getattr(view, "corridor_trustee", False)), (route.name, "trustee")
+        assert (Role.TRUSTEE in route.roles) == is_trustee_allowed(view), (route.name, "trustee")
         anonymous = _request(Client(), route, world, url)
         if route.api:
             assert anonymous.status_code in (401, 403), (route.name, route.method, "anonymous", anonymous.status_code)
@@ -213,7 +214,7 @@ def check_sealed(world: World, routes: Iterable[Route]) -> int:
     """With the instance sealed, every route answers 503 with the same sealed page (or API body)
     as any other address, for anonymous visitors and for signed-in staff allowed on it: nothing
     of the route's data gets through. The instance is unsealed again afterwards."""
-    routes = [route for route in routes if not getattr(_resolves_to(route, route.url(world)), "corridor_works_sealed", False)]
+    routes = [route for route in routes if not works_while_sealed(_resolves_to(route, route.url(world)))]
     if not routes:
         return 0
     visitors = {"anonymous": Client()}
