@@ -51,7 +51,7 @@ def _setup() -> list[str]:
     from django.core.management import call_command
 
     from bench.benchapp.models import create_tables
-    from corridor.keys import service, instance
+    from corridor.keys import instance, service
 
     call_command("migrate", verbosity=0)
     create_tables()
