@@ -67,12 +67,24 @@ class TransitionForm(forms.Form):
     refusal_text = forms.CharField(
         label=_("Refusal in their words"), widget=forms.Textarea(attrs={"rows": 3}), max_length=8000, required=False
     )
+    # The status the page showed: a move chosen from it is refused (Conflict) when the
+    # application moved on after the page was read. Checked by the action, not here.
+    seen = forms.CharField(widget=forms.HiddenInput, max_length=20, required=False)
 
     def __init__(self, *args: Any, current: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         allowed = APPLICATION_TRANSITIONS[ApplicationStatus(current)]
         field: Any = self.fields["status"]
         field.choices = [(s.value, s.label) for s in ApplicationStatus if s in allowed]
+        self.fields["seen"].initial = current
+
+    def showing(self, status: str) -> TransitionForm:
+        """This form shown again on a page that now shows `status`: the next move starts from it
+        (a stale `seen` would refuse every later try as a Conflict)."""
+        if self.is_bound:
+            # Every field here takes one value, so the posted values as a plain dict lose nothing.
+            self.data = {name: self.data.get(name) for name in self.data} | {"seen": status}
+        return self
 
 
 class ChecklistForm(forms.Form):

@@ -247,13 +247,14 @@ def application_transition_view(request: HttpRequest, pk: Any) -> HttpResponse:
             on=data["on"],
             refusal_reason=data["refusal_reason"],
             refusal_text=data["refusal_text"],
+            seen=data["seen"] or None,
         ),
     )
     if event is not None:
         messages.success(request, _("Status changed."))
         return redirect("relocation:application", application.pk)
     application.refresh_from_db()  # as it is now, whatever the refused move left in this copy
-    context = _application_context(application, transition_form=form) | {"can_manage": True}
+    context = _application_context(application, transition_form=form.showing(application.status)) | {"can_manage": True}
     return render(request, "relocation/application.html", context, status=400)
 
 

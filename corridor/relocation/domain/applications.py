@@ -98,12 +98,14 @@ def transition_application(
     on: datetime.date | None = None,
     refusal_reason: str = "",
     refusal_text: str = "",
+    seen: str | None = None,
 ) -> ApplicationEvent:
     """Move an application along; every move is dated, attributed and explained.
 
-    Decided on the locked row: when its status is no longer the one the caller read, someone
-    else moved it meanwhile and this move is refused (Conflict), whatever it was. On success
-    the caller's copy is brought up to date.
+    Decided on the locked row. `seen` is the status the user decided on (a page sends back the
+    one it showed); by default the status of the caller's copy. When the application's status
+    is no longer that one, someone else moved it meanwhile and this move is refused (Conflict),
+    whatever it was. On success the caller's copy is brought up to date.
     """
     with act(actor, MANAGE_APPLICATIONS, application) as action:
         reason = reason.strip()
@@ -112,7 +114,7 @@ def transition_application(
         if new not in S.values:
             raise ValidationError({"status": _("Unknown status.")})
         current = lock(application)
-        if current.status != application.status:
+        if current.status != (seen or application.status):
             raise Conflict(
                 {"status": _("The application's status changed to “%(now)s” while you were working; nothing was changed.") % {"now": current.get_status_display()}}
             )

@@ -49,6 +49,28 @@ def test_a_move_from_a_stale_copy_is_a_conflict_and_writes_nothing() -> None:
     domain.transition_application(actor, application, S.DECISION, reason="granted", on=D(2024, 2, 7))
 
 
+def test_a_page_read_before_someone_else_moved_the_application_gets_a_conflict() -> None:
+    team = Team.objects.create(name="T")
+    actor, colleague = caseworker_for(team), caseworker_for(team)
+    application = walk(actor, team, Programme.objects.get(country="LT"), [(S.SUBMITTED, D(2024, 2, 1))])
+    client = sign_in(Client(), actor)
+    url = f"/relocation/applications/{application.pk}/"
+    assert 'name="seen" value="submitted"' in client.get(url).content.decode()
+    domain.transition_application(colleague, application, S.INTERVIEW, reason="invited", on=D(2024, 2, 5))
+
+    # Read while "submitted"; "documents requested" is allowed from where it is now, but the
+    # user chose it from what the page showed.
+    move = {"status": "documents_requested", "on": "2024-02-06", "reason": "asked", "seen": "submitted"}
+    refused = client.post(url + "transition/", move)
+    page = refused.content.decode()
+    assert refused.status_code == 400
+    assert "changed to “interview scheduled” while you were working" in page
+    assert 'name="seen" value="interview"' in page  # shown again from where it is now
+    assert Application.objects.get(pk=application.pk).status == S.INTERVIEW
+    assert client.post(url + "transition/", move | {"seen": "interview"}).status_code == 302
+    assert Application.objects.get(pk=application.pk).status == S.DOCUMENTS_REQUESTED
+
+
 def test_each_change_records_its_registered_name_once() -> None:
     team = Team.objects.create(name="T")
     actor = caseworker_for(team)
