@@ -55,16 +55,20 @@ def _denials(actor: User) -> list[tuple[str, str]]:
     return list(AuditEntry.objects.filter(action="access.deny", actor_id=actor.pk).values_list("object_type", "object_id"))
 
 
-@pytest.mark.parametrize(
-    ("helper", "ours", "theirs"),
+# Each helper, team A's object and team B's, and a permission the relocation role lacks on it.
+HELPERS = pytest.mark.parametrize(
+    ("helper", "ours", "theirs", "perm"),
     [
-        (access.get_case_for_user, "ours", "theirs"),
-        (access.get_person_for_user, "our_person", "their_person"),
-        (access.get_safe_house_for_user, "our_house", "their_house"),
+        (access.get_case_for_user, "ours", "theirs", "cases.change_case"),
+        (access.get_person_for_user, "our_person", "their_person", "cases.change_case"),
+        (access.get_safe_house_for_user, "our_house", "their_house", "cases.manage_safe_houses"),
     ],
 )
+
+
+@HELPERS
 def test_missing_and_not_yours_are_the_same_404_and_only_an_existing_one_is_audited(
-    world: World, helper: Any, ours: str, theirs: str
+    world: World, helper: Any, ours: str, theirs: str, perm: str
 ) -> None:
     worker = world.users[Role.CASEWORKER]
     assert helper(worker, world.extra[ours].pk) == world.extra[ours]
@@ -79,19 +83,12 @@ def test_missing_and_not_yours_are_the_same_404_and_only_an_existing_one_is_audi
     assert [object_id for _type, object_id in _denials(worker)] == [str(world.extra[theirs].pk)]
 
 
-@pytest.mark.parametrize(
-    ("helper", "key", "perm"),
-    [
-        (access.get_case_for_user, "ours", "cases.change_case"),
-        (access.get_person_for_user, "our_person", "cases.change_case"),
-        (access.get_safe_house_for_user, "our_house", "cases.manage_safe_houses"),
-    ],
-)
+@HELPERS
 def test_a_visible_object_the_role_may_not_use_is_not_permitted_and_audited(
-    world: World, helper: Any, key: str, perm: str
+    world: World, helper: Any, ours: str, theirs: str, perm: str
 ) -> None:
     relocation = world.users[Role.RELOCATION]
-    obj = world.extra[key]
+    obj = world.extra[ours]
     assert helper(relocation, obj.pk) == obj  # reading is fine
     assert _denials(relocation) == []
     with pytest.raises(access.NotPermitted):
