@@ -94,6 +94,7 @@ CLEAR_BY_DESIGN = {
     "corridor.relocation.forms.ProgrammeForm.notes": "public facts about a visa programme",
     "corridor.relocation.forms.ProgrammeForm.source_url": "public facts about a visa programme",
     "corridor.relocation.forms.TransitionForm.seen": "the status the page showed (a hidden value, checked and never stored)",
+    "corridor.cases.forms.StatusForm.seen": "the status the case page showed (a hidden value, checked and never stored)",
 }
 
 

@@ -368,12 +368,24 @@ class NeedStatusForm(forms.Form):
 class StatusForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=())
     reason = forms.CharField(label=_("Why"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    # The status the page showed: a move chosen from it is refused (Conflict) when the case
+    # moved on after the page was read. Checked by the action (domain.transition), not here.
+    seen = forms.CharField(widget=forms.HiddenInput, max_length=20, required=False)
 
-    def __init__(self, *args: Any, allowed: list[str] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, allowed: list[str] | None = None, current: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["status"]
         assert isinstance(field, forms.ChoiceField)  # noqa: S101 -- narrows the type for mypy
         field.choices = [(value, Status(value).label) for value in Status.values if value in (allowed or [])]
+        self.fields["seen"].initial = current
+
+    def showing(self, status: str) -> StatusForm:
+        """This form shown again on a page that now shows `status`: the next move starts from it
+        (a stale `seen` would refuse every later try as a Conflict)."""
+        if self.is_bound:
+            # Every field here takes one value, so the posted values as a plain dict lose nothing.
+            self.data = {name: self.data.get(name) for name in self.data} | {"seen": status}
+        return self
 
 
 class CaseFilterForm(forms.Form):

@@ -16,7 +16,7 @@ from corridor.accounts.models import Role, User
 from corridor.accounts.testing import World, make_world, sign_in
 from corridor.audit import log as audit
 from corridor.cases import domain
-from corridor.cases.models import Case, ConsentScope, Task
+from corridor.cases.models import Case, ConsentScope, Status, Task
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +125,20 @@ def test_the_api_answers_a_second_withdrawal_or_end_with_the_actions_refusal(wor
     ended = post(f"{base}/placements/{placement.pk}/end/", {})
     assert ended.status_code == 400 and ended.json()["error"]["fields"] == {"end": ["This placement has already ended."]}
     assert _actions(case).count("consent.withdraw.store") == 1 and _actions(case).count("placement.end") == 1
+
+
+def test_a_status_change_chosen_on_a_stale_page_is_a_conflict_and_the_form_starts_again_from_now(world: World) -> None:
+    _worker_user, client = _worker(world)
+    case = world.extra["case"]
+    url = reverse("cases:case_status", args=[case.pk])
+    assert 'name="seen" value="new"' in client.get(reverse("cases:case", args=[case.pk])).content.decode()
+    domain.transition(world.users[Role.HOTLINE], case, Status.VERIFYING, "referred by a partner")  # a colleague, meanwhile
+    stale = client.post(url, {"status": Status.CLOSED, "reason": "no contact", "seen": Status.NEW})
+    assert stale.status_code == 400
+    assert 'name="seen" value="verifying"' in stale.content.decode()
+    case.refresh_from_db()
+    assert (case.status, case.status_changes.count()) == (Status.VERIFYING, 1)
+    again = client.post(url, {"status": Status.CLOSED, "reason": "no contact", "seen": Status.VERIFYING})
+    assert again.status_code == 302
+    case.refresh_from_db()
+    assert case.status == Status.CLOSED

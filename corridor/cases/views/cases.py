@@ -165,7 +165,7 @@ def _detail(request: HttpRequest, user: User, case: Case, *, status: int = 200, 
         "note_form": forms.get("note_form") or NoteForm(),
         "task_form": forms.get("task_form") or TaskForm(team=case.team),
         "need_form": forms.get("need_form") or NeedForm(),
-        "status_form": forms.get("status_form") or StatusForm(allowed=allowed),
+        "status_form": (forms.get("status_form") or StatusForm(allowed=allowed, current=case.status)).showing(case.status),
         "can_change": user.has_perm("cases.change_case"),
         "can_note": user.has_perm("cases.add_note"),
         "can_tasks": user.has_perm("cases.manage_tasks"),
@@ -268,12 +268,12 @@ def need_status_view(request: HttpRequest, pk: uuid.UUID, need_pk: uuid.UUID) ->
 def status_view(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     user = staff(request)
     case = access.get_case_for_user(user, pk, "cases.change_case")
-    form = StatusForm(request.POST, allowed=queries.allowed_transitions(case))
+    form = StatusForm(request.POST, allowed=queries.allowed_transitions(case), current=case.status)
     return _posted(
         request,
         case,
         form,
-        lambda d: domain.transition(user, case, d["status"], d["reason"]),
+        lambda d: domain.transition(user, case, d["status"], d["reason"], seen=d["seen"] or None),
         lambda change: _("The case is now “%(status)s”.") % {"status": change.get_new_display()},
     )
 
