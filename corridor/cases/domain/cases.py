@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +32,7 @@ from corridor.cases.models import (
     RiskFactor,
     Verification,
 )
+from corridor.core.errors import Conflict
 from corridor.keys.api import DataKey
 
 BREAK_GLASS_HOURS = 8
@@ -53,6 +55,25 @@ def _next_reference() -> str:
     )
     number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
     return f"{prefix}{number:04d}"
+
+
+def _save_with_next_reference(case: Case) -> None:
+    """Give `case` the next free reference and insert it.
+
+    Two cases opened at the same moment both read the same last reference; the unique index
+    refuses the second insert, which then takes the number after. Each try has its own
+    savepoint, so a refused one leaves the action's transaction usable.
+    """
+    for _attempt in range(20):
+        case.reference = _next_reference()
+        try:
+            with transaction.atomic():
+                case.save(force_insert=True)
+            return
+        except IntegrityError:
+            if not Case.objects.filter(reference=case.reference).exists():
+                raise
+    raise Conflict(_("Many cases are being opened at this moment; nothing was changed. Try again."))
 
 
 def _review_date(priority: str) -> datetime.date:
@@ -102,14 +123,13 @@ def open_case(
         _refuse_break_glass_only(actor, dependants, "dependants")
         case = Case(
             data_key=DataKey.create("case"),
-            reference=_next_reference(),
             team=team,
             owner=owner or actor,
             priority=priority,
             summary=summary or None,
             priority_review=_review_date(priority),
         )
-        case.save()
+        _save_with_next_reference(case)
         CaseMember.objects.create(case=case, person=principal, role=MemberRole.PRINCIPAL)
         for person in dependants:
             CaseMember.objects.create(case=case, person=person, role=MemberRole.DEPENDANT)

@@ -244,3 +244,36 @@ def test_a_withdrawal_that_starts_during_a_change_waits_for_it() -> None:
     consent.refresh_from_db()
     assert consent.withdrawn is not None
     assert note.body == "Referral sent to Partner Org."
+
+
+def test_two_cases_opened_at_once_get_two_references() -> None:
+    """Both opens read the same last reference before either inserts; both succeed, numbered apart."""
+    from corridor.cases.domain import cases as case_actions
+
+    world = make_world()
+    worker, hotline = world.users[Role.CASEWORKER], world.users[Role.HOTLINE]
+    people = [domain.create_person(worker, names=[{"name": n, "kind": "legal"}]) for n in ("Адам", "Ислам")]
+    both_read = threading.Barrier(2, timeout=WAIT)
+    real = case_actions._next_reference
+    reads = threading.local()
+
+    def next_reference() -> str:
+        reference = real()
+        if not getattr(reads, "done", False):  # only each thread's first read waits for the other's
+            reads.done = True
+            both_read.wait()
+        return reference
+
+    original = case_actions._next_reference
+    case_actions._next_reference = next_reference
+    try:
+        runs = [_run(lambda p=p, u=u: domain.open_case(u, team=world.team_a, principal=p)) for p, u in zip(people, (worker, hotline), strict=True)]
+        for thread, _outcome in runs:
+            thread.join(WAIT)
+    finally:
+        case_actions._next_reference = original
+
+    assert [outcome.error for _thread, outcome in runs] == [None, None]
+    references = sorted(outcome.result.reference for _thread, outcome in runs)
+    assert len(set(references)) == 2
+    assert Case.objects.count() == 2

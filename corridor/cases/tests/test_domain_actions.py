@@ -217,3 +217,20 @@ def test_cases_are_ordered_by_urgency_in_one_place(world: World) -> None:
     domain.set_priority(worker, urgent_soon, Priority.URGENT, timezone.localdate() + datetime.timedelta(days=2))
     ordered = list(queries.by_urgency(Case.objects.all()).values_list("pk", flat=True))
     assert ordered == [emergency.pk, urgent_soon.pk, urgent_late.pk, normal.pk]
+
+
+def test_a_reference_taken_meanwhile_gives_the_next_number(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two cases opened at once read the same last reference; the second takes the next, no error."""
+    from corridor.cases.domain import cases as case_actions
+
+    first = _case(world, "Адам Ахмадов")
+    real = case_actions._next_reference
+    answers = iter([first.reference])  # the first try reads what another open had just taken
+    monkeypatch.setattr(case_actions, "_next_reference", lambda: next(answers, None) or real())
+
+    second = _case(world, "Ислам Мусаев")
+
+    assert second.reference != first.reference
+    assert int(second.reference.rsplit("-", 1)[1]) == int(first.reference.rsplit("-", 1)[1]) + 1
+    assert Case.objects.count() == 2
+    assert AuditEntry.objects.filter(action="case.open").count() == 2
