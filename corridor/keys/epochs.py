@@ -1,7 +1,9 @@
 """Key epochs over time: rotate to a new KEK, re-wrap data keys under it, retire and destroy old ones.
 
 Each change is reported to the audit log in the transaction it runs in: reported first, so a
-refused report changes nothing, and a failed change takes its entry with it.
+refused report changes nothing, and a change keyd refuses takes its entry with it. A change keyd
+may have made (no reply: KeyServiceUnavailable) keeps its entry, as does a rotation keyd numbered
+otherwise than expected (with a second entry for the epoch it made): never an act without one.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, Protocol
 from django.db import transaction
 
 from corridor.keys import instance
+from corridor.keys.errors import KeyServiceUnavailable
 from corridor.keys.events import KeyEvent, report
 from corridor.keys.models import DataKey, epoch_of, epochs_in_use
 
@@ -28,9 +31,15 @@ class Advance(Protocol):
 
 @contextmanager
 def _reported(event: KeyEvent, **details: Any) -> Iterator[None]:
+    lost: KeyServiceUnavailable | None = None
     with transaction.atomic():
         report(event, actor=None, **details)
-        yield
+        try:
+            yield
+        except KeyServiceUnavailable as exc:
+            lost = exc  # the request may have reached keyd and been carried out: commit the entry
+    if lost is not None:
+        raise lost
 
 
 def rotate() -> int:
@@ -44,7 +53,10 @@ def rotate() -> int:
     with _reported(KeyEvent.EPOCH_ROTATE, epoch=expected, previous=previous):
         version = ring.rotate()
         if version != expected:
-            raise RuntimeError(f"the key service made epoch {version}, not {expected}: another rotation ran meanwhile")
+            # keyd made an epoch all the same: say which, in the same transaction, before refusing.
+            report(KeyEvent.EPOCH_ROTATE, actor=None, epoch=version, previous=previous, expected=expected)
+    if version != expected:
+        raise RuntimeError(f"the key service made epoch {version}, not {expected}: another rotation ran meanwhile")
     return version
 
 
