@@ -62,7 +62,7 @@ def record(*, actor: Any, action: AuditAction, obj: Any = None, details: Mapping
     be unsealed (they are encrypted before anything is written); a failure raises and
     writes nothing, so a caller's transaction rolls back with it.
     """
-    if not isinstance(action, str) or not _ACTION.fullmatch(action) or action not in registered():
+    if not isinstance(action, AuditAction) or not _ACTION.fullmatch(action) or action not in registered():
         raise ValueError(f"audit action must be a registered name (corridor/audit/names.py), got {action!r}")
     actor_id = _actor_id(actor)
     object_type, object_id = _describe(obj)

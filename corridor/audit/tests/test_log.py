@@ -13,6 +13,7 @@ from django.db import connection
 
 from corridor.audit import encoding, log, merkle
 from corridor.audit.models import AuditEntry, Checkpoint, TreeState
+from corridor.audit.names import name as audit_name
 from corridor.audit.tests.names_for_tests import TestAudit
 from corridor.keys import crypto
 from corridor.keys.errors import Sealed
@@ -26,8 +27,8 @@ def staff() -> object:
 
 
 def test_record_appends_gapless_entries_and_matching_tree(staff: object) -> None:
-    entries = [log.record(actor=staff, action="user.update", obj=staff) for _ in range(5)]
-    entries.append(log.record(actor=None, action="instance.unseal", obj=None))
+    entries = [log.record(actor=staff, action=audit_name("user.update"), obj=staff) for _ in range(5)]
+    entries.append(log.record(actor=None, action=audit_name("instance.unseal"), obj=None))
 
     assert [entry.seq for entry in entries] == [0, 1, 2, 3, 4, 5]
     first = AuditEntry.objects.get(seq=0)
@@ -58,13 +59,13 @@ def test_record_while_sealed_without_details(sealed_keyring: object) -> None:
 
 def test_record_with_details_while_sealed_raises_and_writes_nothing(sealed_keyring: object) -> None:
     with pytest.raises(Sealed):
-        log.record(actor=None, action="user.create", obj=None, details={"role": "admin"})
+        log.record(actor=None, action=audit_name("user.create"), obj=None, details={"role": "admin"})
 
     assert AuditEntry.objects.count() == 0
 
 
 def test_details_are_encrypted_and_match_the_commitment(unsealed_keyring: object, staff: object) -> None:
-    log.record(actor=staff, action="user.create", obj=staff, details={"role": "caseworker", "n": 3})
+    log.record(actor=staff, action=audit_name("user.create"), obj=staff, details={"role": "caseworker", "n": 3})
     entry = AuditEntry.objects.get(seq=0)
 
     assert log.open_details(entry) == {"n": 3, "role": "caseworker"}
@@ -74,7 +75,7 @@ def test_details_are_encrypted_and_match_the_commitment(unsealed_keyring: object
 
 
 def test_opening_details_fails_if_the_commitment_was_swapped(unsealed_keyring: object) -> None:
-    log.record(actor=None, action="user.create", obj=None, details={"role": "a"})
+    log.record(actor=None, action=audit_name("user.create"), obj=None, details={"role": "a"})
     entry = AuditEntry.objects.get(seq=0)
     entry.commitment = hashlib.sha256(b"other").digest()
 
@@ -84,7 +85,7 @@ def test_opening_details_fails_if_the_commitment_was_swapped(unsealed_keyring: o
 
 def test_planted_details_are_not_in_the_raw_database(unsealed_keyring: object, staff: object) -> None:
     planted = f"Planted-{uuid.uuid4().hex}"
-    log.record(actor=staff, action="user.create", obj=staff, details={"name": planted})
+    log.record(actor=staff, action=audit_name("user.create"), obj=staff, details={"name": planted})
     needles = [
         planted.encode("utf-8"),
         planted.lower().encode("utf-8"),
@@ -112,7 +113,7 @@ def test_record_rejects_free_text_actions_and_unsaved_objects(staff: object) -> 
     with pytest.raises(ValueError, match="registered"):
         log.record(actor=None, action="Ana Petrova logged in", obj=None)
     with pytest.raises(ValueError, match="saved"):
-        log.record(actor=None, action="user.create", obj=get_user_model()(username="x"))
+        log.record(actor=None, action=audit_name("user.create"), obj=get_user_model()(username="x"))
     assert AuditEntry.objects.count() == 0
 
 
@@ -129,9 +130,9 @@ def test_record_read_and_decision(unsealed_keyring: object, staff: object) -> No
 
 def test_entries_for_lists_an_objects_timeline(staff: object) -> None:
     other = get_user_model().objects.create_user(username="bo", password="not-used-here-123", role="auditor")
-    log.record(actor=staff, action="user.create", obj=staff)
-    log.record(actor=staff, action="user.create", obj=other)
-    log.record(actor=staff, action="user.update", obj=staff)
+    log.record(actor=staff, action=audit_name("user.create"), obj=staff)
+    log.record(actor=staff, action=audit_name("user.create"), obj=other)
+    log.record(actor=staff, action=audit_name("user.update"), obj=staff)
 
     assert [e.seq for e in log.entries_for(staff)] == [0, 2]
 
@@ -186,7 +187,7 @@ def test_checkpoint_on_demand_needs_unsealed(sealed_keyring: object) -> None:
 
 
 def test_deleting_a_user_leaves_the_log_alone(staff: object) -> None:
-    log.record(actor=staff, action="user.create", obj=staff)
+    log.record(actor=staff, action=audit_name("user.create"), obj=staff)
     staff.delete()
 
     assert AuditEntry.objects.get(seq=0).actor_id is not None
@@ -197,9 +198,9 @@ def test_details_without_a_subject_use_the_months_audit_key(unsealed_keyring: An
 
     from corridor.keys.models import DataKey
 
-    log.record(actor=None, action="instance.unseal", obj=None)
-    log.record(actor=None, action="user.create", obj=None, details={"role": "a"})
-    log.record(actor=None, action="user.create", obj=None, details={"role": "b"})
+    log.record(actor=None, action=audit_name("instance.unseal"), obj=None)
+    log.record(actor=None, action=audit_name("user.create"), obj=None, details={"role": "a"})
+    log.record(actor=None, action=audit_name("user.create"), obj=None, details={"role": "b"})
     period = DataKey.objects.get(purpose="audit-" + timezone.now().strftime("%Y-%m"))
     for seq in (1, 2):
         box = bytes(AuditEntry.objects.get(seq=seq).details)
@@ -214,7 +215,7 @@ def test_details_under_the_subjects_data_key_die_with_it(unsealed_keyring: Any, 
 
     planted = f"Planted-{uuid.uuid4().hex}"
     staff.data_key = DataKey.create("person")  # duck-typed: any object with a DataKey in .data_key
-    log.record(actor=staff, action="person.update", obj=staff, details={"name": planted})
+    log.record(actor=staff, action=audit_name("person.update"), obj=staff, details={"name": planted})
     entry = AuditEntry.objects.get(seq=0)
 
     assert bytes(entry.details)[:1] == b"\x02"

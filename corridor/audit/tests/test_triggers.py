@@ -10,6 +10,7 @@ from django.db import DatabaseError, connection, transaction
 
 from corridor.audit import log
 from corridor.audit.models import AuditEntry, Checkpoint
+from corridor.audit.names import name as audit_name
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def _raw(sql: str) -> Callable[[], None]:
 
 
 def test_entries_refuse_update_and_delete_through_the_orm() -> None:
-    entry = log.record(actor=None, action="user.create", obj=None)
+    entry = log.record(actor=None, action=audit_name("user.create"), obj=None)
 
     entry.action = "user.delete"
     _refused(lambda: entry.save())
@@ -41,7 +42,7 @@ def test_entries_refuse_update_and_delete_through_the_orm() -> None:
 
 
 def test_entries_refuse_update_and_delete_in_raw_sql() -> None:
-    log.record(actor=None, action="user.create", obj=None)
+    log.record(actor=None, action=audit_name("user.create"), obj=None)
 
     _refused(_raw("UPDATE audit_auditentry SET action = 'user.delete'"))
     _refused(_raw("DELETE FROM audit_auditentry"))
@@ -50,7 +51,7 @@ def test_entries_refuse_update_and_delete_in_raw_sql() -> None:
 
 
 def test_checkpoints_refuse_update_and_delete(unsealed_keyring: object) -> None:
-    log.record(actor=None, action="user.create", obj=None)
+    log.record(actor=None, action=audit_name("user.create"), obj=None)
     log.checkpoint()
 
     _refused(lambda: Checkpoint.objects.update(tree_size=5))
@@ -69,7 +70,7 @@ def test_checkpoints_refuse_update_and_delete(unsealed_keyring: object) -> None:
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="TRUNCATE exists only on PostgreSQL")
 def test_truncate_refused_on_postgresql() -> None:
-    log.record(actor=None, action="user.create", obj=None)
+    log.record(actor=None, action=audit_name("user.create"), obj=None)
 
     _refused(_raw("TRUNCATE audit_auditentry"))
     _refused(_raw("TRUNCATE audit_checkpoint"))
@@ -78,7 +79,7 @@ def test_truncate_refused_on_postgresql() -> None:
 
 
 def test_lifting_triggers_restores_them(lift_triggers: Callable[[], Any]) -> None:
-    log.record(actor=None, action="user.create", obj=None)
+    log.record(actor=None, action=audit_name("user.create"), obj=None)
     with lift_triggers():
         AuditEntry.objects.filter(seq=0).update(action="user.delete")
 
@@ -89,5 +90,5 @@ def test_lifting_triggers_restores_them(lift_triggers: Callable[[], Any]) -> Non
 @pytest.mark.django_db(transaction=True)
 def test_flush_between_transactional_tests_still_works() -> None:
     # The teardown flush of this transactional test must get past the triggers.
-    log.record(actor=None, action="user.create", obj=None)
+    log.record(actor=None, action=audit_name("user.create"), obj=None)
     assert AuditEntry.objects.count() == 1

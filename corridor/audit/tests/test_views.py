@@ -41,7 +41,7 @@ def test_url_name() -> None:
 @pytest.mark.parametrize("role", ["caseworker", "hotline", "relocation", "documentation", "trustee"])
 def test_staff_without_permission_get_404(role: str) -> None:
     outsider = _user("charlie", role)
-    log.record(actor=outsider, action="session.login", obj=outsider)
+    log.record(actor=outsider, action=audit_name("session.login"), obj=outsider)
 
     with pytest.raises(Http404):
         _call(outsider)
@@ -61,9 +61,9 @@ def test_anonymous_gets_404() -> None:
 def test_auditor_and_admin_see_entries_newest_first_with_usernames(role: str) -> None:
     viewer = _user("viewer", role)
     gone = _user("gone-user", "caseworker")
-    log.record(actor=viewer, action="user.create", obj=viewer)
-    log.record(actor=gone, action="session.login", obj=gone)
-    log.record(actor=None, action="instance.unseal", obj=None)
+    log.record(actor=viewer, action=audit_name("user.create"), obj=viewer)
+    log.record(actor=gone, action=audit_name("session.login"), obj=gone)
+    log.record(actor=None, action=audit_name("instance.unseal"), obj=None)
     gone_id = gone.pk
     gone.delete()
 
@@ -91,7 +91,7 @@ def test_pagination_shows_fifty_newest(sealed_keyring: Any) -> None:
 
 def test_verify_now_reports_ok_and_is_audited(unsealed_keyring: Any) -> None:
     auditor = _user("auditor", "auditor")
-    log.record(actor=None, action="instance.unseal", obj=None)
+    log.record(actor=None, action=audit_name("instance.unseal"), obj=None)
     log.checkpoint()
 
     response = _call(auditor, "post")
