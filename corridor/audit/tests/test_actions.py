@@ -138,3 +138,9 @@ def test_a_name_declared_twice_is_refused() -> None:
 
     with pytest.raises(RuntimeError, match="declared twice"):
         collect(Root)
+
+
+def test_record_refuses_a_plain_string_even_when_it_spells_a_declared_name() -> None:
+    with pytest.raises(ValueError, match="registered"):
+        log.record(actor=None, action="user.create", obj=None)  # type: ignore[arg-type]  # the point: a str, not an AuditAction
+    assert not AuditEntry.objects.exists()
