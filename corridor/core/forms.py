@@ -18,7 +18,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def apply_errors(form: forms.Form, error: ValidationError, default_field: str | None = None) -> None:
+def apply_errors(form: forms.BaseForm, error: ValidationError, default_field: str | None = None) -> None:
     """Put a domain refusal on the field it names when the form has it, otherwise above the form."""
     if hasattr(error, "error_dict"):
         for field, messages in error.message_dict.items():
@@ -29,7 +29,7 @@ def apply_errors(form: forms.Form, error: ValidationError, default_field: str | 
             form.add_error(default_field, message)
 
 
-def submit(form: forms.Form, action: Callable[[dict[str, Any]], T], default_field: str | None = None) -> T | None:
+def submit(form: forms.BaseForm, action: Callable[[dict[str, Any]], T], default_field: str | None = None) -> T | None:
     """Validate `form`, then run `action(cleaned_data)`; None when the form or the action refused.
 
     The action's ValidationError (a Conflict included) lands on the form; PermissionDenied
@@ -39,7 +39,7 @@ def submit(form: forms.Form, action: Callable[[dict[str, Any]], T], default_fiel
 
 
 def submit_then(
-    form: forms.Form,
+    form: forms.BaseForm,
     action: Callable[[dict[str, Any]], T],
     then: Callable[[T], R],
     default_field: str | None = None,

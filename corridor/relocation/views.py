@@ -145,7 +145,7 @@ def programme_edit_view(request: HttpRequest, pk: int | None = None) -> HttpResp
         return domain.update_programme(user, programme, **values)
 
     if request.method == "POST":
-        saved = submit(form, save)  # type: ignore[arg-type]  # submit() is typed for Form; a ModelForm has the same is_valid/add_error
+        saved = submit(form, save)
         if saved is not None:
             messages.success(request, _("Programme saved."))
             return redirect("relocation:country", saved.country_id)
