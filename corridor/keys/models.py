@@ -130,6 +130,12 @@ class DataKey(models.Model):
             for dk, plain in zip(chunk, plains, strict=True):
                 dk._plain = plain
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (a cache, a copy) without the unwrapped key: the copy unwraps again."""
+        state: dict[str, Any] = dict(super().__getstate__())
+        state.pop("_plain", None)
+        return state
+
     def forget(self) -> None:
         """Drop the memoised plaintext key from this instance."""
         self.__dict__.pop("_plain", None)
