@@ -159,14 +159,21 @@ class DataKey(models.Model):
                 DataKey.objects.filter(pk=self.pk).update(wrapped=b"", shredded=now)
                 BlindIndexEntry.objects.filter(data_key_id=self.pk).delete()
                 files = list(EncryptedFile.objects.filter(data_key_id=self.pk))
-                for stored in files:
-                    stored.delete_file()
                 EncryptedFile.objects.filter(data_key_id=self.pk).delete()
+                # The ciphertexts go once the shred is committed: a rollback of the enclosing
+                # action must find them still there. A crash between the commit and this
+                # leaves ciphertext whose key is gone, which nobody can read.
+                transaction.on_commit(lambda: _delete_files(files), robust=True)
             else:
                 now = locked.shredded
         self.wrapped = b""
         self.shredded = now
         self.forget()
+
+
+def _delete_files(files: list[EncryptedFile]) -> None:
+    for stored in files:
+        stored.delete_file()
 
 
 def epochs_in_use() -> set[int]:

@@ -3,7 +3,7 @@
 DataKey.shred deletes the ciphertext files inside its transaction, before the commit. When the
 enclosing action fails after the shred (erase_person saves the person and records its entry
 after it), the key, the EncryptedFile rows and both audit entries roll back, but the files are
-already gone: documents lost with no entry saying so. Deleting them on commit would fix it.
+already gone: documents lost with no entry saying so. They are deleted on commit now.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from corridor.keys.tests.testapp.models import Person
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.xfail(strict=True, reason="shred deletes files before its transaction commits (reported, not fixed)")
 def test_a_rolled_back_shred_keeps_the_files(shares: list[str]) -> None:
     person = Person.objects.create(name="Магомед")
     stored = files.store_encrypted(io.BytesIO(b"photo"), person.data_key, "photo")
@@ -32,4 +31,4 @@ def test_a_rolled_back_shred_keeps_the_files(shares: list[str]) -> None:
     assert DataKey.objects.get(pk=person.data_key_id).shredded is None
     assert EncryptedFile.objects.filter(pk=stored.id).count() == 1
     assert AuditEntry.objects.filter(action="datakey.shred").count() == 0
-    assert stored.path.exists()  # fails: the file was deleted before the rollback
+    assert stored.path.exists()
