@@ -109,6 +109,11 @@ def get_case_child(user: User, model: type[M], case_id: Any, child_id: Any, perm
     pk = parse_id(child_id)
     child = model._default_manager.filter(case=case, pk=pk).first()
     if child is None:
+        # One's own case with another case's child id: a refusal of something that exists,
+        # audited like the case itself (Invariant 6); a missing child records nothing.
+        existing = model._default_manager.filter(pk=pk).first()
+        if existing is not None:
+            audit.record_decision(user, existing, allowed=False, reason="not a child of this case")
         raise Http404
     child.case = case  # type: ignore[attr-defined]  # every case child has the `case` foreign key
     return child
