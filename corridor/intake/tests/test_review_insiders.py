@@ -112,3 +112,13 @@ def test_the_passphrase_stays_out_of_reprs_and_audit_entries() -> None:
     domain.reply(world.users[Role.HOTLINE], request, "Мы вам поможем.")
     for entry in AuditEntry.objects.all():
         assert passphrase not in repr(entry.__dict__)
+
+
+@pytest.mark.xfail(strict=True, reason="intake/access.get_attachment_for_user does not audit a file of another request (review of issue 10)")
+def test_a_file_of_another_request_through_ones_own_request_is_an_audited_refusal() -> None:
+    hotline = make_staff(Role.HOTLINE)
+    one, _p = _request()
+    other, _q = _request(file=_file())
+    attachment = IntakeAttachment.objects.get(message__request=other)
+    assert sign_in(Client(), hotline).get(f"/triage/{one.pk}/files/{attachment.pk}/").status_code == 404
+    assert AuditEntry.objects.filter(action="access.deny", actor_id=hotline.pk, object_id=str(attachment.pk)).exists()
