@@ -19,7 +19,7 @@ from corridor.accounts.models import Role
 from corridor.accounts.testing import World, make_staff, make_world, sign_in
 from corridor.audit.models import AuditEntry
 from corridor.cases import domain
-from corridor.cases.models import Case, Consent, Need, Placement, Priority, Task
+from corridor.cases.models import Case, Consent, Placement, Priority, Task
 
 pytestmark = pytest.mark.django_db
 
@@ -225,6 +225,7 @@ def test_roles_without_cases_reach_no_case_door(world: World, role: str) -> None
 
 
 def test_relocation_doors_of_another_teams_case(world: World) -> None:
+    from corridor.relocation import domain as relocation_domain
     from corridor.relocation.models import Application, Country, Programme
 
     a, b = world.extra["a"], world.extra["b"]
@@ -241,9 +242,14 @@ def test_relocation_doors_of_another_teams_case(world: World) -> None:
         content_type="application/json",
     )
     assert response.status_code == 404
-    assert client.put(
-        f"{API}/relocation/cases/{a['case'].pk}/profile/", {"referral": "none", "family_ties": []}, content_type="application/json"
-    ).status_code == 404
+    assert (
+        client.put(
+            f"{API}/relocation/cases/{a['case'].pk}/profile/",
+            {"referral": "none", "family_ties": []},
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
     # Team B's own case, with team A's person among the members: refused.
     response = client.post(
         f"{API}/relocation/cases/{b['case'].pk}/applications/",
@@ -258,7 +264,7 @@ def test_relocation_doors_of_another_teams_case(world: World) -> None:
     assert response.status_code == 400
     assert Application.objects.count() == 0
     # Team A's application: 404 to read, move or tick.
-    application = __import__("corridor.relocation.domain", fromlist=["x"]).create_application(
+    application = relocation_domain.create_application(
         world.users[Role.RELOCATION], a["case"], programme, channel="Vilnius", members=[a["person"]]
     )
     for url in (f"/relocation/applications/{application.pk}/", f"{API}/relocation/applications/{application.pk}/"):
