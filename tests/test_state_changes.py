@@ -31,6 +31,7 @@ ALLOWED = {
     "corridor/keys/service.py:KeyService.retire_epoch.run": "not a model: keyd's keystore file",
     "corridor/keys/service.py:KeyService.destroy_epoch.run": "not a model: keyd's keystore file",
     # -- the floor: the audit log and the keys, which know no users and have no domain -------------
+    "corridor/audit/actions.py:stamp_once": "a domain action's one-way mark (reviewed, revoked), inside that action",
     "corridor/audit/log.py:record": "the audit log's own append (entry and tree state) inside the caller's action",
     "corridor/audit/log.py:checkpoint": "the audit log's tree state as a checkpoint is signed",
     "corridor/audit/log.py:_period_data_key": "the key for the audit details of one period, made on first use",

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
+from django.utils import timezone
 
 from corridor.audit import log
 from corridor.audit.models import AuditEntry
@@ -103,3 +104,19 @@ def lock(obj: M) -> M:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("lock() outside an action's transaction would hold nothing")
     return type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+
+
+def stamp_once(action: Action, obj: M, field: str, refusal: Exception, entry: AuditAction) -> M:
+    """Set `obj`'s one-way time `field` (reviewed, revoked) to now and record `entry`.
+
+    Decides on the row locked again: if the field is set already (someone did it meanwhile),
+    raises `refusal` and writes nothing. The caller's copy gets the new value too.
+    """
+    locked = lock(obj)
+    if getattr(locked, field) is not None:
+        raise refusal
+    setattr(locked, field, timezone.now())
+    locked.save(update_fields=[field])
+    action.record(entry, locked)
+    setattr(obj, field, getattr(locked, field))
+    return locked

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from corridor.accounts.audit_names import AccountAudit
 from corridor.accounts.domain.acting import acting, lock_user
 from corridor.accounts.models import ApiToken, User
-from corridor.audit.actions import lock
+from corridor.audit.actions import lock, stamp_once
 from corridor.core.errors import Conflict
 from corridor.keys import api as keys
 
@@ -54,13 +54,7 @@ def activate_api_token(actor: User | None, token: ApiToken) -> None:
 def revoke_api_token(actor: User | None, token: ApiToken) -> None:
     """Revoke a token for good; one revoked meanwhile by someone else is a conflict."""
     with acting(actor, MANAGE, token.user) as action:
-        locked = lock(token)
-        if locked.revoked is not None:
-            raise Conflict(_("This token was revoked already."))
-        locked.revoked = timezone.now()
-        locked.save(update_fields=["revoked"])
-        action.record(AccountAudit.TOKEN_REVOKE, locked)
-    token.revoked = locked.revoked
+        stamp_once(action, token, "revoked", Conflict(_("This token was revoked already.")), AccountAudit.TOKEN_REVOKE)
 
 
 def active_tokens_with_prefix(prefix: str) -> list[ApiToken]:

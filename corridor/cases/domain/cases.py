@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from corridor.accounts.models import Role, Team, User
-from corridor.audit.actions import act, lock
+from corridor.audit.actions import act, lock, stamp_once
 from corridor.audit.names import name
 from corridor.cases.audit_names import CaseAudit
 from corridor.cases.domain.people import create_person
@@ -247,11 +247,6 @@ def break_glass(actor: User, case: Case, reason: str) -> BreakGlass:
 def review_break_glass(actor: User, grant: BreakGlass) -> None:
     """An admin has read the reason; the grant itself runs out on its own."""
     with act(actor, "cases.review_break_glass") as action:
-        locked = lock(grant)
-        if locked.reviewed is not None:
-            raise ValidationError(_("This access was already reviewed."))
-        locked.reviewed = timezone.now()
-        locked.save(update_fields=["reviewed"])
-        action.record(CaseAudit.BREAK_GLASS_REVIEWED, locked)
-    grant.reviewed = locked.reviewed
+        refusal = ValidationError(_("This access was already reviewed."))
+        stamp_once(action, grant, "reviewed", refusal, CaseAudit.BREAK_GLASS_REVIEWED)
 

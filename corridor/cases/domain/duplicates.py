@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from corridor.accounts.models import User
-from corridor.audit.actions import act, lock
+from corridor.audit.actions import act, stamp_once
 from corridor.cases import access
 from corridor.cases.audit_names import CaseAudit
 from corridor.cases.models import PERSON_NAME_YEAR, PERSON_PHONE, DuplicateCheckCounter, DuplicateReview, Person
@@ -129,10 +129,5 @@ def find_duplicates(
 def review_duplicate(actor: User, review: DuplicateReview) -> None:
     """An admin has looked at a hidden match (and talked to the teams)."""
     with act(actor, "cases.review_break_glass") as action:
-        locked = lock(review)
-        if locked.reviewed is not None:
-            raise ValidationError(_("This match was already reviewed."))
-        locked.reviewed = timezone.now()
-        locked.save(update_fields=["reviewed"])
-        action.record(CaseAudit.DUPLICATE_REVIEW_DONE, locked)
-    review.reviewed = locked.reviewed
+        refusal = ValidationError(_("This match was already reviewed."))
+        stamp_once(action, review, "reviewed", refusal, CaseAudit.DUPLICATE_REVIEW_DONE)
