@@ -25,7 +25,7 @@ from corridor.accounts import access, domain, lockout, sessions
 from corridor.accounts.forms import CodeForm, EditUserForm, EnrolPasswordForm, LoginForm, NewUserForm, ReauthForm, TokenForm
 from corridor.accounts.models import ApiToken, EnrolmentLink, RecoveryCodeDevice, Role, TOTPDevice, User, WebAuthnCredential
 from corridor.core.decorators import public, trustee_allowed
-from corridor.core.forms import submit
+from corridor.core.forms import press, submit
 from corridor.keys import api as keys
 
 SETUP_DEVICE = "corridor.setup_device"
@@ -255,12 +255,7 @@ def security_view(request: HttpRequest) -> HttpResponse:
 def remove_factor_view(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     user = _signed_in(request)
     device = access.get_factor_for_user(user, kind, pk)
-    try:
-        domain.remove_factor(user, device)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The factor was removed."))
+    press(request, lambda: domain.remove_factor(user, device), _("The factor was removed."))
     return redirect("accounts:security")
 
 
@@ -300,12 +295,7 @@ def _with_suspension(tokens: Any) -> list[ApiToken]:
 def activate_token_view(request: HttpRequest, pk: int) -> HttpResponse:
     user = _signed_in(request)
     token = access.get_token_for_user(user, pk)
-    try:
-        domain.activate_api_token(user, token)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The token works again."))
+    press(request, lambda: domain.activate_api_token(user, token), _("The token works again."))
     return redirect("accounts:security")
 
 
@@ -313,12 +303,7 @@ def activate_token_view(request: HttpRequest, pk: int) -> HttpResponse:
 def revoke_token_view(request: HttpRequest, pk: int) -> HttpResponse:
     user = _signed_in(request)
     token = access.get_token_for_user(user, pk)
-    try:
-        domain.revoke_api_token(user, token)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The token was revoked."))
+    press(request, lambda: domain.revoke_api_token(user, token), _("The token was revoked."))
     return redirect("accounts:security")
 
 

@@ -8,7 +8,6 @@ import datetime
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from corridor.accounts.models import User
 from corridor.audit import log as audit
-from corridor.core.forms import submit
+from corridor.core.forms import press, submit
 from corridor.keys.fields import preload_keys
 from corridor.relocation import charts, domain, figures, ranking
 from corridor.relocation.access import (
@@ -316,12 +315,7 @@ def contact_view(request: HttpRequest, pk: Any) -> HttpResponse:
 def engagement_close_view(request: HttpRequest, pk: Any) -> HttpResponse:
     user = _user(request)
     engagement = get_engagement_for_user(user, pk, MANAGE_ENGAGEMENTS)
-    try:
-        domain.close_commitment(user, engagement)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Next step marked as done."))
+    press(request, lambda: domain.close_commitment(user, engagement), _("Next step marked as done."))
     return redirect("relocation:contact", engagement.contact_id)
 
 
