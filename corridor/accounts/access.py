@@ -33,13 +33,18 @@ def _refuse(user: User, found: Model | None, why: str) -> Http404:
     return Http404()
 
 
-def user_administrator(user: Any, perm: str = MANAGE_USERS) -> User:
-    """The signed-in user when they administer accounts (a page with no object yet); 404 otherwise."""
+def staff_holding(user: Any, perm: str) -> User:
+    """The signed-in user when their role holds `perm` (a page with no object yet); 404 otherwise."""
     if not isinstance(user, User):
         raise Http404
     if not user.has_perm(perm):
         raise Http404
     return user
+
+
+def user_administrator(user: Any, perm: str = MANAGE_USERS) -> User:
+    """The signed-in user when they administer accounts; 404 otherwise."""
+    return staff_holding(user, perm)
 
 
 def teams_visible_to(user: User) -> QuerySet[Team]:

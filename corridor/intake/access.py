@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from corridor.accounts.access import staff_holding
 from corridor.accounts.models import User
 from corridor.audit import log as audit
 from corridor.cases.access import cases_visible_to
@@ -25,11 +26,7 @@ HANDLE = "intake.handle_request"
 
 def triage_user(user: Any) -> User:
     """The signed-in user when they triage requests (the queue has no object yet); 404 otherwise."""
-    if not isinstance(user, User):
-        raise Http404
-    if not user.has_perm(TRIAGE):
-        raise Http404
-    return user
+    return staff_holding(user, TRIAGE)
 
 
 def requests_visible_to(user: User) -> QuerySet[IntakeRequest]:
