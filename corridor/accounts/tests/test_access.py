@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 import pytest
 from django.urls import reverse
@@ -18,8 +17,21 @@ def _token(world: World, user: User) -> ApiToken:
     return ApiToken.objects.filter(user=user, revoked__isnull=True).latest("pk")
 
 
-def _own_token(name: str) -> Callable[[World, User], str]:
-    return lambda w, user: reverse(name, args=[_token(w, user).pk])
+def _token_button(name: str) -> Route:
+    """A button on a token: the user's own works, the outsider's is missing to everyone."""
+
+    def outsiders(w: World) -> str:
+        return reverse(name, args=[_token(w, w.outsider).pk])
+
+    return Route(
+        name,
+        outsiders,
+        STAFF_ROLES,
+        method="post",
+        ok_status=(302,),
+        own_url=lambda w, user: reverse(name, args=[_token(w, user).pk]),
+        other_team_url=outsiders,
+    )
 
 
 def _factor(user: User) -> str:
@@ -51,24 +63,8 @@ ROUTES = [
         own_url=lambda w, user: _factor(user),
         other_team_url=lambda w: _factor(w.outsider),
     ),
-    Route(
-        "accounts:activate_token",
-        lambda w: reverse("accounts:activate_token", args=[_token(w, w.outsider).pk]),
-        STAFF_ROLES,
-        method="post",
-        ok_status=(302,),
-        own_url=_own_token("accounts:activate_token"),
-        other_team_url=lambda w: reverse("accounts:activate_token", args=[_token(w, w.outsider).pk]),
-    ),
-    Route(
-        "accounts:revoke_token",
-        lambda w: reverse("accounts:revoke_token", args=[_token(w, w.outsider).pk]),
-        STAFF_ROLES,
-        method="post",
-        ok_status=(302,),
-        own_url=_own_token("accounts:revoke_token"),
-        other_team_url=lambda w: reverse("accounts:revoke_token", args=[_token(w, w.outsider).pk]),
-    ),
+    _token_button("accounts:activate_token"),
+    _token_button("accounts:revoke_token"),
     Route(
         "accounts:webauthn_register_options", lambda w: reverse("accounts:webauthn_register_options"), STAFF_ROLES, method="post"
     ),

@@ -92,28 +92,25 @@ def _o(w: World) -> dict[str, Any]:
     return dict(w.extra["o"])
 
 
-def case_url(w: World, tail: str = "") -> str:
-    return f"{API}/cases/{_o(w)['case'].pk}/{tail}"
-
-
-def b_case(w: World, tail: str = "") -> str:
-    return f"{API}/cases/{w.extra['b']['case'].pk}/{tail}"
+def _both(name: str, tail: Callable[[dict[str, Any]], str], roles: set[str], **options: Any) -> Route:
+    """An endpoint on team A's fresh object (`tail` of the objects), tried on team B's too."""
+    return Route(
+        name,
+        lambda w: f"{API}/{tail(_o(w))}",
+        roles,
+        api=True,
+        other_team_url=lambda w: f"{API}/{tail(w.extra['b'])}",
+        **options,
+    )
 
 
 def _child_list(name: str, key: str) -> Route:
-    return Route(name, lambda w: case_url(w, f"{key}/"), VIEW, api=True, other_team_url=lambda w: b_case(w, f"{key}/"))
+    return _both(name, lambda o: f"cases/{o['case'].pk}/{key}/", VIEW)
 
 
 def _child_create(name: str, key: str, roles: set[str], data: Callable[[dict[str, Any]], dict[str, Any]]) -> Route:
-    return Route(
-        name,
-        lambda w: case_url(w, f"{key}/"),
-        roles,
-        method="post",
-        data=lambda w: data(_o(w)),
-        ok_status=(201,),
-        api=True,
-        other_team_url=lambda w: b_case(w, f"{key}/"),
+    return _both(
+        name, lambda o: f"cases/{o['case'].pk}/{key}/", roles, method="post", data=lambda w: data(_o(w)), ok_status=(201,)
     )
 
 
@@ -130,13 +127,7 @@ CHILDREN = {
 ROUTES = [
     Route("api-person-list", lambda w: f"{API}/people/", VIEW, api=True),
     Route("api-person-list", lambda w: f"{API}/people/?q=Magomed", VIEW, api=True),
-    Route(
-        "api-person-detail",
-        lambda w: f"{API}/people/{_o(w)['person'].pk}/",
-        VIEW,
-        api=True,
-        other_team_url=lambda w: f"{API}/people/{w.extra['b']['person'].pk}/",
-    ),
+    _both("api-person-detail", lambda o: f"people/{o['person'].pk}/", VIEW),
     Route(
         "api-person-list",
         lambda w: f"{API}/people/",
@@ -146,17 +137,9 @@ ROUTES = [
         ok_status=(201,),
         api=True,
     ),
-    Route(
-        "api-person-detail",
-        lambda w: f"{API}/people/{_o(w)['person'].pk}/",
-        CHANGE,
-        method="patch",
-        data={"languages": ["Chechen"]},
-        api=True,
-        other_team_url=lambda w: f"{API}/people/{w.extra['b']['person'].pk}/",
-    ),
+    _both("api-person-detail", lambda o: f"people/{o['person'].pk}/", CHANGE, method="patch", data={"languages": ["Chechen"]}),
     Route("api-case-list", lambda w: f"{API}/cases/", VIEW, api=True),
-    Route("api-case-detail", case_url, VIEW, api=True, other_team_url=b_case),
+    _both("api-case-detail", lambda o: f"cases/{o['case'].pk}/", VIEW),
     Route(
         "api-case-list",
         lambda w: f"{API}/cases/",
@@ -166,14 +149,12 @@ ROUTES = [
         ok_status=(201,),
         api=True,
     ),
-    Route(
+    _both(
         "api-case-transition",
-        lambda w: case_url(w, "transition/"),
+        lambda o: f"cases/{o['case'].pk}/transition/",
         CHANGE,
         method="post",
         data={"status": "verifying", "reason": "referred by a partner"},
-        api=True,
-        other_team_url=lambda w: b_case(w, "transition/"),
     ),
     *[_child_list(name, key) for key, name in CHILDREN.items()],
     _child_create(CHILDREN["notes"], "notes", VIEW, lambda o: {"body": "called back"}),
@@ -190,47 +171,14 @@ ROUTES = [
         CHANGE,
         lambda o: {"person": str(o["dependant"].pk), "safe_house": str(o["spare_house"].pk)},
     ),
-    Route(
-        "api-case-task-complete",
-        lambda w: case_url(w, f"tasks/{_o(w)['task'].pk}/complete/"),
-        VIEW,
-        method="post",
-        api=True,
-        other_team_url=lambda w: b_case(w, f"tasks/{w.extra['b']['task'].pk}/complete/"),
+    _both("api-case-task-complete", lambda o: f"cases/{o['case'].pk}/tasks/{o['task'].pk}/complete/", VIEW, method="post"),
+    _both("api-case-need", lambda o: f"cases/{o['case'].pk}/needs/{o['need'].pk}/", VIEW, method="patch", data={"status": "met"}),
+    _both(
+        "api-case-consent-withdraw", lambda o: f"cases/{o['case'].pk}/consents/{o['consent'].pk}/withdraw/", CHANGE, method="post"
     ),
-    Route(
-        "api-case-need",
-        lambda w: case_url(w, f"needs/{_o(w)['need'].pk}/"),
-        VIEW,
-        method="patch",
-        data={"status": "met"},
-        api=True,
-        other_team_url=lambda w: b_case(w, f"needs/{w.extra['b']['need'].pk}/"),
-    ),
-    Route(
-        "api-case-consent-withdraw",
-        lambda w: case_url(w, f"consents/{_o(w)['consent'].pk}/withdraw/"),
-        CHANGE,
-        method="post",
-        api=True,
-        other_team_url=lambda w: b_case(w, f"consents/{w.extra['b']['consent'].pk}/withdraw/"),
-    ),
-    Route(
-        "api-case-placement-end",
-        lambda w: case_url(w, f"placements/{_o(w)['placement'].pk}/end/"),
-        CHANGE,
-        method="post",
-        api=True,
-        other_team_url=lambda w: b_case(w, f"placements/{w.extra['b']['placement'].pk}/end/"),
-    ),
+    _both("api-case-placement-end", lambda o: f"cases/{o['case'].pk}/placements/{o['placement'].pk}/end/", CHANGE, method="post"),
     Route("api-safe-house-list", lambda w: f"{API}/safe-houses/", VIEW, api=True),
-    Route(
-        "api-safe-house-detail",
-        lambda w: f"{API}/safe-houses/{_o(w)['house'].pk}/",
-        VIEW,
-        api=True,
-        other_team_url=lambda w: f"{API}/safe-houses/{w.extra['b']['house'].pk}/",
-    ),
+    _both("api-safe-house-detail", lambda o: f"safe-houses/{o['house'].pk}/", VIEW),
     Route(
         "api-safe-house-list",
         lambda w: f"{API}/safe-houses/",
@@ -240,14 +188,7 @@ ROUTES = [
         ok_status=(201,),
         api=True,
     ),
-    Route(
-        "api-safe-house-compromised",
-        lambda w: f"{API}/safe-houses/{_o(w)['house'].pk}/compromised/",
-        SAFE_HOUSES,
-        method="post",
-        api=True,
-        other_team_url=lambda w: f"{API}/safe-houses/{w.extra['b']['house'].pk}/compromised/",
-    ),
+    _both("api-safe-house-compromised", lambda o: f"safe-houses/{o['house'].pk}/compromised/", SAFE_HOUSES, method="post"),
 ]
 
 

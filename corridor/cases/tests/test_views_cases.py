@@ -70,6 +70,11 @@ def _both(template: str) -> dict[str, Callable[[World], str]]:
     return {"url": _at("a", template), "other_team_url": _at("b", template)}
 
 
+def _posted(name: str, template: str, data: dict[str, Any] | None = None) -> Route:
+    """A case-role form on team A's object that redirects back, tried on team B's too."""
+    return Route(name, roles=CASE_ROLES, method="post", data=data or {}, ok_status=(302,), **_both(template))
+
+
 def _new_case(w: World) -> dict[str, str]:
     return {"team": str(w.team_a.pk), "priority": "normal", "summary": "", "person": str(w.extra["person_a"].pk)}
 
@@ -81,39 +86,11 @@ ROUTES = [
     Route("cases:case_new", roles=WRITE_ROLES, **_both("/cases/new/?person={person}")),
     Route("cases:case_new", lambda w: "/cases/new/", WRITE_ROLES, method="post", data=_new_case, ok_status=(302,)),
     Route("cases:case", roles=CASE_ROLES, **_both("/cases/{case}/")),
-    Route(
-        "cases:case_note",
-        roles=CASE_ROLES,
-        method="post",
-        data={"body": "seen today"},
-        ok_status=(302,),
-        **_both("/cases/{case}/notes/"),
-    ),
-    Route(
-        "cases:case_task",
-        roles=CASE_ROLES,
-        method="post",
-        data={"title": "buy a SIM card"},
-        ok_status=(302,),
-        **_both("/cases/{case}/tasks/"),
-    ),
-    Route("cases:case_task_done", roles=CASE_ROLES, method="post", ok_status=(302,), **_both("/cases/{case}/tasks/{task}/done/")),
-    Route(
-        "cases:case_need",
-        roles=CASE_ROLES,
-        method="post",
-        data={"kind": "legal"},
-        ok_status=(302,),
-        **_both("/cases/{case}/needs/"),
-    ),
-    Route(
-        "cases:case_need_status",
-        roles=CASE_ROLES,
-        method="post",
-        data={"status": "in_progress"},
-        ok_status=(302,),
-        **_both("/cases/{case}/needs/{need}/status/"),
-    ),
+    _posted("cases:case_note", "/cases/{case}/notes/", {"body": "seen today"}),
+    _posted("cases:case_task", "/cases/{case}/tasks/", {"title": "buy a SIM card"}),
+    _posted("cases:case_task_done", "/cases/{case}/tasks/{task}/done/"),
+    _posted("cases:case_need", "/cases/{case}/needs/", {"kind": "legal"}),
+    _posted("cases:case_need_status", "/cases/{case}/needs/{need}/status/", {"status": "in_progress"}),
     # The team's caseworkers and hotline operators hand the case on; an admin may, for any team.
     Route("cases:case_owner", roles=OWNER_ROLES, **_both("/cases/{case}/owner/")),
     Route(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import io
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pytest
@@ -57,34 +58,23 @@ def _media_files() -> set[Path]:
     return {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
 
 
+def _both(name: str, key: str, **options: Any) -> Route:
+    """The page `name` of team A's `key` ("case", "doc"), tried on team B's too (404)."""
+    return Route(
+        name,
+        lambda w: reverse(name, args=[w.extra[f"{key}_a"].pk]),
+        CASE_ROLES,
+        other_team_url=lambda w: reverse(name, args=[w.extra[f"{key}_b"].pk]),
+        **options,
+    )
+
+
 ROUTES = [
-    Route(
-        "cases:documents",
-        lambda w: reverse("cases:documents", args=[w.extra["case_a"].pk]),
-        CASE_ROLES,
-        other_team_url=lambda w: reverse("cases:documents", args=[w.extra["case_b"].pk]),
-    ),
-    Route(
-        "cases:document",
-        lambda w: reverse("cases:document", args=[w.extra["doc_a"].pk]),
-        CASE_ROLES,
-        other_team_url=lambda w: reverse("cases:document", args=[w.extra["doc_b"].pk]),
-    ),
-    Route(
-        "cases:document_file",
-        lambda w: reverse("cases:document_file", args=[w.extra["doc_a"].pk]),
-        CASE_ROLES,
-        other_team_url=lambda w: reverse("cases:document_file", args=[w.extra["doc_b"].pk]),
-    ),
-    Route(
-        "cases:documents",
-        lambda w: reverse("cases:documents", args=[w.extra["case_a"].pk]),
-        CASE_ROLES,
-        method="post",
-        data={"kind": "other"},  # no file: a form error (400) for those allowed, 404 for the rest
-        ok_status=(400,),
-        other_team_url=lambda w: reverse("cases:documents", args=[w.extra["case_b"].pk]),
-    ),
+    _both("cases:documents", "case"),
+    _both("cases:document", "doc"),
+    _both("cases:document_file", "doc"),
+    # No file: a form error (400) for those allowed, 404 for the rest.
+    _both("cases:documents", "case", method="post", data={"kind": "other"}, ok_status=(400,)),
 ]
 
 

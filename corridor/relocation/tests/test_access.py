@@ -42,12 +42,23 @@ def world() -> Any:
     return world
 
 
-def _case(key: str, suffix: str = "") -> Any:
-    return lambda w: f"/relocation/cases/{w.extra[f'case_{key}'].pk}/{suffix}"
+def _on(kind: str, key: str, suffix: str = "", prefix: str = "/relocation/") -> Any:
+    """The address of team `key`'s case or application (`kind` "case" or "app")."""
+    plural = {"case": "cases", "app": "applications"}[kind]
+    return lambda w: f"{prefix}{plural}/{w.extra[f'{kind}_{key}'].pk}/{suffix}"
 
 
-def _app(key: str, suffix: str = "") -> Any:
-    return lambda w: f"/relocation/applications/{w.extra[f'app_{key}'].pk}/{suffix}"
+def _team(name: str, kind: str, suffix: str = "", *, api: bool = False, **options: Any) -> Route:
+    """A case-role page or endpoint on team A's case or application, tried on team B's too (404)."""
+    prefix = "/api/v1/relocation/" if api else "/relocation/"
+    return Route(
+        name,
+        _on(kind, "a", suffix, prefix),
+        CASE_ROLES,
+        api=api,
+        other_team_url=_on(kind, "b", suffix, prefix),
+        **options,
+    )
 
 
 PAGES = [
@@ -58,40 +69,17 @@ PAGES = [
     Route("relocation:programme_new", lambda w: "/relocation/programmes/new/", COORD),
     Route("relocation:programme_edit", lambda w: f"/relocation/programmes/{w.extra['programme'].pk}/edit/", COORD),
     Route("relocation:programme_new", lambda w: "/relocation/programmes/new/", COORD, method="post", ok_status=(400,)),
-    Route("relocation:case", _case("a"), CASE_ROLES, other_team_url=_case("b")),
-    Route(
-        "relocation:case_profile",
-        _case("a", "profile/"),
-        CASE_ROLES,
-        method="post",
-        data={"referral": "unhcr"},
-        other_team_url=_case("b", "profile/"),
-        ok_status=(302,),
-    ),
-    Route(
-        "relocation:application_new",
-        _case("a", "applications/new/"),
-        CASE_ROLES,
-        method="post",
-        other_team_url=_case("b", "applications/new/"),
-        ok_status=(400,),
-    ),
-    Route("relocation:application", _app("a"), CASE_ROLES, other_team_url=_app("b")),
-    Route(
-        "relocation:application_transition",
-        _app("a", "transition/"),
-        CASE_ROLES,
-        method="post",
-        other_team_url=_app("b", "transition/"),
-        ok_status=(400,),
-    ),
-    Route(
+    _team("relocation:case", "case"),
+    _team("relocation:case_profile", "case", "profile/", method="post", data={"referral": "unhcr"}, ok_status=(302,)),
+    _team("relocation:application_new", "case", "applications/new/", method="post", ok_status=(400,)),
+    _team("relocation:application", "app"),
+    _team("relocation:application_transition", "app", "transition/", method="post", ok_status=(400,)),
+    _team(
         "relocation:application_checklist",
-        _app("a", "checklist/"),
-        CASE_ROLES,
+        "app",
+        "checklist/",
         method="post",
         data={"kind": "photos", "status": "obtained"},
-        other_team_url=_app("b", "checklist/"),
         ok_status=(302,),
     ),
     Route("relocation:contacts", lambda w: "/relocation/contacts/", COORD),
@@ -121,69 +109,27 @@ API = [
     Route("api-relocation-programmes", _api("programmes/"), COORD, api=True, method="post", ok_status=(400,)),
     Route("api-relocation-programme", _api(lambda w: f"programmes/{w.extra['programme'].pk}/"), COORD, api=True, method="patch"),
     Route("api-relocation-figures", _api("figures/"), CASE_ROLES, api=True),
-    Route(
-        "api-relocation-case-applications",
-        _api(lambda w: f"cases/{w.extra['case_a'].pk}/applications/"),
-        CASE_ROLES,
-        api=True,
-        other_team_url=_api(lambda w: f"cases/{w.extra['case_b'].pk}/applications/"),
-    ),
-    Route(
-        "api-relocation-case-applications",
-        _api(lambda w: f"cases/{w.extra['case_a'].pk}/applications/"),
-        CASE_ROLES,
-        api=True,
-        method="post",
-        other_team_url=_api(lambda w: f"cases/{w.extra['case_b'].pk}/applications/"),
-        ok_status=(400,),
-    ),
-    Route(
+    _team("api-relocation-case-applications", "case", "applications/", api=True),
+    _team("api-relocation-case-applications", "case", "applications/", api=True, method="post", ok_status=(400,)),
+    _team("api-relocation-case-profile", "case", "profile/", api=True),
+    _team(
         "api-relocation-case-profile",
-        _api(lambda w: f"cases/{w.extra['case_a'].pk}/profile/"),
-        CASE_ROLES,
-        api=True,
-        other_team_url=_api(lambda w: f"cases/{w.extra['case_b'].pk}/profile/"),
-    ),
-    Route(
-        "api-relocation-case-profile",
-        _api(lambda w: f"cases/{w.extra['case_a'].pk}/profile/"),
-        CASE_ROLES,
+        "case",
+        "profile/",
         api=True,
         method="put",
         data={"referral": "partner", "family_ties": ["DE"]},
-        other_team_url=_api(lambda w: f"cases/{w.extra['case_b'].pk}/profile/"),
     ),
-    Route(
-        "api-relocation-case-routes",
-        _api(lambda w: f"cases/{w.extra['case_a'].pk}/routes/"),
-        CASE_ROLES,
-        api=True,
-        other_team_url=_api(lambda w: f"cases/{w.extra['case_b'].pk}/routes/"),
-    ),
-    Route(
-        "api-relocation-application",
-        _api(lambda w: f"applications/{w.extra['app_a'].pk}/"),
-        CASE_ROLES,
-        api=True,
-        other_team_url=_api(lambda w: f"applications/{w.extra['app_b'].pk}/"),
-    ),
-    Route(
-        "api-relocation-application-transition",
-        _api(lambda w: f"applications/{w.extra['app_a'].pk}/transitions/"),
-        CASE_ROLES,
-        api=True,
-        method="post",
-        other_team_url=_api(lambda w: f"applications/{w.extra['app_b'].pk}/transitions/"),
-        ok_status=(400,),
-    ),
-    Route(
+    _team("api-relocation-case-routes", "case", "routes/", api=True),
+    _team("api-relocation-application", "app", api=True),
+    _team("api-relocation-application-transition", "app", "transitions/", api=True, method="post", ok_status=(400,)),
+    _team(
         "api-relocation-application-checklist",
-        _api(lambda w: f"applications/{w.extra['app_a'].pk}/checklist/"),
-        CASE_ROLES,
+        "app",
+        "checklist/",
         api=True,
         method="post",
         data={"kind": "photos", "status": "submitted"},
-        other_team_url=_api(lambda w: f"applications/{w.extra['app_b'].pk}/checklist/"),
     ),
     Route("api-relocation-contacts", _api("contacts/"), COORD, api=True),
     Route("api-relocation-contacts", _api("contacts/"), COORD, api=True, method="post", ok_status=(400,)),
