@@ -134,14 +134,10 @@ def test_capacity_is_checked_with_the_house_locked() -> None:
     assert Placement.objects.filter(safe_house=house).count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_placements_at_once_do_not_overfill_a_house(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Both callers reach the capacity check together; the lock makes the second see the first."""
-    world = make_world()
-    worker = world.users[Role.CASEWORKER]
-    house = _house(worker, world.team_a, "Small", capacity=1)
-    cases = [_case(worker, world.team_a, "Адам Ахмадов"), _case(worker, world.team_a, "Ибрагим Хасанов")]
-    barrier = threading.Barrier(2)
+def _place_together(monkeypatch: pytest.MonkeyPatch, placements: list[tuple[Any, Case, Any, Any]]) -> list[str]:
+    """Run each (actor, case, person, house) placement in its own thread, all reaching the
+    capacity check together; what each got: "placed" or the refusal's words."""
+    barrier = threading.Barrier(len(placements))
     real_occupancy = queries.occupancy
 
     def occupancy_together(*args: Any, **kwargs: Any) -> int:
@@ -154,20 +150,31 @@ def test_two_placements_at_once_do_not_overfill_a_house(monkeypatch: pytest.Monk
     monkeypatch.setattr(queries, "occupancy", occupancy_together)
     outcomes: list[str] = []
 
-    def place(case: Case) -> None:
+    def place(actor: Any, case: Case, person: Any, house: Any) -> None:
         try:
-            domain.place(worker, case, _principal(case), house)
+            domain.place(actor, case, person, house)
             outcomes.append("placed")
         except ValidationError as refused:
             outcomes.append(" ".join(refused.messages))
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=place, args=(case,)) for case in cases]
+    threads = [threading.Thread(target=place, args=args) for args in placements]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
+    return outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_placements_at_once_do_not_overfill_a_house(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both callers reach the capacity check together; the lock makes the second see the first."""
+    world = make_world()
+    worker = world.users[Role.CASEWORKER]
+    house = _house(worker, world.team_a, "Small", capacity=1)
+    cases = [_case(worker, world.team_a, "Адам Ахмадов"), _case(worker, world.team_a, "Ибрагим Хасанов")]
+    outcomes = _place_together(monkeypatch, [(worker, case, _principal(case), house) for case in cases])
     assert sorted(outcomes) == ["This safe house is full on that date.", "placed"]
     assert Placement.objects.filter(safe_house=house).count() == 1
 
@@ -185,33 +192,9 @@ def test_two_placements_of_one_person_at_once_leave_one_stay(monkeypatch: pytest
     domain.add_member(both, case_b, person)
     worker_a, worker_b = world.users[Role.CASEWORKER], world.outsider
     houses = {case_a.pk: _house(both, world.team_a, "Green"), case_b.pk: _house(both, world.team_b, "Blue")}
-    barrier = threading.Barrier(2)
-    real_occupancy = queries.occupancy
-
-    def occupancy_together(*args: Any, **kwargs: Any) -> int:
-        try:
-            barrier.wait(timeout=2)  # with the person locked, the other caller never arrives: go on alone
-        except threading.BrokenBarrierError:
-            pass
-        return real_occupancy(*args, **kwargs)
-
-    monkeypatch.setattr(queries, "occupancy", occupancy_together)
-    outcomes: list[str] = []
-
-    def place(actor: Any, case: Case) -> None:
-        try:
-            domain.place(actor, case, person, houses[case.pk])
-            outcomes.append("placed")
-        except ValidationError as refused:
-            outcomes.append(" ".join(refused.messages))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=place, args=args) for args in ((worker_a, case_a), (worker_b, case_b))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = _place_together(
+        monkeypatch, [(actor, case, person, houses[case.pk]) for actor, case in ((worker_a, case_a), (worker_b, case_b))]
+    )
     hidden = f"{person.codename} is placed in a safe house through another case, which you cannot see. "
     assert sorted(outcomes) == sorted(["placed", hidden + "Ask that case's team to end that placement first."])
     assert Placement.objects.filter(person=person, end__isnull=True).count() == 1
