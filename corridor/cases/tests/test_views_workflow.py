@@ -122,6 +122,16 @@ def _both(name: str, obj: str = "") -> dict[str, Callable[[World], str]]:
     return {"url": _on(name, "a", obj), "other_team_url": _on(name, "b", obj)}
 
 
+def _changed(name: str, data: Any = None, obj: str = "") -> Route:
+    """A change on team A's case (or its `obj`) that redirects back, tried on team B's too."""
+    return Route(name, roles=CHANGE, method="post", data=data or {}, ok_status=(302,), **_both(name, obj))
+
+
+def _reviewed(name: str, key: str) -> Route:
+    """An admin's "marked as reviewed" button on the world's `key`."""
+    return Route(name, lambda w: reverse(name, args=[w.extra[key].pk]), {Role.ADMIN}, method="post", ok_status=(302,))
+
+
 def _today() -> str:
     return timezone.localdate().isoformat()
 
@@ -129,59 +139,25 @@ def _today() -> str:
 ROUTES = [
     Route("cases:workflow", roles=VIEW, **_both("cases:workflow")),
     Route("cases:verification", roles=VIEW, **_both("cases:verification")),
-    Route(
-        "cases:verification",
-        roles=CHANGE,
-        method="post",
-        data={"method": "interview", "details": "video call"},
-        ok_status=(302,),
-        **_both("cases:verification"),
-    ),
+    _changed("cases:verification", {"method": "interview", "details": "video call"}),
     Route("cases:consent", roles=VIEW, **_both("cases:consent")),
-    Route(
+    _changed(
         "cases:consent",
-        roles=CHANGE,
-        method="post",
-        data=lambda w: {"person": principal(w.extra["case_a"]).pk, "scope": ConsentScope.STATISTICS, "given": _today()},
-        ok_status=(302,),
-        **_both("cases:consent"),
+        lambda w: {"person": principal(w.extra["case_a"]).pk, "scope": ConsentScope.STATISTICS, "given": _today()},
     ),
-    Route("cases:consent_withdraw", roles=CHANGE, method="post", ok_status=(302,), **_both("cases:consent_withdraw", "consent")),
+    _changed("cases:consent_withdraw", obj="consent"),
     Route("cases:risk", roles=VIEW, **_both("cases:risk")),
     Route("cases:risk", roles=VIEW, data={"check": "1", "factors": RiskFactor.HEALTH}, **_both("cases:risk")),
-    Route(
-        "cases:risk",
-        roles=CHANGE,
-        method="post",
-        data={"factors": [RiskFactor.HEALTH], "priority": Priority.URGENT},
-        ok_status=(302,),
-        **_both("cases:risk"),
-    ),
+    _changed("cases:risk", {"factors": [RiskFactor.HEALTH], "priority": Priority.URGENT}),
     Route("cases:placements", roles=VIEW, **_both("cases:placements")),
-    Route(
+    _changed(
         "cases:placements",
-        roles=CHANGE,
-        method="post",
-        data=lambda w: {"person": principal(w.extra["case_a"]).pk, "safe_house": w.extra["house_a"].pk, "start": _today()},
-        ok_status=(302,),
-        **_both("cases:placements"),
+        lambda w: {"person": principal(w.extra["case_a"]).pk, "safe_house": w.extra["house_a"].pk, "start": _today()},
     ),
-    Route("cases:placement_end", roles=CHANGE, method="post", ok_status=(302,), **_both("cases:placement_end", "placement")),
+    _changed("cases:placement_end", obj="placement"),
     Route("cases:break_glass_review", lambda w: reverse("cases:break_glass_review"), {Role.ADMIN}),
-    Route(
-        "cases:break_glass_reviewed",
-        lambda w: reverse("cases:break_glass_reviewed", args=[w.extra["grant"].pk]),
-        {Role.ADMIN},
-        method="post",
-        ok_status=(302,),
-    ),
-    Route(
-        "cases:duplicate_reviewed",
-        lambda w: reverse("cases:duplicate_reviewed", args=[w.extra["duplicate"].pk]),
-        {Role.ADMIN},
-        method="post",
-        ok_status=(302,),
-    ),
+    _reviewed("cases:break_glass_reviewed", "grant"),
+    _reviewed("cases:duplicate_reviewed", "duplicate"),
     Route("cases:break_glass", lambda w: reverse("cases:break_glass"), VIEW),
     # Last: it grants team A's users access to team C's case.
     Route(
