@@ -51,11 +51,15 @@ INIT_FIRST = "corridor: {data_dir} has no keys yet: run `corridor init` first"
 
 
 def _unapplied_migrations() -> bool:
-    from django.db import connection
+    """True when migrations wait to be applied, or the database cannot even say."""
+    from django.db import DatabaseError, connection
     from django.db.migrations.executor import MigrationExecutor
 
-    executor = MigrationExecutor(connection)
-    return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+    try:
+        executor = MigrationExecutor(connection)
+        return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+    except DatabaseError:
+        return True
 
 
 def _fail(message: str) -> NoReturn:
@@ -82,11 +86,7 @@ def main(argv: list[str] | None = None) -> None:
     asking_for_help = any(arg in ("-h", "--help") for arg in args[1:])
     if args[0] in NEEDS_DATABASE and not asking_for_help:
         django.setup()
-        try:
-            unapplied = _unapplied_migrations()
-        except DatabaseError:
-            unapplied = True
-        if unapplied:
+        if _unapplied_migrations():
             _fail(MIGRATE_FIRST)
     # What an operator can fix in one step gets one line saying which step, not a traceback.
     try:
@@ -96,11 +96,7 @@ def main(argv: list[str] | None = None) -> None:
     except NotInitialized:
         _fail(INIT_FIRST)
     except DatabaseError:
-        try:
-            unapplied = _unapplied_migrations()
-        except DatabaseError:
-            unapplied = True
-        if unapplied:
+        if _unapplied_migrations():
             _fail(MIGRATE_FIRST)
         _crash()
     except Exception:  # noqa: BLE001 -- the last resort: a traceback without the values that caused it
