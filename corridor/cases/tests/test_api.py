@@ -104,6 +104,11 @@ def _both(name: str, tail: Callable[[dict[str, Any]], str], roles: set[str], **o
     )
 
 
+def _create(name: str, path: str, roles: set[str], data: Any) -> Route:
+    """A POST to a top-level list that creates (201) for the roles allowed."""
+    return Route(name, lambda w: f"{API}/{path}", roles, method="post", data=data, ok_status=(201,), api=True)
+
+
 def _child_list(name: str, key: str) -> Route:
     return _both(name, lambda o: f"cases/{o['case'].pk}/{key}/", VIEW)
 
@@ -128,26 +133,15 @@ ROUTES = [
     Route("api-person-list", lambda w: f"{API}/people/", VIEW, api=True),
     Route("api-person-list", lambda w: f"{API}/people/?q=Magomed", VIEW, api=True),
     _both("api-person-detail", lambda o: f"people/{o['person'].pk}/", VIEW),
-    Route(
-        "api-person-list",
-        lambda w: f"{API}/people/",
-        CHANGE,
-        method="post",
-        data={"names": [{"name": "Ислам Ахмедов"}], "confirm_not_duplicate": True},
-        ok_status=(201,),
-        api=True,
-    ),
+    _create("api-person-list", "people/", CHANGE, {"names": [{"name": "Ислам Ахмедов"}], "confirm_not_duplicate": True}),
     _both("api-person-detail", lambda o: f"people/{o['person'].pk}/", CHANGE, method="patch", data={"languages": ["Chechen"]}),
     Route("api-case-list", lambda w: f"{API}/cases/", VIEW, api=True),
     _both("api-case-detail", lambda o: f"cases/{o['case'].pk}/", VIEW),
-    Route(
+    _create(
         "api-case-list",
-        lambda w: f"{API}/cases/",
+        "cases/",
         CHANGE,
-        method="post",
-        data=lambda w: {"principal": str(_o(w)["person"].pk), "team": w.team_a.pk, "priority": "urgent"},
-        ok_status=(201,),
-        api=True,
+        lambda w: {"principal": str(_o(w)["person"].pk), "team": w.team_a.pk, "priority": "urgent"},
     ),
     _both(
         "api-case-transition",
@@ -179,14 +173,11 @@ ROUTES = [
     _both("api-case-placement-end", lambda o: f"cases/{o['case'].pk}/placements/{o['placement'].pk}/end/", CHANGE, method="post"),
     Route("api-safe-house-list", lambda w: f"{API}/safe-houses/", VIEW, api=True),
     _both("api-safe-house-detail", lambda o: f"safe-houses/{o['house'].pk}/", VIEW),
-    Route(
+    _create(
         "api-safe-house-list",
-        lambda w: f"{API}/safe-houses/",
+        "safe-houses/",
         SAFE_HOUSES,
-        method="post",
-        data=lambda w: {"label": "Yellow", "address": "Street 3", "capacity": 2, "team": w.team_a.pk},
-        ok_status=(201,),
-        api=True,
+        lambda w: {"label": "Yellow", "address": "Street 3", "capacity": 2, "team": w.team_a.pk},
     ),
     _both("api-safe-house-compromised", lambda o: f"safe-houses/{o['house'].pk}/compromised/", SAFE_HOUSES, method="post"),
 ]
