@@ -102,6 +102,15 @@ def _api(path: Any) -> Any:
     return lambda w: "/api/v1/relocation/" + (path(w) if callable(path) else path)
 
 
+def _coordinators(name: str, template: str, **options: Any) -> Route:
+    """A coordinators' endpoint; `template` names the world's contact and engagement."""
+
+    def url(w: Any) -> str:
+        return "/api/v1/relocation/" + template.format(contact=w.extra["contact"].pk, engagement=w.extra["engagement"].pk)
+
+    return Route(name, url, COORD, api=True, **options)
+
+
 API = [
     Route("api-relocation-countries", _api("countries/"), CASE_ROLES, api=True),
     Route("api-relocation-programmes", _api("programmes/"), CASE_ROLES, api=True),
@@ -131,28 +140,12 @@ API = [
         method="post",
         data={"kind": "photos", "status": "submitted"},
     ),
-    Route("api-relocation-contacts", _api("contacts/"), COORD, api=True),
-    Route("api-relocation-contacts", _api("contacts/"), COORD, api=True, method="post", ok_status=(400,)),
-    Route("api-relocation-contact", _api(lambda w: f"contacts/{w.extra['contact'].pk}/"), COORD, api=True),
-    Route(
-        "api-relocation-contact-engagements", _api(lambda w: f"contacts/{w.extra['contact'].pk}/engagements/"), COORD, api=True
-    ),
-    Route(
-        "api-relocation-contact-engagements",
-        _api(lambda w: f"contacts/{w.extra['contact'].pk}/engagements/"),
-        COORD,
-        api=True,
-        method="post",
-        ok_status=(400,),
-    ),
-    Route(
-        "api-relocation-engagement-close",
-        _api(lambda w: f"engagements/{w.extra['engagement'].pk}/close/"),
-        COORD,
-        api=True,
-        method="post",
-        ok_status=(400,),
-    ),
+    _coordinators("api-relocation-contacts", "contacts/"),
+    _coordinators("api-relocation-contacts", "contacts/", method="post", ok_status=(400,)),
+    _coordinators("api-relocation-contact", "contacts/{contact}/"),
+    _coordinators("api-relocation-contact-engagements", "contacts/{contact}/engagements/"),
+    _coordinators("api-relocation-contact-engagements", "contacts/{contact}/engagements/", method="post", ok_status=(400,)),
+    _coordinators("api-relocation-engagement-close", "engagements/{engagement}/close/", method="post", ok_status=(400,)),
     Route("api-relocation-alerts", _api("alerts/"), CASE_ROLES, api=True),
 ]
 
