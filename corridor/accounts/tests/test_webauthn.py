@@ -112,11 +112,16 @@ def test_register_verify_answers_400_to_malformed_input_and_saves_nothing(body: 
     assert RecoveryCodeDevice.objects.filter(user=user).count() == 0
 
 
-def test_register_options_exclude_own_keys_and_bind_the_challenge() -> None:
-    user = make_staff(Role.CASEWORKER)
-    outsider = make_staff(Role.CASEWORKER)
+def _two_with_keys() -> tuple[User, User]:
+    """A caseworker with the key b"mine" and another with b"theirs"."""
+    user, outsider = make_staff(Role.CASEWORKER), make_staff(Role.CASEWORKER)
     add_key(user, b"mine")
     add_key(outsider, b"theirs")
+    return user, outsider
+
+
+def test_register_options_exclude_own_keys_and_bind_the_challenge() -> None:
+    user, outsider = _two_with_keys()
     client = sign_in(Client(), user)
     response = post_json(client, "accounts:webauthn_register_options", {})
     assert response.status_code == 200
@@ -194,10 +199,7 @@ def test_login_options_without_a_pending_user_leak_nothing() -> None:
 
 
 def test_login_options_offer_only_the_pending_users_keys() -> None:
-    user = make_staff(Role.CASEWORKER)
-    outsider = make_staff(Role.CASEWORKER)
-    add_key(user, b"mine")
-    add_key(outsider, b"theirs")
+    user, outsider = _two_with_keys()
     client = pending(user)
     # A username in the request is ignored: the pending user decides.
     response = post_json(client, "accounts:webauthn_login_options", {"username": outsider.username})
@@ -254,10 +256,7 @@ def test_login_challenge_expires() -> None:
 
 
 def test_login_with_another_users_key_is_refused() -> None:
-    user = make_staff(Role.CASEWORKER)
-    outsider = make_staff(Role.CASEWORKER)
-    add_key(user, b"mine")
-    add_key(outsider, b"theirs")
+    user, outsider = _two_with_keys()
     client = pending(user)
     post_json(client, "accounts:webauthn_login_options", {})
     response = post_json(client, "accounts:webauthn_login_verify", {"credential": assertion(b"theirs")})
