@@ -37,6 +37,16 @@ def _no_sideways_scroll(page: Any) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
+def _change_status(page: Any, base: str, case: Case, status: str, reason: str) -> None:
+    """On the case page: move the case to `status` with `reason`, and see that it moved."""
+    page.select_option("#id_status", status)
+    page.fill("#id_reason", reason)
+    page.click("#status-form button[type=submit]")
+    page.wait_for_url(f"{base}/cases/{case.pk}/#status")
+    case.refresh_from_db()
+    assert case.status == status
+
+
 def test_caseworker_walk_on_a_phone_in_russian(page_factory: Any) -> None:
     team = Team.objects.create(name="Северный Кавказ")
     worker = make_staff(Role.CASEWORKER, teams=[team], username="zarema")
@@ -83,12 +93,7 @@ def test_caseworker_walk_on_a_phone_in_russian(page_factory: Any) -> None:
     assert "Встретились на вокзале" in page.locator("#timeline").inner_text()
 
     # 4. Verifying, with the reason written down.
-    page.select_option("#id_status", "verifying")
-    page.fill("#id_reason", "Направлен партнёрской организацией")
-    page.click("#status-form button[type=submit]")
-    page.wait_for_url(f"{base}/cases/{case.pk}/#status")
-    case.refresh_from_db()
-    assert case.status == "verifying"
+    _change_status(page, base, case, "verifying", "Направлен партнёрской организацией")
     assert "Направлен партнёрской организацией" in page.locator("#timeline").inner_text()
     _no_sideways_scroll(page)
     screenshot(page, "case-detail-ru")
@@ -100,12 +105,7 @@ def test_caseworker_walk_on_a_phone_in_russian(page_factory: Any) -> None:
     page.click("form.narrow button[type=submit]")
     page.wait_for_load_state()
     page.goto(f"{base}/cases/{case.pk}/")
-    page.select_option("#id_status", "active")
-    page.fill("#id_reason", "Проверено на интервью")
-    page.click("#status-form button[type=submit]")
-    page.wait_for_url(f"{base}/cases/{case.pk}/#status")
-    case.refresh_from_db()
-    assert case.status == "active"
+    _change_status(page, base, case, "active", "Проверено на интервью")
 
     # 6. A placement in the team's safe house.
     house = domain.create_safe_house(worker, team=team, label="Синий дом", address="ул. Примерная, 1", capacity=3)
