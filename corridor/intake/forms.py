@@ -5,7 +5,7 @@ The passphrase travels in a field named `codename`: the word the pages use, kept
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -77,7 +77,7 @@ class HelpForm(forms.Form):
                 continue
             label = self.fields[name].label or ""
             if question.get("kind") == "choice":
-                value = dict(self.fields[name].choices).get(value, value)  # type: ignore[attr-defined]
+                value = {choice: _localised(text) for choice, text in question["choices"]}.get(value, value)
             found.append(Answer(question["key"], str(label), str(value)))
         return found
 
@@ -106,16 +106,18 @@ class PassphraseForm(forms.Form):
 
 class FollowUpForm(forms.Form):
     codename = forms.CharField(widget=forms.HiddenInput, max_length=300)
-    text = forms.CharField(
-        label=gettext_lazy("Write to us"),
-        max_length=20_000,
-        widget=forms.Textarea(attrs=_no_spellcheck({"rows": "6"})),
-    )
+    text = forms.CharField()  # rebuilt in __init__; declared here to keep its place between codename and file
     file = forms.FileField(required=False, label=gettext_lazy("A file, if you want to send one"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["text"].max_length = conf.max_text_chars()  # type: ignore[attr-defined]
+        # Built per form: a field's length check and maxlength are fixed when it is built, and
+        # INTAKE_MAX_TEXT_CHARS is read now, as HelpForm reads it for its questions.
+        self.fields["text"] = forms.CharField(
+            label=gettext_lazy("Write to us"),
+            max_length=conf.max_text_chars(),
+            widget=forms.Textarea(attrs=_no_spellcheck({"rows": "6"})),
+        )
         self.fields["file"].widget.attrs["accept"] = ACCEPT
 
 
@@ -139,4 +141,5 @@ class OpenCaseForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = user.teams.all()  # type: ignore[attr-defined]
+        team = cast("forms.ModelChoiceField[Team]", self.fields["team"])  # declared above as a ModelChoiceField
+        team.queryset = user.teams.all()

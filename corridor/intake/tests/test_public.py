@@ -300,6 +300,17 @@ def test_a_follow_up_containing_the_codename_is_refused() -> None:
     assert IntakeMessage.objects.count() == 1
 
 
+def test_a_follow_up_longer_than_the_setting_is_refused(settings: Any) -> None:
+    _response, codename = submit()
+    assert codename is not None
+    settings.INTAKE_MAX_TEXT_CHARS = 50
+    response = Client().post(SEND, {"codename": codename, "text": "а" * 51})
+    assert response.status_code == 400
+    assert 'maxlength="50"' in response.content.decode()
+    assert IntakeMessage.objects.count() == 1
+    assert Client().post(SEND, {"codename": codename, "text": "а" * 50}).status_code == 200
+
+
 def test_wrong_codename_finds_nothing_and_sends_nothing() -> None:
     submit()
     response = Client().post(RETURN, {"codename": "лес кот рояль сова арбуз маяк звезда пирог"})
