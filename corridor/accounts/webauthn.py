@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -181,7 +181,7 @@ def _recent_auth_required(request: HttpRequest) -> JsonResponse | None:
 @never_cache
 @require_POST
 def register_options(request: HttpRequest) -> JsonResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = cast(User, request.user)  # not @public: StaffSessionMiddleware let only a verified staff user through
     refused = _recent_auth_required(request)
     if refused is not None:
         return refused
@@ -205,7 +205,7 @@ def register_options(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_POST
 def register_verify(request: HttpRequest) -> JsonResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = cast(User, request.user)  # not @public: StaffSessionMiddleware let only a verified staff user through
     refused = _recent_auth_required(request)
     if refused is not None:
         request.session.pop(_REGISTER, None)

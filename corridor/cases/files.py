@@ -28,8 +28,10 @@ from corridor.core.uploads import max_bytes
 
 try:  # pikepdf (qpdf) strips PDF metadata; without it PDFs are refused, never stored as they came.
     import pikepdf
+
+    _HAVE_PIKEPDF = True
 except ImportError:  # pragma: no cover - the dependency is pinned; this keeps the refusal explicit
-    pikepdf = None  # type: ignore[assignment]
+    _HAVE_PIKEPDF = False
 
 # Pillow logs every EXIF tag it reads at DEBUG, values included: GPS coordinates and the
 # camera owner's name would reach the logs whenever the level is DEBUG (Invariant 11).
@@ -655,7 +657,7 @@ def _remove_active_content(pdf: Any) -> None:
 
 
 def _clean_pdf(data: bytes) -> bytes:
-    if pikepdf is None:
+    if not _HAVE_PIKEPDF:
         raise FileRejected(
             _("PDF files cannot be accepted on this server: the tool that removes their metadata is missing."), code="type"
         )

@@ -107,12 +107,13 @@ def _attname(model: type[models.Model], name: str) -> str:
 def _key_holder(instance: models.Model, key_field: str) -> models.Model:
     """The object whose own ForeignKey points to the DataKey (the instance itself, or a parent)."""
     hops, _last = _split_path(key_field)
-    holder: Any = instance
+    holder = instance
     for hop in hops:
-        holder = getattr(holder, hop)
-        if holder is None:
+        parent: models.Model | None = getattr(holder, hop)
+        if parent is None:
             raise EncryptedFieldError(f"{type(instance).__name__}.{key_field}: {hop} is empty, so there is no data key")
-    return holder  # type: ignore[no-any-return]
+        holder = parent
+    return holder
 
 
 def _data_key_id(instance: models.Model, key_field: str) -> Any:
@@ -124,9 +125,9 @@ def _data_key_id(instance: models.Model, key_field: str) -> Any:
 def _aad_tail(instance: models.Model, data_key_id: Any) -> bytes:
     """b"|pk|datakey_id", memoised on the instance: every encrypted field of a row shares it."""
     pk = instance.pk
-    memo = instance.__dict__.get("_encrypted_aad")
+    memo: tuple[Any, Any, bytes] | None = instance.__dict__.get("_encrypted_aad")
     if memo is not None and memo[0] == pk and memo[1] == data_key_id:
-        return memo[2]  # type: ignore[no-any-return]
+        return memo[2]
     tail = f"|{pk}|{data_key_id}".encode()
     instance.__dict__["_encrypted_aad"] = (pk, data_key_id, tail)
     return tail
@@ -146,11 +147,11 @@ def _binding(instance: models.Model, key_field: str, pk: Any, data_key_id: Any) 
     key that DataKey.forget() dropped each build it anew. It lives on the record instance
     only, like the plaintext it protects.
     """
-    memo = instance.__dict__.get("_encrypted_binding")
+    memo: tuple[Any, ...] | None = instance.__dict__.get("_encrypted_binding")
     if memo is not None and memo[0] == key_field and memo[1] is pk and memo[2] is data_key_id:
         key = memo[3].plain_key()
         if key is memo[4]:
-            return memo  # type: ignore[no-any-return]
+            return memo
     data_key = resolve_data_key(instance, key_field)
     key = data_key.plain_key()
     memo = (key_field, pk, data_key_id, data_key, key, crypto.Cipher(key), f"|{pk}|{data_key_id}".encode())
@@ -161,10 +162,10 @@ def _binding(instance: models.Model, key_field: str, pk: Any, data_key_id: Any) 
 def resolve_data_key(instance: models.Model, key_field: str = "data_key") -> DataKey:
     """The DataKey object `key_field` leads to from `instance` (dotted paths allowed)."""
     _hops, last = _split_path(key_field)
-    data_key = getattr(_key_holder(instance, key_field), last)
+    data_key: DataKey | None = getattr(_key_holder(instance, key_field), last)
     if data_key is None:
         raise EncryptedFieldError(f"{type(instance).__name__}.{key_field} is empty, so there is no data key")
-    return data_key  # type: ignore[no-any-return]
+    return data_key
 
 
 def preload_keys(instances: Iterable[models.Model]) -> None:
@@ -224,7 +225,7 @@ class EncryptedDescriptor:
 # -- the fields --------------------------------------------------------------------------------------
 
 
-class EncryptedField(models.Field):  # type: ignore[type-arg]
+class EncryptedField(models.Field):  # type: ignore[type-arg]  # generic only in django-stubs; not subscriptable at runtime
     """Base class: subclasses say how a value becomes bytes (encode_value) and back (decode_value)."""
 
     descriptor_class = EncryptedDescriptor
@@ -282,17 +283,17 @@ class EncryptedField(models.Field):  # type: ignore[type-arg]
             errors.append(checks.Error(str(exc), obj=self, id="keys.E002"))
         return errors
 
-    def _last_key_field(self) -> models.Field:  # type: ignore[type-arg]
+    def _last_key_field(self) -> models.Field[Any, Any]:
         hops, last = _split_path(self.key_field)
         model: Any = self.model
         for hop in hops:
             model = model._meta.get_field(hop).related_model
-        field = model._meta.get_field(last)
+        field: models.Field[Any, Any] = model._meta.get_field(last)
         if not (field.is_relation and field.related_model is DataKey):
             raise ImproperlyConfigured(
                 f"{self.model.__name__}.{self.name}: key_field {self.key_field!r} is not a ForeignKey to DataKey"
             )
-        return field  # type: ignore[no-any-return]
+        return field
 
     # -- lookups: only isnull -------------------------------------------------------
 
@@ -456,7 +457,8 @@ class EncryptedDateField(EncryptedField):
         raise ValidationError(_("Enter a valid date."), code="invalid")
 
     def encode_value(self, value: Any) -> bytes:
-        return value.isoformat().encode("ascii")  # type: ignore[no-any-return]
+        day: datetime.date = value  # coerce() made it a date
+        return day.isoformat().encode("ascii")
 
     def decode_value(self, data: bytes) -> datetime.date:
         return datetime.date.fromisoformat(data.decode("ascii"))

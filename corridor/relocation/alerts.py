@@ -97,7 +97,11 @@ def alerts_for(user: User, today: datetime.date | None = None) -> list[Alert]:
                 Alert(
                     "overdue_engagement",
                     _("A next step with %(kind)s in %(country)s was due on %(due)s.")
-                    % {"kind": engagement.contact.get_kind_display(), "country": engagement.contact.country.name, "due": engagement.next_due.isoformat()},  # type: ignore[union-attr]
+                    % {
+                        "kind": engagement.contact.get_kind_display(),
+                        "country": engagement.contact.country.name,
+                        "due": str(engagement.next_due),  # a date (next_due__lt excludes None): str() is its ISO form
+                    },
                     reverse("relocation:contact", args=[engagement.contact_id]),
                     engagement.next_due,
                     str(engagement.pk),

@@ -306,7 +306,6 @@ class FiguresList(RelocationView):
 
 def _application_data(application: Application) -> dict[str, Any]:
     events, checklist = application_history(application)
-    application._prefetched_events = events  # type: ignore[attr-defined]
     data = ApplicationSerializer(application).data
     data["events"] = EventSerializer(events, many=True).data
     data["checklist"] = ChecklistItemSerializer(checklist, many=True).data

@@ -10,6 +10,7 @@ so does workflow state (status, dates), which the figures are computed from.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.conf import settings
@@ -269,6 +270,6 @@ class Engagement(models.Model):
     def is_open_commitment(self) -> bool:
         return self.next_due is not None and self.done is None
 
-    def overdue(self, today: object = None) -> bool:
-        day = today or timezone.localdate()
-        return self.is_open_commitment and self.next_due < day  # type: ignore[operator]
+    def overdue(self, today: datetime.date | None = None) -> bool:
+        due = self.next_due
+        return due is not None and self.done is None and due < (today or timezone.localdate())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 LEVEL = 0.90
@@ -67,11 +68,11 @@ def _log_density(a: float, b: float, x: float) -> float:
     return (a - 1.0) * math.log(x) + (b - 1.0) * math.log1p(-x)
 
 
-def _bisect(lo: float, hi: float, above: object, iterations: int = 52) -> float:
+def _bisect(lo: float, hi: float, above: Callable[[float], bool], iterations: int = 52) -> float:
     """The boundary in [lo, hi] where the predicate `above(x)` switches from False to True."""
     for _ in range(iterations):
         mid = (lo + hi) / 2.0
-        if above(mid):  # type: ignore[operator]
+        if above(mid):
             hi = mid
         else:
             lo = mid

@@ -119,11 +119,15 @@ def charts_view(request: HttpRequest) -> HttpResponse:
     names = {c.pk: c.name for c in countries_for_user(user).filter(pk__in={code for code, _p in figs})}
     totals = sorted(((names[code], f) for (code, programme), f in figs.items() if programme == COUNTRY_TOTAL), key=lambda pair: pair[0])
     rate_rows = [(name, f.rate) for name, f in totals if f.decisions]
-    time_rows = [(name, f.decision_median, f.decision_p90) for name, f in totals if f.decision_median is not None]
+    time_rows = [
+        (name, f.decision_median, f.decision_p90)
+        for name, f in totals
+        if f.decision_median is not None and f.decision_p90 is not None
+    ]
     funnel = [(str(ApplicationStatus(stage).label), sum(f.funnel.get(stage, 0) for _n, f in totals)) for stage in FUNNEL]
     context = {
         "rate_chart": charts.grant_rate_chart(rate_rows, _("Grant rate by country"), _("No decisions yet.")),
-        "time_chart": charts.duration_chart(time_rows, _("Days from submission to decision"), _("No decisions yet."), _("days")),  # type: ignore[arg-type]
+        "time_chart": charts.duration_chart(time_rows, _("Days from submission to decision"), _("No decisions yet."), _("days")),
         "funnel_chart": charts.funnel_chart(funnel, _("Applications reaching each stage")),
         "totals": totals,
     }
