@@ -21,11 +21,11 @@ def team() -> Team:
 
 
 @pytest.fixture
-def worker(team: Team):  # type: ignore[no-untyped-def]
+def worker(team: Team):
     return make_staff(Role.CASEWORKER, teams=[team], username="worker")
 
 
-def _person(worker, name: str = "Магомед Исаев", born: int = 1994, phone: str = "+7 928 000 11 22"):  # type: ignore[no-untyped-def]
+def _person(worker, name: str = "Магомед Исаев", born: int = 1994, phone: str = "+7 928 000 11 22"):
     return domain.create_person(
         worker,
         names=[{"name": name, "kind": "legal"}],
@@ -34,7 +34,7 @@ def _person(worker, name: str = "Магомед Исаев", born: int = 1994, p
     )
 
 
-def test_search_finds_a_person_by_any_spelling_codename_or_phone(worker, team) -> None:  # type: ignore[no-untyped-def]
+def test_search_finds_a_person_by_any_spelling_codename_or_phone(worker, team) -> None:
     person = _person(worker)
     domain.open_case(worker, team=team, principal=person)
     for query in ("Магомед Исаев", "Magomed Isaev", "MAGOMED ISAEV", person.codename, "89280001122"):
@@ -42,7 +42,7 @@ def test_search_finds_a_person_by_any_spelling_codename_or_phone(worker, team) -
     assert domain.search_people(worker, "Ахмед Исаев") == []
 
 
-def test_people_in_other_teams_are_not_found(worker, team) -> None:  # type: ignore[no-untyped-def]
+def test_people_in_other_teams_are_not_found(worker, team) -> None:
     other_team = Team.objects.create(name="South")
     other = make_staff(Role.CASEWORKER, teams=[other_team], username="other")
     person = _person(other)
@@ -50,7 +50,7 @@ def test_people_in_other_teams_are_not_found(worker, team) -> None:  # type: ign
     assert domain.search_people(worker, "Magomed Isaev") == []
 
 
-def test_duplicates_are_reported_before_saving(worker, team) -> None:  # type: ignore[no-untyped-def]
+def test_duplicates_are_reported_before_saving(worker, team) -> None:
     person = _person(worker)
     domain.open_case(worker, team=team, principal=person)
     found = domain.find_duplicates(worker, names=["Magomed Isaev"], birth_year=1994, phones=[])
@@ -60,7 +60,7 @@ def test_duplicates_are_reported_before_saving(worker, team) -> None:  # type: i
     assert domain.find_duplicates(worker, names=["Magomed Isaev"], birth_year=1990, phones=[]) == []
 
 
-def test_duplicate_in_another_team_is_not_told_but_reviewed(worker, team) -> None:  # type: ignore[no-untyped-def]
+def test_duplicate_in_another_team_is_not_told_but_reviewed(worker, team) -> None:
     from corridor.cases.models import DuplicateReview
 
     other_team = Team.objects.create(name="South")
@@ -71,7 +71,7 @@ def test_duplicate_in_another_team_is_not_told_but_reviewed(worker, team) -> Non
     assert list(DuplicateReview.objects.values_list("user", "person")) == [(worker.pk, case.members.get().person_id)]
 
 
-def test_workflow_needs_verification_and_a_reason(worker, team) -> None:  # type: ignore[no-untyped-def]
+def test_workflow_needs_verification_and_a_reason(worker, team) -> None:
     case = domain.open_case(worker, team=team, principal=_person(worker))
     with pytest.raises(ValidationError):
         domain.transition(worker, case, Status.VERIFYING, "  ")
@@ -89,7 +89,7 @@ def test_workflow_needs_verification_and_a_reason(worker, team) -> None:  # type
     assert [c.new for c in case.status_changes.all()] == ["verifying", "active", "on_hold", "active"]
 
 
-def test_consent_is_checked_and_withdrawable(worker, team) -> None:  # type: ignore[no-untyped-def]
+def test_consent_is_checked_and_withdrawable(worker, team) -> None:
     person = _person(worker)
     case = domain.open_case(worker, team=team, principal=person)
     assert not domain.has_consent(case, person, ConsentScope.SHARE, "Partner Org")
@@ -101,7 +101,7 @@ def test_consent_is_checked_and_withdrawable(worker, team) -> None:  # type: ign
         domain.require_consent(case, person, ConsentScope.SHARE, "Partner Org")
 
 
-def test_risk_suggestion_and_override(worker, team) -> None:  # type: ignore[no-untyped-def]
+def test_risk_suggestion_and_override(worker, team) -> None:
     case = domain.open_case(worker, team=team, principal=_person(worker))
     assert domain.suggest_priority([RiskFactor.BEING_SEARCHED]) == Priority.EMERGENCY
     assert domain.suggest_priority([RiskFactor.HEALTH]) == Priority.URGENT
@@ -114,7 +114,7 @@ def test_risk_suggestion_and_override(worker, team) -> None:  # type: ignore[no-
     assert case.priority == Priority.EMERGENCY
 
 
-def test_compromised_safe_house_opens_an_urgent_task_per_case(worker, team) -> None:  # type: ignore[no-untyped-def]
+def test_compromised_safe_house_opens_an_urgent_task_per_case(worker, team) -> None:
     house = domain.create_safe_house(worker, team=team, label="Blue", address="ул. Ленина 5, кв. 12", capacity=2)
     cases = []
     for name in ("Анзор", "Ислам"):
@@ -130,7 +130,7 @@ def test_compromised_safe_house_opens_an_urgent_task_per_case(worker, team) -> N
     assert all(t.urgent and t.due == datetime.date.today() for t in tasks)
 
 
-def test_erasing_a_person_makes_them_unreadable(worker, team) -> None:  # type: ignore[no-untyped-def]
+def test_erasing_a_person_makes_them_unreadable(worker, team) -> None:
     from corridor.cases.models import Person
     from corridor.keys.fields import Shredded
 
@@ -143,7 +143,7 @@ def test_erasing_a_person_makes_them_unreadable(worker, team) -> None:  # type: 
     assert domain.search_people(worker, "Magomed Isaev") == []
 
 
-def test_refused_access_to_an_existing_case_is_audited_and_looks_missing(worker, team) -> None:  # type: ignore[no-untyped-def]
+def test_refused_access_to_an_existing_case_is_audited_and_looks_missing(worker, team) -> None:
     import uuid
 
     from django.http import Http404
@@ -163,7 +163,7 @@ def test_refused_access_to_an_existing_case_is_audited_and_looks_missing(worker,
     assert AuditEntry.objects.filter(action="access.deny").count() == 1
 
 
-def test_references_keep_counting_past_9999(worker, team) -> None:  # type: ignore[no-untyped-def]
+def test_references_keep_counting_past_9999(worker, team) -> None:
     from django.utils import timezone
 
     from corridor.cases.models import Case

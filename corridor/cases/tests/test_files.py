@@ -41,7 +41,7 @@ def _rational_bytes() -> list[bytes]:
     needles = []
     for number, denominator in ((43, 1), (19, 1), (45, 1), (41, 1), (7, 2), (157, 4)):
         for order in ("big", "little"):
-            needles.append(number.to_bytes(4, order) + denominator.to_bytes(4, order))  # type: ignore[arg-type]
+            needles.append(number.to_bytes(4, order) + denominator.to_bytes(4, order))
     return needles
 
 

@@ -27,7 +27,7 @@ def _request() -> HttpRequest:
 
 
 def _said(request: HttpRequest) -> list[tuple[int, str]]:
-    return [(message.level, message.message) for message in request._messages]  # type: ignore[attr-defined]
+    return [(message.level, message.message) for message in request._messages]
 
 
 def test_an_invalid_form_never_reaches_the_action() -> None:

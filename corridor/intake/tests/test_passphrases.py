@@ -89,7 +89,7 @@ def test_production_cost_is_the_owasp_minimum() -> None:
 def test_insecure_kdf_is_refused_by_the_deploy_check(settings: pytest.FixtureRequest) -> None:
     from corridor.intake.checks import insecure_kdf
 
-    settings.INTAKE_INSECURE_FAST_KDF = True  # type: ignore[attr-defined]
+    settings.INTAKE_INSECURE_FAST_KDF = True
     assert [error.id for error in insecure_kdf()] == ["intake.E001"]
-    settings.INTAKE_INSECURE_FAST_KDF = False  # type: ignore[attr-defined]
+    settings.INTAKE_INSECURE_FAST_KDF = False
     assert insecure_kdf() == []

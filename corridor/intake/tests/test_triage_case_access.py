@@ -108,7 +108,7 @@ def test_the_cases_team_and_break_glass_still_work_the_thread() -> None:
     client_a = sign_in(Client(), hotline_a)
     assert client_a.get(f"/triage/{request.pk}/").status_code == 200
     assert client_a.post(f"/triage/{request.pk}/", {"action": "move"}).status_code == 302
-    assert LATER in Note.objects.filter(case=case).order_by("-created").first().body  # type: ignore[union-attr]
+    assert LATER in Note.objects.filter(case=case).order_by("-created").first().body
     assert Document.objects.filter(case=case).count() == 1
     assert IntakeMessage.objects.filter(request=request).count() == 0
 

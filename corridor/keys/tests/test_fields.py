@@ -177,7 +177,7 @@ def test_preload_unwraps_many_keys_in_one_call(monkeypatch: pytest.MonkeyPatch) 
     ring = instance.keyring()
     real_unwrap = ring.unwrap
 
-    def counting(items):  # type: ignore[no-untyped-def]
+    def counting(items):
         calls.append(len(items))
         return real_unwrap(items)
 

@@ -334,7 +334,7 @@ def test_server_verify_request_rejects_other_uids(tmp_path: Path) -> None:
 
 def test_dispatch_hides_unexpected_error_messages(tmp_path: Path) -> None:
     class Exploding(KeyService):
-        def status(self) -> object:  # type: ignore[override]
+        def status(self) -> object:
             raise RuntimeError("Ivan Petrov, Grozny")
 
     reply = keyd.dispatch(Exploding(tmp_path), {"op": "status", "args": {}})
@@ -445,8 +445,8 @@ def test_the_keyd_command_enforces_the_configured_retention_and_share_wait(
 
     seen: dict[str, object] = {}
     monkeypatch.setattr(keyd, "serve", lambda data_dir, socket_path, **kwargs: seen.update(kwargs))
-    settings.KEYRING = str(tmp_path / "keyd.sock")  # type: ignore[attr-defined]
-    settings.KEY_EPOCH_RETENTION_DAYS = 90  # type: ignore[attr-defined]
-    settings.UNSEAL_SHARE_MINUTES = 7  # type: ignore[attr-defined]
+    settings.KEYRING = str(tmp_path / "keyd.sock")
+    settings.KEY_EPOCH_RETENTION_DAYS = 90
+    settings.UNSEAL_SHARE_MINUTES = 7
     call_command("keyd")
     assert seen == {"min_retired_days": 90, "share_ttl_seconds": 420}
