@@ -1,7 +1,6 @@
 """Every `type: ignore` names the error it silences and says why, on the same line (STYLE.md 14).
 
-PENDING lists the files that still had bare ones when the rule came in, with how many: a new
-bare ignore fails, and so does a count that went down without the list following it.
+No file has a bare one: the test lists each file that does, with how many.
 """
 
 from __future__ import annotations
@@ -15,28 +14,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("corridor", "tests", "bench", "scripts", "conftest.py")
 # An ignore with its codes, then a comment of its own: `# type: ignore[arg-type]  # why`.
 EXPLAINED = re.compile(r"type:\s*ignore\[[a-z0-9-]+(,\s*[a-z0-9-]+)*\]\s*#\s*\S")
-
-PENDING: dict[str, int] = {
-    "corridor/accounts/webauthn.py": 2,
-    "corridor/cases/files.py": 1,
-    "corridor/cases/tests/test_domain.py": 13,
-    "corridor/cases/tests/test_files.py": 1,
-    "corridor/core/tests/test_forms.py": 1,
-    "corridor/intake/forms.py": 3,
-    "corridor/intake/tests/test_passphrases.py": 2,
-    "corridor/intake/tests/test_triage_case_access.py": 1,
-    "corridor/keys/fields.py": 8,
-    "corridor/keys/tests/test_crypto.py": 1,
-    "corridor/keys/tests/test_fields.py": 1,
-    "corridor/keys/tests/test_keyd.py": 4,
-    "corridor/keys/tests/test_treehead.py": 1,
-    "corridor/relocation/alerts.py": 1,
-    "corridor/relocation/api.py": 1,
-    "corridor/relocation/models.py": 1,
-    "corridor/relocation/stats.py": 1,
-    "corridor/relocation/tests/test_actions.py": 10,
-    "corridor/relocation/views.py": 1,
-}
 
 
 def bare_ignores(source: str) -> list[int]:
@@ -62,7 +39,7 @@ def test_every_type_ignore_says_what_and_why() -> None:
         lines = bare_ignores(path.read_text(encoding="utf-8"))
         if lines:
             counts[str(path.relative_to(ROOT))] = len(lines)
-    assert counts == PENDING
+    assert counts == {}
 
 
 def test_the_check_tells_a_reason_from_none() -> None:
