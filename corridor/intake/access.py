@@ -51,11 +51,11 @@ def get_request_for_user(user: User, request_id: Any, perm: str = HANDLE) -> Int
 def get_attachment_for_user(user: User, request_id: Any, attachment_id: Any, perm: str = HANDLE) -> IntakeAttachment:
     """A file of a request the user may handle; its `message.request` is that request."""
     request = get_request_for_user(user, request_id, perm)
-    found = (
-        IntakeAttachment.objects.select_related("message__request")
-        .filter(pk=parse_id(attachment_id), message__request=request)
-        .first()
-    )
+    found = IntakeAttachment.objects.select_related("message__request").filter(pk=parse_id(attachment_id)).first()
     if found is None:
+        raise Http404
+    if found.message.request_id != request.pk:
+        # Another request's file asked for through one the user may handle: refused and logged.
+        audit.record_decision(user, found, allowed=False, reason="file of another request")
         raise Http404
     return found

@@ -114,9 +114,6 @@ def test_the_passphrase_stays_out_of_reprs_and_audit_entries() -> None:
         assert passphrase not in repr(entry.__dict__)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="intake/access.get_attachment_for_user does not audit a file of another request (review of issue 10)"
-)
 def test_a_file_of_another_request_through_ones_own_request_is_an_audited_refusal() -> None:
     hotline = make_staff(Role.HOTLINE)
     one, _p = _request()
