@@ -58,6 +58,13 @@ def _date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def optional_text(label: Any, max_length: int, help_text: Any, rows: int = 3) -> forms.CharField:
+    """A free-text box that may stay empty."""
+    return forms.CharField(
+        label=label, required=False, max_length=max_length, widget=forms.Textarea(attrs={"rows": rows}), help_text=help_text
+    )
+
+
 class PersonForm(forms.Form):
     """A person's identity. Name and contact rows are numbered fields: no JavaScript needed."""
 
@@ -87,12 +94,8 @@ class PersonForm(forms.Form):
         required=False,
         help_text=_("Stored unencrypted for statistics: a broad region only, never a town or an address."),
     )
-    location = forms.CharField(
-        label=_("Where they are now"),
-        max_length=1000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Encrypted. Only people working on their cases can read it."),
+    location = optional_text(
+        _("Where they are now"), 1000, _("Encrypted. Only people working on their cases can read it."), rows=2
     )
     languages = forms.CharField(
         label=_("Languages"), max_length=300, required=False, help_text=_("Separate with commas, e.g. Russian, Chechen.")
@@ -290,13 +293,7 @@ class CaseFieldsMixin(forms.Form):
         widget=forms.RadioSelect,
         help_text=_("Emergency: days. Urgent: weeks. Normal: months."),
     )
-    summary = forms.CharField(
-        label=_("Summary"),
-        max_length=5000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Encrypted. What happened and what they need, in a few sentences."),
-    )
+    summary = optional_text(_("Summary"), 5000, _("Encrypted. What happened and what they need, in a few sentences."))
 
     def set_teams(self, user: User) -> None:
         teams = user.teams.order_by("name")

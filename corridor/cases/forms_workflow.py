@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from corridor.accounts.models import Team
+from corridor.cases.forms import optional_text
 from corridor.cases.models import ConsentScope, Person, Priority, RiskFactor, SafeHouse, VerificationMethod
 
 
@@ -46,13 +47,7 @@ class SafeHouseChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]  #
 
 class VerificationForm(forms.Form):
     method = forms.ChoiceField(label=_("How was the case verified?"), choices=VerificationMethod.choices)
-    details = forms.CharField(
-        label=_("Details"),
-        required=False,
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Who vouched, which documents, who interviewed. Stored encrypted."),
-    )
+    details = optional_text(_("Details"), 4000, _("Who vouched, which documents, who interviewed. Stored encrypted."))
 
 
 class ConsentForm(forms.Form):
@@ -84,12 +79,8 @@ class RiskConfirmForm(forms.Form):
 
     factors = forms.MultipleChoiceField(choices=RiskFactor.choices, required=False, widget=forms.MultipleHiddenInput)
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
-    override_reason = forms.CharField(
-        label=_("Why a different priority?"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Needed only when the priority differs from the suggestion."),
+    override_reason = optional_text(
+        _("Why a different priority?"), 2000, _("Needed only when the priority differs from the suggestion.")
     )
 
 
