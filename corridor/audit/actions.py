@@ -31,21 +31,26 @@ from corridor.audit import log
 from corridor.audit.models import AuditEntry
 from corridor.audit.names import AuditAction
 
-# How deep the current thread is in actions: only the outermost one opens a durable transaction.
-_depth: ContextVar[int] = ContextVar("corridor_action_depth", default=0)
+# The action this thread is in, if any: only the outermost one opens a durable transaction.
+_current: ContextVar[Action | None] = ContextVar("corridor_current_action", default=None)
 
 
 class Action:
     """What an action body holds: who acts, and the audit entries it has written."""
 
-    def __init__(self, actor: Any) -> None:
+    def __init__(self, actor: Any, outer: Action | None = None) -> None:
         self.actor = actor
+        self.outer = outer
         self.entries: list[AuditEntry] = []
         self._unchanged = False
 
     def record(self, action: AuditAction, obj: Any = None, details: Mapping[str, Any] | None = None) -> AuditEntry:
         entry = log.record(actor=self.actor, action=action, obj=obj, details=details)
-        self.entries.append(entry)
+        # An entry counts for every enclosing action too: one made of inner actions is audited by theirs.
+        current: Action | None = self
+        while current is not None:
+            current.entries.append(entry)
+            current = current.outer
         return entry
 
     def unchanged(self) -> None:
@@ -81,16 +86,16 @@ def act(actor: Any, perm: str | None, obj: Any = None) -> Iterator[Action]:
             raise ValueError("a signed-in user acts only under a named permission")
     elif actor is None or not actor.has_perm(perm, obj):
         raise PermissionDenied(perm)
-    depth = _depth.get()
-    token = _depth.set(depth + 1)
+    outer = _current.get()
+    action = Action(actor, outer)
+    token = _current.set(action)
     try:
-        with transaction.atomic(durable=depth == 0):
-            action = Action(actor)
+        with transaction.atomic(durable=outer is None):
             yield action
             if not action.entries and not action._unchanged:
                 raise NothingRecorded(f"an action under {perm!r} changed state without an audit entry")
     finally:
-        _depth.reset(token)
+        _current.reset(token)
 
 
 M = TypeVar("M", bound=models.Model)

@@ -144,3 +144,16 @@ def test_record_refuses_a_plain_string_even_when_it_spells_a_declared_name() -> 
     with pytest.raises(ValueError, match="registered"):
         log.record(actor=None, action="user.create", obj=None)  # type: ignore[arg-type]  # the point: a str, not an AuditAction
     assert not AuditEntry.objects.exists()
+
+
+def test_an_action_made_of_inner_actions_is_audited_by_theirs(admin: object) -> None:
+    with act(admin, "accounts.manage_users") as outer:
+        with act(admin, "accounts.manage_users") as inner:
+            inner.record(TestAudit.TICK)
+    assert [entry.action for entry in outer.entries] == ["test.tick"]
+
+    # An inner action that records nothing does not make its outer one audited.
+    with pytest.raises(NothingRecorded):
+        with act(admin, "accounts.manage_users"):
+            with act(admin, "accounts.manage_users") as inner:
+                inner.unchanged()

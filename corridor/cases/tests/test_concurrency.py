@@ -82,9 +82,8 @@ def _holding(work: Callable[[], Any], pause: Callable[[], None]) -> Callable[[],
     """`work` inside an outer system action whose transaction stays open (locks held) during `pause`."""
 
     def held() -> Any:
-        with act(None, None) as outer:
+        with act(None, None):  # audited by the action inside
             result = work()
-            outer.unchanged()  # the action inside wrote its own entries
             pause()
         return result
 
@@ -192,11 +191,10 @@ def _share_with_partner(
     stands in for it, shaped as every such action must be: require_consent inside the action.
     `between` runs after the consent was checked and before anything is written.
     """
-    with act(actor, "cases.change_case", case) as action:
+    with act(actor, "cases.change_case", case):
         domain.require_consent(case, person, ConsentScope.SHARE, partner)
         between()
-        note = domain.add_note(actor, case, f"Referral sent to {partner}.")
-        action.unchanged()  # add_note wrote the entry
+        note = domain.add_note(actor, case, f"Referral sent to {partner}.")  # its entry counts for this action too
     return note
 
 
