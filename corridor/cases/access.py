@@ -43,7 +43,7 @@ class NotPermitted(Http404):
     """
 
 
-def _get(user: User, visible: QuerySet[M], object_id: Any, perm: str) -> M:
+def get_visible(user: User, visible: QuerySet[M], object_id: Any, perm: str) -> M:
     """The object `object_id` among those `user` can see, when `perm` lets them use it.
 
     Not among them: 404, with a refusal audited when it exists (Invariant 6). Visible but not
@@ -84,7 +84,7 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
 
 
 def get_case_for_user(user: User, case_id: Any, perm: str = VIEW) -> Case:
-    return _get(user, cases_visible_to(user).select_related("team", "owner", "data_key"), case_id, perm)
+    return get_visible(user, cases_visible_to(user).select_related("team", "owner", "data_key"), case_id, perm)
 
 
 def get_case_for_owner_change(user: User, case_id: Any) -> Case:
@@ -125,7 +125,7 @@ def people_visible_to(user: User) -> QuerySet[Person]:
 
 
 def get_person_for_user(user: User, person_id: Any, perm: str = VIEW) -> Person:
-    return _get(user, people_visible_to(user).select_related("data_key"), person_id, perm)
+    return get_visible(user, people_visible_to(user).select_related("data_key"), person_id, perm)
 
 
 def safe_houses_visible_to(user: User) -> QuerySet[SafeHouse]:
@@ -135,12 +135,12 @@ def safe_houses_visible_to(user: User) -> QuerySet[SafeHouse]:
 
 
 def get_safe_house_for_user(user: User, house_id: Any, perm: str = VIEW) -> SafeHouse:
-    return _get(user, safe_houses_visible_to(user).select_related("data_key"), house_id, perm)
+    return get_visible(user, safe_houses_visible_to(user).select_related("data_key"), house_id, perm)
 
 
 def get_document_for_user(user: User, document_id: Any, perm: str = VIEW) -> Document:
     documents = Document.objects.filter(case__in=cases_visible_to(user)).select_related("case", "data_key", "file")
-    return _get(user, documents, document_id, perm)
+    return get_visible(user, documents, document_id, perm)
 
 
 # Admins review every break-glass grant and every hidden duplicate match: the review permission

@@ -20,8 +20,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from corridor.accounts.models import User
-from corridor.audit import log as audit
-from corridor.cases.access import NotPermitted, cases_visible_to, get_case_for_user
+from corridor.cases.access import NotPermitted, cases_visible_to, get_visible
+from corridor.cases.access import user_with_perm as permit  # one check for a page with no object yet
 from corridor.cases.models import Case
 from corridor.core.ids import parse_id
 from corridor.relocation import figures
@@ -45,29 +45,6 @@ __all__ = [
     "permit",
     "programmes_for_user",
 ]
-
-
-def permit(user: Any, perm: str) -> User:
-    """`user` when their role holds `perm`; NotPermitted otherwise (what has no object: a list, a page)."""
-    if not user.has_perm(perm):
-        raise NotPermitted
-    assert isinstance(user, User)  # noqa: S101 -- only signed-in staff reach relocation pages and endpoints
-    return user
-
-
-def _permitted(user: User, obj: Any, perm: str) -> None:
-    """A visible object `user` may not use for `perm`: audited, then NotPermitted."""
-    if not user.has_perm(perm, obj):
-        audit.record_decision(user, obj, allowed=False, reason=f"role lacks {perm}")
-        raise NotPermitted
-
-
-def _refuse(user: User, model: Any, pk: Any) -> Http404:
-    """Log a refusal of something that exists (Invariant 6), then answer as if it did not."""
-    existing = model.objects.filter(pk=pk).first()
-    if existing is not None:
-        audit.record_decision(user, existing, allowed=False, reason="not visible to this user")
-    return Http404()
 
 
 # -- the organisation's: countries, programmes, figures -------------------------------------------
@@ -112,11 +89,8 @@ def figures_for_user(user: User, codes: list[str] | None = None, perm: str = VIE
 
 def get_relocation_case(user: User, case_id: Any, perm: str = VIEW_APPLICATIONS) -> Case:
     """A case's relocation side: the case must be visible and the role must see applications."""
-    if not user.has_perm(VIEW_APPLICATIONS):
-        raise _refuse(user, Case, parse_id(case_id))
-    case = get_case_for_user(user, case_id)
-    _permitted(user, case, perm)
-    return case
+    cases = cases_visible_to(user) if user.has_perm(VIEW_APPLICATIONS) else Case.objects.none()
+    return get_visible(user, cases.select_related("team", "owner", "data_key"), case_id, perm)
 
 
 def applications_visible_to(user: User) -> QuerySet[Application]:
@@ -133,14 +107,8 @@ def applications_of_case(user: User, case_id: Any, perm: str = VIEW_APPLICATIONS
 
 
 def get_application_for_user(user: User, application_id: Any, perm: str = VIEW_APPLICATIONS) -> Application:
-    pk = parse_id(application_id)
-    application = (
-        applications_visible_to(user).select_related("case", "case__data_key", "case__team", "programme__country").filter(pk=pk).first()
-    )
-    if application is None:
-        raise _refuse(user, Application, pk)
-    _permitted(user, application, perm)
-    return application
+    visible = applications_visible_to(user).select_related("case", "case__data_key", "case__team", "programme__country")
+    return get_visible(user, visible, application_id, perm)
 
 
 # -- the organisation's: contacts and engagements ------------------------------------------------
