@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "corridor.cases",
     "corridor.intake",
     "corridor.relocation",
+    "corridor.documentation",
+    "corridor.notifications",
     "corridor.web",
     "corridor.api",
 ]

@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("corridor.cases.urls")),
     path("", include("corridor.intake.urls")),
     path("relocation/", include("corridor.relocation.urls")),
+    path("documentation/", include("corridor.documentation.urls")),
+    path("notifications/", include("corridor.notifications.urls")),
 ]
 handler404 = "corridor.core.error_pages.not_found"
 handler500 = "corridor.core.error_pages.server_error"

@@ -16,8 +16,9 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 LAYERS = [
     "corridor.web : corridor.api",
-    "corridor.intake : corridor.relocation",
+    "corridor.intake : corridor.relocation : corridor.documentation",
     "corridor.cases",
+    "corridor.notifications",
     "corridor.accounts",
     "corridor.audit",
     "corridor.core",
