@@ -11,6 +11,8 @@ tests/test_keys_facade.py holds the rest of the code to it.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -119,6 +121,68 @@ def signature_valid(public_key: bytes, signature: bytes, message: bytes) -> bool
     return crypto.verify(public_key, signature, message)
 
 
+# -- mail to staff: their own age keys, and the outbox key the mail worker reads while sealed ---
+
+
+def encrypt_to_age_recipient(recipient: str, data: bytes) -> bytes:
+    """`data` encrypted to the age X25519 recipient a staff member registered for their own mail.
+
+    Raises ValueError when `recipient` is not an age X25519 recipient ("age1…").
+    """
+    return crypto.age_encrypt(recipient.strip(), data)
+
+
+def is_age_recipient(text: str) -> bool:
+    """True when `text` is an age X25519 recipient mail can be encrypted to."""
+    try:
+        crypto.age_encrypt(text.strip(), b"")
+    except ValueError:
+        return False
+    return True
+
+
+def seal_for_outbox(data: bytes) -> bytes:
+    """`data` (a staff member's mail address) encrypted to the outbox key.
+
+    The mail worker must send while the instance is sealed (an emergency after a restart), so
+    it cannot use data keys. The outbox key is an age identity in a file of its own,
+    CORRIDOR_DATA_DIR/outbox_identity (0600, made on first use): a copy of the database or of a
+    backup without that file shows no address; whoever takes the whole data directory does.
+    """
+    return crypto.age_encrypt(_outbox_identity()[1], data)
+
+
+def open_from_outbox(blob: bytes) -> bytes:
+    """What seal_for_outbox encrypted; DecryptionError if it was not, or the key changed."""
+    return crypto.age_decrypt(_outbox_identity()[0], blob)
+
+
+_outbox: dict[Path, tuple[str, str]] = {}
+
+
+def _outbox_identity() -> tuple[str, str]:
+    """(identity, recipient) of the outbox key, made once and linked into place atomically."""
+    from django.conf import settings
+
+    path = Path(settings.DATA_DIR) / "outbox_identity"
+    if path not in _outbox:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            identity, _recipient = crypto.generate_age_identity()
+            fd, tmp = tempfile.mkstemp(prefix=".outbox_identity-", dir=path.parent)
+            try:
+                with os.fdopen(fd, "w") as handle:
+                    handle.write(identity + "\n")
+                os.link(tmp, path)
+            except FileExistsError:
+                pass  # another process made it first: use theirs
+            finally:
+                os.unlink(tmp)
+        identity = path.read_text(encoding="utf-8").strip()
+        _outbox[path] = (identity, crypto.age_recipient_of(identity))
+    return _outbox[path]
+
+
 __all__ = [
     "INSECURE_FAST",
     "OWASP_MINIMUM",
@@ -150,22 +214,26 @@ __all__ = [
     "age_encrypt_to_many",
     "blind_tokens",
     "derive",
+    "encrypt_to_age_recipient",
     "in_process_keys",
     "index_values",
     "initialize",
     "intake_recipient",
+    "is_age_recipient",
     "is_sealed",
     "last_signed_head",
     "lockdown",
     "lookup",
     "normalize",
     "open_encrypted",
+    "open_from_outbox",
     "open_intake",
     "random_salt",
     "register_audit_receiver",
     "remove_file",
     "reset_unseal",
     "search",
+    "seal_for_outbox",
     "session_epoch",
     "sign_tree_head",
     "signature_valid",
