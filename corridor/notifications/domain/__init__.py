@@ -1,0 +1,1 @@
+"""The notifications app's state changes: notifying, reading, the roster, escalation."""
