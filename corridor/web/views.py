@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -103,9 +104,10 @@ def lockdown_view(request: HttpRequest) -> HttpResponse:
         accounts_domain.lockdown(cast(User, request.user))
     except PermissionDenied:
         raise Http404 from None  # a button that is not yours is one that does not exist
-    # To the "sealed" page every page now shows, not to the unseal page: its address is
-    # for trustees, and a staff account is not a trustee.
-    return redirect("web:dashboard")
+    # Said here, not by a redirect: every later page is the "sealed" one, and the unseal
+    # page's address is for trustees, not for a staff account. The time comes from this
+    # process's clock, so saying it needs no keys and no database.
+    return render(request, "web/locked_down.html", {"at": timezone.localtime()})
 
 
 @never_cache

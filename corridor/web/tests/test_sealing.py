@@ -265,11 +265,29 @@ def test_the_configured_unseal_path_wins(settings: SettingsWrapper) -> None:
         clear_url_caches()
 
 
-def test_lockdown_sends_the_admin_to_the_sealed_page_not_the_unseal_page() -> None:
+def test_lockdown_says_when_it_happened_and_offers_no_staff_page(settings: SettingsWrapper) -> None:
+    from django.utils import timezone
+    from django.utils.formats import date_format
+
+    settings.LANGUAGE_CODE = "en"
     admin = sign_in(Client(), make_staff(Role.ADMIN))
+    confirm = admin.get(reverse("web:lockdown_confirm")).content.decode()
+    assert f'<a class="button secondary" href="{reverse("web:dashboard")}">Cancel</a>' in confirm
+    before = timezone.localtime()
     response = admin.post(reverse("web:lockdown"))
-    assert response.status_code == 302
-    assert response["Location"] == reverse("web:dashboard")
+    after = timezone.localtime()
+    assert instance.is_sealed()
+    assert response.status_code == 200
+    page = response.content.decode()
+    said = {f"Locked down at {date_format(at, 'DATETIME_FORMAT')} (UTC); the instance is sealed." for at in (before, after)}
+    assert [sentence for sentence in said if sentence in page] != []
+    assert settings.UNSEAL_PATH not in page
+    for name in ("cases:cases", "accounts:users", "audit:log", "accounts:security"):
+        assert f'href="{reverse(name)}"' not in page.split("<main", 1)[0], name
+    # Every later page is the sealed one, with no staff menu either.
+    sealed = admin.get(reverse("cases:cases"))
+    assert sealed.status_code == 503
+    assert f'href="{reverse("cases:cases")}"' not in sealed.content.decode()
 
 
 def test_init_prints_the_unseal_page_path(settings: SettingsWrapper, tmp_path: Path) -> None:
@@ -284,7 +302,9 @@ def test_init_prints_the_unseal_page_path(settings: SettingsWrapper, tmp_path: P
     assert settings.UNSEAL_PATH.startswith("unseal-")
 
 
-def test_a_reset_that_arrives_just_after_the_unseal_writes_no_audit_entry(shares: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_reset_that_arrives_just_after_the_unseal_writes_no_audit_entry(
+    shares: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """keyd answers any reset once unsealed without looking at the share; the page must not then
     record a reset that never happened (a stranger's forged share, posted as the trustees finish)."""
     from corridor.audit.models import AuditEntry
