@@ -253,6 +253,31 @@ DUPLICATE_CHECKS_PER_HOUR = env_int("CORRIDOR_DUPLICATE_CHECKS_PER_HOUR", 30, mi
 DUPLICATE_CHECK_FLOOR_SECONDS = 0.25
 ENROLMENT_HOURS = env_int("CORRIDOR_ENROLMENT_HOURS", 72, minimum=1)
 
+# Mail to staff (issue 14): alerts that carry no content, through the organisation's own SMTP
+# server (docs/operators/notifications.md). With no CORRIDOR_SMTP_HOST nothing is sent: alerts
+# stay queued in the outbox and show in the app. CORRIDOR_SMTP_TLS: starttls (default), tls
+# (implicit TLS, usually port 465) or off (loopback relays only).
+BASE_URL = (env_str("CORRIDOR_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env_str("CORRIDOR_SMTP_HOST") or ""
+EMAIL_HOST_USER = env_str("CORRIDOR_SMTP_USER") or ""
+EMAIL_HOST_PASSWORD = env_secret("CORRIDOR_SMTP_PASSWORD") or ""
+SMTP_TLS = (env_str("CORRIDOR_SMTP_TLS") or "starttls").strip().lower()
+if SMTP_TLS not in ("starttls", "tls", "off"):
+    raise ImproperlyConfigured(f"CORRIDOR_SMTP_TLS must be starttls, tls or off; got {SMTP_TLS!r}")
+EMAIL_USE_TLS = SMTP_TLS == "starttls"
+EMAIL_USE_SSL = SMTP_TLS == "tls"
+EMAIL_PORT = env_int("CORRIDOR_SMTP_PORT", 465 if EMAIL_USE_SSL else 587, minimum=1, maximum=65535)
+EMAIL_TIMEOUT = env_int("CORRIDOR_SMTP_TIMEOUT_SECONDS", 30, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("CORRIDOR_MAIL_FROM") or "corridor@localhost"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The worker: how often `corridor worker` (and the scheduler thread of `corridor serve`) looks at
+# the outbox and the job registry, and how long a claimed message is held before another worker
+# may send it again (longer than one SMTP conversation can take).
+NOTIFY_TICK_SECONDS = env_int("CORRIDOR_NOTIFY_TICK_SECONDS", 10, minimum=1)
+NOTIFY_LEASE_SECONDS = env_int("CORRIDOR_NOTIFY_LEASE_SECONDS", 300, minimum=30)
+NOTIFY_SUMMARY_HOUR = env_int("CORRIDOR_NOTIFY_SUMMARY_HOUR", 7, minimum=0, maximum=23)
+
 _redis_url = env_str("CORRIDOR_REDIS_URL")
 CACHES = {
     "default": (
