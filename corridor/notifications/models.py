@@ -17,8 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from corridor.accounts.models import Team
-from corridor.keys.api import DataKey
-from corridor.keys.fields import EncryptedTextField
+from corridor.keys import api as keys_api
 
 
 def this_hour() -> datetime.datetime:
@@ -238,19 +237,21 @@ class Batching(models.TextChoices):
 class Preference(models.Model):
     """How a staff member wants to be told. Emergencies ignore batching and quiet hours.
 
-    The e-mail address names a staff member, so it is encrypted under its own data key.
+    The e-mail address names a staff member, so it is stored encrypted, but to the outbox key
+    (keys.api.seal_for_outbox), not under a data key: the mail worker must read it while the
+    instance is sealed. A copy of the database or a backup shows no address; whoever takes the
+    whole data directory (with the outbox key file) does. `set_email`/`email` seal and open it.
     `public_key` is an age recipient (public by nature) that H's delivery encrypts mail to.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference")
-    data_key = models.ForeignKey(DataKey, on_delete=models.PROTECT, null=True, related_name="+")
     # Kinds the user turned off (emergencies cannot be: URGENT_KINDS are always delivered).
     muted = models.JSONField(default=list, blank=True)
     batching = models.CharField(_("batching"), max_length=10, choices=Batching.choices, default=Batching.IMMEDIATE)
     quiet_start = models.TimeField(_("quiet from"), null=True, blank=True)
     quiet_end = models.TimeField(_("quiet until"), null=True, blank=True)
-    email = EncryptedTextField(_("e-mail address"), null=True, blank=True)
+    email_box = models.BinaryField(null=True, blank=True)
     public_key = models.CharField(_("age public key"), max_length=200, blank=True)
 
     class Meta:
@@ -258,6 +259,17 @@ class Preference(models.Model):
 
     def __str__(self) -> str:
         return f"Preference {self.pk}"
+
+    @property
+    def email(self) -> str:
+        """The address in clear ("" when none); works while sealed."""
+        if self.email_box is None:
+            return ""
+        return keys_api.open_from_outbox(bytes(self.email_box)).decode("utf-8")
+
+    def set_email(self, address: str) -> None:
+        address = address.strip()
+        self.email_box = keys_api.seal_for_outbox(address.encode("utf-8")) if address else None
 
     def wants(self, kind: str) -> bool:
         return kind in URGENT_KINDS or kind not in self.muted
