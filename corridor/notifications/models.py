@@ -303,3 +303,7 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"Alert {self.pk}"
+
+
+# The outbox's models live in their own module (helper H's); imported here so Django finds them.
+from corridor.notifications.delivery_models import Delivery  # noqa: E402,F401 -- after what it refers to; Django finds it here
