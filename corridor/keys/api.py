@@ -124,12 +124,13 @@ def signature_valid(public_key: bytes, signature: bytes, message: bytes) -> bool
 # -- mail to staff: their own age keys, and the outbox key the mail worker reads while sealed ---
 
 
-def encrypt_to_age_recipient(recipient: str, data: bytes) -> bytes:
-    """`data` encrypted to the age X25519 recipient a staff member registered for their own mail.
+def encrypt_to_age_recipient(recipient: str, data: bytes, *, armored: bool = False) -> bytes:
+    """`data` encrypted to the age X25519 recipient a staff member registered for their own mail
+    (`armored`: as age's ASCII armour, to stand in a mail's body).
 
     Raises ValueError when `recipient` is not an age X25519 recipient ("age1…").
     """
-    return crypto.age_encrypt(recipient.strip(), data)
+    return crypto.age_encrypt(recipient.strip(), data, armored=armored)
 
 
 def is_age_recipient(text: str) -> bool:

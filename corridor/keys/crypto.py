@@ -166,13 +166,13 @@ def age_recipient_of(identity: str) -> str:
     return str(pyrage.x25519.Identity.from_str(identity).to_public())
 
 
-def age_encrypt(recipient: str, data: bytes) -> bytes:
-    """Encrypt data to one age X25519 recipient."""
+def age_encrypt(recipient: str, data: bytes, *, armored: bool = False) -> bytes:
+    """Encrypt data to one age X25519 recipient (in age's ASCII armour when `armored`)."""
     try:
         parsed = pyrage.x25519.Recipient.from_str(recipient)
     except pyrage.RecipientError:
         raise ValueError("not an age X25519 recipient") from None
-    return bytes(pyrage.encrypt(data, [parsed]))
+    return bytes(pyrage.encrypt(data, [parsed], armored=armored))
 
 
 def age_decrypt(identity: str, data: bytes) -> bytes:

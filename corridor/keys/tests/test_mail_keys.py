@@ -50,3 +50,11 @@ def test_the_outbox_works_while_sealed() -> None:
     instance.keyring().seal()
     assert api.is_sealed() is True
     assert api.open_from_outbox(blob) == b"duty@example.org"
+
+
+def test_armoured_mail_is_text_that_opens_with_the_identity() -> None:
+    identity = pyrage.x25519.Identity.generate()
+    blob = api.encrypt_to_age_recipient(str(identity.to_public()), "1 новый запрос".encode(), armored=True)
+    text = blob.decode("ascii")
+    assert text.startswith("-----BEGIN AGE ENCRYPTED FILE-----")
+    assert pyrage.decrypt(blob, [identity]).decode() == "1 новый запрос"
