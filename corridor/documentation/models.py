@@ -83,6 +83,8 @@ class Event(models.Model):
     )
     created = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # What an edit was based on: a change made from an older copy is refused (Conflict).
+    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-start"]
@@ -106,10 +108,18 @@ class Act(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="acts")
     victim = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="acts_suffered", verbose_name=_("victim"))
     act_type = models.ForeignKey(
-        Term, on_delete=models.PROTECT, related_name="acts", verbose_name=_("type of act"), limit_choices_to={"vocabulary": Vocabulary.ACT_TYPE}
+        Term,
+        on_delete=models.PROTECT,
+        related_name="acts",
+        verbose_name=_("type of act"),
+        limit_choices_to={"vocabulary": Vocabulary.ACT_TYPE},
     )
     methods = models.ManyToManyField(
-        Term, blank=True, related_name="acts_by_method", verbose_name=_("methods"), limit_choices_to={"vocabulary": Vocabulary.METHOD}
+        Term,
+        blank=True,
+        related_name="acts_by_method",
+        verbose_name=_("methods"),
+        limit_choices_to={"vocabulary": Vocabulary.METHOD},
     )
     start = models.DateField(_("from"), null=True, blank=True)
     start_precision = models.CharField(_("precision"), max_length=12, choices=DatePrecision.choices, default=DatePrecision.EXACT)
@@ -123,6 +133,7 @@ class Act(models.Model):
     )
     end_status = models.CharField(_("status at the end"), max_length=12, choices=EndStatus.choices, default=EndStatus.UNKNOWN)
     created = models.DateTimeField(default=timezone.now)
+    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["start", "created"]
@@ -145,6 +156,7 @@ class Perpetrator(models.Model):
     # The unit a person served in, the institution a unit belongs to.
     part_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="members")
     created = models.DateTimeField(default=timezone.now)
+    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["created"]
@@ -198,6 +210,7 @@ class Source(models.Model):
     )
     created = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["created"]

@@ -1,0 +1,31 @@
+"""Audit names the documentation app writes (corridor/audit/names.py)."""
+
+from corridor.audit.names import AuditAction
+
+
+class DocumentationAudit(AuditAction):
+    TERM_ADD = "documentation.term.add"
+    TERM_UPDATE = "documentation.term.update"
+    EVENT_CREATE = "documentation.event.create"
+    EVENT_UPDATE = "documentation.event.update"
+    EVENT_LINK = "documentation.event.link"
+    EVENT_LIST = "documentation.event.list"
+    ACT_ADD = "documentation.act.add"
+    ACT_UPDATE = "documentation.act.update"
+    INVOLVEMENT_ADD = "documentation.involvement.add"
+    INVOLVEMENT_REMOVE = "documentation.involvement.remove"
+    PERPETRATOR_CREATE = "documentation.perpetrator.create"
+    PERPETRATOR_UPDATE = "documentation.perpetrator.update"
+    SOURCE_CREATE = "documentation.source.create"
+    SOURCE_UPDATE = "documentation.source.update"
+    SOURCE_DERIVED = "documentation.source.derived"
+    INFORMATION_LINK = "documentation.information.link"
+    EVIDENCE_ADD = "documentation.evidence.add"
+    EVIDENCE_REDACTED = "documentation.evidence.redacted"
+    EVIDENCE_CUSTODY = "documentation.evidence.custody"
+    EVIDENCE_VIEWED = "documentation.evidence.viewed"
+    EVIDENCE_DOWNLOADED = "documentation.evidence.downloaded"
+    EXPORT_CSV = "documentation.export.csv"
+    EXPORT_JSON = "documentation.export.json"
+    IMPORT_MEDIA = "documentation.import.media"
+    NEAR_DUPLICATES = "documentation.near_duplicates"
