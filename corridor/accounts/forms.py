@@ -12,8 +12,12 @@ from corridor.accounts.models import Role, Team
 
 
 class LoginForm(forms.Form):
-    username = forms.CharField(label=_("Username"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}))
-    password = forms.CharField(label=_("Password"), max_length=4096, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    username = forms.CharField(
+        label=_("Username"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"})
+    )
+    password = forms.CharField(
+        label=_("Password"), max_length=4096, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
 
 
 class CodeForm(forms.Form):
@@ -21,6 +25,16 @@ class CodeForm(forms.Form):
         label=_("Code from your authenticator app, or a recovery code"),
         max_length=32,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "none"}),
+    )
+
+
+class SetupCodeForm(forms.Form):
+    """Confirming a new authenticator: only its own code counts (the first set-up has no recovery codes yet)."""
+
+    code = forms.CharField(
+        label=_("The six-digit code your app shows"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autocapitalize": "none"}),
     )
 
 
@@ -36,14 +50,21 @@ class EnrolPasswordForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_("At least 12 characters. A few unrelated words are easy to remember and hard to guess."),
     )
-    password_again = forms.CharField(label=_("New password again"), strip=False, max_length=4096, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password_again = forms.CharField(
+        label=_("New password again"),
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
     duress_password = forms.CharField(
-        label=_("Duress password (optional)"),
+        label=_("Duress password"),
         strip=False,
         required=False,
         max_length=4096,
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
-        help_text=_("If you are ever forced to sign in, type this instead: you will see a harmless page and the instance will lock itself."),
+        help_text=_(
+            "If you are ever forced to sign in, type this instead: you will see a harmless page and the instance will lock itself."
+        ),
     )
 
     def clean(self) -> dict[str, Any]:
@@ -54,9 +75,13 @@ class EnrolPasswordForm(forms.Form):
 
 
 class NewUserForm(forms.Form):
-    username = forms.CharField(label=_("Username"), max_length=150, help_text=_("Letters, digits and @/./+/-/_ only. It need not be a real name."))
+    username = forms.CharField(
+        label=_("Username"), max_length=150, help_text=_("Letters, digits and @/./+/-/_ only. It need not be a real name.")
+    )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    teams = forms.ModelMultipleChoiceField(label=_("Teams"), queryset=Team.objects.all(), required=False, widget=forms.CheckboxSelectMultiple)
+    teams = forms.ModelMultipleChoiceField(
+        label=_("Teams"), queryset=Team.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
 
     def clean_username(self) -> str:
         from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -68,7 +93,9 @@ class NewUserForm(forms.Form):
 
 class EditUserForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    teams = forms.ModelMultipleChoiceField(label=_("Teams"), queryset=Team.objects.all(), required=False, widget=forms.CheckboxSelectMultiple)
+    teams = forms.ModelMultipleChoiceField(
+        label=_("Teams"), queryset=Team.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
 
 
 class TokenForm(forms.Form):

@@ -9,6 +9,7 @@ stop everyone.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,9 +18,10 @@ from django.core import signing
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from corridor.accounts import tokens
-from corridor.accounts.models import LoginThrottle, User
+from corridor.accounts.models import LoginThrottle, TOTPDevice, User
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,32 @@ class LockState:
         if self.until is None:
             return 0
         return max(1, int((self.until - timezone.now()).total_seconds() + 59) // 60)
+
+
+def code_wait_seconds(devices: list[TOTPDevice]) -> int:
+    """Seconds until the authenticators' codes are checked again; 0 when they are checked now.
+
+    After a wrong code django-otp makes each device wait (1, 2, 4 ... seconds) and refuses
+    every code meanwhile, the right one included: the person must be told to wait, not that
+    their code is wrong. Asked before a code is tried, since a failed try starts a new wait.
+    """
+    now = timezone.now()
+    waits = []
+    for device in devices:
+        allowed, details = device.verify_is_allowed()
+        until = (details or {}).get("locked_until")
+        if allowed or not isinstance(until, datetime):
+            return 0  # this one checks the code now, so a refusal means the code is wrong
+        waits.append(max(1, math.ceil((until - now).total_seconds())))
+    return min(waits, default=0)
+
+
+def wait_message(seconds: int) -> str:
+    return ngettext(
+        "Too many wrong codes in a row, so codes are not checked for %(seconds)d second. Wait, then type the code your app shows then.",
+        "Too many wrong codes in a row, so codes are not checked for %(seconds)d seconds. Wait, then type the code your app shows then.",
+        seconds,
+    ) % {"seconds": seconds}
 
 
 def _key(username: str) -> str:

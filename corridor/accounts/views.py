@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -22,7 +23,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from corridor.accounts import access, domain, lockout, sessions
-from corridor.accounts.forms import CodeForm, EditUserForm, EnrolPasswordForm, LoginForm, NewUserForm, ReauthForm, TokenForm
+from corridor.accounts.forms import (
+    CodeForm,
+    EditUserForm,
+    EnrolPasswordForm,
+    LoginForm,
+    NewUserForm,
+    ReauthForm,
+    SetupCodeForm,
+    TokenForm,
+)
 from corridor.accounts.models import ApiToken, EnrolmentLink, RecoveryCodeDevice, Role, TOTPDevice, User, WebAuthnCredential
 from corridor.core.decorators import public, trustee_allowed
 from corridor.core.forms import press, submit
@@ -113,6 +123,25 @@ def _verify_code(user: User, code: str) -> Any:
     return None
 
 
+def _code_wait(user: User, code: str) -> int:
+    """Seconds the user's authenticators refuse every code for (asked before this code is tried).
+
+    Only an authenticator's code (digits) is told to wait: recovery codes have letters and are
+    checked at once, so a refused one is wrong or used, whatever the authenticators' delay.
+    """
+    if not code.replace(" ", "").isdigit():
+        return 0
+    return lockout.code_wait_seconds(list(TOTPDevice.objects.filter(user=user, confirmed=True)))
+
+
+def _refuse_code(user: User, code: str) -> str | None:
+    """None when the code is accepted (and used up); otherwise why it was not."""
+    wait = _code_wait(user, code)
+    if _verify_code(user, code) is not None:
+        return None
+    return lockout.wait_message(wait) if wait else _("That code is not right, or it has been used already.")
+
+
 @public
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -129,11 +158,12 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         if state.locked and not lockout.known_device(request, user.username):
             _form_error(form, _("Too many failed attempts. Try again in %(minutes)d minutes.") % {"minutes": state.minutes_left})
             return render(request, "accounts/verify.html", {"form": form, "has_webauthn": False}, status=429)
+        wait = _code_wait(user, form.cleaned_data["code"])
         device = _verify_code(user, form.cleaned_data["code"])
         if device is None:
             lockout.record_failure(user.username)
-            _form_error(form, _("That code is not right, or it has been used already."))
-            return render(request, "accounts/verify.html", {"form": form}, status=400)
+            _form_error(form, lockout.wait_message(wait) if wait else _("That code is not right, or it has been used already."))
+            return render(request, "accounts/verify.html", {"form": form}, status=429 if wait else 400)
         lockout.record_success(user.username)
         sessions.complete(request, user, device)
         domain.signed_in(user)
@@ -173,7 +203,7 @@ def setup_totp_view(request: HttpRequest) -> HttpResponse:
     if device is None:
         device = domain.start_totp(user)
         request.session[SETUP_DEVICE] = device.pk
-    form = CodeForm(request.POST or None)
+    form = SetupCodeForm(request.POST or None)
     if request.method == "POST":
         # In a tuple: the action answers None (no new recovery codes) when it succeeds too.
         confirmed = submit(form, lambda data: (domain.confirm_totp(user, device, data["code"], enrolling=not signed_in),))
@@ -186,8 +216,9 @@ def setup_totp_view(request: HttpRequest) -> HttpResponse:
             return render(request, "accounts/recovery_codes.html", {"codes": codes})
     uri = domain.totp_uri(device)
     secret = uri.split("secret=")[1].split("&")[0]
-    grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
-    return render(request, "accounts/setup_totp.html", {"form": form, "qr": _qr_svg(uri), "secret": grouped})
+    # Groups of four, each kept whole when the line wraps on a phone (the template's spans).
+    groups = [secret[i : i + 4] for i in range(0, len(secret), 4)]
+    return render(request, "accounts/setup_totp.html", {"form": form, "qr": _qr_svg(uri), "groups": groups, "uri": uri})
 
 
 @public
@@ -225,16 +256,28 @@ def reauth_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if lockout.check(user.username).locked:
             _form_error(form, _("Too many failed attempts. Try again later."))
-        elif form.cleaned_data["username"].lower() != user.username.lower() or not user.check_password(form.cleaned_data["password"]):
+        elif form.cleaned_data["username"].lower() != user.username.lower() or not user.check_password(
+            form.cleaned_data["password"]
+        ):
             lockout.record_failure(user.username)
             _form_error(form, _("The username or password is not right."))
-        elif _verify_code(user, form.cleaned_data["code"]) is None:
+        elif (refusal := _refuse_code(user, form.cleaned_data["code"])) is not None:
             lockout.record_failure(user.username)
-            _form_error(form, _("That code is not right, or it has been used already."))
+            _form_error(form, refusal)
         else:
             sessions.refresh_auth(request)
             return HttpResponseRedirect(_safe_next(request))
     return render(request, "accounts/reauth.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+def _is_ip_address(host: str) -> bool:
+    """Whether the page was opened as http://192.0.2.1:8000/ or [::1]: WebAuthn needs a domain name."""
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    try:
+        ipaddress.ip_address(name.strip("[]").split("]")[0])
+    except ValueError:
+        return False
+    return True
 
 
 @never_cache
@@ -244,6 +287,7 @@ def security_view(request: HttpRequest) -> HttpResponse:
         "totp_devices": TOTPDevice.objects.filter(user=user, confirmed=True),
         "webauthn": WebAuthnCredential.objects.filter(user=user, confirmed=True),
         "recovery": RecoveryCodeDevice.objects.filter(user=user).first(),
+        "opened_by_address": _is_ip_address(request.get_host()),
         "tokens": _with_suspension(ApiToken.objects.filter(user=user, revoked__isnull=True).order_by("-created")),
         "token_form": TokenForm(),
     }
@@ -351,7 +395,9 @@ def user_view(request: HttpRequest, pk: int) -> HttpResponse:
     target = access.get_user_for_admin(admin, pk)
     form = EditUserForm(request.POST or None, initial={"role": target.role, "teams": target.teams.all()})
     if request.method == "POST" and submit(form, lambda data: _saved(domain.set_role_and_teams, admin, target, **data)):
-        messages.success(request, _("Saved. The user's sessions were ended and their API tokens suspended, so the change applies at once."))
+        messages.success(
+            request, _("Saved. The user's sessions were ended and their API tokens suspended, so the change applies at once.")
+        )
         return redirect("accounts:user", pk=target.pk)
     factors = {
         "totp": TOTPDevice.objects.filter(user=target, confirmed=True).count(),
@@ -368,7 +414,9 @@ def user_action_view(request: HttpRequest, pk: int, action: str) -> HttpResponse
     try:
         if action == "end-sessions":
             domain.end_sessions(actor, target)
-            messages.success(request, _("All sessions of %(user)s were ended and their API tokens suspended.") % {"user": target.username})
+            messages.success(
+                request, _("All sessions of %(user)s were ended and their API tokens suspended.") % {"user": target.username}
+            )
         elif action == "reenrol":
             token = domain.reissue_enrolment(actor, target)
             link = request.build_absolute_uri(reverse("accounts:enrol", args=[token]))

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
+from corridor.accounts import lockout
 from corridor.accounts.audit_names import AccountAudit
 from corridor.accounts.domain.acting import lock_user
 from corridor.accounts.models import RecoveryCodeDevice, TOTPDevice, User, WebAuthnCredential
@@ -58,8 +59,14 @@ def confirm_totp(user: User, device: TOTPDevice, code: str, *, enrolling: bool =
         raise PermissionDenied
     # Checked before the action's transaction: a wrong code counts towards the device's
     # throttle and a right one is used up, even when the action then refuses.
+    wait = lockout.code_wait_seconds([device])
     if not device.verify_token(code):
-        raise ValidationError({"code": _("That code is not right. Check the time on your phone and try the next code.")})
+        refusal = (
+            lockout.wait_message(wait)
+            if wait
+            else _("That code is not right. Check the time on your phone and try the next code.")
+        )
+        raise ValidationError({"code": refusal})
     with act(user, OWN, device.user) as action:
         lock_user(user)  # two confirmations at once must not both count as the first factor
         locked = lock(device)

@@ -43,7 +43,7 @@ ROUTES = [
     Route("web:lockdown_confirm", lambda w: reverse("web:lockdown_confirm"), {Role.ADMIN}),
     # The lockdown seals the instance at once; the next role finds it unsealed again.
     Route(
-        "web:lockdown", lambda w: reverse("web:lockdown"), {Role.ADMIN}, method="post", ok_status=(302,), after=lambda w: unseal()
+        "web:lockdown", lambda w: reverse("web:lockdown"), {Role.ADMIN}, method="post", ok_status=(200,), after=lambda w: unseal()
     ),
     Route("accounts:security", lambda w: reverse("accounts:security"), STAFF_ROLES),
     # The trustee may confirm their password and sign out, and nothing else.

@@ -35,7 +35,7 @@ def test_enrolment_sets_password_and_factor_then_signs_in() -> None:
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:setup_totp")
     page = client.get(reverse("accounts:setup_totp"))
-    secret = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', page.content.decode()).group(1).replace(" ", "")
+    secret = _setup_secret(page.content.decode())
     done = client.post(reverse("accounts:setup_totp"), {"code": pyotp.TOTP(secret).now()})
     assert done.status_code == 200
     codes = re.findall(r"<li><code>([a-z0-9-]+)</code></li>", done.content.decode())
@@ -43,6 +43,68 @@ def test_enrolment_sets_password_and_factor_then_signs_in() -> None:
     assert client.get(reverse("web:dashboard")).status_code == 200
     # The link worked once: it cannot be used again.
     assert Client().get(reverse("accounts:enrol", args=[token])).status_code == 404
+
+
+def _setup_secret(page: str) -> str:
+    key = re.search(r'<code class="secret">(.*?)</code>', page)
+    assert key is not None
+    return "".join(re.findall(r"<span>([A-Z2-7]{1,4})</span>", key.group(1)))
+
+
+def test_the_first_authenticator_set_up_speaks_of_its_own_code_links_the_app_and_groups_the_key() -> None:
+    _user, token = domain.create_user(None, username="phoneuser", role=Role.CASEWORKER)
+    client = Client()
+    enrol = client.get(reverse("accounts:enrol", args=[token])).content.decode()
+    assert "(optional) <span" not in enrol
+    assert enrol.count("(optional)") == 1
+    assert 'Duress password <span class="optional">(optional)</span>' in enrol
+    client.post(reverse("accounts:enrol", args=[token]), {"password": PASSWORD, "password_again": PASSWORD})
+    page = client.get(reverse("accounts:setup_totp")).content.decode()
+    # Nobody has recovery codes before their first factor: the page does not offer them.
+    assert "recovery" not in page.lower()
+    assert "The six-digit code your app shows" in page
+    secret = _setup_secret(page)
+    assert len(secret) == 32
+    groups = re.findall(r"<span>([A-Z2-7]+)</span>", page)
+    assert groups == [secret[i : i + 4] for i in range(0, 32, 4)]
+    link = re.search(
+        r'<a class="button secondary" href="(otpauth://totp/[^"]+)">Open in an authenticator app on this phone</a>', page
+    )
+    assert link is not None
+    assert f"secret={secret}" in link.group(1)
+
+
+def test_a_right_code_refused_during_the_retry_delay_says_to_wait_not_that_it_is_wrong() -> None:
+    user = make_staff(Role.CASEWORKER)
+    client = Client()
+    _password_step(client, user.username)
+    wrong = client.post(reverse("accounts:verify"), {"code": "000000" if totp_now(user) != "000000" else "111111"})
+    assert "That code is not right" in wrong.content.decode()
+    waiting = client.post(reverse("accounts:verify"), {"code": totp_now(user)})
+    assert waiting.status_code == 429
+    text = waiting.content.decode()
+    assert "not right" not in text
+    assert re.search(r"Too many wrong codes in a row, so codes are not checked for \d+ seconds?\. Wait, then type the code", text)
+    # Once the delay is over, the code is checked again.
+    TOTPDevice.objects.filter(user=user).update(throttling_failure_timestamp=timezone.now() - timedelta(minutes=5))
+    assert client.post(reverse("accounts:verify"), {"code": totp_now(user)}).status_code == 302
+
+
+def test_the_wait_message_counts_in_russian() -> None:
+    from django.utils import translation
+
+    with translation.override("ru"):
+        words = [re.search(r"\d+ (\w+)\.", lockout.wait_message(n)) for n in (1, 2, 5, 21)]
+    assert [word.group(1) if word else None for word in words] == ["секунду", "секунды", "секунд", "секунду"]
+
+
+def test_the_security_page_explains_security_keys_need_a_domain_name() -> None:
+    client = sign_in(Client(), make_staff(Role.CASEWORKER))
+    by_name = client.get(reverse("accounts:security"), HTTP_HOST="localhost:8000").content.decode()
+    assert "never by an IP address" in by_name
+    assert "This page was opened by an IP address" not in by_name
+    by_address = client.get(reverse("accounts:security"), HTTP_HOST="127.0.0.1:8000").content.decode()
+    assert "This page was opened by an IP address, so adding a security key will fail." in by_address
 
 
 def test_enrolment_rejects_weak_and_common_passwords() -> None:
@@ -296,7 +358,9 @@ def test_a_known_browser_passes_a_lock_a_stranger_caused() -> None:
 
 def test_login_next_with_control_characters_is_not_a_500() -> None:
     user = make_staff(Role.CASEWORKER)
-    response = Client().post(reverse("accounts:login") + "?next=/%0d%0aSet-Cookie:x=1", {"username": user.username, "password": PASSWORD})
+    response = Client().post(
+        reverse("accounts:login") + "?next=/%0d%0aSet-Cookie:x=1", {"username": user.username, "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert "\n" not in response["Location"] and "\r" not in response["Location"]
 
