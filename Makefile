@@ -34,9 +34,12 @@ install: $(BIN)/.installed $(CATALOGUES:.po=.mo) ## create .venv, install pinned
 	$(BIN)/corridor migrate --noinput -v 0
 	$(BIN)/corridor collectstatic --noinput -v 0
 
-run: install ## set up a demo instance in ./var and serve it on http://127.0.0.1:8000
-	CORRIDOR_INSECURE_HTTP=1 $(BIN)/corridor demo --base-url http://$(BIND)
-	@echo "Serving on http://$(BIND)/ — the instance starts SEALED; unseal it at the address shown above (To unseal: …)."
+# Shown as localhost: browsers refuse security keys on an IP address such as 127.0.0.1.
+RUN_URL = http://localhost:$(lastword $(subst :, ,$(BIND)))
+
+run: install ## set up a demo instance in ./var and serve it on http://localhost:8000
+	CORRIDOR_INSECURE_HTTP=1 $(BIN)/corridor demo --base-url $(RUN_URL)
+	@echo "Serving on $(RUN_URL)/ — the instance starts SEALED; unseal it at the address shown above (To unseal: …)."
 	CORRIDOR_INSECURE_HTTP=1 $(BIN)/corridor serve --bind $(BIND)
 
 test: system-deps-test install ## run the whole test suite (set DATABASE_URL to use PostgreSQL)

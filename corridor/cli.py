@@ -24,6 +24,7 @@ COMMANDS = {
     "audit": "verify the audit log ('audit verify') or sign a checkpoint",
     "rotate": "start a new key epoch and re-wrap every data key",
     "purge_epochs": "destroy key epochs older than the backup-retention window",
+    "intake_purge": "delete spam and unanswered help requests past their time (run daily; works sealed)",
     "check": "Django's system checks ('check --deploy' for production settings)",
     "migrate": "create or update the database tables",
 }

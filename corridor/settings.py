@@ -258,6 +258,8 @@ ENROLMENT_HOURS = env_int("CORRIDOR_ENROLMENT_HOURS", 72, minimum=1)
 # stay queued in the outbox and show in the app. CORRIDOR_SMTP_TLS: starttls (default), tls
 # (implicit TLS, usually port 465) or off (loopback relays only).
 BASE_URL = (env_str("CORRIDOR_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
+# Unset, enrolment links use the address `corridor serve` binds (corridor.core.served).
+BASE_URL_CONFIGURED = bool(env_str("CORRIDOR_BASE_URL"))
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = env_str("CORRIDOR_SMTP_HOST") or ""
 EMAIL_HOST_USER = env_str("CORRIDOR_SMTP_USER") or ""

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from corridor.accounts import domain
 from corridor.accounts.models import Role
+from corridor.core import served
 
 
 class Command(BaseCommand):
@@ -20,7 +21,11 @@ class Command(BaseCommand):
         parser.add_argument("--role", required=True, choices=Role.values)
         parser.add_argument("--team", action="append", default=[], help="team name (created if missing); repeatable")
         parser.add_argument("--noinput", "--no-input", action="store_true", help="never prompt (scripts)")
-        parser.add_argument("--base-url", default=getattr(settings, "BASE_URL", "http://127.0.0.1:8000"))
+        parser.add_argument(
+            "--base-url",
+            default=None,
+            help="the address staff open (default: CORRIDOR_BASE_URL, else the one `corridor serve` last bound)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -28,5 +33,8 @@ class Command(BaseCommand):
             user, token = domain.create_user(None, username=options["username"], role=options["role"], teams=teams)
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None
-        self.stdout.write(f"created {user.username} ({user.get_role_display()}); enrolment link, valid {settings.ENROLMENT_HOURS} h:")
-        self.stdout.write(f"{options['base_url'].rstrip('/')}/accounts/enrol/{token}/")
+        self.stdout.write(
+            f"created {user.username} ({user.get_role_display()}); enrolment link, valid {settings.ENROLMENT_HOURS} h:"
+        )
+        base = (options["base_url"] or served.base_url()).rstrip("/")
+        self.stdout.write(f"{base}/accounts/enrol/{token}/")

@@ -17,6 +17,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from corridor.core import served
+
 
 class Command(BaseCommand):
     help = "Run the key service and the web server in the foreground."
@@ -64,7 +66,9 @@ class Command(BaseCommand):
             env=env,
         )
         children.append(web)
-        self.stdout.write(f"Corridor is running at http://{options['bind']}/ (key service socket {socket_path})")
+        # Given as localhost when bound to loopback: browsers refuse security keys on an IP address.
+        address = served.record(options["bind"])
+        self.stdout.write(f"Corridor is running at {address}/ (key service socket {socket_path})")
 
         def stop(*_args: Any) -> None:
             for child in reversed(children):
