@@ -9,7 +9,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from corridor.audit import log
+from corridor.audit import alarms, log
 from corridor.audit.names import InstanceAudit
 from corridor.keys.api import KeyEvent
 
@@ -30,9 +30,16 @@ NAMES: dict[KeyEvent, InstanceAudit] = {
 }
 
 
+LOCKDOWNS = frozenset({KeyEvent.LOCKDOWN_ADMIN, KeyEvent.LOCKDOWN_USER, KeyEvent.LOCKDOWN_CLI})
+
+
 def receive(event: KeyEvent, *, actor: Any, subject: Any, details: Mapping[str, Any]) -> None:
     """Record `event`; an event with no name here raises KeyError rather than go unrecorded."""
     log.record(actor=actor, action=NAMES[event], obj=subject, details=details or None)
+    if event in LOCKDOWNS:
+        alarms.sound(alarms.Alarm.LOCKDOWN)
+    elif event is KeyEvent.UNSEAL:
+        alarms.sound(alarms.Alarm.UNSEALED)
     if event is KeyEvent.UNSEAL:
         _checkpoint_after_unseal()
 

@@ -21,7 +21,7 @@ from django.db import connections
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from corridor.audit import encoding, log, merkle
+from corridor.audit import alarms, encoding, log, merkle
 from corridor.audit.models import AuditEntry, Checkpoint, TreeState
 from corridor.keys import api as keys
 from corridor.keys.api import KeyringError, KeystoreTampered
@@ -120,7 +120,9 @@ def verify(progress: Progress | None = None, *, chunk_size: int = CHUNK_SIZE) ->
     limit = int(getattr(settings, "AUDIT_MAX_UNCOVERED", 2 * log._checkpoint_every() + 64))
     if report.uncovered > limit:
         report.problems.append(
-            _("%(count)d entries are not covered by any signed checkpoint (at most %(limit)d expected): checkpoints were removed or never made")
+            _(
+                "%(count)d entries are not covered by any signed checkpoint (at most %(limit)d expected): checkpoints were removed or never made"
+            )
             % {"count": report.uncovered, "limit": limit}
         )
     pinned = getattr(settings, "AUDIT_KEY_FINGERPRINT", None)
@@ -135,10 +137,14 @@ def verify(progress: Progress | None = None, *, chunk_size: int = CHUNK_SIZE) ->
         check_tree_heads(probe, [signed_head], chunk_size=chunk_size)
         if probe.problems:
             report.problems.append(
-                _("the log does not contain the last tree head the key service signed (size %(size)d): entries were removed or rewritten")
+                _(
+                    "the log does not contain the last tree head the key service signed (size %(size)d): entries were removed or rewritten"
+                )
                 % {"size": signed_head[0]}
             )
     report.seconds = clock.monotonic() - started
+    if report.problems:
+        alarms.sound(alarms.Alarm.VERIFY_FAILED)
     return report
 
 

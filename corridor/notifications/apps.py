@@ -7,3 +7,9 @@ class NotificationsConfig(AppConfig):
     name = "corridor.notifications"
     label = "notifications"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The audit layer's alarms (lockdown, failing log, unseal) and the periodic jobs.
+        from corridor.notifications import watch
+
+        watch.register()

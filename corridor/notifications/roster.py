@@ -100,9 +100,9 @@ def next_on_duty(team: Team, duty: str, at: datetime.datetime | None = None) -> 
     local_day = timezone.localtime(at, timezone.get_default_timezone()).date()
     moments: set[datetime.datetime] = set()
     for interval in shift_occurrences(shifts, local_day - DAY, local_day + LOOKAHEAD_DAYS * DAY):
-        moments.update({interval.starts, interval.ends})
+        moments |= {interval.starts, interval.ends}
     for swap in swaps:
-        moments.update({swap.starts, swap.ends})
+        moments |= {swap.starts, swap.ends}
     for moment in sorted(m for m in moments if at < m <= horizon):
         ids = _on_duty_ids(moment, shifts, swaps)
         if ids != now_ids:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -90,3 +91,14 @@ def instance_event(kind: str) -> list[Notification]:
     """A failed unseal, a lockdown, the instance waiting to be unsealed, audit verification
     failing: to administrators and trustees. Works while sealed (nothing is decrypted)."""
     return notify(_holding(HEAR_INSTANCE_EVENTS), kind)
+
+
+def resolve_sealed_waiting() -> int:
+    """Unsealed: the waiting notices are history (the people told may not even use the app).
+
+    Bookkeeping inside the unseal's own audit entry (keys reports it, audit.key_events records
+    it and sounds the alarm that calls this), so no entry of its own; not act(), whose durable
+    transaction cannot open inside the alarm's savepoint.
+    """
+    with transaction.atomic():
+        return Notification.objects.filter(kind=Kind.SEALED_WAITING, read__isnull=True).update(read=timezone.now())
