@@ -26,9 +26,11 @@ from corridor.cases.models import (
     DatePrecision,
     DuplicateReview,
     Person,
+    Placement,
     Priority,
     SafeHouse,
     Status,
+    Task,
 )
 
 # -- urgency: the one order people must act in ---------------------------------------------------
@@ -76,14 +78,51 @@ def birth_year_from(value: datetime.date | None, precision: str) -> int | None:
 # -- safe houses ---------------------------------------------------------------------------------
 
 
+# A stay's end date is the day the person moved out: on that day they sleep in the next house,
+# so a stay is open on a day when it has no end or ends after that day. Every count of who lives
+# where (occupancy, "living here now", the compromise list, the dashboard) follows this one rule;
+# counting the last day too put a person who moved today in both houses.
+
+
+def not_ended(placements: QuerySet[Placement], day: datetime.date | None = None) -> QuerySet[Placement]:
+    """Placements not ended by `day` (today by default): no end, or an end after it. Planned stays
+    (a start after `day`) are included: a compromised house must move those people too."""
+    on = day or timezone.localdate()
+    return placements.filter(models.Q(end__isnull=True) | models.Q(end__gt=on))
+
+
+def living_in(placements: QuerySet[Placement], day: datetime.date | None = None) -> QuerySet[Placement]:
+    """Placements of the people living there on `day` (today by default): started, not ended."""
+    on = day or timezone.localdate()
+    return not_ended(placements, on).filter(start__lte=on)
+
+
 def occupancy(house: SafeHouse, on: datetime.date | None = None) -> int:
-    """People placed in `house` on a day (today by default).
+    """People living in `house` on a day (today by default).
 
     For a decision (place()), ask inside the action, after the house is locked: only then does
     no other placement come in between.
     """
-    day = on or timezone.localdate()
-    return house.placements.filter(start__lte=day).exclude(end__lt=day).count()
+    return living_in(house.placements.all(), on).count()
+
+
+def in_compromised_houses(visible_cases: QuerySet[Case]) -> QuerySet[Placement]:
+    """People living now in a house marked compromised, through the cases given (those a user
+    may see): on the dashboard, the first thing to act on after an emergency request."""
+    placements = Placement.objects.filter(case__in=visible_cases, safe_house__compromised__isnull=False)
+    return living_in(placements).select_related("person", "case", "safe_house").order_by("safe_house__label", "person__codename")
+
+
+# -- tasks ---------------------------------------------------------------------------------------
+
+
+def due_tasks(user: User, cases: QuerySet[Case], today: datetime.date | None = None) -> QuerySet[Task]:
+    """Open tasks due today or earlier in `cases` (those the user may see) that are the user's:
+    assigned to them, in a case they own, or urgent and held by nobody (a compromise's re-housing
+    task in a case without an owner must not wait unseen). Urgent first, then the oldest due."""
+    day = today or timezone.localdate()
+    mine = models.Q(assignee=user) | models.Q(case__owner=user) | models.Q(urgent=True, assignee__isnull=True)
+    return Task.objects.filter(case__in=cases, done__isnull=True, due__lte=day).filter(mine).order_by("-urgent", "due", "pk")
 
 
 # -- break glass, duplicates, ownership: what the admins review ----------------------------------

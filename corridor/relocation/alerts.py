@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from corridor.accounts.models import User
 from corridor.cases.access import cases_visible_to
@@ -30,6 +31,52 @@ class Alert:
     url: str
     since: datetime.date | None
     object_id: str
+
+
+@dataclass(frozen=True)
+class AlertLine:
+    """One line of the dashboard: an alert alone, or several of one kind told as one with a count."""
+
+    kind: str
+    message: str
+    url: str
+    count: int
+
+
+def _grouped_message(kind: str, count: int) -> str:
+    if kind == "emergency_without_application":
+        return ngettext(
+            "%(count)d emergency case has no active application.",
+            "%(count)d emergency cases have no active application.",
+            count,
+        ) % {"count": count}
+    if kind == "stalled_application":
+        return ngettext(
+            "%(count)d application has had no movement for longer than its programme's decisions usually take.",
+            "%(count)d applications have had no movement for longer than their programmes' decisions usually take.",
+            count,
+        ) % {"count": count}
+    return ngettext(
+        "%(count)d next step with a contact is overdue.",
+        "%(count)d next steps with contacts are overdue.",
+        count,
+    ) % {"count": count}
+
+
+def grouped(alerts: list[Alert]) -> list[AlertLine]:
+    """The dashboard's lines: a kind with one alert shows it as it is; a kind with several is one
+    line with their count, linking to the alerts page that lists them (eight "no active
+    application" lines in a row were read as noise and skipped). Kinds keep alerts_for's order."""
+    by_kind: dict[str, list[Alert]] = {}
+    for alert in alerts:
+        by_kind.setdefault(alert.kind, []).append(alert)
+    lines = []
+    for kind, found in by_kind.items():
+        if len(found) == 1:
+            lines.append(AlertLine(kind, found[0].message, found[0].url, 1))
+        else:
+            lines.append(AlertLine(kind, _grouped_message(kind, len(found)), reverse("relocation:alerts"), len(found)))
+    return lines
 
 
 def alerts_for_user(user: User, perm: str = VIEW_ALERTS) -> list[Alert]:
@@ -80,7 +127,13 @@ def alerts_for(user: User, today: datetime.date | None = None) -> list[Alert]:
                     Alert(
                         "stalled_application",
                         _("%(ref)s: no movement on %(programme)s for %(idle)d days (longer than %(limit)d, the %(basis)s).")
-                        % {"ref": application.case.reference, "programme": application.programme, "idle": idle, "limit": round(limit), "basis": basis},
+                        % {
+                            "ref": application.case.reference,
+                            "programme": application.programme,
+                            "idle": idle,
+                            "limit": round(limit),
+                            "basis": basis,
+                        },
                         reverse("relocation:application", args=[application.pk]),
                         application.last_moved,
                         str(application.pk),

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -24,8 +25,9 @@ from corridor.accounts.models import User
 from corridor.cases import domain as cases_domain
 from corridor.cases.views.cases import dashboard_data
 from corridor.core.decorators import address_withheld, public, trustee_allowed, works_sealed
+from corridor.intake.queries import waiting_for
 from corridor.keys import api as keys
-from corridor.relocation.alerts import alerts_for
+from corridor.relocation.alerts import alerts_for, grouped
 
 # What the logs say instead of the unseal page's address (settings.UNSEAL_PATH may be kept secret).
 UNSEAL_ROUTE = "[unseal page]"
@@ -45,12 +47,19 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)  # StaffSessionMiddleware let only a verified staff user through
     reviewer = user.has_perm("cases.review_break_glass")
     pending = cases_domain.pending_break_glass().count() if reviewer else 0
+    # What needs action today comes first, in this order: emergency requests waiting in triage,
+    # people living in a compromised safe house, tasks due today or overdue (the template's #urgent).
+    triage = waiting_for(user)
     context = {
+        "triage": triage,
+        # One unit ("5 hours", "2 days"): the intake keeps times to the hour, minutes would be invented.
+        "oldest_wait": timesince(triage.oldest_emergency, depth=1) if triage and triage.oldest_emergency else "",
+        "today": timezone.localdate(),
         "teams": access.teams_visible_to(user),
         "case_work": dashboard_data(user),
         "pending_break_glass": pending,
         "pending_duplicates": cases_domain.pending_duplicate_count() if reviewer else 0,
-        "relocation_alerts": alerts_for(user),
+        "relocation_alerts": grouped(alerts_for(user)),
     }
     return render(request, "web/dashboard.html", context)
 

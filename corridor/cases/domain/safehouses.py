@@ -61,7 +61,7 @@ def place(actor: User, case: Case, person: Person, house: SafeHouse, start: date
         locked = lock(house)
         if locked.compromised:
             raise ValidationError({"safe_house": _("This safe house is marked compromised. Choose another.")})
-        current = list(Placement.objects.select_for_update().filter(person=person, end__isnull=True).order_by("pk"))
+        current = list(queries.not_ended(Placement.objects.select_for_update().filter(person=person), start).order_by("pk"))
         seen = set(access.cases_visible_to(actor).filter(pk__in={p.case_id for p in current}).values_list("pk", flat=True))
         if any(p.case_id not in seen for p in current):
             raise ValidationError(
@@ -112,7 +112,7 @@ def mark_compromised(actor: User, house: SafeHouse) -> list[Task]:
         locked.save(update_fields=["compromised"])
         # Nobody is placed in a compromised house (place() refuses under the same lock), so this
         # list is complete.
-        current = Placement.objects.filter(safe_house=locked, end__isnull=True).select_related(
+        current = queries.not_ended(Placement.objects.filter(safe_house=locked)).select_related(
             "case", "person", "case__data_key"
         )
         for placement in current:

@@ -364,7 +364,7 @@ def test_dashboard_data(world: World) -> None:
     domain.create_safe_house(world.outsider, team=world.team_b, label="Red", address="secret", capacity=2)
     data = dashboard_data(worker)
     assert [c.pk for c in data["emergencies"]] == [emergency.pk]
-    assert [(t.pk, t.title) for t in data["overdue_tasks"]] == [(late.pk, "renew papers")]
+    assert [(t.pk, t.title) for t in data["due_tasks"]] == [(late.pk, "renew papers")]
     assert [(h["house"].label, h["occupancy"], h["capacity"]) for h in data["safe_houses"]] == [("Blue", 1, 3)]
     auditor = make_staff(Role.AUDITOR, teams=[world.team_a], username="auditor-2")
-    assert dashboard_data(auditor) == {"emergencies": [], "overdue_tasks": [], "safe_houses": []}
+    assert dashboard_data(auditor) == {"emergencies": [], "due_tasks": [], "in_compromised": [], "safe_houses": []}

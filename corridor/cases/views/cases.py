@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -282,13 +282,14 @@ def status_view(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 
 
 def dashboard_data(user: Any) -> dict[str, Any]:
-    """The case part of the dashboard: emergencies, overdue tasks, safe-house occupancy.
+    """The case part of the dashboard: people living in a compromised safe house, tasks due
+    today or overdue, emergencies, safe-house occupancy.
 
-    Empty for roles that do not work cases. Only the overdue task titles are encrypted;
-    their case keys are unwrapped in one batch.
+    Empty for roles that do not work cases. Only the task titles are encrypted; their case keys
+    are unwrapped in one batch.
     """
     if not user.has_perm("cases.view_case"):
-        return {"emergencies": [], "overdue_tasks": [], "safe_houses": []}
+        return {"emergencies": [], "due_tasks": [], "in_compromised": [], "safe_houses": []}
     today = timezone.localdate()
     visible = access.cases_visible_to(user).values("pk")
     emergencies = list(
@@ -302,19 +303,15 @@ def dashboard_data(user: Any) -> dict[str, Any]:
         )
         .order_by(F("priority_review").asc(nulls_last=True), "-created")[:PAGE_SIZE]
     )
-    # Overdue tasks assigned to the user, or in cases the user owns, within visible cases only.
-    overdue = list(
-        Task.objects.filter(case__in=visible, done__isnull=True, due__lt=today)
-        .filter(Q(assignee=user) | Q(case__owner=user))
-        .select_related("case", "case__data_key", "assignee")
-        .order_by("due")[:PAGE_SIZE]
-    )
-    preload_keys(overdue)
+    due_tasks = queries.due_tasks(user, Case.objects.filter(pk__in=visible), today)
+    due = list(due_tasks.select_related("case", "case__data_key", "assignee")[:PAGE_SIZE])
+    preload_keys(due)
     houses = [
         {"house": house, "occupancy": queries.occupancy(house, today), "capacity": house.capacity}
         for house in access.safe_houses_visible_to(user).order_by("label")
     ]
-    return {"emergencies": emergencies, "overdue_tasks": overdue, "safe_houses": houses}
+    in_compromised = list(queries.in_compromised_houses(Case.objects.filter(pk__in=visible)))
+    return {"emergencies": emergencies, "due_tasks": due, "in_compromised": in_compromised, "safe_houses": houses}
 
 
 urlpatterns: list[URLPattern] = [

@@ -96,10 +96,10 @@ def occupancy_by_month(house: SafeHouse, today: datetime.date | None = None, mon
         peak = 0
         day = first
         while day <= last:
-            # Same rule as domain.occupancy: a stay counts on its last day too.
-            peak = max(peak, sum(1 for _p, start, end in placements if start <= day and (end is None or end >= day)))
+            # Same rule as queries.living_in: on its end date the person has moved out.
+            peak = max(peak, sum(1 for _p, start, end in placements if start <= day and (end is None or end > day)))
             day += datetime.timedelta(days=1)
-        people = {person for person, start, end in placements if start <= last and (end is None or end >= first)}
+        people = {person for person, start, end in placements if start <= last and (end is None or end > first)}
         result.append(MonthOccupancy(first, peak, len(people), house.capacity))
     return result
 
@@ -117,12 +117,7 @@ def safe_house_view(request: HttpRequest, pk: Any) -> HttpResponse:
     house = access.get_safe_house_for_user(user, pk)
     audit.record_read(user, house)  # the address is decrypted for this page
     today = timezone.localdate()
-    current = list(
-        house.placements.filter(start__lte=today)
-        .exclude(end__lt=today)
-        .select_related("person", "case")
-        .order_by("person__codename")
-    )
+    current = list(queries.living_in(house.placements.all(), today).select_related("person", "case").order_by("person__codename"))
     residents, hidden = _residents(user, current)
     context = {
         "house": house,
@@ -145,7 +140,8 @@ def safe_house_compromise_view(request: HttpRequest, pk: Any) -> HttpResponse:
 @sessions.require_recent_auth
 def _compromise(request: HttpRequest, house: SafeHouse) -> HttpResponse:
     user = staff(request)
-    placed = list(house.placements.filter(end__isnull=True).select_related("person", "case").order_by("person__codename"))
+    # The same placements mark_compromised gives a task: every stay not ended, planned ones too.
+    placed = list(queries.not_ended(house.placements.all()).select_related("person", "case").order_by("person__codename"))
     if request.method != "POST":
         if house.compromised is not None:  # nothing left to confirm
             return _marked_already(request, house, [_("This safe house is already marked compromised.")])

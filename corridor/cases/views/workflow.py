@@ -232,10 +232,11 @@ def placements_view(request: HttpRequest, pk: Any) -> HttpResponse:
     else:
         audit.record_read(user, case)
     placements = list(case.placements.select_related("safe_house", "person"))
+    today = timezone.localdate()
     context = {
         "form": form,
-        "current": [p for p in placements if p.end is None],
-        "past": [p for p in placements if p.end is not None],
+        "current": [p for p in placements if p.end is None or p.end > today],
+        "past": [p for p in placements if p.end is not None and p.end <= today],
         "has_houses": houses.exists(),
     }
     return _page(request, case, "cases/workflow/placements.html", context, status)
