@@ -57,6 +57,14 @@ ALLOWED = {
     "corridor/accounts/lockout.py:record_failure": "failed sign-in counter (lockout), written for strangers too",
     "corridor/accounts/lockout.py:record_success": "the failed sign-in counter is forgotten after a sign-in",
     "corridor/intake/ratelimit.py:_count": "expired rate counters are forgotten as a new window starts",
+    # The outbox (issue 14): queueing runs inside the notifying action's transaction; the worker's
+    # claims, sent marks and retries are the machine's own progress, written sealed, by nobody.
+    "corridor/notifications/delivery.py:queue": "the outbox row of a notification, inside the action that notifies",
+    "corridor/notifications/delivery.py:queue_daily_summaries": "the worker queues the daily summary (idempotent by date)",
+    "corridor/notifications/delivery.py:claim": "the worker claims due outbox rows (state, lease, batch)",
+    "corridor/notifications/delivery.py:_send": "the worker marks a batch sent after the SMTP server took it",
+    "corridor/notifications/delivery.py:_retry": "the worker puts a batch back with backoff after a failed send",
+    "corridor/notifications/delivery.py:_give_up": "the worker marks a batch failed (no address, refused)",
     # -- tests' own helpers ------------------------------------------------------------------------
     "corridor/accounts/testing.py:make_staff": "tests' enrolled staff: a password and a confirmed factor without typing codes",
     # -- the demo ----------------------------------------------------------------------------------

@@ -6,11 +6,17 @@ never a name, place, case reference, text or address (Preference keeps the addre
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from corridor.notifications.models import this_hour
+
+def hour_now() -> datetime.datetime:
+    """Now, to the hour, as the notifications keep it (models.this_hour; not imported: models imports this module)."""
+    return timezone.now().replace(minute=0, second=0, microsecond=0)
 
 
 class Channel(models.TextChoices):
@@ -48,7 +54,7 @@ class Delivery(models.Model):
     due = models.DateTimeField()
     lease_until = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    created = models.DateTimeField(default=this_hour)
+    created = models.DateTimeField(default=hour_now)
     # Why the last attempt failed: an SMTP reply code or an exception's class, never an address.
     error = models.CharField(max_length=100, blank=True)
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from corridor.accounts.models import Team, User
+from corridor.notifications import delivery
 from corridor.notifications.models import BATCHED_KINDS, Kind, Notification, this_hour
 
 
@@ -64,3 +65,4 @@ def _queue_delivery(notification: Notification) -> None:
     Called inside the transaction that made or raised the notification, so the delivery row
     commits or rolls back with it; it must not decrypt anything (it runs while sealed).
     """
+    delivery.queue(notification)
