@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from corridor.accounts.models import Team, User
@@ -13,10 +14,16 @@ from corridor.audit.actions import act, lock
 from corridor.cases.audit_names import CaseAudit
 from corridor.cases.models import Case
 from corridor.cases.queries import owner_candidates
+from corridor.notifications import api as notifications
 
 
 def assign_owner(actor: User, case: Case, owner: User | None) -> None:
-    """Give the case to another member of its team (or to nobody); admins and the team may."""
+    """Give the case to another member of its team (or to nobody); admins and the team may.
+
+    The hand-off of a case opened from a request for help: the new owner is told in the app
+    (a notification carrying only the link to the case, made in this transaction, so it exists
+    exactly when the assignment does). Taking a case oneself tells nobody.
+    """
     with act(actor, "cases.assign_owner", case) as action:
         locked = lock(case)
         if owner is not None and not owner_candidates(locked).filter(pk=owner.pk).exists():
@@ -27,6 +34,8 @@ def assign_owner(actor: User, case: Case, owner: User | None) -> None:
             locked.owner = owner
             locked.save(update_fields=["owner", "updated"])
             action.record(CaseAudit.OWNER_ASSIGN, locked)
+            if owner is not None and owner.pk != actor.pk:
+                notifications.case_assigned(owner, link=reverse("cases:case", args=[locked.pk]), team=locked.team)
     case.owner = owner
 
 

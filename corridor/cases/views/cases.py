@@ -26,7 +26,16 @@ from corridor.accounts.models import User
 from corridor.audit import log as audit
 from corridor.cases import access, domain, queries
 from corridor.cases.audit_names import CaseAudit
-from corridor.cases.forms import CaseFilterForm, NeedForm, NeedStatusForm, NewCaseForm, NoteForm, StatusForm, TaskForm
+from corridor.cases.forms import (
+    CaseFilterForm,
+    NeedForm,
+    NeedStatusForm,
+    NewCaseForm,
+    NoteForm,
+    OwnerForm,
+    StatusForm,
+    TaskForm,
+)
 from corridor.cases.models import Case, CaseMember, MemberRole, Need, NeedStatus, Priority, Status, Task
 from corridor.cases.views import people, staff
 from corridor.cases.views.workflow import workflow_context
@@ -153,6 +162,7 @@ def _detail(request: HttpRequest, user: User, case: Case, *, status: int = 200, 
     tasks = list(case.tasks.select_related("assignee"))
     needs = list(case.needs.order_by("status", "-created"))
     allowed = queries.allowed_transitions(case)
+    can_assign_owner = user.has_perm("cases.assign_owner", case)
     preload_keys([case])
     audit.record_read(user, case)
     context = {
@@ -169,7 +179,11 @@ def _detail(request: HttpRequest, user: User, case: Case, *, status: int = 200, 
         "can_change": user.has_perm("cases.change_case"),
         "can_note": user.has_perm("cases.add_note"),
         "can_tasks": user.has_perm("cases.manage_tasks"),
-        "can_assign_owner": user.has_perm("cases.assign_owner", case),
+        "can_assign_owner": can_assign_owner,
+        # The hand-off, on the case page itself: whoever may assign picks a colleague of the team.
+        "owner_form": OwnerForm(candidates=queries.owner_candidates(case), initial={"owner": case.owner_id}, auto_id="owner_%s")
+        if can_assign_owner
+        else None,
         "today": timezone.localdate(),
     }
     context.update(workflow_context(case))
