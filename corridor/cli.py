@@ -18,6 +18,7 @@ COMMANDS = {
     "status": "print 'sealed' or 'unsealed' and the shares entered so far",
     "serve": "run the key service and the web server in the foreground (--bind HOST:PORT)",
     "keyd": "run only the key service",
+    "worker": "send queued alerts by e-mail and run the periodic jobs (needs no keys; serve runs one too)",
     "demo": "create demo staff accounts (and demo data) in an empty instance",
     "createuser": "create a staff account and print its one-time enrolment link",
     "token": "create or revoke API tokens ('token create USER')",
@@ -44,7 +45,19 @@ Every Django management command works too: `corridor help --commands` lists them
 # Commands that read or write the database: before they run, the database must be migrated,
 # or they would fail half-way (demo after writing keys) with a traceback.
 NEEDS_DATABASE = frozenset(
-    {"createuser", "token", "audit", "demo", "rotate", "purge_epochs", "serve", "intake_purge", "createsuperuser", "changepassword"}
+    {
+        "createuser",
+        "token",
+        "audit",
+        "demo",
+        "rotate",
+        "purge_epochs",
+        "serve",
+        "intake_purge",
+        "createsuperuser",
+        "changepassword",
+        "worker",
+    }
 )
 MIGRATE_FIRST = "corridor: the database of {data_dir} is not set up or not up to date: run `corridor migrate` first"
 KEYD_FIRST = "corridor: the key service is not running: start it with `corridor serve` (or `corridor keyd`)"
