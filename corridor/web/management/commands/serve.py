@@ -28,6 +28,11 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2, help="web worker processes (default 2)")
         parser.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
         parser.add_argument("--no-keyd", action="store_true", help="use a key service that is already running")
+        parser.add_argument(
+            "--no-scheduler",
+            action="store_true",
+            help="do not send alerts or run periodic jobs here (a separate `corridor worker` does)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.KEYRING == "inprocess":
@@ -69,8 +74,16 @@ class Command(BaseCommand):
         # Given as localhost when bound to loopback: browsers refuse security keys on an IP address.
         address = served.record(options["bind"])
         self.stdout.write(f"Corridor is running at {address}/ (key service socket {socket_path})")
+        stop_scheduler = None
+        if not options["no_scheduler"]:
+            # A thread of this process: it needs no keys, so alerts go out while sealed too.
+            from corridor.notifications.scheduler import start_thread
+
+            _thread, stop_scheduler = start_thread()
 
         def stop(*_args: Any) -> None:
+            if stop_scheduler is not None:
+                stop_scheduler.set()
             for child in reversed(children):
                 if child.poll() is None:
                     child.send_signal(signal.SIGTERM)
