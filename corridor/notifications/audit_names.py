@@ -14,4 +14,3 @@ class NotificationAudit(AuditAction):
     ALERTING_SET = "roster.alerting.set"
     ESCALATE_FALLBACK = "alert.escalate.fallback"
     ESCALATE_COORDINATORS = "alert.escalate.coordinators"
-    ACKNOWLEDGE = "alert.acknowledge"

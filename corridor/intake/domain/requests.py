@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db.models import Max
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from corridor.audit.actions import act, lock
@@ -32,6 +33,7 @@ from corridor.intake.models import (
     this_hour,
 )
 from corridor.keys import api as keys_api
+from corridor.notifications import api as notifications
 
 PAYLOAD_VERSION = 1
 # Why the person's actions write no audit entry (audit.actions.Action.unaudited).
@@ -200,6 +202,11 @@ def submit(
             )
             if attachment_ct is not None:
                 IntakeAttachment.objects.create(message=message, ciphertext=attachment_ct)
+            notifications.request_arrived(
+                emergency=request.urgency == Urgency.EMERGENCY,
+                link=_triage_link(request),
+                alert_key=notifications.subject_key(request),
+            )
             action.unaudited(ANONYMOUS)
     except IntegrityError:
         if IntakeRequest.objects.filter(form_nonce=nonce).exists():
@@ -228,8 +235,17 @@ def send(thread: Thread, text: str, attachment: Attachment | None = None) -> Int
         request.awaiting_reply = True
         request.activity_hour = hour
         request.save(update_fields=["awaiting_reply", "activity_hour"])
+        case = request.case
+        notifications.person_replied(
+            link=_triage_link(request), owner=case.owner if case else None, team=case.team if case else None
+        )
         action.unaudited(ANONYMOUS)
     return message
+
+
+def _triage_link(request: IntakeRequest) -> str:
+    """Where staff open the request: a path inside the app, shown in the app only (never mailed)."""
+    return reverse("intake:request", args=[request.pk])
 
 
 def person_view(thread: Thread) -> list[PersonMessage]:

@@ -23,6 +23,7 @@ from corridor.intake.audit_names import IntakeAudit
 from corridor.intake.domain.requests import Answer, Attachment, next_seq, parse_answers, parse_attachment
 from corridor.intake.models import Direction, IntakeAttachment, IntakeMessage, IntakeRequest, RequestState, this_hour
 from corridor.keys import api as keys_api
+from corridor.notifications import api as notifications
 
 HANDLE = "intake.handle_request"
 
@@ -62,6 +63,7 @@ def read_thread(action: Action, request: IntakeRequest) -> list[StaffMessage]:
     )
     plains = keys_api.open_intake([bytes(m.ciphertext) for m in messages]) if messages else []
     action.record(LogAudit.READ, request)
+    notifications.acknowledge(notifications.subject_key(request))  # opened: its emergency alert escalates no further
     shown: list[StaffMessage] = []
     for message, plain in zip(messages, plains, strict=True):
         if message.direction == Direction.OUT:
