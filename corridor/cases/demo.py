@@ -127,9 +127,10 @@ STATUS_PATHS: dict[str, list[str]] = {
     Status.CLOSED: [Status.VERIFYING, Status.CLOSED],
     Status.ON_HOLD: [Status.VERIFYING, Status.ON_HOLD],
 }
+# Some cases already arrived: their granted journeys give the relocation figures something to show.
 STATUS_WEIGHTS = {
     Status.NEW: 2, Status.VERIFYING: 2, Status.ACTIVE: 5, Status.RELOCATING: 2,
-    Status.ARRIVED: 1, Status.CLOSED: 1, Status.ON_HOLD: 1,
+    Status.ARRIVED: 3, Status.CLOSED: 1, Status.ON_HOLD: 1,
 }  # fmt: skip
 
 

@@ -1,5 +1,6 @@
-"""`corridor demo`: a demo instance — keys, teams, staff accounts with enrolment links, and
-synthetic people in hiding with their cases (`--people N`, 40 by default).
+"""`corridor demo`: a demo instance — keys, teams, staff accounts with enrolment links,
+synthetic people in hiding with their cases (`--people N`, 40 by default), two years of their
+visa applications, and a few requests for help waiting in triage, one an emergency.
 
 DEMO ONLY: the unseal shares are written to a file in the data directory so the demo
 can be unsealed again after a restart. A real instance never stores its shares.
@@ -20,7 +21,9 @@ from corridor.accounts import domain
 from corridor.accounts.models import Role, User
 from corridor.cases import demo
 from corridor.cases.models import Person
+from corridor.intake import demo as intake_demo
 from corridor.keys import api as keys
+from corridor.relocation import demo as relocation_demo
 
 SHARES_FILE = "DEMO-ONLY-unseal-shares.txt"
 STAFF = [
@@ -97,4 +100,9 @@ class Command(BaseCommand):
                     people - DOMAIN_PEOPLE, seed=seed, progress=lambda n: progress.advance(task, n)
                 )
             cases += bulk.cases
-        self.stdout.write(f"Created {people} demo people in {cases} cases in {time.monotonic() - started:.0f} s (synthetic, no real person).")
+        history = relocation_demo.populate(seed=seed)
+        waiting = intake_demo.populate()
+        self.stdout.write(
+            f"Created {people} demo people in {cases} cases, {history.applications} visa applications with "
+            f"{history.decisions} decisions and {waiting} requests for help in {time.monotonic() - started:.1f} s (synthetic, no real person)."
+        )
