@@ -48,6 +48,8 @@ PUBLIC = {
     "web:health": "the liveness probe; it says only sealed or unsealed",
     "web:language": "the language switch on every page, the sign-in and the intake included",
     "api-schema": "the OpenAPI description of the API: no data",
+    "api-index": "the API's index, read from its schema (operations and where the schema is): no data",
+    "api-reference": "the API reference page, read from its schema: no data",
     "intake:help": "a person at risk asks for help anonymously",
     "intake:return": "that person comes back with their secret to read replies",
     "intake:send": "that person writes again with their secret",
