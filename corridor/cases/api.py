@@ -167,7 +167,7 @@ def _person_values(data: dict[str, Any]) -> dict[str, Any]:
 
 @extend_schema_view(
     list=extend_schema(
-        summary="People in your cases, or a search",
+        summary="People in your cases (to search, POST people/search/: a q here answers 400)",
         parameters=[s.SearchQuerySerializer],
         responses=_responses(s.PersonListSerializer(many=True)),
     ),
@@ -192,13 +192,21 @@ class PersonViewSet(CaseWorkViewSet):
     pagination_class = Pages
 
     def list(self, request: Request) -> Response:
-        query = self.parse(s.SearchQuerySerializer, request.query_params).get("q", "")
-        people: Sequence[Person] | models.QuerySet[Person]
-        if query.strip():
-            people = domain.search_people(self.user, query)
-        else:
-            people = access.people_visible_to(self.user).select_related("data_key").order_by("codename")
-            audit.record(actor=self.user, action=CaseAudit.PERSON_LIST, obj=None)
+        if self.parse(s.SearchQuerySerializer, request.query_params).get("q", "").strip():
+            raise _field_error("q", _("Search terms do not go in a URL (they would be logged): POST them to people/search/."))
+        people = access.people_visible_to(self.user).select_related("data_key").order_by("codename")
+        audit.record(actor=self.user, action=CaseAudit.PERSON_LIST, obj=None)
+        page = self.paginate_queryset(people)
+        return self.get_paginated_response(s.PersonListSerializer(page, many=True).data)
+
+    @extend_schema(  # type: ignore[untyped-decorator]  # drf-spectacular is not type-checked here (follow_imports = skip)
+        summary="Search people in your cases (terms in the body, never in the URL; audited without them)",
+        request=s.SearchBodySerializer,
+        responses=_responses(s.PersonListSerializer(many=True)),
+    )
+    @action(detail=False, methods=["post"], url_path="search")  # type: ignore[untyped-decorator]  # DRF is not type-checked here (follow_imports = skip)
+    def search(self, request: Request) -> Response:
+        people: Sequence[Person] = domain.search_people(self.user, self.parse(s.SearchBodySerializer)["q"])
         page = self.paginate_queryset(people)
         return self.get_paginated_response(s.PersonListSerializer(page, many=True).data)
 

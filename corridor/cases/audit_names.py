@@ -13,6 +13,7 @@ class CaseAudit(AuditAction):
     PERSON_ERASE = "person.erase"
     PERSON_LIST = "person.list"
     PERSON_SEARCH = "person.search"
+    PERSON_REINDEX = "person.reindex"
     DUPLICATE_CHECK = "person.duplicate_check"
     DUPLICATE_CHECK_LIMITED = "person.duplicate_check.limited"
     DUPLICATE_REVIEW_OPEN = "person.duplicate_review.open"

@@ -39,6 +39,33 @@ PERSON_PHONE = BlindIndex(
 PERSON_NAME_YEAR = BlindIndex(
     "person.name_year", bits=24, expected_records=100_000, budget="24 bits, 1e5 people: ~6e-3 false candidates per check"
 )
+# Search by any one name part ("Мусаев" alone, "Ислам 1990"), in any order: one token per
+# distinct normalised word of every name (keys.name_parts), so "Мусаев" and "Musayev" give
+# the same token. What these reveal at rest, to someone holding a copy of the database but
+# not the index keys (they live only in the key service): which people share a name part,
+# hence how many people share a common given name or surname (frequency analysis can guess
+# that the largest group is "Magomed"), and so probable relatives — which the Relation table
+# already shows in clear. No token can be computed for a guessed name without the key, no
+# plaintext is stored, and tokens are truncated, so a shared token is only a candidate:
+# search decrypts every candidate and re-checks it before anything is shown.
+# 24 bits for ~3e5 parts (1e5 people x ~3 words): N / 2**24 ~ 1.8e-2 unrelated candidates
+# per part looked up; a multi-part query intersects the parts' candidates.
+PERSON_NAME_PART = BlindIndex(
+    "person.name_part",
+    bits=24,
+    expected_records=300_000,
+    budget="24 bits, 3e5 name parts: ~1.8e-2 false candidates per part looked up",
+)
+# A given name with a birth year ("Islam 1990"): narrows a common given name before anything
+# is decrypted. Part+year pairs are nearly unique, so a longer token would single people out
+# at rest; 16 bits makes every token shared by ~4.6 unrelated pairs, and a search always
+# intersects it with PERSON_NAME_PART, which removes nearly all of those before decryption.
+PERSON_NAME_PART_YEAR = BlindIndex(
+    "person.name_part_year",
+    bits=16,
+    expected_records=300_000,
+    budget="16 bits, 3e5 part+year pairs: ~4.6 false candidates per lookup, before intersecting with name_part",
+)
 
 
 class DatePrecision(models.TextChoices):

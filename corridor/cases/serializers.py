@@ -154,7 +154,21 @@ class PersonDuplicateResponseSerializer(serializers.Serializer):
 
 
 class SearchQuerySerializer(serializers.Serializer):
-    q = Text(max_length=NAME_MAX, required=False, allow_blank=True, help_text="Any spelling of a name, a codename or a phone.")
+    q = Text(
+        max_length=NAME_MAX,
+        required=False,
+        allow_blank=True,
+        help_text="Not accepted: search terms in a URL end up in logs. Any non-empty value answers 400; "
+        "search with POST /api/v1/people/search/ instead.",
+    )
+
+
+class SearchBodySerializer(serializers.Serializer):
+    q = Text(
+        max_length=NAME_MAX,
+        help_text="One or more name parts in any order and either script (a surname alone; a given name "
+        "with a birth year, e.g. 'Islam 1990'), a codename or a phone.",
+    )
 
 
 # -- cases ---------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ from corridor.keys.instance import (
 from corridor.keys.kdf import INSECURE_FAST, OWASP_MINIMUM, Argon2Params, DerivedKeys, derive, random_salt
 from corridor.keys.models import BlindIndexEntry, DataKey, EncryptedFile, Shredded
 from corridor.keys.service import Status, initialize
-from corridor.keys.translit import normalize
+from corridor.keys.translit import name_parts, normalize
 from corridor.keys.treehead import SignedTreeHead
 
 # -- intake: encrypted to the instance's intake key, opened by the key service -----------------
@@ -225,6 +225,7 @@ __all__ = [
     "last_signed_head",
     "lockdown",
     "lookup",
+    "name_parts",
     "normalize",
     "open_encrypted",
     "open_from_outbox",

@@ -18,7 +18,7 @@ import unicodedata
 
 import iuliia
 
-__all__ = ["fold_latin", "normalize"]
+__all__ = ["fold_latin", "name_parts", "normalize"]
 
 _ICAO = iuliia.ICAO_DOC_9303
 
@@ -134,3 +134,12 @@ def normalize(value: str) -> str:
             return text
         text = again
     return text
+
+
+def name_parts(value: str) -> list[str]:
+    """The distinct normalised words of a name, in first-seen order: "Мусаев Ислам" -> ["musaev", "islam"].
+
+    Per-part blind indexes hash these one by one, so a search matches whatever the word order
+    (Russian documents put the surname first, most others last) and whichever part is typed.
+    """
+    return list(dict.fromkeys(normalize(value).split()))

@@ -6,11 +6,13 @@ audit entry in one durable transaction.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +20,14 @@ from corridor.accounts.models import User
 from corridor.audit.actions import act, lock
 from corridor.cases import access, codenames
 from corridor.cases.audit_names import CaseAudit
-from corridor.cases.models import PERSON_NAME, PERSON_NAME_YEAR, PERSON_PHONE, Person
+from corridor.cases.models import (
+    PERSON_NAME,
+    PERSON_NAME_PART,
+    PERSON_NAME_PART_YEAR,
+    PERSON_NAME_YEAR,
+    PERSON_PHONE,
+    Person,
+)
 from corridor.keys import api as keys
 from corridor.keys.api import DataKey
 
@@ -44,10 +53,26 @@ def _name_year_values(person: Person) -> list[str]:
     return [f"{keys.normalize(name)}|{year}" for name in person.name_values()]
 
 
+def name_parts_of(person: Person) -> list[str]:
+    """Every distinct normalised word of every name the person has, in every script."""
+    return list(dict.fromkeys(part for name in person.name_values() for part in keys.name_parts(name)))
+
+
+def _birth_year(person: Person) -> int | None:
+    return person.birth_date.year if person.birth_date else None
+
+
+def _part_year_values(person: Person) -> list[str]:
+    year = _birth_year(person)
+    return [] if year is None else [f"{part}|{year}" for part in name_parts_of(person)]
+
+
 def _reindex(person: Person) -> None:
     keys.index_values(person, PERSON_NAME, person.name_values())
     keys.index_values(person, PERSON_PHONE, person.phone_values())
     keys.index_values(person, PERSON_NAME_YEAR, _name_year_values(person))
+    keys.index_values(person, PERSON_NAME_PART, name_parts_of(person))
+    keys.index_values(person, PERSON_NAME_PART_YEAR, _part_year_values(person))
 
 
 def _clean_names(names: Sequence[dict[str, str]]) -> list[dict[str, str]]:
@@ -119,9 +144,48 @@ def update_person(actor: User, person: Person, **values: Any) -> Person:
     return person
 
 
+# A query is at most this many name parts: each is one keyring call and one index lookup.
+MAX_QUERY_PARTS = 6
+
+
+def _query_parts(query: str) -> tuple[list[str], int | None]:
+    """The name parts of a query and the birth year in it, if any ("Islam 1990")."""
+    this_year = timezone.localdate().year
+    parts: list[str] = []
+    year = None
+    for part in keys.name_parts(query):
+        if part.isdigit():
+            if len(part) == 4 and 1900 <= int(part) <= this_year and year is None:
+                year = int(part)
+            continue  # other numbers are phone digits, matched by the phone index
+        parts.append(part)
+    return parts[:MAX_QUERY_PARTS], year
+
+
+def _by_name_parts(visible: QuerySet[Person], parts: list[str], year: int | None) -> list[Person]:
+    """People in `visible` who have every part in one of their names (any order, any script),
+    born in `year` when one is given. Over blind indexes; candidates re-checked decrypted."""
+    if not parts:
+        return []
+    found: set[uuid.UUID] | None = None
+    for part in parts:
+        ids = set(keys.lookup(PERSON_NAME_PART, part, Person))
+        if year is not None:
+            ids &= set(keys.lookup(PERSON_NAME_PART_YEAR, f"{part}|{year}", Person))
+        found = ids if found is None else found & ids
+    # As in keys.search: the scoped query runs even when no token matched, so that a match
+    # outside `visible` is not slower to answer than no match at all.
+    candidates = visible.filter(pk__in=found or [uuid.uuid4()])
+    wanted = set(parts)
+    return [
+        person for person in candidates if wanted <= set(name_parts_of(person)) and (year is None or _birth_year(person) == year)
+    ]
+
+
 def search_people(actor: User, query: str) -> list[Person]:
-    """By any spelling of a name (transliterated), by codename, or by phone; every search is audited
-    without what was asked."""
+    """By any one name part or several in any order, with a birth year or not, in either
+    script and the common transliterations; by codename; or by phone. Every search is
+    audited without what was asked."""
     query = query.strip()
     if not query:
         return []
@@ -130,15 +194,43 @@ def search_people(actor: User, query: str) -> list[Person]:
         # Only a codename-shaped query is compared in clear: a typed name must not become a SQL
         # parameter that statement logs would keep (found by the seizure test).
         by_codename = list(visible.filter(codename__iexact=query)) if codenames.looks_like(query) else []
+        # The whole-name index still answers for people indexed before name parts were.
         by_name = keys.search(PERSON_NAME, query, visible, lambda p: p.name_values())
+        by_parts = _by_name_parts(visible, *_query_parts(query))
         by_phone = (
             keys.search(PERSON_PHONE, query, visible, lambda p: p.phone_values()) if any(c.isdigit() for c in query) else []
         )
         seen: dict[Any, Person] = {}
-        for person in by_codename + by_name + by_phone:
+        for person in by_codename + by_name + by_parts + by_phone:
             seen.setdefault(person.pk, person)
         action.record(CaseAudit.PERSON_SEARCH)
     return list(seen.values())
+
+
+def index_name_parts(batch: int = 200) -> int:
+    """Give people entered before per-part search their name-part indexes; returns how many.
+
+    Run by `corridor reindex_people` once the instance is unsealed (tokens need the key
+    service). Resumable: only people without a name-part entry are read, a batch per action.
+    """
+    indexed = keys.BlindIndexEntry.objects.filter(index_name=PERSON_NAME_PART.name, owner_model=Person._meta.label_lower).values(
+        "owner_id"
+    )
+    people = Person.objects.filter(erased__isnull=True, data_key__shredded__isnull=True).exclude(pk__in=indexed)
+    done = 0
+    after: uuid.UUID | None = None
+    while True:
+        page = people.order_by("pk").select_related("data_key")
+        pending = list((page if after is None else page.filter(pk__gt=after))[:batch])
+        if not pending:
+            return done
+        after = pending[-1].pk
+        with act(None, None) as action:
+            for person in pending:
+                keys.index_values(person, PERSON_NAME_PART, name_parts_of(person))
+                keys.index_values(person, PERSON_NAME_PART_YEAR, _part_year_values(person))
+            action.record(CaseAudit.PERSON_REINDEX, details={"people": len(pending)})
+        done += len(pending)
 
 
 def erase_person(actor: User, person: Person) -> None:
