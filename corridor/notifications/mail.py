@@ -22,6 +22,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from corridor.core import served
 from corridor.keys import api as keys_api
 from corridor.notifications.models import Kind, describe
 
@@ -40,7 +41,7 @@ def compose(counts: Mapping[str, int], *, language: str) -> Letter:
     """Subject and body for {kind: count} (and SUMMARY for the daily summary), in `language`."""
     summary = bool(counts.get(SUMMARY))
     kinds = [(kind, n) for kind, n in sorted(counts.items()) if kind != SUMMARY and n > 0 and kind in Kind.values]
-    address = f"{settings.BASE_URL}/"
+    address = f"{served.base_url()}/"
     with translation.override(language):
         lines = [describe(kind, n) for kind, n in kinds]
         total = sum(n for _kind, n in kinds)
@@ -80,7 +81,7 @@ def encrypted(letter: Letter, recipient: str, *, language: str) -> Letter:
 
 def message_id(batch: str) -> str:
     """The Message-ID of a batch: the same batch sent again carries the same one."""
-    host = urlsplit(settings.BASE_URL).hostname or "localhost"
+    host = urlsplit(served.base_url()).hostname or "localhost"
     return f"<{batch}@{host}>"
 
 

@@ -9,6 +9,8 @@ import pytest
 
 from corridor.notifications.tests.smtp import ALL_RECEIVED, PLANTED, LoopbackSMTP, Mailbox, leaks
 
+BASE_URL = "https://corridor.example"
+
 
 @pytest.fixture(scope="session")
 def smtp_server() -> Iterator[LoopbackSMTP]:
@@ -24,6 +26,7 @@ def smtp(smtp_server: LoopbackSMTP, settings: Any) -> Mailbox:
     """Mail goes to the loopback server for this test; its mailbox starts empty."""
     for name, value in smtp_server.settings().items():
         setattr(settings, name, value)
+    settings.BASE_URL, settings.BASE_URL_CONFIGURED = BASE_URL, True
     smtp_server.mailbox.received = []
     smtp_server.mailbox.delay = 0.0
     return smtp_server.mailbox

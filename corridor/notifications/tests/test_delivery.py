@@ -49,12 +49,13 @@ def test_an_emergency_is_queued_once_and_sent_as_one_message(smtp: Mailbox) -> N
     assert (row.state, row.counts, row.user_id) == (DeliveryState.QUEUED, {Kind.INTAKE_EMERGENCY: 1}, user.pk)
     assert delivery.send_due() == 1
     assert delivery.send_due() == 0
+    row.refresh_from_db()
     [mail] = smtp.received
     assert mail.rcpt_tos == ["duty@example.org"]
     assert mail.subject == "1 new emergency request for your team"
-    assert "Sign in to read more: http://127.0.0.1:8000/" in mail.body
+    assert "Sign in to read more: https://corridor.example/" in mail.body
+    assert mail.message_id == f"<{row.batch}@corridor.example>"
     assert leaks([mail]) == []
-    row.refresh_from_db()
     assert (row.state, row.attempts, row.lease_until) == (DeliveryState.SENT, 1, None)
     assert row.sent_at is not None
 
@@ -119,13 +120,13 @@ def test_due_rows_of_one_person_go_out_as_one_message(smtp: Mailbox) -> None:
     assert Delivery.objects.filter(state=DeliveryState.SENT).count() == 3
 
 
-def test_mail_is_written_in_russian_when_asked() -> None:
+def test_mail_is_written_in_russian_when_asked(smtp: Mailbox) -> None:
     english = delivery.mail.compose({Kind.INTAKE_EMERGENCY: 2}, language="en")
     russian = delivery.mail.compose({Kind.INTAKE_EMERGENCY: 2}, language="ru")
     assert english.subject == "2 new emergency requests for your team"
     assert delivery.mail.compose({"summary": 1}, language="ru").subject == "Ежедневная сводка"
     assert "Войдите" in russian.body
-    assert "http://127.0.0.1:8000/" in russian.body
+    assert "https://corridor.example/" in russian.body
 
 
 def test_the_summary_says_so_even_when_nothing_happened() -> None:
