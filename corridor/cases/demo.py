@@ -22,8 +22,11 @@ from corridor.accounts.models import Role, Team, User
 from corridor.audit.actions import Action, act
 from corridor.cases import codenames, domain
 from corridor.cases.audit_names import CaseAudit
+from corridor.cases.domain.people import name_parts_of, part_year_values
 from corridor.cases.models import (
     PERSON_NAME,
+    PERSON_NAME_PART,
+    PERSON_NAME_PART_YEAR,
     PERSON_NAME_YEAR,
     PERSON_PHONE,
     Case,
@@ -387,6 +390,8 @@ def _bulk_batch(
     entries = _entries(PERSON_NAME, persons, Person.name_values, normalized_by)
     entries += _entries(PERSON_PHONE, persons, Person.phone_values, normalized_by)
     entries += _entries(PERSON_NAME_YEAR, persons, normalized_by.name_year_values, normalized_by)
+    entries += _entries(PERSON_NAME_PART, persons, name_parts_of, normalized_by)
+    entries += _entries(PERSON_NAME_PART_YEAR, persons, part_year_values, normalized_by)
     BlindIndexEntry.objects.bulk_create(entries, batch_size=1_000)
 
     sizes = _group_sizes(people, rng)

@@ -62,7 +62,7 @@ def _birth_year(person: Person) -> int | None:
     return person.birth_date.year if person.birth_date else None
 
 
-def _part_year_values(person: Person) -> list[str]:
+def part_year_values(person: Person) -> list[str]:
     year = _birth_year(person)
     return [] if year is None else [f"{part}|{year}" for part in name_parts_of(person)]
 
@@ -72,7 +72,7 @@ def _reindex(person: Person) -> None:
     keys.index_values(person, PERSON_PHONE, person.phone_values())
     keys.index_values(person, PERSON_NAME_YEAR, _name_year_values(person))
     keys.index_values(person, PERSON_NAME_PART, name_parts_of(person))
-    keys.index_values(person, PERSON_NAME_PART_YEAR, _part_year_values(person))
+    keys.index_values(person, PERSON_NAME_PART_YEAR, part_year_values(person))
 
 
 def _clean_names(names: Sequence[dict[str, str]]) -> list[dict[str, str]]:
@@ -228,7 +228,7 @@ def index_name_parts(batch: int = 200) -> int:
         with act(None, None) as action:
             for person in pending:
                 keys.index_values(person, PERSON_NAME_PART, name_parts_of(person))
-                keys.index_values(person, PERSON_NAME_PART_YEAR, _part_year_values(person))
+                keys.index_values(person, PERSON_NAME_PART_YEAR, part_year_values(person))
             action.record(CaseAudit.PERSON_REINDEX, details={"people": len(pending)})
         done += len(pending)
 
