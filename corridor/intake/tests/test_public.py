@@ -166,9 +166,37 @@ def test_a_form_posted_too_fast_is_shown_again_with_the_text_kept(settings: Any)
     response, codename = submit(token=formtoken.issue())
     html = response.content.decode()
     assert (response.status_code, codename) == (400, None)
+    # It says why, not only what to do.
+    assert "Сообщение ещё не отправлено: оно пришло слишком скоро после открытия страницы" in html
     assert "Проверьте ответы и нажмите «Отправить» ещё раз." in html
     assert SECRET_STORY in html  # nothing the person wrote is lost
     assert IntakeRequest.objects.count() == 0
+
+
+def test_a_form_refused_with_a_file_says_the_file_must_be_attached_again(settings: Any) -> None:
+    settings.INTAKE_MIN_FILL_SECONDS = 3
+    upload = io.BytesIO(_jpeg_with_gps())
+    upload.name = "IMG_2041.jpg"
+    response = Client().post(HELP + "?lang=en", answers(token=formtoken.issue(), file=upload))
+    html = response.content.decode()
+    assert (response.status_code, passphrase_in(response)) == (400, None)
+    assert "it came very soon after this page opened" in html
+    assert "Your file was not kept. Attach it again before you press Send." in html
+    # Summarised at the top with every other error, each linked to its field (a phone shows
+    # the top of the page first).
+    summary = html.split('<div class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert "it came very soon after this page opened" in summary
+    assert '<a href="#id_file">' in summary
+    assert "Attach it again" in summary
+
+
+def test_every_field_in_error_is_listed_at_the_top() -> None:
+    response, _codename = submit(q_what_happened="", q_safe_now="")
+    html = response.content.decode()
+    summary = html.split('<div class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert summary.count("<li>") == 2
+    assert '<a href="#id_q_what_happened">' in summary
+    assert '<a href="#id_q_safe_now_0">' in summary
 
 
 def test_a_forged_or_expired_token_is_refused(settings: Any) -> None:
@@ -438,3 +466,18 @@ def test_the_right_pin_lets_requests_through(settings: Any) -> None:
     response, codename = submit()
     assert response.status_code == 200
     assert codename
+
+
+def test_in_russian_the_intake_emergency_is_not_called_by_the_case_priority_urgent_word() -> None:
+    from django.utils import translation
+
+    from corridor.cases.models import Priority
+
+    with translation.override("ru"):
+        emergency, urgent, case_emergency = (
+            str(Urgency.EMERGENCY.label),
+            str(Priority.URGENT.label),
+            str(Priority.EMERGENCY.label),
+        )
+    assert (emergency, urgent, case_emergency) == ("Экстренно: в опасности сейчас", "срочный", "экстренный")
+    assert "срочн" not in emergency.lower()

@@ -76,11 +76,17 @@ def _too_large() -> str:
 def _token_message(reason: str) -> str:
     # Spelled out so makemessages finds each string.
     if reason == "too_fast":
-        return _("Please check your answers and press Send again.")
+        return _(
+            "Your message was not sent yet: it came very soon after this page opened, sooner than people usually "
+            "write, and the form waits a little to keep out automatic floods. Check your answers and press Send again."
+        )
     return _("This page was open for a long time. Please press Send again.")
 
 
 def _render_form(request: HttpRequest, form: HelpForm, status: int = 200) -> HttpResponse:
+    # A browser cannot be handed a file back: a refused form with one says to attach it again.
+    if request.method == "POST" and request.FILES.get("file") and status != 200 and not form.has_error("file"):
+        form.add_error("file", _("Your file was not kept. Attach it again before you press Send."))
     return render(request, "intake/form.html", _context(request, form=form), status=status)
 
 
@@ -141,7 +147,9 @@ def help_view(request: HttpRequest) -> HttpResponse:
         return _render_form(request, form, status=409)
     except KeyringError:
         # keyd down, or a keystore that fails its pin: refuse rather than encrypt to the wrong key.
-        form.add_error(None, _("We cannot accept messages at this moment. Your text is still here: please try again in a few minutes."))
+        form.add_error(
+            None, _("We cannot accept messages at this moment. Your text is still here: please try again in a few minutes.")
+        )
         return _render_form(request, form, status=503)
     context = _context(request, words=passphrases.display(passphrase), file_dropped=held and handler.too_large)
     return render(request, "intake/passphrase.html", context)
