@@ -63,6 +63,7 @@ ALLOWED = {
     "corridor/notifications/delivery.py:queue_daily_summaries": "the worker queues the daily summary (idempotent by date)",
     "corridor/notifications/delivery.py:claim": "the worker claims due outbox rows (state, lease, batch)",
     "corridor/notifications/delivery.py:_send": "the worker marks a batch sent after the SMTP server took it",
+    "corridor/notifications/delivery.py:_renew": "the worker renews its lease on a batch just before sending it",
     "corridor/notifications/delivery.py:_retry": "the worker puts a batch back with backoff after a failed send",
     "corridor/notifications/delivery.py:_give_up": "the worker marks a batch failed (no address, refused)",
     # -- tests' own helpers ------------------------------------------------------------------------

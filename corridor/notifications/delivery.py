@@ -188,12 +188,12 @@ def send_due(*, now: datetime.datetime | None = None, lease_seconds: int | None 
         batches = claim(now or timezone.now(), lease_seconds=lease)
         if not batches:
             return sent
-        sent += _send(batches)
+        sent += _send(batches, lease)
         if sum(len(rows) for rows in batches.values()) < SEND_BATCH:
             return sent
 
 
-def _send(batches: dict[uuid.UUID, list[Delivery]]) -> int:
+def _send(batches: dict[uuid.UUID, list[Delivery]], lease_seconds: int) -> int:
     users = {rows[0].user_id for rows in batches.values()}
     preferences = {p.user_id: p for p in Preference.objects.filter(user_id__in=users)}
     connection = get_connection(fail_silently=False)
@@ -207,6 +207,8 @@ def _send(batches: dict[uuid.UUID, list[Delivery]]) -> int:
     sent = 0
     try:
         for batch, rows in batches.items():
+            if not _renew(batch, rows, lease_seconds):
+                continue  # our lease ran out while earlier messages went, and another worker took it
             preference = preferences.get(rows[0].user_id)
             try:
                 address = preference.email if preference is not None else ""
@@ -244,6 +246,20 @@ def _send(batches: dict[uuid.UUID, list[Delivery]]) -> int:
     finally:
         connection.close()
     return sent
+
+
+def _renew(batch: uuid.UUID, rows: list[Delivery], lease_seconds: int) -> bool:
+    """Hold the batch for another lease just before it is sent, if this worker still holds it.
+
+    A claim takes many messages at once; without this, the last of them could wait past the
+    lease while the first go out, and a second worker would send them too.
+    """
+    held = rows[0].lease_until
+    renewed = timezone.now() + datetime.timedelta(seconds=lease_seconds)
+    taken = Delivery.objects.filter(batch=batch, state=DeliveryState.SENDING, lease_until=held).update(lease_until=renewed)
+    for row in rows:
+        row.lease_until = renewed
+    return taken > 0
 
 
 def _merged(rows: Iterable[Delivery]) -> dict[str, int]:
