@@ -90,6 +90,7 @@ PLANTED = {
     "corridor.documentation.forms.RedactedCopyForm.note": "test_seizure_forms.py (documentation pages)",
     "corridor.documentation.forms.CustodyForm.note": "test_seizure_forms.py (documentation pages)",
     "corridor.documentation.forms.ImportForm.reports": "test_seizure_forms.py (documentation pages)",
+    "corridor.documentation.forms.ExportForm.partner": "test_seizure_forms.py (documentation pages)",
 }
 CLEAR_BY_DESIGN = {
     "corridor.cases.forms.PersonForm.region": "only when CORRIDOR_REGION_IN_CLEAR is set; the form drops it otherwise",
@@ -262,6 +263,9 @@ def test_the_documentation_pages_leave_nothing_at_rest() -> None:
         "evidence bytes": f"Evidencefile-{t} справка врача",
         "redaction note": f"Redactnote-{t} для ООН",
         "custody note": f"Custodynote-{t} адвокату",
+        "export partner": f"Partnerorg-{t} Мемориал",
+        "imported report": f"Imported-{t} задержали на блокпосту",
+        "imported address": f"https://example.org/imported-{t}",
     }
     torture, shock = Term.objects.get(code="torture"), Term.objects.get(code="electric_shock")
     with captured_logs() as logs:
@@ -328,6 +332,11 @@ def test_the_documentation_pages_leave_nothing_at_rest() -> None:
         ok(client.post(reverse("documentation:evidence_redacted", args=[evidence_id]), redacted), "redacted copy")
         custody = {"action": "handed_over", "note": s["custody note"]}
         ok(client.post(reverse("documentation:evidence_custody", args=[evidence_id]), custody), "custody")
+        export = {"audience": "partner", "partner": s["export partner"], "format": "huridocs"}
+        ok(client.post(reverse("documentation:export"), export), "export")
+        reports = f"title,text,address\nReport,{s['imported report']},{s['imported address']}\n"
+        for step in ("preview", "save"):
+            ok(client.post(reverse("documentation:import"), {"team": str(team.pk), "reports": reports, "step": step}), "import")
         # Read back through the pages too: a page shown must not leave what it showed behind.
         for name, pk in (("event", event_id), ("source", source_id), ("perpetrator", perpetrator_id), ("evidence", evidence_id)):
             ok(client.get(reverse(f"documentation:{name}", args=[pk])), name)
@@ -341,5 +350,6 @@ def test_the_documentation_pages_leave_nothing_at_rest() -> None:
     assert Information.objects.get(act_id=act_id).reported_place == s["reported place"]
     assert Evidence.objects.get(pk=evidence_id).description == s["evidence description"]
     assert [e["note"] for e in Evidence.objects.get(pk=evidence_id).custody][-1] == s["custody note"]
+    assert Source.objects.get(kind="media").text == s["imported report"]
 
     assert scan_at_rest(s, extra={"captured logs": logs.getvalue().encode()}) == []

@@ -590,16 +590,31 @@ class TermForm(forms.Form):
 
 
 class ExportForm(forms.Form):
-    FORMATS = [("uwazi", _("CSV for Uwazi's import")), ("huridocs", _("JSON in the HURIDOCS events format"))]
-    format = forms.ChoiceField(label=_("Format"), choices=FORMATS, widget=forms.RadioSelect, initial="uwazi")
-    confidentiality = forms.ChoiceField(
-        label=_("Include events that"),
-        choices=[
-            (Confidentiality.PUBLIC, _("may be published")),
-            (Confidentiality.PARTNERS, _("may be shared with partners or published")),
-        ],
-        initial=Confidentiality.PARTNERS,
+    FORMATS = [
+        ("uwazi-events", _("Uwazi CSV: events")),
+        ("uwazi-acts", _("Uwazi CSV: acts")),
+        ("uwazi-sources", _("Uwazi CSV: sources")),
+        ("huridocs", _("JSON in the HURIDOCS events formats")),
+    ]
+    audience = forms.ChoiceField(
+        label=_("Who it is for"),
+        choices=[("partner", _("a partner organisation")), ("public", _("publication"))],
+        widget=forms.RadioSelect,
+        initial="partner",
     )
+    partner = forms.CharField(
+        label=_("Partner organisation"),
+        max_length=200,
+        required=False,
+        help_text=_("As written in the victims' consent to share: only acts whose victim agreed to share with this partner go."),
+    )
+    format = forms.ChoiceField(label=_("Format"), choices=FORMATS, widget=forms.RadioSelect, initial="uwazi-events")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("audience") == "partner" and not (data.get("partner") or "").strip():
+            self.add_error("partner", _("Name the partner the export is for: consent to share names a partner."))
+        return data
 
 
 class ImportForm(forms.Form):

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from corridor.accounts.models import Role, Team, User
-from corridor.accounts.testing import Route, World, check_matrix, make_staff, make_world
+from corridor.accounts.testing import Route, World, check_matrix, make_staff, make_world, sign_in
 from corridor.cases import domain as cases_domain
 from corridor.cases.models import Person
 from corridor.documentation import domain
@@ -310,7 +311,26 @@ ROUTES = [
         ok_status=(302,),
     ),
     Route("documentation:export", lambda w: f"{PAGE}/export/", DOC),
+    Route(
+        "documentation:export",
+        lambda w: f"{PAGE}/export/",
+        DOC,
+        method="post",
+        data={"audience": "public", "partner": "", "format": "huridocs"},
+    ),
     Route("documentation:import", lambda w: f"{PAGE}/import/", DOC),
+    Route(
+        "documentation:import",
+        lambda w: f"{PAGE}/import/",
+        DOC,
+        method="post",
+        data=lambda w: {
+            "team": str(w.team_a.pk),
+            "reports": "title,text,address\nReprint,They were taken at night.,https://example.org/r\n",
+            "step": "save",
+        },
+        ok_status=(302,),
+    ),
     Route("documentation:term_edit", lambda w: f"{PAGE}/vocabulary/{term('beating').pk}/", DOC),
     Route(
         "documentation:term_edit",
@@ -339,3 +359,162 @@ def test_permission_matrix(world: World) -> None:
     assert str(Event.objects.get(pk=b["event"].pk).title) == "Detention B"
     assert Information.objects.filter(source=b["source"]).count() == 1
     assert Perpetrator.objects.filter(name__isnull=False).count() >= 1
+
+
+# -- who may see whom --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def hidden_victim() -> dict[str, Any]:
+    """An event of team A whose victim's case is in team C: one officer sees both teams, the
+    other only A. The second must never learn who the victim is, nor who gave the testimony."""
+    team_a, team_c = Team.objects.create(name="Events A"), Team.objects.create(name="Cases C")
+    both = make_staff(Role.DOCUMENTATION, teams=[team_a, team_c], username="doc-both")
+    only_a = make_staff(Role.DOCUMENTATION, teams=[team_a], username="doc-only-a")
+    worker = make_staff(Role.CASEWORKER, teams=[team_c], username="worker-c")
+    person = victim(worker, team_c, "Тимур Скрытый")
+    event = domain.create_event(both, team=team_a, title="Detention in Grozny", start=D(2024, 5, 1))
+    act = domain.add_act(both, event, victim=person, act_type=term("arbitrary_detention"), start=D(2024, 5, 1))
+    unit = domain.create_perpetrator(both, kind="unit", name="Battalion North")
+    domain.add_involvement(both, act, perpetrator=unit, degree="direct")
+    testimony = domain.create_source(both, team=team_a, kind="testimony", person=person, title="His account", text="I was held.")
+    domain.link_information(both, testimony, act_=act, how_known="victim")
+    return {"both": both, "only_a": only_a, "person": person, "event": event, "unit": unit, "testimony": testimony}
+
+
+def test_a_reader_who_cannot_see_the_victims_case_sees_no_codename(hidden_victim: dict[str, Any]) -> None:
+    codename = hidden_victim["person"].codename
+    hidden = "a person in a case you cannot see"
+    pages = [
+        f"{PAGE}/events/{hidden_victim['event'].pk}/",
+        f"{PAGE}/perpetrators/{hidden_victim['unit'].pk}/",
+        f"{PAGE}/sources/{hidden_victim['testimony'].pk}/",
+        f"{PAGE}/sources/",
+    ]
+    for url in pages:
+        seen = sign_in(Client(), hidden_victim["both"]).get(url)
+        unseen = sign_in(Client(), hidden_victim["only_a"]).get(url)
+        assert (seen.status_code, unseen.status_code) == (200, 200), url
+        assert codename in seen.content.decode(), url
+        body = unseen.content.decode()
+        assert codename not in body, url
+        assert str(hidden_victim["person"].pk) not in body, url
+        assert "Тимур" not in body and "Скрытый" not in body, url
+        assert hidden in body, url
+
+
+def test_the_act_form_offers_only_people_of_visible_cases(hidden_victim: dict[str, Any]) -> None:
+    client = sign_in(Client(), hidden_victim["only_a"])
+    url = f"{PAGE}/events/{hidden_victim['event'].pk}/acts/new/"
+    assert hidden_victim["person"].codename not in client.get(url).content.decode()
+    form = {"victim": str(hidden_victim["person"].pk), "act_type": str(term("torture").pk), "start_precision": "exact"}
+    response = client.post(url, form | {"end_precision": "exact", "end_status": "unknown"})
+    assert response.status_code == 400
+    assert Act.objects.filter(event=hidden_victim["event"]).count() == 1
+
+
+# -- forms explain ----------------------------------------------------------------------------
+
+
+def _officer(world: World) -> Client:
+    return sign_in(Client(), world.users[Role.DOCUMENTATION])
+
+
+def test_event_form_refuses_an_end_before_the_start_and_a_future_date(world: World) -> None:
+    client = _officer(world)
+    before = Event.objects.count()
+    tomorrow = (datetime.date.today() + datetime.timedelta(days=2)).isoformat()
+    response = client.post(f"{PAGE}/events/new/", _event_form(world) | {"start": "2024-03-05", "end": "2024-03-01"})
+    assert response.status_code == 400
+    assert "The end date is before the start date." in response.content.decode()
+    response = client.post(f"{PAGE}/events/new/", _event_form(world) | {"start": tomorrow})
+    assert response.status_code == 400
+    assert "This date is in the future" in response.content.decode()
+    assert Event.objects.count() == before
+
+
+def test_act_form_refuses_a_method_of_another_type_of_act(world: World) -> None:
+    client = _officer(world)
+    url = f"{PAGE}/events/{_a(world, 'event')}/acts/new/"
+    response = client.post(url, _act_form(world) | {"act_type": str(term("threats").pk)})
+    assert response.status_code == 400
+    assert "These methods belong to another type of act: electric shock." in response.content.decode()
+    assert Act.objects.filter(event_id=_a(world, "event")).count() == 1
+
+
+def test_a_testimony_needs_the_person_who_gave_it(world: World) -> None:
+    response = _officer(world).post(f"{PAGE}/sources/new/", _source_form(world) | {"kind": "testimony"})
+    assert response.status_code == 400
+    assert "A testimony is given by a person: choose them." in response.content.decode()
+
+
+def test_russian_pages_say_it_in_russian(world: World) -> None:
+    client = sign_in(Client(HTTP_ACCEPT_LANGUAGE="ru"), world.users[Role.DOCUMENTATION])
+    body = client.get(f"{PAGE}/events/{_a(world, 'event')}/").content.decode()
+    assert "пытки" in body and "избиение" in body
+    assert "Acts" not in body
+
+
+def test_a_stale_edit_is_refused_and_says_why(world: World) -> None:
+    client = _officer(world)
+    url = f"{PAGE}/events/{_a(world, 'event')}/edit/"
+    stale = client.get(url).context["form"].initial["seen"]
+    assert client.post(url, _event_form(world) | {"title": "First", "seen": stale}).status_code == 302
+    response = client.post(url, _event_form(world) | {"title": "Second", "seen": stale})
+    assert response.status_code == 400
+    assert "Someone else changed this record" in response.content.decode()
+    assert str(Event.objects.get(pk=_a(world, "event")).title) == "First"
+
+
+# -- corroboration and near-duplicates as the pages show them ------------------------------------
+
+
+def test_a_copy_of_a_report_is_not_a_second_source_on_the_event_page(world: World) -> None:
+    officer = world.users[Role.DOCUMENTATION]
+    a = world.extra["a"]
+    words = "Security forces detained him at a checkpoint near Argun and held him for ten days without charge."
+    original = domain.create_source(officer, team=world.team_a, kind="media", title="Original report", text=words)
+    reprint = domain.create_source(officer, team=world.team_a, kind="media", title="Reprint", text=words + " Reprinted.")
+    for source in (original, reprint):
+        domain.link_information(officer, source, act_=a["act"], how_known="hearsay", reported_start=D(2024, 3, 2))
+    client = _officer(world)
+    page = client.get(f"{PAGE}/events/{_a(world, 'event')}/")
+    result = page.context["acts"][0]["corroboration"]
+    # Report A (the fixture's), the original and its reprint: the reprint is not yet marked.
+    assert result.independent == 3
+    assert [sorted(str(s.title) for s in flag.sources) for flag in page.context["flags"]] == [["Original report", "Reprint"]]
+    domain.mark_derived(officer, reprint, original)
+    page = client.get(f"{PAGE}/events/{_a(world, 'event')}/")
+    result = page.context["acts"][0]["corroboration"]
+    assert (result.independent, result.sources) == (2, 3)
+    assert page.context["flags"] == []
+    body = page.content.decode()
+    assert "2 independent sources" in body
+    assert "3 sources, but they trace back to 2 independent originals." in body
+
+
+def test_import_preview_flags_a_copy_and_saves_nothing(world: World) -> None:
+    client = _officer(world)
+    before = Source.objects.count()
+    reports = "title,text,address\nReprint A,They were taken at night.,https://example.org/r\nOther,Nothing alike at all here,\n"
+    response = client.post(f"{PAGE}/import/", {"team": str(world.team_a.pk), "reports": reports, "step": "preview"})
+    assert response.status_code == 200
+    rows = response.context["preview"]
+    assert [(row["title"], [s.title for s, _score in row["matches"]]) for row in rows] == [
+        ("Reprint A", ["Report A"]),
+        ("Other", []),
+    ]
+    assert Source.objects.count() == before
+    response = client.post(f"{PAGE}/import/", {"team": str(world.team_a.pk), "reports": "no header at all", "step": "preview"})
+    assert response.status_code == 400
+    assert Source.objects.count() == before
+
+
+def test_export_leaves_internal_events_out(world: World) -> None:
+    response = _officer(world).post(f"{PAGE}/export/", {"audience": "public", "format": "huridocs"})
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert b"Detention A" not in response.content  # the fixture's events are internal
+    response = _officer(world).post(f"{PAGE}/export/", {"audience": "partner", "partner": "", "format": "uwazi-events"})
+    assert response.status_code == 400
+    assert "Name the partner the export is for" in response.content.decode()
