@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from corridor.notifications import delivery, jobs
 
@@ -52,9 +52,12 @@ class Scheduler:
     def run(self, stop: threading.Event, tick_seconds: float | None = None) -> None:
         """Tick until `stop` is set, every `tick_seconds` (settings.NOTIFY_TICK_SECONDS)."""
         interval = tick_seconds or settings.NOTIFY_TICK_SECONDS
-        while not stop.is_set():
-            self.tick()
-            stop.wait(interval)
+        try:
+            while not stop.is_set():
+                self.tick()
+                stop.wait(interval)
+        finally:
+            connections.close_all()  # this thread's own connections
 
 
 def start_thread(tick_seconds: float | None = None) -> tuple[threading.Thread, threading.Event]:
