@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "corridor.audit.middleware.ReadChannelMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "corridor.core.middleware.SealedMiddleware",
     "corridor.accounts.middleware.StaffSessionMiddleware",
@@ -353,6 +354,10 @@ SPECTACULAR_SETTINGS = {
         "PriorityEnum": "corridor.cases.models.Priority",
         "ApplicationStatusEnum": "corridor.relocation.models.ApplicationStatus",
         "ChecklistStatusEnum": "corridor.relocation.models.ChecklistStatus",
+        # Documentation: dates of events and acts share one precision; two kinds of "kind".
+        "DatePrecisionEnum": "corridor.cases.models.DatePrecision",
+        "PerpetratorKindEnum": "corridor.documentation.models.PerpetratorKind",
+        "SourceKindEnum": "corridor.documentation.models.SourceKind",
     },
 }
 

@@ -30,6 +30,7 @@ MATRICES = (
     "corridor.cases.tests.test_views_people",
     "corridor.cases.tests.test_views_safehouses",
     "corridor.cases.tests.test_views_workflow",
+    "corridor.documentation.tests.test_api",
     "corridor.documentation.tests.test_views",
     "corridor.intake.tests.test_triage",
     "corridor.relocation.tests.test_access",

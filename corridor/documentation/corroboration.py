@@ -383,7 +383,7 @@ def load(act_ids: list[Any], *, places: bool = True) -> tuple[dict[Any, list[Rep
                 .only("pk", "reported_place", "source__data_key")
             )
             preload_keys(with_place)
-            place_of.update((row.pk, row.reported_place) for row in with_place)
+            place_of |= {row.pk: row.reported_place for row in with_place}
     nodes = _source_nodes({row[2] for row in info})
     reports: dict[Any, list[Report]] = defaultdict(list)
     for pk, act_id, source_id, start, how_known, reliability in info:

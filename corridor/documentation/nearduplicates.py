@@ -145,7 +145,7 @@ class Index:
         sig = signature(grams)
         seen: set[Hashable] = set()
         for band, chunk in _bands(sig):
-            seen.update(self.buckets.get((band, chunk), ()))
+            seen |= set(self.buckets.get((band, chunk), ()))
         scored = [(key, round(jaccard(grams, self.shingles[key]), 3)) for key in seen]
         return sorted([s for s in scored if s[1] >= threshold], key=lambda s: (-s[1], str(s[0])))
 

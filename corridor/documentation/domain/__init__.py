@@ -17,6 +17,7 @@ from corridor.documentation.domain.perpetrators import PERPETRATOR_FIELDS, creat
 from corridor.documentation.domain.sources import (
     SOURCE_FIELDS,
     create_source,
+    import_media_reports,
     link_information,
     mark_derived,
     root_of,
@@ -39,6 +40,7 @@ __all__ = [
     "create_event",
     "create_perpetrator",
     "create_source",
+    "import_media_reports",
     "label",
     "link_events",
     "link_information",

@@ -198,3 +198,26 @@ def link_information(
         information.reported_perpetrators.set(list(reported_perpetrators))
         action.record(DocumentationAudit.INFORMATION_LINK, information)
     return information
+
+
+def import_media_reports(actor: User, team: Team, reports: Iterable[dict[str, Any]]) -> list[Source]:
+    """Many media reports at once, each a new source of `team`: all of them or none.
+
+    Each report is a dict of create_source's fields (title, text, url, author, published). The
+    near-duplicate flags are computed by the caller (corridor/documentation/imports.py) before
+    and after: they are for a person to judge, not a reason to refuse.
+    """
+    listed = list(reports)
+    with act(actor, MANAGE_EVENTS) as action:
+        if not listed:
+            raise ValidationError({"reports": _("There is nothing to import.")})
+        created = []
+        for index, report in enumerate(listed):
+            try:
+                created.append(create_source(actor, team=team, kind=SourceKind.MEDIA, **report))
+            except ValidationError as refused:
+                # Say which report: "reports[3].url", as the API names nested fields.
+                fields = refused.message_dict if hasattr(refused, "error_dict") else {"report": refused.messages}
+                raise ValidationError({f"reports[{index}].{name}": messages for name, messages in fields.items()}) from None
+        action.record(DocumentationAudit.IMPORT_MEDIA, None, details={"sources": [str(source.pk) for source in created]})
+    return created
