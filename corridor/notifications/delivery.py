@@ -133,20 +133,18 @@ def queue_daily_summaries(now: datetime.datetime | None = None) -> int:
     )
     for row in rows:
         counts[row["user_id"]][row["kind"]] = int(row["total"])
-    made = Delivery.objects.bulk_create(
+    keys = {user_id: f"summary:{user_id}:{local.date().isoformat()}" for user_id in users}
+    queued = set(Delivery.objects.filter(key__in=keys.values()).values_list("key", flat=True))
+    missing = [user_id for user_id in users if keys[user_id] not in queued]
+    # ignore_conflicts: another worker may queue the same summaries at the same moment.
+    Delivery.objects.bulk_create(
         [
-            Delivery(
-                key=f"summary:{user_id}:{local.date().isoformat()}",
-                user_id=user_id,
-                channel=Channel.EMAIL,
-                counts=counts[user_id],
-                due=now,
-            )
-            for user_id in users
+            Delivery(key=keys[user_id], user_id=user_id, channel=Channel.EMAIL, counts=counts[user_id], due=now)
+            for user_id in missing
         ],
         ignore_conflicts=True,
     )
-    return len(made)
+    return len(missing)
 
 
 # -- sending --------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ class Received:
     def body(self) -> str:
         part = self.message.get_body(preferencelist=("plain",))
         assert part is not None
-        return str(part.get_content())
+        return str(part.get_content()).replace("\r\n", "\n")
 
 
 # Every message received in this test process, and the strings no message may contain; the
