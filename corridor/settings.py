@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "corridor.relocation",
     "corridor.documentation",
     "corridor.notifications",
+    "corridor.transfer",
+    "corridor.statistics",
     "corridor.web",
     "corridor.api",
 ]

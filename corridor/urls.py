@@ -12,6 +12,8 @@ urlpatterns = [
     path("relocation/", include("corridor.relocation.urls")),
     path("documentation/", include("corridor.documentation.urls")),
     path("notifications/", include("corridor.notifications.urls")),
+    path("transfer/", include("corridor.transfer.urls")),
+    path("statistics/", include("corridor.statistics.urls")),
 ]
 handler404 = "corridor.core.error_pages.not_found"
 handler500 = "corridor.core.error_pages.server_error"

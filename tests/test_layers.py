@@ -16,6 +16,7 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 LAYERS = [
     "corridor.web : corridor.api",
+    "corridor.transfer : corridor.statistics",
     "corridor.intake : corridor.relocation : corridor.documentation",
     "corridor.cases",
     "corridor.notifications",

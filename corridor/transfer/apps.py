@@ -1,0 +1,14 @@
+"""Moving data safely: referral bundles to partner organisations, backups and restores,
+spreadsheet imports, retention and the erasure of a person.
+
+It sits above the apps whose records it moves or erases (cases, intake, relocation,
+documentation), so an erasure can reach every record that names a person.
+"""
+
+from django.apps import AppConfig
+
+
+class TransferConfig(AppConfig):
+    name = "corridor.transfer"
+    label = "transfer"
+    default_auto_field = "django.db.models.BigAutoField"
