@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from corridor.accounts.models import Team
 from corridor.keys import api as keys_api
@@ -142,8 +142,8 @@ class Notification(models.Model):
 
 
 class Duty(models.TextChoices):
-    HOTLINE = "hotline", _("Hotline")
-    EMERGENCY = "emergency", _("Emergencies")
+    HOTLINE = "hotline", pgettext_lazy("duty", "Hotline")
+    EMERGENCY = "emergency", pgettext_lazy("duty", "Emergencies")
 
 
 class DutyShift(models.Model):
