@@ -54,6 +54,14 @@ def code_wait_seconds(devices: list[TOTPDevice]) -> int:
     return min(waits, default=0)
 
 
+def locked_message(minutes: int) -> str:
+    return ngettext(
+        "Too many failed attempts. Try again in %(minutes)d minute.",
+        "Too many failed attempts. Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
 def wait_message(seconds: int) -> str:
     return ngettext(
         "Too many wrong codes in a row, so codes are not checked for %(seconds)d second. Wait, then type the code your app shows then.",

@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -73,7 +74,7 @@ def _duress(username: str, password: str) -> User | None:
 
 
 def _locked_response(request: HttpRequest, form: LoginForm, state: lockout.LockState) -> HttpResponse:
-    _form_error(form, _("Too many failed attempts. Try again in %(minutes)d minutes.") % {"minutes": state.minutes_left})
+    _form_error(form, lockout.locked_message(state.minutes_left))
     return render(request, "accounts/login.html", {"form": form}, status=429)
 
 
@@ -156,7 +157,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         state = lockout.check(user.username)
         if state.locked and not lockout.known_device(request, user.username):
-            _form_error(form, _("Too many failed attempts. Try again in %(minutes)d minutes.") % {"minutes": state.minutes_left})
+            _form_error(form, lockout.locked_message(state.minutes_left))
             return render(request, "accounts/verify.html", {"form": form, "has_webauthn": False}, status=429)
         wait = _code_wait(user, form.cleaned_data["code"])
         device = _verify_code(user, form.cleaned_data["code"])
@@ -168,7 +169,12 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         sessions.complete(request, user, device)
         domain.signed_in(user)
         if isinstance(device, RecoveryCodeDevice):
-            messages.warning(request, _("You used a recovery code. %(count)d remain.") % {"count": device.remaining()})
+            remaining = device.remaining()
+            messages.warning(
+                request,
+                ngettext("You used a recovery code. %(count)d remains.", "You used a recovery code. %(count)d remain.", remaining)
+                % {"count": remaining},
+            )
         response = HttpResponseRedirect(_safe_next(request))
         lockout.remember_device(response, user)
         return response

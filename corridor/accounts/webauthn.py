@@ -270,7 +270,7 @@ def login_verify(request: HttpRequest) -> JsonResponse:
     state = lockout.check(user.username)
     if state.locked:
         request.session.pop(_LOGIN, None)
-        return _error(_("Too many failed attempts. Try again in %(minutes)d minutes.") % {"minutes": state.minutes_left}, 429)
+        return _error(lockout.locked_message(state.minutes_left), 429)
     try:
         challenge = _take_challenge(request, _LOGIN, user)
         body = _json_body(request)

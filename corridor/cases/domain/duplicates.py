@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from corridor.accounts.models import User
 from corridor.audit.actions import act, stamp_once
@@ -41,7 +42,12 @@ class DuplicateCheckLimited(Exception):
     def __init__(self, minutes: int) -> None:
         self.minutes = minutes
         super().__init__(
-            _("You have checked for possible duplicates too often. Try again in %(minutes)d minutes.") % {"minutes": minutes}
+            ngettext(
+                "You have checked for possible duplicates too often. Try again in %(minutes)d minute.",
+                "You have checked for possible duplicates too often. Try again in %(minutes)d minutes.",
+                minutes,
+            )
+            % {"minutes": minutes}
         )
 
 

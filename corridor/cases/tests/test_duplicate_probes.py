@@ -116,7 +116,7 @@ def test_checks_are_limited_per_user_with_a_clear_message(world: World) -> None:
     # In Russian too.
     russian = sign_in(Client(HTTP_ACCEPT_LANGUAGE="ru"), worker).post("/people/new/", _form(world, name_0="Person 4"))
     assert russian.status_code == 429
-    assert "Повторите через 60 мин" in russian.content.decode()
+    assert "Повторите через 60 минут." in russian.content.decode()
     # The API shares the same counter (it lives in the database, for every worker process).
     token = accounts.create_api_token(worker, worker)
     api = Client().post(
