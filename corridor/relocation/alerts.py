@@ -117,7 +117,8 @@ def alerts_for(user: User, today: datetime.date | None = None) -> list[Alert]:
         figs = figures.compute(sorted({a.programme.country_id for a in active}), day, viewer=user) if active else {}
         for application in active:
             programme_figs = figs.get((application.programme.country_id, application.programme_id))
-            limit = programme_figs.decision_p90 if programme_figs else None
+            # Our own 90th percentile only when enough decisions make it one (stats.MIN_DURATIONS).
+            limit = programme_figs.decision_p90 if programme_figs and programme_figs.decision_times_known else None
             basis = _("90th percentile of our decisions")
             if limit is None and application.programme.published_days:
                 limit, basis = float(application.programme.published_days), _("published processing time")

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from corridor.audit import log as audit
 from corridor.cases.serializers import Text
 from corridor.keys.fields import preload_keys
-from corridor.relocation import domain, figures, ranking
+from corridor.relocation import domain, figures, ranking, stats
 from corridor.relocation.access import (
     NotPermitted,
     applications_of_case,
@@ -128,6 +128,12 @@ class FiguresSerializer(serializers.Serializer):
     withdrawn = serializers.IntegerField()
     pending = serializers.IntegerField()
     grant_rate = serializers.FloatField(help_text="posterior mean under a Beta(1, 1) prior")
+    enough_for_rate = serializers.BooleanField(
+        help_text=f"false below {stats.MIN_DECISIONS_FOR_RATE} decisions: the rate then rests on too little data to be stated"
+    )
+    enough_for_times = serializers.BooleanField(
+        help_text=f"false below {stats.MIN_DURATIONS} decisions: the decision durations are then one or two applications' own"
+    )
     grant_rate_interval = serializers.ListField(child=serializers.FloatField(), help_text="90% highest-density interval")
     decision_days_median = serializers.FloatField(allow_null=True)
     decision_days_p90 = serializers.FloatField(allow_null=True)
@@ -150,6 +156,8 @@ def _figures_data(f: figures.Figures) -> dict[str, Any]:
         "withdrawn": f.withdrawn,
         "pending": f.pending,
         "grant_rate": rate.mean,
+        "enough_for_rate": rate.enough,
+        "enough_for_times": f.decision_times_known,
         "grant_rate_interval": list(rate.interval),
         "decision_days_median": f.decision_median,
         "decision_days_p90": f.decision_p90,
@@ -196,12 +204,21 @@ class ApplicationCreateSerializer(serializers.Serializer):
     programme = serializers.PrimaryKeyRelatedField(queryset=Programme.objects.all())
     channel = Text(max_length=300)
     members = serializers.ListField(child=serializers.UUIDField(), min_length=1)
+    on = serializers.DateField(
+        required=False,
+        help_text="The day work on the application began (today when absent); past dates record one already under way, "
+        "never a future one. Later steps cannot be dated before it.",
+    )
 
 
 class TransitionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ApplicationStatus.choices)
     reason = Text(max_length=4000)
-    on = serializers.DateField(required=False)
+    on = serializers.DateField(
+        required=False,
+        help_text="When it happened (today when absent): a past date is fine, a future one is refused, and it cannot be "
+        "before the application's previous step.",
+    )
     refusal_reason = serializers.ChoiceField(choices=RefusalReason.choices, required=False, allow_blank=True, default="")
     refusal_text = Text(required=False, allow_blank=True, default="", max_length=8000)
 
@@ -219,6 +236,9 @@ class RouteSerializer(serializers.Serializer):
     unmet = serializers.ListField(child=serializers.CharField())
     notes = serializers.ListField(child=serializers.CharField())
     grant_probability = serializers.FloatField()
+    enough_for_rate = serializers.BooleanField(
+        help_text=f"false below {stats.MIN_DECISIONS_FOR_RATE} decisions: grant_probability then rests on too little data"
+    )
     interval = serializers.ListField(child=serializers.FloatField())
     decision_days = serializers.FloatField()
     arrival_days = serializers.FloatField()
@@ -241,7 +261,9 @@ class ContactSerializer(serializers.Serializer):
 class EngagementSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     contact = serializers.UUIDField(source="contact_id", read_only=True)
-    programme = serializers.PrimaryKeyRelatedField(queryset=Programme.objects.all(), allow_null=True, required=False, default=None)
+    programme = serializers.PrimaryKeyRelatedField(
+        queryset=Programme.objects.all(), allow_null=True, required=False, default=None
+    )
     on = serializers.DateField(source="happened_on", required=False)
     asked = Text(max_length=8000)
     response = Text(max_length=8000, allow_blank=True, required=False, default="")
@@ -289,7 +311,12 @@ class ProgrammeDetail(RelocationView):
     @documented(request=ProgrammeSerializer, responses=ProgrammeSerializer, summary="Change a programme")
     def patch(self, request: Request, pk: int) -> Response:
         programme = get_programme_for_user(request.user, pk, MANAGE_PROGRAMMES)
-        return _write(request, ProgrammeSerializer, lambda data: domain.update_programme(request.user, programme, **data), instance=programme)
+        return _write(
+            request,
+            ProgrammeSerializer,
+            lambda data: domain.update_programme(request.user, programme, **data),
+            instance=programme,
+        )
 
 
 class FiguresList(RelocationView):
@@ -328,7 +355,9 @@ class CaseApplications(RelocationView):
         return _write(
             request,
             ApplicationCreateSerializer,
-            lambda data: domain.create_application(request.user, case, data["programme"], channel=data["channel"], members=data["members"]),
+            lambda data: domain.create_application(
+                request.user, case, data["programme"], channel=data["channel"], members=data["members"], on=data.get("on")
+            ),
             _application_data,
             created=True,
         )
@@ -370,7 +399,9 @@ class ApplicationChecklist(RelocationView):
         return _write(
             request,
             ChecklistItemSerializer,
-            lambda data: domain.set_checklist_item(request.user, application, data["kind"], data["status"], data.get("note") or ""),
+            lambda data: domain.set_checklist_item(
+                request.user, application, data["kind"], data["status"], data.get("note") or ""
+            ),
         )
 
 
@@ -442,7 +473,12 @@ class ContactEngagements(RelocationView):
     @documented(request=EngagementSerializer, responses={201: EngagementSerializer}, summary="Record an approach")
     def post(self, request: Request, pk: str) -> Response:
         contact = get_contact_for_user(request.user, pk, MANAGE_ENGAGEMENTS)
-        return _write(request, EngagementSerializer, lambda data: domain.log_engagement(request.user, contact, **_engagement_values(data)), created=True)
+        return _write(
+            request,
+            EngagementSerializer,
+            lambda data: domain.log_engagement(request.user, contact, **_engagement_values(data)),
+            created=True,
+        )
 
 
 class EngagementClose(RelocationView):

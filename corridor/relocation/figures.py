@@ -25,6 +25,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from corridor.accounts.models import User
 from corridor.cases.access import cases_visible_to
@@ -66,6 +68,28 @@ class Figures:
     def rate(self) -> stats.GrantRate:
         return stats.grant_rate(self.grants, self.decisions)
 
+    @property
+    def decision_times_known(self) -> bool:
+        """Enough decisions for their durations to mean something (stats.MIN_DURATIONS)."""
+        return self.decisions >= stats.MIN_DURATIONS and self.decision_median is not None
+
+    @property
+    def arrival_times_known(self) -> bool:
+        return self.funnel.get(str(S.ARRIVED), 0) >= stats.MIN_DURATIONS and self.arrival_median is not None
+
+    @property
+    def too_few(self) -> str:
+        """What the page says instead of a rate that rests on too little data ("" when enough)."""
+        return too_few_decisions(self.decisions) if not self.rate.enough else ""
+
+
+def too_few_decisions(decisions: int) -> str:
+    if decisions == 0:
+        return _("no decisions yet")
+    return ngettext(
+        "%(count)d decision — too few to compute a rate", "%(count)d decisions — too few to compute a rate", decisions
+    ) % {"count": decisions}
+
 
 def _days(later: str, earlier: str) -> str:
     if connection.vendor == "postgresql":
@@ -93,7 +117,7 @@ def _quantile(q_num: int, q_den: int) -> str:
 def _sql(country_filter: bool, population: str = "") -> str:
     granted = ", ".join(f"'{s}'" for s in GRANTED_STATUSES)  # our own constants, never input
     reached = ",\n".join(
-        f"MAX(CASE WHEN e.status IN ({', '.join(repr(str(t)) for t in FUNNEL[FUNNEL.index(stage):])}) THEN 1 ELSE 0 END) AS r_{stage}"
+        f"MAX(CASE WHEN e.status IN ({', '.join(repr(str(t)) for t in FUNNEL[FUNNEL.index(stage) :])}) THEN 1 ELSE 0 END) AS r_{stage}"
         for stage in FUNNEL
     )
     where = "WHERE p.country_id IN (SELECT value FROM json_each(%s))" if country_filter else ""
@@ -294,5 +318,9 @@ def _coarsen(result: dict[tuple[str, int], Figures], pooled: frozenset[int], day
                 figs.arrival_median = figs.arrival_p90 = None
 
 
-def programme_figures(programme_id: int, country: str, today: datetime.date | None = None, *, viewer: User | None = None) -> Figures:
-    return compute([country], today, viewer=viewer).get((country, programme_id)) or Figures(country=country, programme=programme_id)
+def programme_figures(
+    programme_id: int, country: str, today: datetime.date | None = None, *, viewer: User | None = None
+) -> Figures:
+    return compute([country], today, viewer=viewer).get((country, programme_id)) or Figures(
+        country=country, programme=programme_id
+    )

@@ -39,14 +39,39 @@ class ProfileForm(forms.Form):
         label=_("Referred by"), choices=[(c.value, c.label) for c in (Referral.NONE, Referral.UNHCR, Referral.PARTNER)]
     )
     family_ties = forms.ModelMultipleChoiceField(
-        label=_("Family lives in"), queryset=Country.objects.all(), required=False, help_text=_("Hold Ctrl or Cmd to choose several.")
+        label=_("Family lives in"),
+        queryset=Country.objects.all(),
+        required=False,
+        help_text=_("Hold Ctrl or Cmd to choose several."),
     )
 
 
+def _not_after_today(field: forms.Field) -> None:
+    """The date picker offers no future day (the action refuses one anyway, with its message)."""
+    field.widget.attrs["max"] = timezone.localdate().isoformat()
+
+
 class ApplicationForm(forms.Form):
-    programme = forms.ModelChoiceField(label=_("Programme"), queryset=Programme.objects.filter(is_open=True).select_related("country"))
-    channel = forms.CharField(label=_("Consulate or channel"), max_length=300, help_text=_("For example: the embassy in Vilnius, or UNHCR Ankara."))
-    members = forms.ModelMultipleChoiceField(label=_("Who is included"), queryset=Person.objects.none(), widget=forms.CheckboxSelectMultiple)
+    programme = forms.ModelChoiceField(
+        label=_("Programme"), queryset=Programme.objects.filter(is_open=True).select_related("country")
+    )
+    channel = forms.CharField(
+        label=_("Consulate or channel"), max_length=300, help_text=_("For example: the embassy in Vilnius, or UNHCR Ankara.")
+    )
+    members = forms.ModelMultipleChoiceField(
+        label=_("Who is included"), queryset=Person.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    # Without it every application began the day it was typed in, and one submitted in September
+    # could not be recorded as submitted then: every later step must be on or after this day.
+    on = forms.DateField(
+        label=_("Work on it began on"),
+        widget=DateInput(),
+        initial=timezone.localdate,
+        required=False,  # empty: today
+        help_text=_(
+            "For an application already under way, the day it began (in the past); its later steps can then be dated from that day on."
+        ),
+    )
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -55,11 +80,17 @@ class ApplicationForm(forms.Form):
         field.queryset = people
         if not self.is_bound:
             self.initial.setdefault("members", list(people))
+        _not_after_today(self.fields["on"])
 
 
 class TransitionForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=())
-    on = forms.DateField(label=_("Date"), widget=DateInput(), initial=timezone.localdate)
+    on = forms.DateField(
+        label=_("Date"),
+        widget=DateInput(),
+        initial=timezone.localdate,
+        help_text=_("When it happened: a past date is fine, but not before the previous step, and never a future one."),
+    )
     reason = forms.CharField(label=_("Why, or what happened"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
     refusal_reason = forms.ChoiceField(
         label=_("Reason given for a refusal"), choices=[("", "—"), *RefusalReason.choices], required=False
@@ -77,6 +108,7 @@ class TransitionForm(forms.Form):
         field: Any = self.fields["status"]
         field.choices = [(s.value, s.label) for s in ApplicationStatus if s in allowed]
         self.fields["seen"].initial = current
+        _not_after_today(self.fields["on"])
 
     def showing(self, status: str) -> TransitionForm:
         """This form shown again on a page that now shows `status`: the next move starts from it
@@ -98,14 +130,18 @@ class ContactForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ContactKind.choices)
     organisation = forms.CharField(label=_("Embassy, ministry or organisation"), max_length=300)
     name = forms.CharField(label=_("Name or role"), max_length=300)
-    details = forms.CharField(label=_("Contact details"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, required=False)
+    details = forms.CharField(
+        label=_("Contact details"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, required=False
+    )
 
 
 class EngagementForm(forms.Form):
     on = forms.DateField(label=_("Date"), widget=DateInput(), initial=timezone.localdate)
     programme = forms.ModelChoiceField(label=_("About the programme"), queryset=Programme.objects.none(), required=False)
     asked = forms.CharField(label=_("What was asked"), widget=forms.Textarea(attrs={"rows": 3}), max_length=8000)
-    response = forms.CharField(label=_("Their response"), widget=forms.Textarea(attrs={"rows": 3}), max_length=8000, required=False)
+    response = forms.CharField(
+        label=_("Their response"), widget=forms.Textarea(attrs={"rows": 3}), max_length=8000, required=False
+    )
     next_step = forms.CharField(label=_("Next step"), max_length=2000, required=False)
     next_due = forms.DateField(label=_("Next step due"), widget=DateInput(), required=False)
 

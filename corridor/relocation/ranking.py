@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pycountry
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from corridor.accounts.models import User
 from corridor.cases.models import Case, DocumentsHeld, MemberRole, Person, Priority
@@ -49,11 +50,16 @@ class Route:
     rank: int | None = None
 
     @property
+    def decisions(self) -> int:
+        return self.figures.decisions if self.figures is not None else 0
+
+    @property
+    def enough_for_rate(self) -> bool:
+        return self.decisions >= stats.MIN_DECISIONS_FOR_RATE
+
+    @property
     def why(self) -> str:
-        return _(
-            "%(p)d%% chance of a grant (90%% interval %(lo)d–%(hi)d%%); %(arrive)d days to arrival if granted, "
-            "%(decide)d days lost per refusal (%(source)s) → about %(expected)d days to safety."
-        ) % {
+        values = {
             "p": round(self.grant_probability * 100),
             "lo": round(self.interval[0] * 100),
             "hi": round(self.interval[1] * 100),
@@ -62,6 +68,20 @@ class Route:
             "source": self.duration_source,
             "expected": round(self.expected_days),
         }
+        if not self.enough_for_rate:
+            # The ranking still uses the posterior mean (it shrinks a few decisions towards an even
+            # chance), but a percentage drawn from one or two decisions is not stated as a finding.
+            return _(
+                "%(few)s; %(arrive)d days to arrival if granted, %(decide)d days lost per refusal (%(source)s) "
+                "→ about %(expected)d days to safety, a rough guess until there are more decisions."
+            ) % (values | {"few": figures_module.too_few_decisions(self.decisions)})
+        return (
+            _(
+                "%(p)d%% chance of a grant (90%% interval %(lo)d–%(hi)d%%); %(arrive)d days to arrival if granted, "
+                "%(decide)d days lost per refusal (%(source)s) → about %(expected)d days to safety."
+            )
+            % values
+        )
 
 
 def _language_names(code: str) -> set[str]:
@@ -94,7 +114,10 @@ def _eligibility(programme: Programme, case: Case, people: list[tuple[Person, st
             if person.documents_held != DocumentsHeld.INTERNATIONAL:
                 lacking.append(f"{person.codename} ({person.get_documents_held_display()})")
             elif person.passport_expiry is not None and person.passport_expiry < today:
-                lacking.append(_("%(codename)s (expired %(date)s)") % {"codename": person.codename, "date": person.passport_expiry.isoformat()})
+                lacking.append(
+                    _("%(codename)s (expired %(date)s)")
+                    % {"codename": person.codename, "date": person.passport_expiry.isoformat()}
+                )
         if lacking and len(lacking) == len(people):
             unmet.append(_("needs an international passport: none held"))
         elif lacking:
@@ -131,18 +154,29 @@ def _durations(programme: Programme, figs: Figures | None, priority: str) -> tup
         Priority.EMERGENCY: _("90th percentile, emergency case"),
         Priority.URGENT: _("between median and 90th percentile, urgent case"),
     }.get(Priority(priority), _("median"))
-    decision = pick(figs.decision_median, figs.decision_p90) if figs else None
-    arrival = pick(figs.arrival_median, figs.arrival_p90) if figs else None
+    # Durations from fewer than stats.MIN_DURATIONS decisions are one or two applications' own
+    # days (a "0-day decision" entered on the day it was recorded, say): not a typical time.
+    decision = pick(figs.decision_median, figs.decision_p90) if figs and figs.decision_times_known else None
+    arrival = pick(figs.arrival_median, figs.arrival_p90) if figs and figs.arrival_times_known else None
     if decision is not None:
         n = figs.decisions if figs else 0
-        source = _("our %(n)d decisions, %(basis)s") % {"n": n, "basis": basis}
+        source = ngettext("our %(n)d decision, %(basis)s", "our %(n)d decisions, %(basis)s", n) % {"n": n, "basis": basis}
         if arrival is None:
             arrival = decision + DEFAULT_TRAVEL_DAYS
             source += _("; no arrivals yet, %(days)d travel days assumed") % {"days": DEFAULT_TRAVEL_DAYS}
         return decision, max(arrival, decision), source
+    few = bool(figs and figs.decisions)
     if programme.published_days:
         days = float(programme.published_days)
+        if few:
+            return days, days + DEFAULT_TRAVEL_DAYS, _("published processing time; too few decisions of our own")
         return days, days + DEFAULT_TRAVEL_DAYS, _("published processing time; no decisions of our own yet")
+    if few:
+        return (
+            DEFAULT_DAYS,
+            DEFAULT_DAYS + DEFAULT_TRAVEL_DAYS,
+            _("too few decisions of our own: %(days)d days assumed") % {"days": DEFAULT_DAYS},
+        )
     return DEFAULT_DAYS, DEFAULT_DAYS + DEFAULT_TRAVEL_DAYS, _("no data: %(days)d days assumed") % {"days": DEFAULT_DAYS}
 
 
@@ -182,7 +216,8 @@ def rank_routes(case: Case, today: datetime.date | None = None, *, viewer: User 
         )
         if route.refused_before is not None:
             route.notes.append(
-                _("refused for this case on %(date)s: ranked last, a new application needs new facts") % {"date": route.refused_before.isoformat()}
+                _("refused for this case on %(date)s: ranked last, a new application needs new facts")
+                % {"date": route.refused_before.isoformat()}
             )
         if route.active_application is not None:
             route.notes.append(_("already applied: %(status)s") % {"status": route.active_application.get_status_display()})

@@ -15,6 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 LEVEL = 0.90
+# A grant rate is shown as a percentage only from this many decisions on. Below it the 90%
+# interval is more than 60 points wide for some outcome (1 decision: 0–68 %; 2 of 4: 19–81 %),
+# so one number would claim a precision the data does not have ("33 %" for 0 of 1 is only the
+# prior speaking); pages say "1 decision — too few to compute a rate" instead. From 5 on the
+# widest interval is under 60 points and narrows with every decision (test_stats checks both).
+MIN_DECISIONS_FOR_RATE = 5
+# Durations (median, 90th percentile) only from this many: the "median" of one or two
+# applications is their own days, and a 90th percentile of two is the longer one.
+MIN_DURATIONS = 3
 _EPS = 1e-15
 _TINY = 1e-300
 
@@ -148,6 +157,11 @@ class GrantRate:
     @property
     def interval(self) -> tuple[float, float]:
         return hpd_interval(self.a, self.b)
+
+    @property
+    def enough(self) -> bool:
+        """Enough decisions to state the rate as a number (MIN_DECISIONS_FOR_RATE)."""
+        return self.decisions >= MIN_DECISIONS_FOR_RATE
 
 
 def grant_rate(grants: int, decisions: int) -> GrantRate:

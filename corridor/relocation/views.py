@@ -99,13 +99,17 @@ def country_view(request: HttpRequest, code: str) -> HttpResponse:
     if user.has_perm(VIEW_ENGAGEMENTS):  # what the page shows: the coordinators' part
         contacts = list(contacts_visible_to(user).filter(country=country).select_related("data_key"))
         engagements = list(
-            Engagement.objects.filter(contact__in=contacts).select_related("contact__data_key", "programme", "by").order_by("-happened_on")
+            Engagement.objects.filter(contact__in=contacts)
+            .select_related("contact__data_key", "programme", "by")
+            .order_by("-happened_on")
         )
         preload_keys([*contacts, *engagements])
         context |= {
             "contacts": contacts,
             "engagements": engagements,
-            "commitments": sorted((e for e in engagements if e.is_open_commitment), key=lambda e: e.next_due or datetime.date.max),
+            "commitments": sorted(
+                (e for e in engagements if e.is_open_commitment), key=lambda e: e.next_due or datetime.date.max
+            ),
             "today": timezone.localdate(),
         }
         audit.record(actor=user, action=RelocationAudit.VIEW_ENGAGEMENTS, obj=country)
@@ -117,17 +121,24 @@ def charts_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     figs = figures_for_user(user)
     names = {c.pk: c.name for c in countries_for_user(user).filter(pk__in={code for code, _p in figs})}
-    totals = sorted(((names[code], f) for (code, programme), f in figs.items() if programme == COUNTRY_TOTAL), key=lambda pair: pair[0])
-    rate_rows = [(name, f.rate) for name, f in totals if f.decisions]
+    totals = sorted(
+        ((names[code], f) for (code, programme), f in figs.items() if programme == COUNTRY_TOTAL), key=lambda pair: pair[0]
+    )
+    # Only figures that rest on enough data are drawn (stats.MIN_DECISIONS_FOR_RATE, MIN_DURATIONS);
+    # the page names the countries left out and how many decisions they have.
+    rate_rows = [(name, f.rate) for name, f in totals if f.rate.enough]
     time_rows = [
         (name, f.decision_median, f.decision_p90)
         for name, f in totals
-        if f.decision_median is not None and f.decision_p90 is not None
+        if f.decision_times_known and f.decision_median is not None and f.decision_p90 is not None
     ]
     funnel = [(str(ApplicationStatus(stage).label), sum(f.funnel.get(stage, 0) for _n, f in totals)) for stage in FUNNEL]
     context = {
-        "rate_chart": charts.grant_rate_chart(rate_rows, _("Grant rate by country"), _("No decisions yet.")),
-        "time_chart": charts.duration_chart(time_rows, _("Days from submission to decision"), _("No decisions yet."), _("days")),
+        "rate_chart": charts.grant_rate_chart(rate_rows, _("Grant rate by country"), _("No country has enough decisions yet.")),
+        "time_chart": charts.duration_chart(
+            time_rows, _("Days from submission to decision"), _("No country has enough decisions yet."), _("days")
+        ),
+        "too_few": [(name, f.too_few) for name, f in totals if f.decisions and not f.rate.enough],
         "funnel_chart": charts.funnel_chart(funnel, _("Applications reaching each stage")),
         "totals": totals,
     }
@@ -189,7 +200,8 @@ def case_profile_view(request: HttpRequest, case_id: Any) -> HttpResponse:
     case = get_relocation_case(user, case_id, MANAGE_APPLICATIONS)
     form = ProfileForm(request.POST)
     saved = submit(
-        form, lambda data: domain.set_profile(user, case, referral=data["referral"], family_ties=[c.pk for c in data["family_ties"]])
+        form,
+        lambda data: domain.set_profile(user, case, referral=data["referral"], family_ties=[c.pk for c in data["family_ties"]]),
     )
     if saved is not None:
         messages.success(request, _("Saved. The ranking below takes it into account."))
@@ -204,7 +216,10 @@ def application_new_view(request: HttpRequest, case_id: Any) -> HttpResponse:
     case = get_relocation_case(user, case_id, MANAGE_APPLICATIONS)
     form = ApplicationForm(request.POST, case=case)
     application = submit(
-        form, lambda data: domain.create_application(user, case, data["programme"], channel=data["channel"], members=list(data["members"]))
+        form,
+        lambda data: domain.create_application(
+            user, case, data["programme"], channel=data["channel"], members=list(data["members"]), on=data["on"]
+        ),
     )
     if application is not None:
         messages.success(request, _("Application opened as a draft."))

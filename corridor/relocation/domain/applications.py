@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from corridor.accounts.models import User
@@ -75,7 +76,9 @@ def create_application(
         person_ids = {member.pk if isinstance(member, Person) else member for member in members}
         if person_ids - set(CaseMember.objects.filter(case=case).values_list("person_id", flat=True)):
             raise ValidationError({"members": _("Only people on this case can be included.")})
-        active = Application.objects.filter(case=case, programme=programme).exclude(status__in=(S.ARRIVED, S.REFUSED, S.WITHDRAWN))
+        active = Application.objects.filter(case=case, programme=programme).exclude(
+            status__in=(S.ARRIVED, S.REFUSED, S.WITHDRAWN)
+        )
         if active.exists():
             raise ValidationError({"programme": _("This case already has an active application to this programme.")})
         day = on or timezone.localdate()
@@ -84,7 +87,9 @@ def create_application(
         application.save()
         application.members.set(Person.objects.filter(pk__in=person_ids))
         ApplicationEvent(application=application, old="", status=S.DRAFT, happened_on=day, by=actor).save()
-        ChecklistItem.objects.bulk_create(ChecklistItem(application=application, kind=kind) for kind in _default_checklist(programme))
+        ChecklistItem.objects.bulk_create(
+            ChecklistItem(application=application, kind=kind) for kind in _default_checklist(programme)
+        )
         action.record(RelocationAudit.APPLICATION_CREATE, application)
     return application
 
@@ -116,23 +121,35 @@ def transition_application(
         current = lock(application)
         if current.status != (seen or application.status):
             raise Conflict(
-                {"status": _("The application's status changed to “%(now)s” while you were working; nothing was changed.") % {"now": current.get_status_display()}}
+                {
+                    "status": _("The application's status changed to “%(now)s” while you were working; nothing was changed.")
+                    % {"now": current.get_status_display()}
+                }
             )
         if new not in APPLICATION_TRANSITIONS[S(current.status)]:
             raise ValidationError(
-                {"status": _("An application cannot go from “%(old)s” to “%(new)s”.") % {"old": current.get_status_display(), "new": S(new).label}}
+                {
+                    "status": _("An application cannot go from “%(old)s” to “%(new)s”.")
+                    % {"old": current.get_status_display(), "new": S(new).label}
+                }
             )
         day = on or timezone.localdate()
         check_not_future(day, "on")
+        # Back-dating is allowed (a step recorded after the fact), reordering is not: the history
+        # and the durations computed from it read the events in date order.
         if day < current.last_moved:
-            raise ValidationError({"on": _("The date cannot be before the previous step (%(date)s).") % {"date": current.last_moved.isoformat()}})
+            raise ValidationError(
+                {"on": _("The date cannot be before the previous step (%(date)s).") % {"date": date_format(current.last_moved)}}
+            )
         if new == S.REFUSED:
             if refusal_reason not in RefusalReason.values:
                 raise ValidationError({"refusal_reason": _("Choose the reason given for the refusal.")})
         elif refusal_reason or refusal_text.strip():
             raise ValidationError({"refusal_reason": _("A refusal reason only applies to a refusal.")})
         # The caller's copy carries the case with its loaded data key; the lock vouched for its status.
-        event = ApplicationEvent(application=application, old=current.status, status=new, happened_on=day, by=actor, reason=reason)
+        event = ApplicationEvent(
+            application=application, old=current.status, status=new, happened_on=day, by=actor, reason=reason
+        )
         event.save()
         changed = {"status": new, "last_moved": day}
         if new == S.REFUSED:
