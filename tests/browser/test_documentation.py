@@ -101,7 +101,9 @@ def test_officer_records_an_event_and_reads_its_corroboration(page_factory: Any)
 
     words = "Security forces detained two men at a checkpoint near Argun on 2 March and held them for eight days."
     original = _record_source(page, base, team, "media", "Kavkaz report", words)
-    reprint = _record_source(page, base, team, "media", "Reprint in a national paper", words + " Reprinted.", derived_from=original)
+    reprint = _record_source(
+        page, base, team, "media", "Reprint in a national paper", words + " Reprinted.", derived_from=original
+    )
     testimony = _record_source(
         page, base, team, "testimony", "Islam's account", "They used electric shocks on me for two days.", person=str(first.pk)
     )
