@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Length
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,6 +35,7 @@ from corridor.cases.models import (
 )
 from corridor.core.errors import Conflict
 from corridor.keys.api import DataKey
+from corridor.notifications import api as notifications
 
 BREAK_GLASS_HOURS = 8
 
@@ -232,14 +234,13 @@ def break_glass(actor: User, case: Case, reason: str) -> BreakGlass:
     """Reach a case outside one's teams for a few hours, with a written reason; admins see it."""
     with act(actor, "cases.break_glass") as action:
         if len(reason.strip()) < 20:
-            raise ValidationError(
-                {"reason": _("Explain in a sentence or two why you need this case (at least 20 characters).")}
-            )
+            raise ValidationError({"reason": _("Explain in a sentence or two why you need this case (at least 20 characters).")})
         grant = BreakGlass(
             case=case, user=actor, reason=reason.strip(), expires=timezone.now() + datetime.timedelta(hours=BREAK_GLASS_HOURS)
         )
         grant.save()
         action.record(CaseAudit.BREAK_GLASS, case)
+        notifications.break_glass_used(link=reverse("cases:break_glass_review"))  # admins review every use
     return grant
 
 
@@ -248,4 +249,3 @@ def review_break_glass(actor: User, grant: BreakGlass) -> None:
     with act(actor, "cases.review_break_glass") as action:
         refusal = ValidationError(_("This access was already reviewed."))
         stamp_once(action, grant, "reviewed", refusal, CaseAudit.BREAK_GLASS_REVIEWED)
-

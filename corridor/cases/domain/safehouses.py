@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +20,7 @@ from corridor.cases import access, queries
 from corridor.cases.audit_names import CaseAudit
 from corridor.cases.models import Case, Person, Placement, SafeHouse, Task
 from corridor.keys.api import DataKey
+from corridor.notifications import api as notifications
 
 
 def create_safe_house(actor: User, *, team: Team, label: str, address: str, capacity: int, notes: str = "") -> SafeHouse:
@@ -126,6 +128,19 @@ def mark_compromised(actor: User, house: SafeHouse) -> list[Task]:
             )
             task.save()
             tasks.append(task)
+        _tell_those_with_people_there([placement.case for placement in current], locked)
         action.record(CaseAudit.SAFEHOUSE_COMPROMISED, locked)
     house.compromised = locked.compromised
     return tasks
+
+
+def _tell_those_with_people_there(cases: list[Case], house: SafeHouse) -> None:
+    """Each case's owner (or, for a case nobody owns, its team) hears how many of their people
+    lived in the house: a count and a link, no name, no place."""
+    counts: dict[User, int] = {}
+    for case in cases:
+        for user in [case.owner] if case.owner is not None else list(case.team.members.filter(is_active=True)):
+            counts[user] = counts.get(user, 0) + 1
+    for user, people in counts.items():
+        link = reverse("cases:safe_house", args=[house.pk])
+        notifications.safe_house_compromised([user], people=people, link=link, team=house.team)
