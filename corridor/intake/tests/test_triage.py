@@ -141,7 +141,13 @@ def test_spam_leaves_the_queue_and_can_be_restored() -> None:
     hotline = make_staff(Role.HOTLINE)
     request = _request()
     client = sign_in(Client(), hotline)
-    assert client.post(f"/triage/{request.pk}/", {"action": "spam"}).status_code == 302
+    # Without the box ticked nothing changes, and the page says why.
+    unconfirmed = client.post(f"/triage/{request.pk}/", {"action": "spam"}, follow=True)
+    assert unconfirmed.status_code == 400
+    assert "Nothing was changed: tick the box to confirm that this request is spam." in unconfirmed.content.decode()
+    request.refresh_from_db()
+    assert request.state != RequestState.SPAM
+    assert client.post(f"/triage/{request.pk}/", {"action": "spam", "confirm": "yes"}).status_code == 302
     request.refresh_from_db()
     assert request.state == RequestState.SPAM
     assert domain.queue(hotline) == []
@@ -218,3 +224,14 @@ def test_purge_deletes_old_spam_and_unanswered_requests_only() -> None:
     assert out.getvalue().strip() == "deleted 1 spam request(s) idle > 7 days, 1 unanswered request(s) idle > 60 days"
     assert set(IntakeRequest.objects.values_list("pk", flat=True)) == {old_answered.pk, recent.pk}
     assert IntakeMessage.objects.filter(request_id__in=[old_spam.pk, old_unanswered.pk]).count() == 0
+
+
+def test_mark_as_spam_stands_apart_from_reply_and_asks_for_a_tick() -> None:
+    hotline = make_staff(Role.HOTLINE)
+    request = _request()
+    page = sign_in(Client(), hotline).get(f"/triage/{request.pk}/").content.decode()
+    reply_form = page.split('value="reply">', 1)[1].split("</form>", 1)[0]
+    assert "Mark as spam" not in reply_form
+    spam = page.split('<section class="intake-spam" id="spam">', 1)[1].split("</section>", 1)[0]
+    assert '<input type="checkbox" name="confirm" value="yes" required>' in spam
+    assert spam.index('name="confirm"') < spam.index("Mark as spam")

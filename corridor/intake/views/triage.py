@@ -69,6 +69,9 @@ def request_view(request: HttpRequest, pk: str) -> HttpResponse:
                     domain.move_new_messages(user, intake)
                     messages.success(request, _("New messages moved to the case."))
                     return redirect("intake:request", pk=intake.pk)
+                if action == "spam" and request.POST.get("confirm") != "yes":
+                    # No script needed for the second step: the box travels with the button.
+                    raise ValidationError(_("Nothing was changed: tick the box to confirm that this request is spam."))
                 domain.mark_spam(user, intake, spam=action == "spam")
             except ValidationError as error:
                 for text in error.messages:
