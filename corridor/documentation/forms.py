@@ -265,7 +265,7 @@ class ActForm(SeenMixin, forms.Form):
     start_precision = forms.ChoiceField(label=_("How exact is the start?"), choices=DatePrecision.choices)
     end = forms.DateField(label=_("Until"), required=False, widget=_date())
     end_precision = forms.ChoiceField(label=_("How exact is the end?"), choices=DatePrecision.choices)
-    place = _text(_("Place"), 1000, _("Encrypted."), rows=2)
+    place = _text(_("Place of the act"), 1000, _("Encrypted."), rows=2)
     stated_reason = _text(_("Reason the perpetrators gave"), NOTE_MAX, _("Encrypted."))
     physical_consequences = _text(_("Physical consequences"), NOTE_MAX, _("Encrypted."))
     psychological_consequences = _text(_("Psychological consequences"), NOTE_MAX, _("Encrypted."))
