@@ -8,6 +8,7 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
-        from corridor.cases import signals
+        from corridor.cases import reminders, signals
 
         signals.connect()
+        reminders.register()  # tasks due and overdue, told once a day (notifications' job registry)

@@ -8,12 +8,14 @@ decrypts anything, so the intake's may run while sealed.
 
 from __future__ import annotations
 
+from corridor.notifications import jobs
 from corridor.notifications.domain.escalation import acknowledge, escalate_due, subject_key
 from corridor.notifications.domain.events import (
     break_glass_used,
     case_assigned,
     instance_event,
     person_replied,
+    remind_daily,
     request_arrived,
     safe_house_compromised,
 )
@@ -29,11 +31,13 @@ __all__ = [
     "break_glass_used",
     "case_assigned",
     "escalate_due",
+    "jobs",
     "instance_event",
     "next_on_duty",
     "notify",
     "on_duty",
     "person_replied",
+    "remind_daily",
     "request_arrived",
     "responders",
     "safe_house_compromised",

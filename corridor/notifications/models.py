@@ -50,7 +50,8 @@ class Kind(models.TextChoices):
 URGENT_KINDS: frozenset[str] = frozenset({Kind.INTAKE_EMERGENCY, Kind.ESCALATION, Kind.LOCKDOWN})
 
 # Kinds that add up: a second one while the first is unread raises its count instead of a new row.
-BATCHED_KINDS: frozenset[str] = frozenset({Kind.INTAKE_NEW, Kind.THREAD_REPLY, Kind.TASK_DUE, Kind.TASK_OVERDUE})
+# (Daily reminders are not among them: each day's reminder says that day's count, see remind_daily.)
+BATCHED_KINDS: frozenset[str] = frozenset({Kind.INTAKE_NEW, Kind.THREAD_REPLY, Kind.UNSEAL_FAILED})
 
 
 def describe(kind: str, count: int) -> str:

@@ -7,7 +7,8 @@ run while sealed. None takes a text: only a link inside the app, a team, people 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime
+from collections.abc import Iterable, Mapping
 
 from django.db import transaction
 from django.urls import reverse
@@ -102,3 +103,21 @@ def resolve_sealed_waiting() -> int:
     """
     with transaction.atomic():
         return Notification.objects.filter(kind=Kind.SEALED_WAITING, read__isnull=True).update(read=timezone.now())
+
+
+def remind_daily(counts: Mapping[User, int], kind: str, *, link: str = "", now: datetime.datetime | None = None) -> int:
+    """Tell each user of their count of `kind` (tasks due, say) once a local day, however often
+    the job runs; a user already told today is skipped. Returns how many were told."""
+    now = now or timezone.now()
+    zone = timezone.get_default_timezone()
+    midnight = timezone.localtime(now, zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    wanted = {user: count for user, count in counts.items() if count > 0 and user.is_active}
+    told_today = set(
+        Notification.objects.filter(kind=kind, created__gte=midnight, user__in=list(wanted)).values_list("user_id", flat=True)
+    )
+    told = 0
+    for user, count in wanted.items():
+        if user.pk not in told_today:
+            notify([user], kind, count=count, link=link)
+            told += 1
+    return told
