@@ -33,6 +33,7 @@ MATRICES = (
     "corridor.documentation.tests.test_api",
     "corridor.documentation.tests.test_views",
     "corridor.intake.tests.test_triage",
+    "corridor.notifications.tests.test_views",
     "corridor.relocation.tests.test_access",
 )
 
