@@ -25,11 +25,26 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+# Django's property, whose accessors django-stubs does not declare (it types `queryset` as a plain attribute).
+_MODEL_CHOICE_QUERYSET: Any = forms.ModelChoiceField.__dict__["queryset"]
+
+
 class CodenameChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]  # generic only in django-stubs; not subscriptable at runtime
-    """People are chosen by codename only: names never appear in a select list."""
+    """People are chosen by codename only: names never appear in a select list.
+
+    When the list holds one person (a case of one), that person is preselected: there is
+    nobody else to mean, and a blank first choice only costs a tap and invites an error.
+    """
 
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.codename)
+
+    def _preselecting(self, queryset: Any) -> None:
+        _MODEL_CHOICE_QUERYSET.fset(self, queryset)
+        only = list(self.queryset[:2]) if self.queryset is not None else []
+        self.initial = only[0].pk if len(only) == 1 else None
+
+    queryset = property(_MODEL_CHOICE_QUERYSET.fget, _preselecting)
 
 
 class SafeHouseChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]  # generic only in django-stubs; not subscriptable at runtime
