@@ -10,7 +10,9 @@ import binascii
 import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +33,7 @@ __all__ = [
     "open_details",
     "record",
     "record_decision",
+    "reading_through_api",
     "record_read",
 ]
 
@@ -97,9 +100,24 @@ def record(*, actor: Any, action: AuditAction, obj: Any = None, details: Mapping
     return entry
 
 
+# True while a request to the API is served (corridor.audit.middleware): the auditor is told
+# whether a record was read on a page or fetched through the API, without every caller saying.
+_through_api: ContextVar[bool] = ContextVar("audit_read_through_api", default=False)
+
+
+@contextmanager
+def reading_through_api() -> Iterator[None]:
+    """Reads recorded inside are READ_API entries instead of READ."""
+    token = _through_api.set(True)
+    try:
+        yield
+    finally:
+        _through_api.reset(token)
+
+
 def record_read(actor: Any, obj: Any) -> AuditEntry:
-    """Audit that `actor` read `obj` (Invariant 6: every read of sensitive data)."""
-    return record(actor=actor, action=LogAudit.READ, obj=obj)
+    """Audit that `actor` read `obj` (Invariant 6: every read of sensitive data), on a page or through the API."""
+    return record(actor=actor, action=LogAudit.READ_API if _through_api.get() else LogAudit.READ, obj=obj)
 
 
 def record_decision(actor: Any, obj: Any, allowed: bool, reason: str) -> AuditEntry:

@@ -85,8 +85,9 @@ def test_pagination_shows_fifty_newest(sealed_keyring: Any) -> None:
     first = _call(auditor).content.decode()
     second = _call(auditor, page="2").content.decode()
 
-    assert ("test.n59<" in first, "test.n10<" in first, "test.n9<" in first) == (True, True, False)
-    assert ("test.n9<" in second, "test.n0<" in second, "test.n10<" in second) == (True, True, False)
+    # The entries' names, not the filter's list of every name.
+    assert (">test.n59</code>" in first, ">test.n10</code>" in first, ">test.n9</code>" in first) == (True, True, False)
+    assert (">test.n9</code>" in second, ">test.n0</code>" in second, ">test.n10</code>" in second) == (True, True, False)
 
 
 def test_verify_now_reports_ok_and_is_audited(unsealed_keyring: Any) -> None:
