@@ -190,3 +190,23 @@ def test_preferences_save_the_address_sealed(world: Any) -> None:
     assert response.status_code == 302
     page = client.get("/notifications/preferences/").content.decode()
     assert "someone@example.org" in page
+
+
+def test_dashboard_shows_who_is_on_duty_now(world: Any) -> None:
+    from django.utils import timezone
+
+    now = timezone.localtime()
+    hotline = world.users[Role.HOTLINE]
+    roster.add_shift(
+        world.users[Role.ADMIN],
+        world.team_a,
+        duty=Duty.EMERGENCY,
+        user=hotline,
+        weekday=now.weekday(),
+        start=datetime.time(0),
+        end=datetime.time(23, 59, 59),  # all day
+    )
+    page = sign_in(Client(), world.users[Role.CASEWORKER]).get("/").content.decode()
+    box = page.split('id="on-duty"')[1].split("</section>")[0]
+    assert "Team A" in box and hotline.username in box
+    assert "Team B" not in box
