@@ -250,10 +250,14 @@ def _renew(batch: uuid.UUID, rows: list[Delivery], lease_seconds: int) -> bool:
     """Hold the batch for another lease just before it is sent, if this worker still holds it.
 
     A claim takes many messages at once; without this, the last of them could wait past the
-    lease while the first go out, and a second worker would send them too.
+    lease while the first go out, and a second worker would send them too. The lease is kept
+    far above the SMTP timeout (settings), so half a lease left is enough for one message.
     """
     held = rows[0].lease_until
-    renewed = timezone.now() + datetime.timedelta(seconds=lease_seconds)
+    now = timezone.now()
+    if held is not None and held - now > datetime.timedelta(seconds=lease_seconds / 2):
+        return True  # more than half the lease left: held, and no write (a commit per message is costly)
+    renewed = now + datetime.timedelta(seconds=lease_seconds)
     taken = Delivery.objects.filter(batch=batch, state=DeliveryState.SENDING, lease_until=held).update(lease_until=renewed)
     for row in rows:
         row.lease_until = renewed
