@@ -30,6 +30,7 @@ SUITES: dict[str, str] = {
     "cases": "bench.cases_bench",
     "intake_submissions": "bench.intake_bench",
     "relocation_figures": "bench.relocation_bench",
+    "notifications_delivery": "bench.notifications_bench",
 }
 
 # The benchmark-only models (bench/benchapp); installed here, never in corridor.settings.
