@@ -518,3 +518,72 @@ def test_export_leaves_internal_events_out(world: World) -> None:
     response = _officer(world).post(f"{PAGE}/export/", {"audience": "partner", "partner": "", "format": "uwazi-events"})
     assert response.status_code == 400
     assert "Name the partner the export is for" in response.content.decode()
+
+
+# -- lists, filters, timeline --------------------------------------------------------------------
+
+
+def test_filters_by_type_of_act_and_period(world: World) -> None:
+    officer = world.users[Role.DOCUMENTATION]
+    threat = domain.create_event(officer, team=world.team_a, title="Threats by phone", start=D(2023, 1, 10), end=D(2023, 2, 1))
+    domain.add_act(officer, threat, victim=world.extra["a"]["act"].victim, act_type=term("threats"))
+    client = _officer(world)
+
+    def titles(query: dict[str, str]) -> list[str]:
+        response = client.get(f"{PAGE}/", query)
+        assert response.status_code == 200
+        return [str(event.title) for event, _types in response.context["rows"]]
+
+    assert titles({}) == ["Detention A", "Earlier", "Threats by phone"]
+    assert titles({"act_type": str(term("threats").pk)}) == ["Threats by phone"]
+    assert titles({"act_type": str(term("torture").pk)}) == ["Detention A"]
+    # Overlap: the threats ran to 1 February 2023.
+    assert titles({"after": "2023-01-20", "before": "2023-12-31"}) == ["Threats by phone"]
+    assert titles({"after": "2024-02-15"}) == ["Detention A"]
+    response = client.get(f"{PAGE}/", {"after": "2024-02-15", "before": "2024-01-01"})
+    assert response.status_code == 400
+    assert "The end of the period is before its start." in response.content.decode()
+
+
+def test_the_timeline_escapes_what_it_draws(world: World) -> None:
+    officer = world.users[Role.DOCUMENTATION]
+    domain.create_event(officer, team=world.team_a, title="<script>alert(1)</script> & raid", start=D(2024, 1, 5))
+    body = _officer(world).get(f"{PAGE}/timeline/").content.decode()
+    assert "<script>alert(1)" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; raid" in body
+    assert body.count("<rect ") == 3  # one bar per event of team A; team B's is not drawn
+    assert "Detention B" not in body
+
+
+def test_a_perpetrator_page_lists_only_acts_the_reader_can_see(world: World) -> None:
+    officer_b = User.objects.get(username="doc-b")
+    unit = world.extra["a"]["perpetrator"]
+    body = sign_in(Client(), officer_b).get(f"{PAGE}/perpetrators/{unit.pk}/").content.decode()
+    assert "Unit A" in body
+    assert "Detention A" not in body
+    assert world.extra["a"]["act"].victim.codename not in body
+    assert "No act you can see is attributed to them." in body
+
+
+# -- evidence ---------------------------------------------------------------------------------
+
+
+def test_a_refused_file_says_why_and_keeps_nothing(world: World) -> None:
+    before = Evidence.objects.count()
+    upload = SimpleUploadedFile("tool.exe", b"MZ\x90\x00 not a document", content_type="application/octet-stream")
+    response = _officer(world).post(f"{PAGE}/events/{_a(world, 'event')}/evidence/", {"file": upload})
+    assert response.status_code == 400
+    assert 'class="error"' in response.content.decode()
+    assert Evidence.objects.count() == before
+
+
+def test_a_download_is_a_custody_entry(world: World) -> None:
+    evidence = world.extra["a"]["evidence"]
+    response = _officer(world).get(f"{PAGE}/evidence/{evidence.pk}/file/", {"download": "1"})
+    assert response.status_code == 200
+    assert response.content == b"A statement, typed.\n"
+    assert response["Content-Disposition"].startswith("attachment;")
+    custody = Evidence.objects.get(pk=evidence.pk).custody
+    assert [entry["action"] for entry in custody] == ["received", "downloaded"]
+    page = _officer(world).get(f"{PAGE}/evidence/{evidence.pk}/").content.decode()
+    assert "downloaded" in page and "received" in page

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from corridor.audit import log as audit
 from corridor.core.forms import submit_then, succeeded
 from corridor.documentation import access, domain
+from corridor.documentation.audit_names import DocumentationAudit
 from corridor.documentation.forms import PerpetratorForm, term_label
 from corridor.documentation.models import Involvement, Perpetrator
 from corridor.documentation.rules import MANAGE_EVENTS, VIEW_EVENTS
@@ -41,6 +42,10 @@ def list_view(request: HttpRequest) -> HttpResponse:
     rows = list(perpetrators.select_related("part_of", "part_of__data_key"))
     preload_keys([*rows, *(p.part_of for p in rows if p.part_of)])
     rows.sort(key=lambda p: str(p.name).casefold())
+    if rows:
+        audit.record(
+            actor=user, action=DocumentationAudit.PERPETRATOR_LIST, obj=None, details={"perpetrators": [str(p.pk) for p in rows]}
+        )
     context = {"rows": rows, "form": form, "can_manage": user.has_perm(MANAGE_EVENTS)}  # what the page offers
     return render(request, "documentation/perpetrators.html", context, status=400 if form.errors else 200)
 

@@ -20,6 +20,7 @@ from corridor.audit import log as audit
 from corridor.cases.access import people_visible_to
 from corridor.core.forms import submit_then, succeeded
 from corridor.documentation import access, domain, nearduplicates
+from corridor.documentation.audit_names import DocumentationAudit
 from corridor.documentation.forms import DerivedForm, SourceForm, term_label
 from corridor.documentation.models import Source, SourceKind
 from corridor.documentation.rules import MANAGE_EVENTS, VIEW_EVENTS
@@ -38,6 +39,8 @@ def list_view(request: HttpRequest) -> HttpResponse:
     rows = list(sources.order_by("-created"))
     preload_keys([*rows, *(s.derived_from for s in rows if s.derived_from)])
     labels = access.person_labels(user, [s.person for s in rows])
+    if rows:
+        audit.record(actor=user, action=DocumentationAudit.SOURCE_LIST, obj=None, details={"sources": [str(s.pk) for s in rows]})
     context = {
         "rows": [(source, labels.get(source.person_id, "") if source.person_id else "") for source in rows],
         "kinds": SourceKind.choices,
