@@ -91,6 +91,7 @@ PLANTED = {
     "corridor.documentation.forms.CustodyForm.note": "test_seizure_forms.py (documentation pages)",
     "corridor.documentation.forms.ImportForm.reports": "test_seizure_forms.py (documentation pages)",
     "corridor.documentation.forms.ExportForm.partner": "test_seizure_forms.py (documentation pages)",
+    "corridor.notifications.forms.PreferenceForm.email": "test_seizure_forms.py (notification preferences)",
 }
 CLEAR_BY_DESIGN = {
     "corridor.cases.forms.PersonForm.region": "only when CORRIDOR_REGION_IN_CLEAR is set; the form drops it otherwise",
@@ -123,6 +124,7 @@ CLEAR_BY_DESIGN = {
     "corridor.documentation.forms.PerpetratorForm.seen": "the record's edit stamp the page showed (hidden, checked and never stored)",
     "corridor.documentation.forms.SourceForm.seen": "the record's edit stamp the page showed (hidden, checked and never stored)",
     "corridor.documentation.forms.TermForm.code": "a vocabulary code (torture, beating): the organisation's words, not about anyone",
+    "corridor.notifications.forms.PreferenceForm.public_key": "an age public key: public by nature, and the sealed mail worker encrypts to it",
 }
 
 
@@ -192,9 +194,14 @@ def test_the_forms_planted_here_leave_nothing_at_rest() -> None:
         new_case = {"person": str(person.pk), "team": str(team.pk), "priority": "normal", "summary": s["new case summary"]}
         ok(client.post(reverse("cases:case_new"), new_case), "new case")
         ok(client.post(reverse("cases:case_need", args=[case.pk]), {"kind": "medical", "details": s["need details"]}), "need")
-        ok(client.post(reverse("cases:case_status", args=[case.pk]), {"status": "verifying", "reason": s["status reason"]}), "status")
         ok(
-            client.post(reverse("cases:verification", args=[case.pk]), {"method": "referrer", "details": s["verification details"]}),
+            client.post(reverse("cases:case_status", args=[case.pk]), {"status": "verifying", "reason": s["status reason"]}),
+            "status",
+        )
+        ok(
+            client.post(
+                reverse("cases:verification", args=[case.pk]), {"method": "referrer", "details": s["verification details"]}
+            ),
             "verification",
         )
         glass = {"reference": foreign.reference, "reason": s["break-glass reason"]}
@@ -353,3 +360,20 @@ def test_the_documentation_pages_leave_nothing_at_rest() -> None:
     assert Source.objects.get(kind="media").text == s["imported report"]
 
     assert scan_at_rest(s, extra={"captured logs": logs.getvalue().encode()}) == []
+
+
+def test_a_staff_address_typed_into_notification_preferences_is_not_at_rest() -> None:
+    """The address is sealed to the outbox key (a file of its own); notifying the user (which
+    queues mail for it) leaves it nowhere in clear either."""
+    from corridor.notifications.api import Kind, notify
+    from corridor.notifications.models import Preference
+
+    t = token()
+    address = f"mailplant{t}@example.org"
+    user = make_staff(Role.CASEWORKER, username="forms-mail")
+    client = sign_in(Client(), user)
+    with captured_logs() as logs:
+        ok(client.post(reverse("notifications:preferences"), {"batching": "immediate", "email": address}), "preferences")
+        notify([user], Kind.CASE_ASSIGNED, link="/cases/")
+    assert Preference.objects.get(user=user).email == address  # the plant was real
+    assert scan_at_rest({"staff e-mail": address}, extra={"captured logs": logs.getvalue().encode()}) == []
