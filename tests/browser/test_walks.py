@@ -14,7 +14,7 @@ import pytest
 from django.utils import timezone
 
 from corridor.audit.models import AuditEntry
-from corridor.cases.models import Placement
+from corridor.cases.models import Case, Document, Placement
 from corridor.intake.models import IntakeRequest, Urgency
 from corridor.relocation.models import Application, Country, Programme
 from tests.browser.walks import World, build_world, walks
@@ -48,7 +48,8 @@ def _urgent_first(walk: Any) -> None:
 
 def test_hotline_walk(page_factory: Any, world: World) -> None:
     emergency = IntakeRequest.objects.get(urgency=Urgency.EMERGENCY)
-    for walk in walks(page_factory, world.hotline, "hotline"):
+    desktop, phone = walks(page_factory, world.hotline, "hotline")
+    for walk in (phone, desktop):
         walk.go("/")
         _urgent_first(walk)
         # The emergency on top of the dashboard, with how long it has waited, and a way to triage.
@@ -75,6 +76,25 @@ def test_hotline_walk(page_factory: Any, world: World) -> None:
         walk.shot("request")
         assert walk.requests.foreign() == []
 
+    # A case from the emergency request, handed to the team's caseworker (the hotline does not keep it).
+    walk = desktop
+    form = walk.page.locator("form:has(input[value=open_case])")
+    form.locator("input[name$=name]").fill("Хасанов Рамзан")
+    form.locator("select[name$=team]").select_option(str(world.team.pk))
+    with walk.page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    walk.check()
+    case = Case.objects.get(pk=IntakeRequest.objects.get(pk=emergency.pk).case_id)
+    assert case.priority == "emergency"
+    walk.go(f"/cases/{case.pk}/")
+    walk.page.select_option("#owner-form select", str(world.caseworker.pk))
+    with walk.page.expect_navigation():
+        walk.page.click("#owner-form button[type=submit]")
+    walk.check()
+    case.refresh_from_db()
+    assert case.owner == world.caseworker
+    walk.shot("handed-off")
+
 
 def test_caseworker_walk(page_factory: Any, world: World) -> None:
     desktop, phone = walks(page_factory, world.caseworker, "caseworker")
@@ -98,6 +118,23 @@ def test_caseworker_walk(page_factory: Any, world: World) -> None:
         walk.shot("safe-houses")
         walk.go(f"/cases/{world.musaev_case.pk}/documents/")
         walk.shot("documents")
+        document = Document.objects.get(case=world.musaev_case)
+        case_pages = ("workflow", "verification", "consent", "risk", "placements")
+        for path in (
+            f"/documents/{document.pk}/",
+            f"/people/{world.musaev.pk}/",
+            f"/people/{world.musaev.pk}/edit/",
+            "/people/new/",
+            "/cases/new/",
+            *(f"/cases/{world.musaev_case.pk}/{page}/" for page in case_pages),
+            f"/safe-houses/{world.old_house.pk}/",
+            "/safe-houses/new/",
+            "/relocation/",
+            f"/relocation/cases/{world.musaev_case.pk}/",
+            "/notifications/",
+            "/accounts/security/",
+        ):
+            walk.go(path)
 
     # The person living in the compromised house is moved, on the phone; the old house no longer lists them.
     desktop.go("/")
@@ -130,6 +167,24 @@ def test_coordinator_walk(page_factory: Any, world: World) -> None:
     )
     today = timezone.localdate()
     desktop, phone = walks(page_factory, world.coordinator, "coordinator")
+    first = Application.objects.order_by("created").first()
+    assert first is not None
+    for path in (
+        "/",
+        "/relocation/alerts/",
+        "/relocation/contacts/",
+        "/relocation/countries/LT/",
+        f"/relocation/cases/{world.musaev_case.pk}/",
+        f"/relocation/applications/{first.pk}/",
+        "/relocation/programmes/new/",
+    ):
+        phone.go(path)
+    phone.go("/relocation/")
+    phone.shot("figures")
+    phone.go("/relocation/charts/")
+    phone.shot("charts")
+    phone.go(f"/relocation/cases/{world.musaev_case.pk}/")
+    phone.shot("ranking")
     desktop.go("/relocation/")
     desktop.shot("figures")
     desktop.go(f"/relocation/cases/{world.musaev_case.pk}/")
@@ -165,14 +220,8 @@ def test_coordinator_walk(page_factory: Any, world: World) -> None:
     assert "100%" not in row.inner_text()
     desktop.shot("country")
 
-    for path in ("/", "/relocation/", "/relocation/charts/", "/relocation/alerts/", "/relocation/contacts/", "/relocation/countries/LT/",
-                 f"/relocation/cases/{world.musaev_case.pk}/", f"/relocation/applications/{application.pk}/"):  # fmt: skip
-        phone.go(path)
+    phone.go(f"/relocation/applications/{application.pk}/")
     phone.shot("application")
-    phone.go("/relocation/")
-    phone.shot("figures")
-    phone.go("/relocation/charts/")
-    phone.shot("charts")
     assert desktop.requests.foreign() == [] and phone.requests.foreign() == []
 
 
