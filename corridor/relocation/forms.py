@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils import timezone
+from django.db import models
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from corridor.cases.models import Case, Person
@@ -38,12 +39,24 @@ class ProfileForm(forms.Form):
     referral = forms.ChoiceField(
         label=_("Referred by"), choices=[(c.value, c.label) for c in (Referral.NONE, Referral.UNHCR, Referral.PARTNER)]
     )
+    # Some 250 countries: ticks in a scrolling box (a filter box over it where scripts run,
+    # corridor/filterable.js), the ones already chosen first, instead of a Ctrl-click list.
     family_ties = forms.ModelMultipleChoiceField(
         label=_("Family lives in"),
         queryset=Country.objects.all(),
         required=False,
-        help_text=_("Hold Ctrl or Cmd to choose several."),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "filterable"}),
+        help_text=_("Tick every country where close family lives. The countries already ticked are listed first."),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        data: Any = self.data  # a QueryDict when bound
+        chosen = data.getlist("family_ties") if self.is_bound else self.initial.get("family_ties") or []
+        field: Any = self.fields["family_ties"]
+        first = models.Case(models.When(pk__in=[str(code) for code in chosen], then=models.Value(0)), default=models.Value(1))
+        name = "name_ru" if (translation.get_language() or "").startswith("ru") else "name_en"
+        field.queryset = Country.objects.order_by(first, name)
 
 
 def _not_after_today(field: forms.Field) -> None:
