@@ -26,6 +26,7 @@ COMMANDS = {
     "rotate": "start a new key epoch and re-wrap every data key",
     "purge_epochs": "destroy key epochs older than the backup-retention window",
     "intake_purge": "delete spam and unanswered help requests past their time (run daily; works sealed)",
+    "reindex_people": "index the name parts of people entered before search by name part (once, unsealed)",
     "check": "Django's system checks ('check --deploy' for production settings)",
     "migrate": "create or update the database tables",
 }
@@ -47,6 +48,7 @@ Every Django management command works too: `corridor help --commands` lists them
 NEEDS_DATABASE = frozenset(
     {
         "createuser",
+        "reindex_people",
         "token",
         "audit",
         "demo",
