@@ -27,6 +27,7 @@ from corridor.cases.views.cases import dashboard_data
 from corridor.core.decorators import address_withheld, public, trustee_allowed, works_sealed
 from corridor.intake.queries import waiting_for
 from corridor.keys import api as keys
+from corridor.notifications import api as notifications
 from corridor.relocation.alerts import alerts_for, grouped
 
 # What the logs say instead of the unseal page's address (settings.UNSEAL_PATH may be kept secret).
@@ -91,6 +92,7 @@ def unseal_view(request: HttpRequest) -> HttpResponse:
         else:
             outcome = keys.submit_share(form.cleaned_data["share"])
         if outcome.error:
+            notifications.instance_event(notifications.Kind.UNSEAL_FAILED)  # admins and trustees hear of every refused share
             form.add_error("share", outcome.error)
             status_code = 400
         else:

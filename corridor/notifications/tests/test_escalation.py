@@ -135,3 +135,19 @@ def test_break_glass_and_compromise() -> None:
     assert _kinds(admin) == [(Kind.BREAK_GLASS, 1)]
     assert _kinds(owner) == [(Kind.SAFE_HOUSE_COMPROMISED, 3)]
     assert _kinds(other) == []
+
+
+def test_a_refused_unseal_share_tells_admins_and_trustees(shares: list[str]) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    from corridor.keys import api as keys_api
+
+    admin = make_staff(Role.ADMIN)
+    trustee = make_staff(Role.TRUSTEE, factor=False)
+    keys_api.lockdown(actor=None, reason="cli")
+    Notification.objects.all().delete()
+    for _attempt in range(2):
+        response = Client().post(reverse("web:unseal"), {"share": "share 9: AAAA-BBBB"})
+        assert response.status_code == 400
+    assert _kinds(admin) == _kinds(trustee) == [(Kind.UNSEAL_FAILED, 2)]
