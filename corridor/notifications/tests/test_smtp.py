@@ -63,8 +63,8 @@ def test_a_sealed_emergency_reaches_duty_as_one_mail_within_the_interval(team: d
     try:
         keys_api.lockdown(actor=None, reason="cli")
         assert keys_api.is_sealed()
-        submitted = time.monotonic()
         response, codename = submit(q_safe_now="no")
+        submitted = time.monotonic()  # the request's transaction has committed: the alert is queued
         assert response.status_code == 200 and codename
         assert IntakeRequest.objects.get().urgency == Urgency.EMERGENCY
         [mail] = smtp.wait_for(1, timeout=10 * TICK)
