@@ -207,16 +207,25 @@ def search_people(actor: User, query: str) -> list[Person]:
     return list(seen.values())
 
 
+def _missing_name_parts() -> QuerySet[Person]:
+    indexed = keys.BlindIndexEntry.objects.filter(index_name=PERSON_NAME_PART.name, owner_model=Person._meta.label_lower).values(
+        "owner_id"
+    )
+    return Person.objects.filter(erased__isnull=True, data_key__shredded__isnull=True).exclude(pk__in=indexed)
+
+
+def pending_name_parts() -> int:
+    """How many people have no name-part index yet (some may have no name to index)."""
+    return _missing_name_parts().count()
+
+
 def index_name_parts(batch: int = 200) -> int:
     """Give people entered before per-part search their name-part indexes; returns how many.
 
     Run by `corridor reindex_people` once the instance is unsealed (tokens need the key
     service). Resumable: only people without a name-part entry are read, a batch per action.
     """
-    indexed = keys.BlindIndexEntry.objects.filter(index_name=PERSON_NAME_PART.name, owner_model=Person._meta.label_lower).values(
-        "owner_id"
-    )
-    people = Person.objects.filter(erased__isnull=True, data_key__shredded__isnull=True).exclude(pk__in=indexed)
+    people = _missing_name_parts()
     done = 0
     after: uuid.UUID | None = None
     while True:

@@ -11,13 +11,14 @@ import json
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.test import Client
 
 from corridor.accounts.models import Role
-from corridor.accounts.testing import World, make_world, sign_in
+from corridor.accounts.testing import World, make_world, seal, sign_in, unseal
 from corridor.audit.models import AuditEntry
-from corridor.cases import domain
+from corridor.cases import domain, reindex
 from corridor.cases.domain.people import index_name_parts, name_parts_of
 from corridor.cases.models import PERSON_NAME_PART, PERSON_NAME_PART_YEAR, Person
 from corridor.keys import api as keys
@@ -144,3 +145,17 @@ def test_api_search_is_a_post_and_get_with_terms_is_refused(world: World) -> Non
     assert client.get(f"{API}/people/").status_code == 200
     assert client.post(f"{API}/people/search/", json.dumps({}), content_type="application/json").status_code == 400
     assert client.get(f"{API}/people/search/").status_code == 405
+
+
+def test_migrate_indexes_people_entered_before_when_unsealed(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    person = _person(world, "Ислам Мусаев")
+    keys.BlindIndexEntry.objects.filter(index_name__in=[PERSON_NAME_PART.name, PERSON_NAME_PART_YEAR.name]).delete()
+    try:
+        seal()
+        reindex.after_migrate(apps.get_app_config("cases"))
+    finally:
+        unseal()
+    assert "1 people have no name-part search index yet: run `corridor reindex_people` once unsealed" in capsys.readouterr().err
+    reindex.after_migrate(apps.get_app_config("cases"))
+    assert capsys.readouterr().out == "indexed the name parts of 1 people\n"
+    assert _found(world, "Мусаев") == [person.codename]
