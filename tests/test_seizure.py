@@ -228,6 +228,7 @@ def _plant_through_api(client: Client, planted: Planted, team: Team) -> None:
                     {"name": s["API name (Latin)"], "kind": "transliteration"},
                 ],
                 "location": s["API location"],
+                "team": team.pk,
                 "confirm_not_duplicate": True,
             },
             content_type="application/json",

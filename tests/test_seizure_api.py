@@ -116,6 +116,8 @@ class Plant:
             known = {"team": self.team.pk, "programme": self.ids["programmes"], "capacity": 3, "assignee": None}
             return known.get(name, schema.get("minimum", 1))
         if fmt == "uuid":
+            if name == "case":  # a new person comes with a team (a new case) or a case: the walk sends the team
+                return None
             return {"principal": self.ids["people"], "person": self.ids["people"], "safe_house": self.ids.get("safe-houses")}[name]
         if fmt == "date":
             if name == "passport_expiry":

@@ -132,9 +132,10 @@ class CaseWorkViewSet(viewsets.GenericViewSet):
 def _person_for_new_case(user: User, person_id: Any, field: str) -> Person:
     """A person the user may put on a new case: visible to them, or created by them and on no case yet.
 
-    A person just entered through POST /people/ is on no case, so access.people_visible_to
-    cannot see them yet; without this the API could not open their first case. Anyone
-    else's unattached person stays out of reach. The answer for both is the same 400.
+    POST /people/ now always puts the new person on a case (a team's new one, or the one given),
+    so they are visible; people it entered on no case before that rule are still reached here by
+    their creator, to give them a case. Anyone else's unattached person stays out of reach. The
+    answer for both is the same 400.
     """
     try:
         return access.get_person_for_user(user, person_id)
@@ -173,10 +174,10 @@ def _person_values(data: dict[str, Any]) -> dict[str, Any]:
     ),
     retrieve=extend_schema(summary="One person, with every field (audited)", responses=_responses(s.PersonSerializer)),
     create=extend_schema(
-        summary="Enter a person (checks for duplicates first)",
+        summary="Enter a person into a new case of your team or into a case (checks for duplicates first)",
         request=s.PersonCreateSerializer,
         responses=_responses(
-            s.PersonSerializer,
+            s.PersonCreatedSerializer,
             201,
             _409=OpenApiResponse(
                 s.PersonDuplicateResponseSerializer, description="Possible duplicates; resend with confirm_not_duplicate."
@@ -238,8 +239,26 @@ class PersonViewSet(CaseWorkViewSet):
                 message = _("This person may already be known. Check, then send again with confirm_not_duplicate.")
                 body = {"error": {"code": "possible_duplicate", "message": message, "fields": {}, "duplicates": found}}
                 return Response(s.PersonDuplicateResponseSerializer(body).data, status=status.HTTP_409_CONFLICT)
-        person = domain.create_person(self.user, **values)
-        return Response(s.PersonSerializer(person).data, status=status.HTTP_201_CREATED)
+        person, case = self._create_where_it_belongs(data, values)
+        body = dict(s.PersonSerializer(person).data) | {"case": str(case.pk)}
+        return Response(s.PersonCreatedSerializer(body).data, status=status.HTTP_201_CREATED)
+
+    def _create_where_it_belongs(self, data: dict[str, Any], values: dict[str, Any]) -> tuple[Person, Case]:
+        """As the web form: with a new case of one of the user's teams, or into a case they may
+        change; the creator sees the person at once (PersonCreateSerializer requires one of them)."""
+        if data.get("team") is not None:
+            # Only one's own teams; any other id, existing or not, gets the same answer.
+            team = Team.objects.filter(pk=data["team"], members=self.user).first()
+            if team is None:
+                raise _field_error("team", _("You can only open cases for your own teams."))
+            return domain.create_person_with_case(
+                self.user, team=team, priority=data["priority"], summary=(data.get("summary") or "").strip(), **values
+            )
+        try:
+            case = access.get_case_for_user(self.user, data["case"], "cases.change_case")
+        except Http404:  # not there, or not the user's: the same answer for both
+            raise _field_error("case", _("Unknown case.")) from None
+        return domain.create_person_in_case(self.user, case, **values), case
 
     def partial_update(self, request: Request, pk: str) -> Response:
         person = access.get_person_for_user(self.user, pk, "cases.change_case")

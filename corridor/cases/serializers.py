@@ -99,9 +99,47 @@ class PersonWriteSerializer(serializers.Serializer):
 
 
 class PersonCreateSerializer(PersonWriteSerializer):
+    """A person always belongs somewhere, as on the web form: a new case of one of the user's
+    teams (`team`), or a case the user may change (`case`). A person on no case would be visible
+    to nobody, their creator included (the 201 used to be followed by 404s)."""
+
+    team = serializers.IntegerField(
+        min_value=1,
+        max_value=BIGINT_MAX,
+        required=False,
+        allow_null=True,
+        help_text="One of your teams: a new case of it is opened with the person as its principal. Send this or case.",
+    )
+    case = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="A case you may change: the person joins it as a dependant. Send this or team.",
+    )
+    priority = serializers.ChoiceField(
+        choices=Priority.choices, default=Priority.NORMAL, help_text="The new case's priority (with team only)."
+    )
+    summary = Text(
+        max_length=LONG_TEXT_MAX, required=False, allow_blank=True, help_text="The new case's summary (with team only)."
+    )
     confirm_not_duplicate = serializers.BooleanField(
         default=False, help_text="Set after checking the possible duplicates a 409 answer listed."
     )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        team, case = attrs.get("team"), attrs.get("case")
+        if team is None and case is None:
+            raise serializers.ValidationError(
+                {
+                    "team": [
+                        _("Say where the person belongs: send team (a new case of one of your teams) or case (an existing case).")
+                    ]
+                }
+            )
+        if team is not None and case is not None:
+            raise serializers.ValidationError({"case": [_("Send team or case, not both.")]})
+        if case is not None and (attrs.get("summary") or "").strip():
+            raise serializers.ValidationError({"summary": [_("A summary belongs to a new case; send it with team only.")]})
+        return attrs
 
 
 class PersonListSerializer(serializers.Serializer):
@@ -131,6 +169,10 @@ class PersonSerializer(serializers.Serializer):
     orientation = Text(allow_null=True)
     created = serializers.DateTimeField()
     updated = serializers.DateTimeField()
+
+
+class PersonCreatedSerializer(PersonSerializer):
+    case = serializers.UUIDField(help_text="The case the person is on now: the new one (with team) or the one given.")
 
 
 class PossibleDuplicateSerializer(serializers.Serializer):

@@ -153,6 +153,15 @@ def create_person_with_case(
     return person, case
 
 
+def create_person_in_case(actor: User, case: Case, **values: Any) -> Person:
+    """A new person who joins `case` as a dependant, or nothing: like create_person_with_case,
+    never a person on no case (whom nobody, the creator included, could see)."""
+    with act(actor, "cases.change_case", case):  # audited by the two actions inside
+        person = create_person(actor, **values)
+        add_member(actor, case, person)
+    return person
+
+
 def add_member(actor: User, case: Case, person: Person, role: str = MemberRole.DEPENDANT) -> CaseMember:
     with act(actor, "cases.change_case", case) as action:
         _refuse_break_glass_only(actor, [person], "person")

@@ -133,7 +133,12 @@ ROUTES = [
     Route("api-person-list", lambda w: f"{API}/people/", VIEW, api=True),
     Route("api-person-search", lambda w: f"{API}/people/search/", VIEW, method="post", data={"q": "Magomed"}, api=True),
     _both("api-person-detail", lambda o: f"people/{o['person'].pk}/", VIEW),
-    _create("api-person-list", "people/", CHANGE, {"names": [{"name": "Ислам Ахмедов"}], "confirm_not_duplicate": True}),
+    _create(
+        "api-person-list",
+        "people/",
+        CHANGE,
+        lambda w: {"names": [{"name": "Ислам Ахмедов"}], "team": w.team_a.pk, "confirm_not_duplicate": True},
+    ),
     _both("api-person-detail", lambda o: f"people/{o['person'].pk}/", CHANGE, method="patch", data={"languages": ["Chechen"]}),
     Route("api-case-list", lambda w: f"{API}/cases/", VIEW, api=True),
     _both("api-case-detail", lambda o: f"cases/{o['case'].pk}/", VIEW),
@@ -227,7 +232,7 @@ def test_create_person_reports_duplicates_then_accepts_confirmation(world: World
     )
     known_person = known.members.get().person
     client = _client(worker)
-    entry = {"names": [{"name": "Magomed Isaev", "kind": "transliteration"}], "birth_date": "1994-05-05"}
+    entry = {"names": [{"name": "Magomed Isaev", "kind": "transliteration"}], "birth_date": "1994-05-05", "team": world.team_a.pk}
 
     response = _post(client, f"{API}/people/", entry)
     assert response.status_code == 409
@@ -243,7 +248,7 @@ def test_create_person_reports_duplicates_then_accepts_confirmation(world: World
     body = response.json()
     assert body["names"] == [{"name": "Magomed Isaev", "kind": "transliteration"}]
     assert body["birth_date"] == "1994-05-05"
-    assert Person.objects.filter(pk=body["id"]).exists()
+    assert Person.objects.filter(pk=body["id"], memberships__case=body["case"]).exists()
 
 
 def test_duplicate_in_another_team_is_neutral(world: World, worker: Any) -> None:
@@ -252,7 +257,7 @@ def test_duplicate_in_another_team_is_neutral(world: World, worker: Any) -> None
     response = _post(
         _client(worker),
         f"{API}/people/",
-        {"names": [{"name": "Someone"}], "contacts": [{"kind": "phone", "value": "89285554433"}]},
+        {"names": [{"name": "Someone"}], "contacts": [{"kind": "phone", "value": "89285554433"}], "team": world.team_a.pk},
     )
     # Neither confirmed nor denied: the same answer as for someone unknown; an admin reviews it.
     assert response.status_code == 201
@@ -335,10 +340,12 @@ def test_team_b_never_appears_for_team_a(world: World, worker: Any) -> None:
 
 def test_open_case_for_a_person_just_entered_and_only_own_team(world: World, worker: Any) -> None:
     client = _client(worker)
-    created = _post(client, f"{API}/people/", {"names": [{"name": "Руслан Новый"}], "confirm_not_duplicate": True}).json()
-    # Another hotline member may not pick up someone else's unattached person.
+    created = _post(
+        client, f"{API}/people/", {"names": [{"name": "Руслан Новый"}], "team": world.team_a.pk, "confirm_not_duplicate": True}
+    ).json()
+    # Entered with a case of the team, the person is the team's: another of its members may open a second case too.
     other = _post(_client(world.users[Role.HOTLINE]), f"{API}/cases/", {"principal": created["id"], "team": world.team_a.pk})
-    assert other.status_code == 400 and list(other.json()["error"]["fields"]) == ["principal"]
+    assert other.status_code == 201
     foreign_team = _post(client, f"{API}/cases/", {"principal": created["id"], "team": world.team_b.pk})
     assert foreign_team.status_code == 400 and foreign_team.json()["error"]["fields"] == {
         "team": ["You can only open cases for your own teams."]

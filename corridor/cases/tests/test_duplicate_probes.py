@@ -121,7 +121,7 @@ def test_checks_are_limited_per_user_with_a_clear_message(world: World) -> None:
     token = accounts.create_api_token(worker, worker)
     api = Client().post(
         f"{API}/people/",
-        json.dumps({"names": [{"name": "Person 5"}]}),
+        json.dumps({"names": [{"name": "Person 5"}], "team": world.team_a.pk}),
         content_type="application/json",
         headers={"authorization": f"Bearer {token}"},
     )

@@ -12,7 +12,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client, override_settings
 
-from corridor.accounts.models import ApiToken, Role
+from corridor.accounts.models import ApiToken, Role, Team
 from corridor.accounts.testing import make_staff
 from corridor.cases import domain
 from corridor.cases.models import Person
@@ -22,8 +22,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _api(role: str = Role.CASEWORKER) -> Client:
-    _record, value = ApiToken.issue(make_staff(role))
+    _record, value = ApiToken.issue(make_staff(role, teams=[_team()]))
     return Client(headers={"authorization": f"Bearer {value}"})
+
+
+def _team() -> Team:
+    """The one team the API's people are entered into (a person always comes with a case)."""
+    return Team.objects.get_or_create(name="North")[0]
 
 
 def _setting_in_a_fresh_process(value: str | None, tmp_path: Path) -> subprocess.CompletedProcess[str]:
@@ -75,7 +80,7 @@ def test_the_schema_offers_the_region_only_when_it_is_kept_in_clear() -> None:
 def test_the_api_keeps_a_region_when_the_organisation_chose_so() -> None:
     response = _api().post(
         "/api/v1/people/",
-        {"names": [{"name": "Ислам Ахмедов"}], "region": "North Caucasus", "confirm_not_duplicate": True},
+        {"names": [{"name": "Ислам Ахмедов"}], "region": "North Caucasus", "team": _team().pk, "confirm_not_duplicate": True},
         content_type="application/json",
     )
     assert response.status_code == 201
