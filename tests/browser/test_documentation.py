@@ -4,6 +4,7 @@ same page on a phone, 360 px wide, with no sideways scrolling and no request to 
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import re
 from typing import Any
@@ -126,11 +127,26 @@ def test_officer_records_an_event_and_reads_its_corroboration(page_factory: Any)
     assert "Consistency of the key facts: 100%" in text
     assert act.locator(".victim").inner_text() == first.codename
     assert page.locator(f"#act-{detention_act} .corroboration .count").inner_text() == "0 independent sources"
+
+    # A file kept as evidence: hashed as received, and its custody starts with that.
+    statement = "Medical certificate: two broken ribs, burns on both hands.\n".encode()
+    page.locator("#add-evidence summary").click()
+    page.locator("#add-evidence input[type=file]").set_input_files(
+        files=[{"name": "certificate.txt", "mimeType": "text/plain", "buffer": statement}]
+    )
+    page.locator("#add-evidence #id_description").fill("Certificate from the clinic in Nazran")
+    page.locator("#add-evidence button[type=submit]").click()
+    page.wait_for_url("**/documentation/evidence/*/")
+    assert page.locator("dd.hash").inner_text() == hashlib.sha256(statement).hexdigest()
+    assert page.locator("ol.custody li").count() == 1
+    page.goto(f"{base}/documentation/events/{event_id}/")
+    assert page.locator("#evidence a").first.inner_text() == "certificate.txt"
     screenshot(page, "documentation-event")
 
     # The same page on a phone: everything readable, nothing wider than the screen.
     phone, phone_requests, _base = page_factory(viewport={"width": 360, "height": 780})
-    sign_in(phone, base, officer)
+    # The same session (a second sign-in within the same TOTP step would be refused as a replay).
+    phone.context.add_cookies(page.context.cookies())
     phone.goto(f"{base}/documentation/events/{event_id}/")
     assert phone.locator(f"#act-{torture_act} .corroboration .count").inner_text() == "2 independent sources"
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
