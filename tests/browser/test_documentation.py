@@ -129,7 +129,7 @@ def test_officer_records_an_event_and_reads_its_corroboration(page_factory: Any)
     assert page.locator(f"#act-{detention_act} .corroboration .count").inner_text() == "0 independent sources"
 
     # A file kept as evidence: hashed as received, and its custody starts with that.
-    statement = "Medical certificate: two broken ribs, burns on both hands.\n".encode()
+    statement = b"Medical certificate: two broken ribs, burns on both hands.\n"
     page.locator("#add-evidence summary").click()
     page.locator("#add-evidence input[type=file]").set_input_files(
         files=[{"name": "certificate.txt", "mimeType": "text/plain", "buffer": statement}]
