@@ -550,7 +550,7 @@ class TermForm(forms.Form):
 
     vocabulary = forms.ChoiceField(label=_("Vocabulary"), choices=Vocabulary.choices)
     code = forms.SlugField(
-        label=_("Code"), max_length=60, help_text=_("Stable, for exports and the API: lower-case letters, digits and hyphens.")
+        label=_("Code"), max_length=60, help_text=_("Stable, for exports and the API: lower-case Latin letters, digits, - and _, e.g. electric_shock.")
     )
     parent = TermChoiceField(
         label=_("Belongs to the type of act"), queryset=Term.objects.none(), required=False, help_text=_("For a method only.")
