@@ -66,6 +66,7 @@ ALLOWED = {
     "corridor/notifications/delivery.py:_renew": "the worker renews its lease on a batch just before sending it",
     "corridor/notifications/delivery.py:_retry": "the worker puts a batch back with backoff after a failed send",
     "corridor/notifications/delivery.py:_give_up": "the worker marks a batch failed (no address, refused)",
+    "corridor/notifications/delivery.py:purge_finished": "the worker forgets sent and failed outbox rows after a week",
     # -- tests' own helpers ------------------------------------------------------------------------
     "corridor/accounts/testing.py:make_staff": "tests' enrolled staff: a password and a confirmed factor without typing codes",
     # -- the demo ----------------------------------------------------------------------------------

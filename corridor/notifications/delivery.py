@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from corridor.keys.api import DecryptionError
 from corridor.notifications import jobs, mail
-from corridor.notifications.delivery_models import Channel, Delivery, DeliveryState
+from corridor.notifications.delivery_models import Channel, Delivery, DeliveryState, hour_now
 from corridor.notifications.models import URGENT_KINDS, Batching, Notification, Preference
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,9 @@ MAX_ATTEMPTS = 8
 BACKOFF_FIRST_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
 SEND_BATCH = 200  # rows claimed at once by one worker
+# A row's exact times would date the event that made it (an emergency: when someone asked for
+# help), so once finished it keeps only the hour, like the notifications; after a week it goes.
+KEEP_FINISHED_DAYS = 7
 
 
 # -- queueing -------------------------------------------------------------------------------------
@@ -193,7 +196,8 @@ def send_due(*, now: datetime.datetime | None = None, lease_seconds: int | None 
 
 def _send(batches: dict[uuid.UUID, list[Delivery]], lease_seconds: int) -> int:
     users = {rows[0].user_id for rows in batches.values()}
-    preferences = {p.user_id: p for p in Preference.objects.filter(user_id__in=users)}
+    # Someone deactivated since the alert was queued is not mailed ("no address" below).
+    preferences = {p.user_id: p for p in Preference.objects.filter(user_id__in=users, user__is_active=True)}
     connection = get_connection(fail_silently=False)
     try:
         connection.open()
@@ -238,7 +242,7 @@ def _send(batches: dict[uuid.UUID, list[Delivery]], lease_seconds: int) -> int:
                 _retry(rows, "not accepted")
                 continue
             Delivery.objects.filter(batch=batch, state=DeliveryState.SENDING).update(
-                state=DeliveryState.SENT, sent_at=timezone.now(), lease_until=None, error=""
+                state=DeliveryState.SENT, sent_at=hour_now(), due=hour_now(), lease_until=None, error=""
             )
             sent += 1
     finally:
@@ -295,9 +299,19 @@ def _retry(rows: list[Delivery], reason: str) -> None:
 
 def _give_up(rows: list[Delivery], reason: str) -> None:
     Delivery.objects.filter(pk__in=[row.pk for row in rows], state=DeliveryState.SENDING).update(
-        state=DeliveryState.FAILED, lease_until=None, error=reason
+        state=DeliveryState.FAILED, due=hour_now(), lease_until=None, error=reason
     )
     log.warning("a message could not be delivered (%s)", reason)
 
 
+def purge_finished(now: datetime.datetime | None = None) -> int:
+    """Forget sent and failed rows after KEEP_FINISHED_DAYS; the number forgotten."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=KEEP_FINISHED_DAYS)
+    deleted, _by_model = Delivery.objects.filter(
+        state__in=[DeliveryState.SENT, DeliveryState.FAILED], created__lt=cutoff
+    ).delete()
+    return deleted
+
+
 jobs.register("notifications.daily_summary", 300, queue_daily_summaries)
+jobs.register("notifications.outbox_purge", 3600, purge_finished)

@@ -196,3 +196,27 @@ def test_a_lease_that_ran_out_sends_the_same_message_again_with_the_same_message
     [mail] = smtp.received
     assert mail.message_id.startswith(f"<{batch}@")
     assert Delivery.objects.get().attempts == 2
+
+
+def test_a_finished_row_keeps_only_the_hour_and_goes_after_a_week(smtp: Mailbox) -> None:
+    notify([_with_mail()], Kind.INTAKE_EMERGENCY)
+    notify([_with_mail(address="refused@example.org")], Kind.INTAKE_EMERGENCY)
+    delivery.send_due()
+    for row in Delivery.objects.all():
+        assert row.state in (DeliveryState.SENT, DeliveryState.FAILED)
+        assert (row.due.minute, row.due.second, row.due.microsecond) == (0, 0, 0)
+        assert row.sent_at is None or (row.sent_at.minute, row.sent_at.second) == (0, 0)
+    notify([_with_mail(address="later@example.org")], Kind.TASK_DUE)  # still queued: stays
+    assert delivery.purge_finished(timezone.now() + datetime.timedelta(days=6)) == 0
+    assert delivery.purge_finished(timezone.now() + datetime.timedelta(days=8)) == 2
+    assert list(Delivery.objects.values_list("state", flat=True)) == [DeliveryState.QUEUED]
+
+
+def test_someone_deactivated_after_the_alert_was_queued_is_not_mailed(smtp: Mailbox) -> None:
+    user = _with_mail()
+    notify([user], Kind.INTAKE_EMERGENCY)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    assert delivery.send_due() == 0
+    assert smtp.received == []
+    assert Delivery.objects.get().state == DeliveryState.FAILED
