@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import logging
 import socket
 import threading
 import time
@@ -109,6 +110,8 @@ class LoopbackSMTP:
     """The server and its mailbox; `start()` listens on 127.0.0.1 at a free port."""
 
     def __init__(self) -> None:
+        # aiosmtpd logs every command with its addresses at INFO: noise here, and a cost in the bench.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         self.mailbox = Mailbox()
         self.port = free_port()
         self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
