@@ -100,11 +100,12 @@ class AlertingForm(forms.Form):
             field: Any = self.fields[name]
             field.queryset = _members(team)
         if current is not None and not self.is_bound:
-            self.initial.update(
-                fallback=current.fallback_id,
-                coordinators=list(current.coordinators.all()),
-                escalation_minutes=current.escalation_minutes,
-            )
+            self.initial = {
+                **self.initial,
+                "fallback": current.fallback_id,
+                "coordinators": list(current.coordinators.all()),
+                "escalation_minutes": current.escalation_minutes,
+            }
 
 
 OPTIONAL_KINDS = [(kind.value, kind.label) for kind in Kind if kind not in URGENT_KINDS]
