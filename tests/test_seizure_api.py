@@ -36,18 +36,29 @@ CLEAR_BY_DESIGN = {
     "POST /api/v1/relocation/programmes/ ": "public facts about a visa programme, nothing about a person",
     "PATCH /api/v1/relocation/programmes/{id}/ ": "public facts about a visa programme, nothing about a person",
     "POST /api/v1/safe-houses/ .label": "the neutral name staff call a house by, shown in lists; never its address",
+    "POST /api/v1/documentation/vocabulary/ ": "the words of a controlled vocabulary (types of act, methods), nobody's data",
+    "PATCH /api/v1/documentation/vocabulary/{id}/ ": "the words of a controlled vocabulary (types of act, methods), nobody's data",
 }
 # Values that must be real to be accepted; everything else is a marker.
 COUNTRY = "LT"
 FAMILY_COUNTRY = "DE"
 # Writes are tried as these roles, in order, until one is permitted (2xx).
-ROLES = (Role.CASEWORKER, Role.RELOCATION)
+ROLES = (Role.CASEWORKER, Role.RELOCATION, Role.DOCUMENTATION)
+# Documentation fields that must hold a real value to be accepted: codes of the vocabulary, and
+# ids the walk made or that stay empty (a chain, a derivation, a parent: none needed).
+DOCUMENTATION_VALUES = {"act_type": "torture", "methods": ["beating"], "parent": None, "seen": None}
+DOCUMENTATION_IDS = {"victim": "people", "person": "people", "perpetrator": "perpetrators", "event": "events"}
 # Operations that act on a state (end, withdraw, close, move) run after the records exist.
 ACTIONS = ("/complete/", "/withdraw/", "/end/", "/close/", "/compromised/", "/transition/", "/transitions/")
 
 
 def _reference_data() -> None:
-    """Countries and programmes come from data migrations, which a transactional test's flush empties."""
+    """Countries, programmes and the documentation vocabulary come from data migrations, which a
+    transactional test's flush empties."""
+    from corridor.documentation.models import Term
+
+    if not Term.objects.exists():  # the vocabulary acts are recorded in
+        importlib.import_module("corridor.documentation.migrations.0003_starter_vocabulary").load(django_apps, None)
     if Programme.objects.exists():
         return
     for name in ("0002_countries", "0003_starter_programmes"):
@@ -86,6 +97,15 @@ class Plant:
 
     def value(self, schema: dict[str, Any], name: str, label: str, status: str | None) -> Any:
         schema = self.resolve(schema)
+        if "/documentation/" in label:
+            if name in DOCUMENTATION_VALUES:
+                return DOCUMENTATION_VALUES[name]
+            if name == "region":  # kept in clear only when the organisation chooses (off here)
+                return ""
+            if name == "url":
+                return f"https://example.org/{self.marker(label, None)}"
+            if schema.get("format") == "uuid":
+                return self.ids.get(DOCUMENTATION_IDS.get(name, ""))
         if name.startswith("refusal_") and status != "refused":  # only a refusal carries its reasons
             return ""
         if "oneOf" in schema:  # a nullable enum: the first choice that is not null
@@ -162,10 +182,22 @@ def _operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]
     return sorted(found, key=order)
 
 
+def _evidence(team: Team) -> Any:
+    """A file kept for an event: evidence has no JSON door (files arrive through the pages), so the
+    operations on it (its custody) need one made through the domain."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from corridor.documentation import domain
+
+    officer = team.members.get(role=Role.DOCUMENTATION)
+    event = domain.create_event(officer, team=team, title="seed event", start=timezone.localdate())
+    return domain.add_evidence(officer, event, SimpleUploadedFile("seed.txt", b"seed\n", "text/plain")).pk
+
+
 def plant_through_every_operation(clients: dict[str, Client], team: Team, schema: dict[str, Any]) -> Plant:
     programme = Programme.objects.filter(country=COUNTRY, is_open=True).order_by("pk").first()
     assert programme is not None
-    plant = Plant(tag=token(), schema=schema, team=team, ids={"programmes": programme.pk})
+    plant = Plant(tag=token(), schema=schema, team=team, ids={"programmes": programme.pk, "evidence": _evidence(team)})
     pending = _operations(schema)
     while pending:
         ready = [(path, method, op, _path(plant, path)) for path, method, op in pending]
