@@ -138,7 +138,9 @@ class Plant:
         if fmt == "uuid":
             if name == "case":  # a new person comes with a team (a new case) or a case: the walk sends the team
                 return None
-            return {"principal": self.ids["people"], "person": self.ids["people"], "safe_house": self.ids.get("safe-houses")}[name]
+            return {"principal": self.ids["people"], "person": self.ids["people"], "safe_house": self.ids.get("safe-houses")}[
+                name
+            ]
         if fmt == "date":
             if name == "passport_expiry":
                 return None
@@ -270,6 +272,8 @@ def test_the_api_plant_finds_a_field_kept_in_clear(clients: tuple[dict[str, Clie
     api, team = clients
     schema = Client().get("/api/schema/", headers={"accept": "application/json"}).json()
     plant = plant_through_every_operation(api, team, schema)
-    label, value = next((label, value) for label, value in plant.clear.items() if label.startswith("POST /api/v1/safe-houses/ .label"))
+    label, value = next(
+        (label, value) for label, value in plant.clear.items() if label.startswith("POST /api/v1/safe-houses/ .label")
+    )
     findings = scan_at_rest({label: value})
     assert any(finding.startswith(f"{label} (utf-8, as typed) in ") for finding in findings), findings

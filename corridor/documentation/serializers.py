@@ -97,7 +97,9 @@ class TermCreateSerializer(serializers.Serializer):
     vocabulary = serializers.ChoiceField(choices=Vocabulary.choices)
     code = Text(max_length=CODE_MAX)
     labels = TermLabelsSerializer()
-    parent = Text(max_length=CODE_MAX, required=False, allow_null=True, help_text="The code of the type of act a method belongs to.")
+    parent = Text(
+        max_length=CODE_MAX, required=False, allow_null=True, help_text="The code of the type of act a method belongs to."
+    )
 
 
 class TermUpdateSerializer(serializers.Serializer):
@@ -143,7 +145,9 @@ class EventCreateSerializer(EventWriteSerializer):
 
 
 class EventUpdateSerializer(EventWriteSerializer):
-    seen = serializers.DateTimeField(required=False, allow_null=True, help_text="The `updated` you read; a change from an older copy is a 409.")
+    seen = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="The `updated` you read; a change from an older copy is a 409."
+    )
 
 
 class EventFilterSerializer(serializers.Serializer):
@@ -221,7 +225,9 @@ class ActCreateSerializer(ActWriteSerializer):
 
 
 class ActUpdateSerializer(ActWriteSerializer):
-    seen = serializers.DateTimeField(required=False, allow_null=True, help_text="The `updated` you read; a change from an older copy is a 409.")
+    seen = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="The `updated` you read; a change from an older copy is a 409."
+    )
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -265,7 +271,9 @@ class PerpetratorWriteSerializer(serializers.Serializer):
 
 
 class PerpetratorUpdateSerializer(PerpetratorWriteSerializer):
-    seen = serializers.DateTimeField(required=False, allow_null=True, help_text="The `updated` you read; a change from an older copy is a 409.")
+    seen = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="The `updated` you read; a change from an older copy is a 409."
+    )
 
 
 class AttributedActSerializer(serializers.Serializer):
@@ -332,7 +340,9 @@ class SourceCreateSerializer(SourceWriteSerializer):
 
 
 class SourceUpdateSerializer(SourceWriteSerializer):
-    seen = serializers.DateTimeField(required=False, allow_null=True, help_text="The `updated` you read; a change from an older copy is a 409.")
+    seen = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="The `updated` you read; a change from an older copy is a 409."
+    )
 
 
 class DerivedFromSerializer(serializers.Serializer):
