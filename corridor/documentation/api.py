@@ -53,7 +53,7 @@ def _ok(body: Any, code: int = 200) -> dict[int, Any]:
     return {code: body}
 
 
-PK = OpenApiParameter("pk", OpenApiTypes.UUID, OpenApiParameter.PATH)
+PK = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 
 
 class CanDocument(permissions.BasePermission):
@@ -220,7 +220,8 @@ def _event_values(data: dict[str, Any]) -> dict[str, Any]:
 class EventList(DocumentationView):
     @documented(
         parameters=[s.EventFilterSerializer],
-        responses=_ok(s.EventRecordSerializer(many=True)),
+        responses=_ok(s.EventPageSerializer),
+        operation_id="v1_documentation_events_list",
         summary="Events of your teams, latest first",
     )
     def get(self, request: Request) -> Response:
@@ -433,7 +434,8 @@ def _perpetrator_values(user: User, data: dict[str, Any]) -> dict[str, Any]:
 class PerpetratorList(DocumentationView):
     @documented(
         parameters=[OpenApiParameter("page", int, required=False)],
-        responses=_ok(s.PerpetratorSerializer(many=True)),
+        responses=_ok(s.PerpetratorPageSerializer),
+        operation_id="v1_documentation_perpetrators_list",
         summary="Persons, units and institutions acts are attributed to",
     )
     def get(self, request: Request) -> Response:
@@ -504,7 +506,8 @@ def _source_values(data: dict[str, Any]) -> dict[str, Any]:
 class SourceList(DocumentationView):
     @documented(
         parameters=[OpenApiParameter("page", int, required=False)],
-        responses=_ok(s.SourceListSerializer(many=True)),
+        responses=_ok(s.SourcePageSerializer),
+        operation_id="v1_documentation_sources_list",
         summary="Sources of your teams",
     )
     def get(self, request: Request) -> Response:

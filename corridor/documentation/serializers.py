@@ -102,9 +102,18 @@ class TermCreateSerializer(serializers.Serializer):
     )
 
 
+class Flag(serializers.BooleanField):
+    """true or false only: DRF would take 0, "yes" or "off" too, which the schema does not."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return bool(data)
+
+
 class TermUpdateSerializer(serializers.Serializer):
     labels = TermLabelsSerializer(required=False)
-    active = serializers.BooleanField(required=False)
+    active = Flag(required=False)
 
 
 # -- events ---------------------------------------------------------------------------------------
@@ -446,3 +455,23 @@ class MatchSerializer(serializers.Serializer):
 class ImportedSerializer(serializers.Serializer):
     source = SourceListSerializer()
     matches = MatchSerializer(many=True, help_text="Sources this report nearly copies, for a person to judge.")
+
+
+# -- lists in pages --------------------------------------------------------------------------------
+
+
+def paginated(child: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """The page a list endpoint answers with (count, next, previous, results), for the schema."""
+    name = child.__name__.removesuffix("Serializer")
+    fields = {
+        "count": serializers.IntegerField(),
+        "next": serializers.CharField(allow_null=True),
+        "previous": serializers.CharField(allow_null=True),
+        "results": child(many=True),
+    }
+    return type(f"Paginated{name}ListSerializer", (serializers.Serializer,), fields)
+
+
+EventPageSerializer = paginated(EventRecordSerializer)
+PerpetratorPageSerializer = paginated(PerpetratorSerializer)
+SourcePageSerializer = paginated(SourceListSerializer)
