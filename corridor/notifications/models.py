@@ -85,12 +85,14 @@ def describe(kind: str, count: int) -> str:
             count,
         ),
         Kind.RELOCATION_DECISION: ngettext(
-            "%(count)d relocation decision needs an answer",
-            "%(count)d relocation decisions need an answer",
+            "%(count)d visa application has waited for a decision longer than usual",
+            "%(count)d visa applications have waited for a decision longer than usual",
             count,
         ),
         Kind.RELOCATION_DEADLINE: ngettext(
-            "%(count)d relocation deadline is near", "%(count)d relocation deadlines are near", count
+            "%(count)d next step with an embassy or partner is overdue",
+            "%(count)d next steps with embassies or partners are overdue",
+            count,
         ),
         Kind.PASSPORT_EXPIRING: ngettext("%(count)d passport expires soon", "%(count)d passports expire soon", count),
         Kind.BREAK_GLASS: ngettext("%(count)d break-glass access to a case", "%(count)d break-glass accesses to cases", count),
