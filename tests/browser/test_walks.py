@@ -17,7 +17,7 @@ from corridor.audit.models import AuditEntry
 from corridor.cases.models import Case, Document, Placement
 from corridor.intake.models import IntakeRequest, Urgency
 from corridor.relocation.models import Application, Country, Programme
-from tests.browser.walks import World, build_world, walks
+from tests.browser.walks import PHONE, World, assert_fits, build_world, walks
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("browser")]
 
@@ -75,6 +75,13 @@ def test_hotline_walk(page_factory: Any, world: World) -> None:
         assert "Брата забрали" in walk.page.locator("main").inner_text()  # decrypted for the operator
         walk.shot("request")
         assert walk.requests.foreign() == []
+
+    # The pages the person asking for help sees fit the same phone, without JavaScript.
+    person, person_requests, base = page_factory(viewport=PHONE, locale="ru-RU", javascript=False)
+    for path in ("/help/", "/help/return/"):
+        person.goto(f"{base}{path}")
+        assert_fits(person)
+    assert person_requests.foreign() == []
 
     # A case from the emergency request, handed to the team's caseworker (the hotline does not keep it).
     walk = desktop
