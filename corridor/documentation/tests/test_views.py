@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.test.utils import override_settings
 
 from corridor.accounts.models import Role, Team, User
 from corridor.accounts.testing import Route, World, check_matrix, make_staff, make_world, sign_in
@@ -587,3 +588,15 @@ def test_a_download_is_a_custody_entry(world: World) -> None:
     assert [entry["action"] for entry in custody] == ["received", "downloaded"]
     page = _officer(world).get(f"{PAGE}/evidence/{evidence.pk}/").content.decode()
     assert "downloaded" in page and "received" in page
+
+
+@override_settings(CORRIDOR_REGION_IN_CLEAR=True)
+def test_region_in_clear_only_when_chosen_and_then_a_filter(world: World) -> None:
+    client = _officer(world)
+    assert client.post(f"{PAGE}/events/new/", _event_form(world) | {"region": "Chechnya"}).status_code == 302
+    response = client.get(f"{PAGE}/", {"region": "Chechnya"})
+    assert [str(event.title) for event, _types in response.context["rows"]] == ["Transfer to Argun"]
+    assert '<option value="Chechnya" selected>Chechnya</option>' in response.content.decode()
+    with override_settings(CORRIDOR_REGION_IN_CLEAR=False):
+        page = client.get(f"{PAGE}/events/new/").content.decode()
+        assert 'name="region"' not in page
