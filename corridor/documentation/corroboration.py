@@ -50,7 +50,7 @@ PENALTY_PERPETRATORS_PARTIAL = 0.1
 FIRST_HAND = frozenset({HowKnown.VICTIM, HowKnown.WITNESS})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceNode:
     """What independence needs to know of a source: where it derives from, and who gave it."""
 
@@ -60,7 +60,7 @@ class SourceNode:
     person: Hashable | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Report:
     """One piece of information about an act: which source, and the key facts it gives."""
 
@@ -73,7 +73,7 @@ class Report:
     reliability: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reason:
     """Why the score is what it is: a code for machines, `text` (in the active language) for people."""
 
@@ -88,7 +88,7 @@ class Reason:
         return self.text
 
 
-@dataclass
+@dataclass(slots=True)
 class Group:
     """Sources that count as one: an original and everything derived from it."""
 
@@ -96,7 +96,7 @@ class Group:
     sources: list[Hashable] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Corroboration:
     independent: int
     sources: int
@@ -119,14 +119,16 @@ class Corroboration:
 # -- independence ---------------------------------------------------------------------------------
 
 
-def roots(nodes: Mapping[Hashable, SourceNode]) -> dict[Hashable, Hashable]:
+def roots(nodes: Mapping[Hashable, SourceNode], found: dict[Hashable, Hashable] | None = None) -> dict[Hashable, Hashable]:
     """The root of every source in `nodes` (itself when it derives from nothing known).
 
-    Iterative with memoisation: each chain is walked once, however many sources hang from it.
-    A loop (refused by the actions, but a database can hold anything) ends at the first source
-    met twice, so it still yields one group.
+    Iterative with memoisation: each chain is walked once, however many sources hang from it;
+    `found` (the roots known so far) is extended in place when given, so a bulk run that learns
+    the graph chunk by chunk never walks a chain twice. A loop (refused by the actions, but a
+    database can hold anything) ends at the first source met twice, so it still yields one group.
     """
-    found: dict[Hashable, Hashable] = {}
+    if found is None:
+        found = {}
     for start in nodes:
         if start in found:
             continue
@@ -168,7 +170,7 @@ def _normal_place(place: str) -> str:
     return " ".join("".join(ch if ch.isalnum() else " " for ch in text).split())
 
 
-@dataclass
+@dataclass(slots=True)
 class _Facts:
     starts: list[datetime.date] = field(default_factory=list)
     places: set[str] = field(default_factory=set)
@@ -354,14 +356,17 @@ def _act_ids(acts: Iterable[Act | uuid.UUID] | QuerySet[Act]) -> list[Any]:
     return [a.pk if isinstance(a, Model) else a for a in acts]
 
 
-def load(act_ids: list[Any], *, places: bool = True) -> tuple[dict[Any, list[Report]], dict[Hashable, SourceNode]]:
-    """The reports about each act and the derivation graph of every source they cite.
+def load(
+    act_ids: list[Any], *, places: bool = True, known: Mapping[Hashable, SourceNode] | None = None
+) -> tuple[dict[Any, list[Report]], dict[Hashable, SourceNode]]:
+    """The reports about each act, and the derivation graph of the sources they cite that `known`
+    does not hold yet.
 
-    Queries: the information (clear columns), the perpetrators each names, the sources and,
-    walking up, the sources they derive from (one query per level of derivation, usually
-    one or two). With `places` the places the sources give are decrypted too (their keys
-    unwrapped in one keyring call); without, consistency compares dates and perpetrators only.
-    Ids go to the database in chunks, under every backend's limit on query parameters.
+    Queries per chunk of acts: the information (clear columns), the perpetrators each names,
+    and the sources with, walking up, those they derive from (one query per level of
+    derivation, usually one or two). With `places` the places the sources give are decrypted
+    too (their keys unwrapped in one keyring call); without, consistency compares dates and
+    perpetrators only. Ids go to the database in chunks, under every backend's parameter limit.
     """
     info: list[tuple[Any, ...]] = []
     named: dict[Any, set[Hashable]] = defaultdict(set)
@@ -384,15 +389,17 @@ def load(act_ids: list[Any], *, places: bool = True) -> tuple[dict[Any, list[Rep
             )
             preload_keys(with_place)
             place_of |= {row.pk: row.reported_place for row in with_place}
-    nodes = _source_nodes({row[2] for row in info})
+    nodes = _source_nodes({row[2] for row in info}, known or {})
     reports: dict[Any, list[Report]] = defaultdict(list)
+    nobody: frozenset[Hashable] = frozenset()
     for pk, act_id, source_id, start, how_known, reliability in info:
+        names = named.get(pk)
         reports[act_id].append(
             Report(
                 source=source_id,
                 start=start,
                 place=place_of.get(pk),
-                perpetrators=frozenset(named.get(pk, ())),
+                perpetrators=frozenset(names) if names else nobody,
                 how_known=how_known,
                 reliability=reliability,
             )
@@ -408,9 +415,9 @@ def _chunks(values: list[Any]) -> Iterator[list[Any]]:
         yield values[start : start + CHUNK]
 
 
-def _source_nodes(wanted: set[Any]) -> dict[Hashable, SourceNode]:
+def _source_nodes(wanted: set[Any], known: Mapping[Hashable, SourceNode]) -> dict[Hashable, SourceNode]:
     nodes: dict[Hashable, SourceNode] = {}
-    pending = sorted(wanted, key=str)
+    pending = sorted((pk for pk in wanted if pk not in known), key=str)
     while pending:
         parents: set[Any] = set()
         for chunk in _chunks(pending):
@@ -420,16 +427,24 @@ def _source_nodes(wanted: set[Any]) -> dict[Hashable, SourceNode]:
                 nodes[pk] = SourceNode(id=pk, derived_from=parent, kind=kind, person=person)
                 if parent is not None:
                     parents.add(parent)
-        pending = sorted(parents - set(nodes), key=str)
+        pending = sorted((pk for pk in parents if pk not in nodes and pk not in known), key=str)
     return nodes
 
 
 def for_acts(acts: Iterable[Act | uuid.UUID] | QuerySet[Act], *, places: bool = True) -> dict[Any, Corroboration]:
     """Corroboration of each act (by primary key); an act nobody reported has zero sources."""
     ids = _act_ids(acts)
-    reports, nodes = load(ids, places=places)
-    root_of = roots(nodes)
-    return {pk: corroborate(reports.get(pk, []), nodes, root_of) for pk in ids}
+    nodes: dict[Hashable, SourceNode] = {}
+    root_of: dict[Hashable, Hashable] = {}
+    results: dict[Any, Corroboration] = {}
+    # Chunk by chunk, so memory holds one chunk's reports (and the results), not every report.
+    for chunk in _chunks(ids):
+        reports, new = load(chunk, places=places, known=nodes)
+        nodes |= new
+        roots(nodes, root_of)
+        for pk in chunk:
+            results[pk] = corroborate(reports.get(pk, []), nodes, root_of)
+    return results
 
 
 def for_act(act: Act) -> Corroboration:
