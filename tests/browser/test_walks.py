@@ -166,8 +166,8 @@ def test_caseworker_walk(page_factory: Any, world: World) -> None:
 
 
 def test_coordinator_walk(page_factory: Any, world: World) -> None:
-    """A back-dated application: drafted today, submitted 75 days ago, decided 10 days ago; the
-    country's figures count it from the day it was submitted."""
+    """A back-dated application: entered today, begun 80 days ago, submitted 75 days ago, decided
+    10 days ago; the country's figures count it from the day it was submitted."""
     country = Country.objects.get(pk="NL")
     programme = Programme.objects.create(
         country=country, name="Humanitarian visa", kind="humanitarian_visa", source_url="https://example.org/"
@@ -198,6 +198,8 @@ def test_coordinator_walk(page_factory: Any, world: World) -> None:
     desktop.shot("ranking")
     desktop.page.select_option("#id_programme", str(programme.pk))
     desktop.page.fill("#id_channel", "Embassy of the Netherlands in Moscow")
+    # Work on it began 80 days ago; it is entered only now.
+    desktop.page.fill("#new-application input[name=on]", (today - datetime.timedelta(days=80)).isoformat())
     with desktop.page.expect_navigation():
         desktop.page.click("#new-application button[type=submit]")
     desktop.check()
