@@ -20,7 +20,7 @@ from corridor.accounts.models import User
 from corridor.audit import log as audit
 from corridor.core.forms import press, submit
 from corridor.keys.fields import preload_keys
-from corridor.relocation import charts, domain, figures, ranking
+from corridor.relocation import charts, domain, figures, ranking, stats
 from corridor.relocation.access import (
     contacts_for_user,
     contacts_visible_to,
@@ -81,7 +81,12 @@ def index_view(request: HttpRequest) -> HttpResponse:
     for code, entry in countries.items():
         entry["total"] = figs.get((code, COUNTRY_TOTAL))
     rows = sorted(countries.values(), key=lambda e: e["country"].name)
-    context = {"rows": rows, "all_countries": countries_for_user(user), "min_cell": figures.min_cell()}
+    context = {
+        "rows": rows,
+        "all_countries": countries_for_user(user),
+        "min_cell": figures.min_cell(),
+        "min_decisions": stats.MIN_DECISIONS_FOR_RATE,
+    }
     return render(request, "relocation/index.html", context)
 
 

@@ -157,6 +157,7 @@ def test_zero_of_one_is_too_few_not_33_percent() -> None:
     walk(actor, actor.teams.get(), lt, [(S.SUBMITTED, D(2025, 9, 1)), (S.REFUSED, D(2025, 11, 1))])
     page = sign_in(Client(), actor).get("/relocation/").content.decode()
     assert "1 decision — too few to compute a rate" in page
+    assert "A grant rate is stated from 5 decisions on" in page
     assert "33%" not in page
     russian = sign_in(Client(HTTP_ACCEPT_LANGUAGE="ru"), actor).get("/relocation/").content.decode()
     assert "1 решение — слишком мало, чтобы вычислить долю" in russian
