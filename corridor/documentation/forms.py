@@ -8,12 +8,14 @@ People are chosen by codename only: names never appear in a select list.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +39,7 @@ from corridor.documentation.models import (
     Term,
     Vocabulary,
 )
+from corridor.keys.fields import preload_keys
 
 TITLE_MAX = 300
 TEXT_MAX = 20_000
@@ -86,8 +89,23 @@ class TermChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]  # gene
         return term_label(obj)
 
 
+class PreloadingIterator(ModelChoiceIterator):  # type: ignore[type-arg]  # generic only in django-stubs; not subscriptable at runtime
+    """Choices of encrypted records with every data key unwrapped in one keyring call, instead
+    of one call per option as each label is decrypted (a select of 300 sources, say)."""
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        rows = list(self.queryset.select_related("data_key"))
+        preload_keys(rows)
+        for row in rows:
+            yield self.choice(row)
+
+
 class TitleChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]  # generic only in django-stubs; not subscriptable at runtime
     """An event or a source by its (decrypted) title and date; the queryset is the reader's own."""
+
+    iterator = PreloadingIterator
 
     def label_from_instance(self, obj: Any) -> str:
         when = getattr(obj, "start", None) or getattr(obj, "published", None)
@@ -95,11 +113,15 @@ class TitleChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]  # gen
 
 
 class PerpetratorChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]  # generic only in django-stubs; not subscriptable at runtime
+    iterator = PreloadingIterator
+
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name} ({obj.get_kind_display()})"
 
 
 class PerpetratorsField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]  # generic only in django-stubs; not subscriptable at runtime
+    iterator = PreloadingIterator
+
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name} ({obj.get_kind_display()})"
 
@@ -550,7 +572,9 @@ class TermForm(forms.Form):
 
     vocabulary = forms.ChoiceField(label=_("Vocabulary"), choices=Vocabulary.choices)
     code = forms.SlugField(
-        label=_("Code"), max_length=60, help_text=_("Stable, for exports and the API: lower-case Latin letters, digits, - and _, e.g. electric_shock.")
+        label=_("Code"),
+        max_length=60,
+        help_text=_("Stable, for exports and the API: lower-case Latin letters, digits, - and _, e.g. electric_shock."),
     )
     parent = TermChoiceField(
         label=_("Belongs to the type of act"), queryset=Term.objects.none(), required=False, help_text=_("For a method only.")

@@ -195,8 +195,6 @@ def _forms(
     sources = access.sources_visible_to(user).select_related("data_key")
     acts_choice = _act_choices(acts, labels)
     targets = [("event", _("The event as a whole")), *acts_choice]
-    preload_keys(list(perpetrators))
-    preload_keys(list(sources))
     return {
         "involvement_form": InvolvementForm(acts=acts_choice, perpetrators=perpetrators),
         "information_form": InformationForm(sources=sources, targets=targets, perpetrators=perpetrators),

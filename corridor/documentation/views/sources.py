@@ -51,8 +51,7 @@ def list_view(request: HttpRequest) -> HttpResponse:
 
 
 def _form(request: HttpRequest, user: Any, source: Source | None = None) -> SourceForm:
-    sources = access.sources_visible_to(user).select_related("data_key")
-    preload_keys(list(sources))
+    sources = access.sources_visible_to(user)
     return SourceForm(request.POST or None, user=user, people=people_visible_to(user), sources=sources, source=source)
 
 
@@ -122,7 +121,6 @@ def _context(user: Any, source: Source, derived_form: DerivedForm | None = None)
             row.act_label = f"{term_label(row.act.act_type)} — {labels.get(row.act.victim_id, '')}"  # type: ignore[attr-defined]  # shown by the template
     others = visible.exclude(pk=source.pk)
     if user.has_perm(MANAGE_EVENTS) and derived_form is None:
-        preload_keys(list(others))
         derived_form = DerivedForm(sources=others, initial={"derived_from": source.derived_from_id})
     return {
         "source": source,
@@ -160,7 +158,6 @@ def derived_view(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     )
     if done is not None:
         return done
-    preload_keys(list(others))
     return render(request, "documentation/source.html", _context(user, source, form), status=400)
 
 
