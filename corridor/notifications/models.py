@@ -51,7 +51,7 @@ URGENT_KINDS: frozenset[str] = frozenset({Kind.INTAKE_EMERGENCY, Kind.ESCALATION
 
 # Kinds that add up: a second one while the first is unread raises its count instead of a new row.
 # (Daily reminders are not among them: each day's reminder says that day's count, see remind_daily.)
-BATCHED_KINDS: frozenset[str] = frozenset({Kind.INTAKE_NEW, Kind.THREAD_REPLY, Kind.UNSEAL_FAILED})
+BATCHED_KINDS: frozenset[str] = frozenset({Kind.INTAKE_NEW, Kind.THREAD_REPLY, Kind.UNSEAL_FAILED, Kind.ESCALATION})
 
 
 def describe(kind: str, count: int) -> str:

@@ -206,6 +206,7 @@ def submit(
                 emergency=request.urgency == Urgency.EMERGENCY,
                 link=_triage_link(request),
                 alert_key=notifications.subject_key(request),
+                held=held,
             )
             action.unaudited(ANONYMOUS)
     except IntegrityError:

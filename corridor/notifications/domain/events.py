@@ -43,13 +43,17 @@ def _triagers_on(duty: str) -> list[tuple[Team | None, list[User]]]:
     return [(None, _holding(TRIAGE))]
 
 
-def request_arrived(*, emergency: bool, link: str, alert_key: str) -> list[Notification]:
+def request_arrived(*, emergency: bool, link: str, alert_key: str, held: bool = False) -> list[Notification]:
     """A new request for help: an emergency goes at once to whoever is on emergency duty (and
-    starts an alert that escalates); others add up for whoever is on hotline duty."""
+    starts an alert that escalates); others add up for whoever is on hotline duty.
+
+    `held`: it arrived past the intake's rate limit; then even emergencies add up in one unread
+    notification, so that a flood cannot bury the duty person's mailbox (each still escalates).
+    """
     made: list[Notification] = []
     if emergency:
         for team, people in _triagers_on(Duty.EMERGENCY):
-            made += notify(people, Kind.INTAKE_EMERGENCY, link=link, team=team)
+            made += notify(people, Kind.INTAKE_EMERGENCY, link=link, team=team, add_up=True if held else None)
             if team is not None:
                 raise_alert(alert_key, team)
     else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.urls import reverse
 
 from corridor.accounts.models import Team, User
 from corridor.notifications import delivery
@@ -16,14 +17,22 @@ from corridor.notifications.models import BATCHED_KINDS, Kind, Notification, thi
 
 
 def notify(
-    recipients: Iterable[User], kind: str, *, count: int = 1, link: str = "", team: Team | None = None
+    recipients: Iterable[User],
+    kind: str,
+    *,
+    count: int = 1,
+    link: str = "",
+    team: Team | None = None,
+    add_up: bool | None = None,
 ) -> list[Notification]:
     """Tell each of `recipients` (once, active ones only) that `count` things of `kind` happened.
 
     The text is built from `kind` and `count` alone (models.describe). `link` is an in-app path
     that opens the thing; it is shown in the app only and never mailed. For kinds that add up
     (BATCHED_KINDS), an unread notification of the same kind and team gets the count added
-    instead of a second row. Each created or raised notification is handed to the outbox.
+    instead of a second row; `add_up` True or False overrides the kind's habit (a flood of
+    emergencies past the intake's rate limit adds up, so it cannot flood anyone's mailbox).
+    Each created or raised notification is handed to the outbox.
     """
     kind = Kind(kind)
     if count < 1:
@@ -38,7 +47,7 @@ def notify(
     with transaction.atomic():
         for user in unique.values():
             notification = None
-            if kind in BATCHED_KINDS:
+            if add_up if add_up is not None else kind in BATCHED_KINDS:
                 notification = (
                     Notification.objects.select_for_update()
                     .filter(user=user, kind=kind, team=team, read__isnull=True)
@@ -50,13 +59,20 @@ def notify(
                 notification.created = max(notification.created, this_hour())
                 if link and notification.link != link:
                     # Several things: the link opens the list they are in, not one of them.
-                    notification.link = ""
+                    notification.link = _list_of(kind)
                 notification.save(update_fields=["count", "created", "link"])
             else:
                 notification = Notification.objects.create(user=user, kind=kind, count=count, link=link, team=team)
             _queue_delivery(notification)
             made.append(notification)
     return made
+
+
+def _list_of(kind: str) -> str:
+    """The page that lists several things of `kind` ("" for the notification list itself)."""
+    if kind in {Kind.INTAKE_NEW, Kind.INTAKE_EMERGENCY, Kind.THREAD_REPLY, Kind.ESCALATION}:
+        return reverse("intake:queue")
+    return ""
 
 
 def _queue_delivery(notification: Notification) -> None:

@@ -151,3 +151,12 @@ def test_a_refused_unseal_share_tells_admins_and_trustees(shares: list[str]) -> 
         response = Client().post(reverse("web:unseal"), {"share": "share 9: AAAA-BBBB"})
         assert response.status_code == 400
     assert _kinds(admin) == _kinds(trustee) == [(Kind.UNSEAL_FAILED, 2)]
+
+
+def test_a_flood_past_the_rate_limit_adds_up_but_each_escalates(world: dict[str, object]) -> None:
+    for number in range(5):
+        api.request_arrived(emergency=True, link=f"/triage/{number}/", alert_key=f"{number}" * 64, held=True)
+    assert _kinds(world["duty"]) == [(Kind.INTAKE_EMERGENCY, 5)]
+    assert Notification.objects.get(user=world["duty"]).link == "/triage/"
+    assert api.escalate_due(timezone.now() + datetime.timedelta(minutes=31)) == 5
+    assert _kinds(world["fallback"]) == [(Kind.ESCALATION, 5)]

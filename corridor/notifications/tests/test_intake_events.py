@@ -51,7 +51,7 @@ def test_ordinary_requests_add_up_and_a_reply_is_told() -> None:
     operator = make_staff(Role.HOTLINE, teams=[team])
     submit(q_safe_now="yes")
     submit(q_safe_now="unsure")
-    assert [(n.kind, n.count, n.link) for n in Notification.objects.filter(user=operator)] == [(Kind.INTAKE_NEW, 2, "")]
+    assert [(n.kind, n.count, n.link) for n in Notification.objects.filter(user=operator)] == [(Kind.INTAKE_NEW, 2, "/triage/")]
     assert Alert.objects.count() == 0
     _response, codename = submit(q_safe_now="yes")
     thread = intake.find(codename)
