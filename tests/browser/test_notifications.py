@@ -71,3 +71,27 @@ def test_operator_sees_the_badge_and_opens_the_request(page_factory: Any, settin
     assert STORY in staff.content()
     assert staff.locator("#unread-count").count() == 0
     assert staff_requests.foreign() == [] and person_requests.foreign() == []
+
+
+def test_coordinator_adds_an_overnight_shift_on_a_phone_in_russian(page_factory: Any) -> None:
+    team = Team.objects.create(name="Hotline")
+    admin = make_staff(Role.ADMIN, username="ada")
+    coordinator = make_staff(Role.HOTLINE, teams=[team], username="kira")
+    make_staff(Role.HOTLINE, teams=[team], username="lev")
+    roster.set_alerting(admin, team, fallback=coordinator, coordinators=[coordinator], escalation_minutes=30)
+
+    page, requests, base = page_factory(viewport={"width": 360, "height": 740}, locale="ru-RU")
+    sign_in(page, base, coordinator)
+    page.goto(f"{base}/notifications/rosters/{team.pk}/")
+    assert page.locator("h1").inner_text() == "Расписание дежурств: Hotline"
+    page.select_option("#id_shift-duty", "emergency")
+    page.select_option("#id_shift-user", label="lev")
+    page.select_option("#id_shift-weekday", "6")
+    page.fill("#id_shift-start", "22:00")
+    page.fill("#id_shift-end", "06:00")
+    page.click("#pattern button[type=submit]:has-text('Добавить смену')")
+    page.wait_for_selector("text=Смена добавлена.")
+    assert "следующего дня" in page.locator("#pattern").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(page, "roster-phone-ru")
+    assert requests.foreign() == []
