@@ -600,3 +600,16 @@ def test_region_in_clear_only_when_chosen_and_then_a_filter(world: World) -> Non
     with override_settings(CORRIDOR_REGION_IN_CLEAR=False):
         page = client.get(f"{PAGE}/events/new/").content.decode()
         assert 'name="region"' not in page
+
+
+def test_a_testimony_by_someone_the_editor_cannot_see_stays_theirs(hidden_victim: dict[str, Any]) -> None:
+    testimony = hidden_victim["testimony"]
+    client = sign_in(Client(), hidden_victim["only_a"])
+    url = f"{PAGE}/sources/{testimony.pk}/edit/"
+    page = client.get(url)
+    assert "person" not in page.context["form"].fields
+    assert hidden_victim["person"].codename not in page.content.decode()
+    response = client.post(url, {"kind": "testimony", "title": "His account, dated", "text": "I was held."})
+    assert response.status_code == 302
+    saved = Source.objects.get(pk=testimony.pk)
+    assert (str(saved.title), saved.person_id) == ("His account, dated", hidden_victim["person"].pk)
