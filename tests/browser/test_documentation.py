@@ -151,7 +151,8 @@ def test_officer_records_an_event_and_reads_its_corroboration(page_factory: Any)
     assert phone.locator(f"#act-{torture_act} .corroboration .count").inner_text() == "2 independent sources"
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(phone, "documentation-event-phone")
-    for path in ("", "timeline/", f"sources/{reprint}/", "perpetrators/"):
+    pages = ("", "timeline/", f"sources/{reprint}/", "sources/new/", "perpetrators/", "vocabulary/", "export/", "import/")
+    for path in (*pages, f"events/{event_id}/acts/new/", f"events/{event_id}/edit/"):
         phone.goto(f"{base}/documentation/{path}")
         assert phone.evaluate("document.documentElement.scrollWidth") <= 360, path
 
