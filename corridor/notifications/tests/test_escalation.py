@@ -160,3 +160,21 @@ def test_a_flood_past_the_rate_limit_adds_up_but_each_escalates(world: dict[str,
     assert Notification.objects.get(user=world["duty"]).link == "/triage/"
     assert api.escalate_due(timezone.now() + datetime.timedelta(minutes=31)) == 5
     assert _kinds(world["fallback"]) == [(Kind.ESCALATION, 5)]
+
+
+def test_a_failing_audit_verification_tells_admins() -> None:
+    from django.db import connection
+
+    from corridor.audit import triggers
+    from corridor.audit.models import AuditEntry
+    from corridor.audit.verify import verify
+
+    admin = make_staff(Role.ADMIN)
+    team = Team.objects.create(name="Logged")
+    domain.set_alerting(admin, team, fallback=None, coordinators=[], escalation_minutes=20)
+    assert verify().ok
+    assert _kinds(admin) == []
+    with triggers.lifted(connection):
+        AuditEntry.objects.filter(action="roster.alerting.set").update(action="roster.shift.add")
+    assert not verify().ok
+    assert _kinds(admin) == [(Kind.AUDIT_VERIFY_FAILED, 1)]
