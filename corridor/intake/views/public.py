@@ -85,7 +85,8 @@ def _token_message(reason: str) -> str:
 
 def _render_form(request: HttpRequest, form: HelpForm, status: int = 200) -> HttpResponse:
     # A browser cannot be handed a file back: a refused form with one says to attach it again.
-    if request.method == "POST" and request.FILES.get("file") and status != 200 and not form.has_error("file"):
+    # Only a bound form's files: a request refused by the limits is never parsed (form.files is empty).
+    if form.is_bound and form.files.get("file") and status != 200 and not form.has_error("file"):
         form.add_error("file", _("Your file was not kept. Attach it again before you press Send."))
     return render(request, "intake/form.html", _context(request, form=form), status=status)
 
