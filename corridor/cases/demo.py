@@ -133,7 +133,7 @@ STATUS_PATHS: dict[str, list[str]] = {
 # Some cases already arrived: their granted journeys give the relocation figures something to show.
 STATUS_WEIGHTS = {
     Status.NEW: 2, Status.VERIFYING: 2, Status.ACTIVE: 5, Status.RELOCATING: 2,
-    Status.ARRIVED: 3, Status.CLOSED: 1, Status.ON_HOLD: 1,
+    Status.ARRIVED: 5, Status.CLOSED: 1, Status.ON_HOLD: 1,
 }  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import random
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -150,17 +151,20 @@ def _application(rng: random.Random, programme: Programme, created: datetime.dat
 def _pick(rng: random.Random, programmes: Sequence[Programme], outcome: str) -> Programme:
     """A programme for an application that ends in `outcome`: refusals come more often from the
     programmes that refuse more, so each programme's figures keep roughly its grant odds."""
+    per_country = Counter(programme.country_id for programme in programmes)
     weights = []
     for programme in programmes:
         grant = PROFILES[ProgrammeKind(programme.kind)].grant
-        odds = 1 - grant if outcome in (S.REFUSED, S.WITHDRAWN) else grant
-        weights.append(COUNTRY_WEIGHTS[programme.country_id] * odds)
+        # Squared: the demo has few applications, and each programme should still look like itself.
+        odds = (1 - grant) ** 2 if outcome in (S.REFUSED, S.WITHDRAWN) else grant**2
+        # A country's weight is shared by its programmes: Germany's three are not tried three times as often.
+        weights.append(COUNTRY_WEIGHTS[programme.country_id] / per_country[programme.country_id] * odds)
     return rng.choices(list(programmes), weights=weights)[0]
 
 
 def _outcomes(rng: random.Random, status: str) -> list[str]:
     """The applications of one case in order, oldest first, by where the case stands today."""
-    refused = [S.REFUSED] * rng.choices([0, 1, 2, 3], weights=[3, 4, 2, 1])[0]
+    refused = [S.REFUSED] * rng.choices([0, 1, 2], weights=[5, 3, 1])[0]
     if status == Status.ARRIVED:
         return [*refused, S.ARRIVED]
     if status == Status.RELOCATING:
@@ -191,8 +195,11 @@ def _plans(rng: random.Random, status: str, programmes: Sequence[Programme], tod
                 rng, programme, oldest, S.ARRIVED if outcome == "pending" else outcome, oldest + datetime.timedelta(days=3650)
             )
             span = provisional.steps[-1][1] - oldest
-            if outcome == "pending":
-                # Submitted a while ago; the steps after today are still to come.
+            if outcome == "pending" and status == Status.RELOCATING:
+                # Relocating: often granted already, with the visa or the journey still to come.
+                created = today - datetime.timedelta(days=int(span.days * rng.uniform(0.3, 0.9)))
+            elif outcome == "pending":
+                # Submitted a while ago and waiting; the steps after today are still to come.
                 created = today - _days(rng, 20, min(max(span.days // 2, 25), 300))
             else:
                 created = end - span

@@ -165,9 +165,10 @@ def test_caseworker_walk(page_factory: Any, world: World) -> None:
     assert desktop.requests.foreign() == [] and phone.requests.foreign() == []
 
 
-def test_coordinator_walk(page_factory: Any, world: World) -> None:
+def test_coordinator_walk(page_factory: Any) -> None:
     """A back-dated application: entered today, begun 80 days ago, submitted 75 days ago, decided
     10 days ago; the country's figures count it from the day it was submitted."""
+    world = build_world(people=40)  # the demo's default size: figures with enough decisions to show
     country = Country.objects.get(pk="NL")
     programme = Programme.objects.create(
         country=country, name="Humanitarian visa", kind="humanitarian_visa", source_url="https://example.org/"
