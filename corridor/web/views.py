@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import cast
 
 from django import forms
@@ -53,8 +54,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     triage = waiting_for(user)
     context = {
         "triage": triage,
-        # One unit ("5 hours", "2 days"): the intake keeps times to the hour, minutes would be invented.
-        "oldest_wait": timesince(triage.oldest_emergency, depth=1) if triage and triage.oldest_emergency else "",
+        "oldest_wait": _waited(triage.oldest_emergency) if triage and triage.oldest_emergency else "",
         "today": timezone.localdate(),
         "teams": access.teams_visible_to(user),
         "case_work": dashboard_data(user),
@@ -63,6 +63,14 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "relocation_alerts": grouped(alerts_for(user)),
     }
     return render(request, "web/dashboard.html", context)
+
+
+def _waited(since: datetime.datetime) -> str:
+    """How long a request has waited, in one unit ("5 hours", "2 days"). The intake keeps times to
+    the hour, so within the first hour the minutes since the hour began would be invented."""
+    if timezone.now() - since < datetime.timedelta(hours=1):
+        return _("less than an hour")
+    return timesince(since, depth=1)
 
 
 @public

@@ -64,6 +64,13 @@ def test_emergency_requests_come_first_with_their_wait_for_the_hotline() -> None
     assert '<a href="/triage/" id="nav-triage">' in body
 
 
+def test_within_the_first_hour_the_wait_is_less_than_an_hour() -> None:
+    world = make_world()
+    _waiting(Urgency.EMERGENCY, 0)
+    assert "The oldest has waited less than an hour." in _dashboard(world.users[Role.HOTLINE])
+    assert "Самое давнее ждёт уже меньше часа." in _dashboard(world.users[Role.HOTLINE], "ru")
+
+
 def test_no_emergency_still_links_the_queue_with_its_count() -> None:
     world = make_world()
     _waiting(Urgency.NORMAL, 3)
