@@ -72,6 +72,8 @@ class IntakeRequest(models.Model):
     created_hour = models.DateTimeField(default=this_hour)
     activity_hour = models.DateTimeField(default=this_hour)
     case = models.ForeignKey("cases.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The questionnaire version the person answered: triage shows its questions as they were asked.
+    questionnaire = models.ForeignKey("QuestionnaireVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta:
         indexes = [models.Index(fields=["state", "awaiting_reply"], name="intake_queue")]
@@ -139,3 +141,121 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"RateCounter {self.name}@{self.slot}"
+
+
+# -- the questionnaire (issue 18) -----------------------------------------------------------------
+# Not secret: the public page reads it while the instance is sealed, so it is stored in clear.
+# Wording is per language: {"ru": {"label": ..., "help": ...}, "en": {...}, "uk": {...}}.
+
+
+class QuestionKind(models.TextChoices):
+    SECTION = "section", _("Section heading")
+    SHORT = "short", _("Short text")
+    LONG = "long", _("Long text")
+    CHOICE = "choice", _("Single choice")
+    MULTIPLE = "multiple", _("Multiple choice")
+    YESNO = "yesno", _("Yes / no / not sure")
+    DATE = "date", _("Date")
+    FILE = "file", _("File")
+
+
+# The values a yes/no/unsure question stores; their wording comes from gettext or the fixed texts.
+YESNO_VALUES = ("yes", "no", "unsure")
+
+
+class VersionState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PENDING = "pending", _("Waiting for approval")
+    LIVE = "live", _("Live")
+    RETIRED = "retired", _("Retired")
+
+
+class MapsTo(models.TextChoices):
+    """Fields of a new case an answer can fill (the caseworker confirms on the open-case form)."""
+
+    NONE = "", _("Nothing")
+    PERSON_NAME = "person.name", _("The person's name or alias")
+    PERSON_LOCATION = "person.location", _("The person's location")
+    PERSON_CONTACT = "person.contact", _("The person's contact")
+    CASE_SUMMARY = "case.summary", _("The case's summary")
+
+
+class QuestionnaireVersion(models.Model):
+    """One version of the intake's questions. A draft is edited; publishing it needs a second
+    admin's approval (not its author); only the one live version reaches the public page."""
+
+    number = models.PositiveIntegerField(unique=True)
+    state = models.CharField(max_length=8, choices=VersionState.choices, default=VersionState.DRAFT)
+    note = models.CharField(max_length=500, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["state"], condition=models.Q(state="live"), name="intake_one_live_questionnaire")
+        ]
+
+    def __str__(self) -> str:
+        return f"QuestionnaireVersion {self.number}"
+
+
+class Question(models.Model):
+    version = models.ForeignKey(QuestionnaireVersion, on_delete=models.CASCADE, related_name="questions")
+    # Stable within a version and carried to the next one: the answer's key in the payload.
+    key = models.SlugField(max_length=40)
+    position = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=8, choices=QuestionKind.choices, default=QuestionKind.SHORT)
+    required = models.BooleanField(default=False)
+    # Shown in the triage list next to the request (after decryption, in memory).
+    summary = models.BooleanField(default=False)
+    # {lang: {"label": str, "help": str}}
+    wording = models.JSONField(default=dict, blank=True)
+    # [{"value": str, "labels": {lang: str}}] for single and multiple choice.
+    choices = models.JSONField(default=list, blank=True)
+    # Asked only when the question with this key was answered with one of these values
+    # (a second step of the form: no JavaScript).
+    condition_key = models.SlugField(max_length=40, blank=True)
+    condition_values = models.JSONField(default=list, blank=True)
+    # Answer values that make the request an emergency, or "unsure whether safe".
+    emergency_values = models.JSONField(default=list, blank=True)
+    unsure_values = models.JSONField(default=list, blank=True)
+    maps_to = models.CharField(max_length=20, choices=MapsTo.choices, blank=True, default=MapsTo.NONE)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["version", "key"], name="intake_question_key")]
+
+    def __str__(self) -> str:
+        return f"Question {self.key}@{self.version_id}"
+
+
+class IntakeLook(models.Model):
+    """The public page's name and look (one row, pk 1). Not secret; read while sealed.
+
+    Per-language texts are {lang: str}; an empty or missing value means "the default".
+    `no_name`: the page names no organisation at all (title, heading, favicon neutral).
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    no_name = models.BooleanField(default=False)
+    name = models.JSONField(default=dict, blank=True)
+    introduction = models.JSONField(default=dict, blank=True)
+    page_title = models.JSONField(default=dict, blank=True)
+    # Re-encoded, metadata stripped, size-limited before it is stored; served from the instance.
+    logo = models.BinaryField(null=True, blank=True)
+    logo_type = models.CharField(max_length=40, blank=True)
+    quick_exit_url = models.URLField(max_length=500, blank=True)
+    # The languages the intake offers, in order; the first is the default.
+    languages = models.JSONField(default=list, blank=True)
+    # Languages an admin added beyond those that ship: {code: its own name in its own script}.
+    added_languages = models.JSONField(default=dict, blank=True)
+    # The page's own sentences in an added language: {lang: {English msgid: text}}.
+    fixed_texts = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return "IntakeLook"
