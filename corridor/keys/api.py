@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from corridor.keys import crypto, instance, keystore, treehead
-from corridor.keys.blind import BlindIndex, index_values, lookup, search
+from corridor.keys.blind import BlindIndex, index_values, lookup, lookup_each, search
 from corridor.keys.errors import (
     DecryptionError,
     KeyringError,
@@ -225,6 +225,7 @@ __all__ = [
     "last_signed_head",
     "lockdown",
     "lookup",
+    "lookup_each",
     "name_parts",
     "normalize",
     "open_encrypted",

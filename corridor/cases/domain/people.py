@@ -167,12 +167,13 @@ def _by_name_parts(visible: QuerySet[Person], parts: list[str], year: int | None
     born in `year` when one is given. Over blind indexes; candidates re-checked decrypted."""
     if not parts:
         return []
-    found: set[uuid.UUID] | None = None
-    for part in parts:
-        ids = set(keys.lookup(PERSON_NAME_PART, part, Person))
-        if year is not None:
-            ids &= set(keys.lookup(PERSON_NAME_PART_YEAR, f"{part}|{year}", Person))
-        found = ids if found is None else found & ids
+    # One query per index whatever the parts found: the statements run depend on the query's
+    # shape (how many parts, a year or not), never on whom the tokens match.
+    first, *others = keys.lookup_each(PERSON_NAME_PART, parts, Person)
+    found = first.intersection(*others)
+    if year is not None:
+        for ids in keys.lookup_each(PERSON_NAME_PART_YEAR, [f"{part}|{year}" for part in parts], Person):
+            found &= ids
     # As in keys.search: the scoped query runs even when no token matched, so that a match
     # outside `visible` is not slower to answer than no match at all.
     candidates = visible.filter(pk__in=found or [uuid.uuid4()])

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from typing import Any
 
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from corridor.accounts.models import Role
 from corridor.accounts.testing import World, make_world, seal, sign_in, unseal
@@ -159,3 +162,17 @@ def test_migrate_indexes_people_entered_before_when_unsealed(world: World, capsy
     reindex.after_migrate(apps.get_app_config("cases"))
     assert capsys.readouterr().out == "indexed the name parts of 1 people\n"
     assert _found(world, "Мусаев") == [person.codename]
+
+
+def test_a_hidden_match_runs_the_same_statements_as_no_match(world: World) -> None:
+    """A prober must not tell from the database's work that someone they may not see matched."""
+    _person(world, "Ислам Мусаев", datetime.date(1990, 5, 1), team=world.team_b)
+    statements: dict[str, list[str]] = {}
+    for query in ("Мусаев Ислам", "Петров Иван", "Islam 1990", "Ivan 1990"):
+        with CaptureQueriesContext(connection) as captured:
+            assert domain.search_people(world.users[Role.CASEWORKER], query) == []
+        statements[query] = [
+            " ".join([q["sql"].split()[0], *re.findall(r'(?:FROM|INTO|JOIN) "(\w+)"', q["sql"])]) for q in captured
+        ]
+    assert statements["Мусаев Ислам"] == statements["Петров Иван"]
+    assert statements["Islam 1990"] == statements["Ivan 1990"]
