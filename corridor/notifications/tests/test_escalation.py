@@ -178,3 +178,20 @@ def test_a_failing_audit_verification_tells_admins() -> None:
         AuditEntry.objects.filter(action="roster.alerting.set").update(action="roster.shift.add")
     assert not verify().ok
     assert _kinds(admin) == [(Kind.AUDIT_VERIFY_FAILED, 1)]
+
+
+def test_the_periodic_jobs_are_registered_for_the_scheduler() -> None:
+    from corridor.notifications import jobs
+
+    names = {job.name: job.every_seconds for job in jobs.registered()}
+    assert {
+        name: names.get(name)
+        for name in ("notifications.escalate", "notifications.sealed_watch", "cases.remind_tasks", "relocation.remind")
+    } == {
+        "notifications.escalate": 30,
+        "notifications.sealed_watch": 60,
+        "cases.remind_tasks": 900,
+        "relocation.remind": 3600,
+    }
+    with pytest.raises(RuntimeError):
+        jobs.register("notifications.escalate", 30, lambda: None)
