@@ -80,7 +80,7 @@ def test_who_opened_this_case_last_week(world: World, monkeypatch: pytest.Monkey
 
     russian = auditor.get("/audit/", question, headers={"accept-language": "ru"}).content.decode()
     assert [row[3] for row in _rows(russian)] == ["Прочитано через API read.api", "Просмотрено на странице read"]
-    assert "Кто" in russian and "Действие" in russian
+    assert "Кто" in russian and "Действие" in russian and "2 записи подходят, сначала новые." in russian
 
 
 def test_filters_by_actor_action_and_id(world: World) -> None:

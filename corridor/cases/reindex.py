@@ -26,11 +26,10 @@ def after_migrate(sender: AppConfig, verbosity: int = 1, **kwargs: Any) -> None:
     except (keys.KeyServiceUnavailable, keys.NotInitialized):
         sealed = True
     if sealed:
-        if verbosity:
-            print(
-                f"{waiting} people have no name-part search index yet: run `corridor reindex_people` once unsealed",
-                file=sys.stderr,
-            )
+        # Said even at -v 0 (make install): search misses these people until it is done.
+        print(
+            f"{waiting} people have no name-part search index yet: run `corridor reindex_people` once unsealed", file=sys.stderr
+        )
         return
     done = index_name_parts()
     if verbosity:
