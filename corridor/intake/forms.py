@@ -5,6 +5,8 @@ The passphrase travels in a field named `codename`: the word the pages use, kept
 
 from __future__ import annotations
 
+import datetime
+from enum import StrEnum
 from typing import Any, cast
 
 from django import forms
@@ -14,20 +16,13 @@ from django.utils.translation import gettext as _
 
 from corridor.accounts.models import Team, User
 from corridor.cases.models import Priority
-from corridor.intake import conf, passphrases
-from corridor.intake.domain import Answer, urgency_for
+from corridor.intake import conf, passphrases, questionnaire
+from corridor.intake.domain import Answer
+from corridor.intake.models import Question, QuestionKind, QuestionnaireVersion
 
 LINE_CHARS = 500
 # What corridor.cases.files.sanitize accepts, for the phone's file chooser.
 ACCEPT = "image/jpeg,image/png,image/webp,application/pdf,text/plain"
-
-
-def _localised(value: Any) -> str:
-    """A label given as one string, or as {"ru": ..., "en": ...} by an organisation."""
-    if isinstance(value, dict):
-        lang = (get_language() or "ru")[:2]
-        return str(value.get(lang) or value.get("ru") or next(iter(value.values()), ""))
-    return str(value)
 
 
 def _no_spellcheck(attrs: dict[str, str] | None = None) -> dict[str, str]:
@@ -35,55 +30,139 @@ def _no_spellcheck(attrs: dict[str, str] | None = None) -> dict[str, str]:
     return {"spellcheck": "false", "autocomplete": "off", "autocapitalize": "off", **(attrs or {})}
 
 
+class Step(StrEnum):
+    """Which part of the questionnaire a help form asks (conditions need no JavaScript)."""
+
+    ALL = "all"  # every question that is asked, on one page (no conditions, or the final post)
+    FIRST = "first"  # the unconditional questions; the server then decides the follow-ups
+    SECOND = "second"  # the follow-ups the first answers call for, the first answers hidden, files
+
+
 class HelpForm(forms.Form):
-    """Built from conf.questions(); the answers are encrypted as they are, labels included."""
+    """Built from the live questionnaire version; the answers are encrypted with the labels as asked.
+
+    The first answers travel to the second step in hidden fields of the form itself: no
+    cookie, no session, nothing kept on the server before the request is sent.
+    """
 
     token = forms.CharField(widget=forms.HiddenInput)
     file = forms.FileField(required=False, label=gettext_lazy("A file, if you want to send one"))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        version: QuestionnaireVersion | None = None,
+        questions: list[Question] | None = None,
+        step: Step = Step.ALL,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.version = version if version is not None else questionnaire.live()
+        self.questions = questions if questions is not None else questionnaire.questions_of(self.version)
+        self.step = step
+        self.lang = get_language() or conf.default_language()
         file_field = self.fields.pop("file")
         limit_mb = conf.max_file_bytes() // (1024 * 1024)
         file_field.help_text = _(
             "A photo, a PDF or a text file, up to %(mb)d MB. We remove hidden data such as location from it."
         ) % {"mb": limit_mb}
         file_field.widget.attrs["accept"] = ACCEPT
-        max_text = conf.max_text_chars()
-        for question in conf.questions():
-            kind = question.get("kind", "text")
-            common: dict[str, Any] = {
-                "label": _localised(question["label"]),
-                "required": bool(question.get("required", False)),
-                "help_text": _localised(question.get("help", "")),
-            }
-            field: forms.Field
-            if kind == "choice":
-                choices = [(value, _localised(label)) for value, label in question["choices"]]
-                field = forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
-            elif kind == "line":
-                field = forms.CharField(max_length=LINE_CHARS, widget=forms.TextInput(attrs=_no_spellcheck()), **common)
+        so_far = self._so_far()
+        section = ""
+        for question in self.questions:
+            if question.kind == QuestionKind.SECTION:
+                section = questionnaire.label(question, self.lang)
+                continue
+            if not questionnaire.is_asked(question, so_far):
+                continue
+            conditional = bool(question.condition_key)
+            is_file = question.kind == QuestionKind.FILE
+            if step == Step.FIRST and (conditional or is_file):
+                continue
+            hidden = step == Step.SECOND and not conditional and not is_file
+            field = self._field(question, hidden=hidden)
+            if not hidden and section:
+                field.section_before = section  # type: ignore[attr-defined]  # read by intake/fields.html
+                section = ""
+            self.fields[f"q_{question.key}"] = field
+        if step != Step.FIRST:
+            self.fields["file"] = file_field
+
+    def _so_far(self) -> dict[str, str | list[str]]:
+        """The raw answers given so far (posted, or carried as initial values), for the conditions."""
+        found: dict[str, str | list[str]] = {}
+        for question in self.questions:
+            name = f"q_{question.key}"
+            if self.is_bound:
+                values = self.data.getlist(name) if hasattr(self.data, "getlist") else self.data.get(name, "")
             else:
-                field = forms.CharField(max_length=max_text, widget=forms.Textarea(attrs=_no_spellcheck({"rows": "8"})), **common)
-            self.fields[f"q_{question['key']}"] = field
-        self.fields["file"] = file_field
+                values = self.initial.get(name, "")
+            found[question.key] = values if isinstance(values, str) else [str(v) for v in values]
+        return found
+
+    def _field(self, question: Question, *, hidden: bool) -> forms.Field:
+        common: dict[str, Any] = {
+            "label": questionnaire.label(question, self.lang),
+            "required": question.required,
+            "help_text": questionnaire.help_text(question, self.lang),
+        }
+        kind = question.kind
+        if kind in (QuestionKind.CHOICE, QuestionKind.YESNO):
+            widget: Any = forms.HiddenInput if hidden else forms.RadioSelect
+            return forms.ChoiceField(choices=questionnaire.options(question, self.lang), widget=widget, **common)
+        if kind == QuestionKind.MULTIPLE:
+            widget = forms.MultipleHiddenInput if hidden else forms.CheckboxSelectMultiple
+            return forms.MultipleChoiceField(choices=questionnaire.options(question, self.lang), widget=widget, **common)
+        if kind == QuestionKind.DATE:
+            widget = forms.HiddenInput if hidden else forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+            return forms.DateField(widget=widget, **common)
+        if kind == QuestionKind.FILE:
+            field = forms.FileField(**common)
+            field.widget.attrs["accept"] = ACCEPT
+            return field
+        if kind == QuestionKind.LONG:
+            widget = forms.HiddenInput if hidden else forms.Textarea(attrs=_no_spellcheck({"rows": "8"}))
+            return forms.CharField(max_length=conf.max_text_chars(), widget=widget, **common)
+        widget = forms.HiddenInput if hidden else forms.TextInput(attrs=_no_spellcheck())
+        return forms.CharField(max_length=LINE_CHARS, widget=widget, **common)
+
+    def raw(self) -> dict[str, str | list[str]]:
+        """The cleaned answers as stored values (choice values, ISO dates), by question key."""
+        found: dict[str, str | list[str]] = {}
+        for question in self.questions:
+            value = self.cleaned_data.get(f"q_{question.key}")
+            if value in (None, "", []):
+                continue
+            if isinstance(value, list):
+                found[question.key] = [str(v) for v in value]
+            elif isinstance(value, datetime.date):
+                found[question.key] = value.isoformat()
+            elif question.kind == QuestionKind.FILE:
+                found[question.key] = str(getattr(value, "name", "") or "file")
+            else:
+                found[question.key] = str(value).strip()
+        return found
 
     def answers(self) -> list[Answer]:
         found: list[Answer] = []
-        for question in conf.questions():
-            name = f"q_{question['key']}"
-            value = str(self.cleaned_data.get(name) or "").strip()
+        raw = self.raw()
+        for question in self.questions:
+            value = raw.get(question.key)
             if not value:
                 continue
-            label = self.fields[name].label or ""
-            if question.get("kind") == "choice":
-                value = {choice: _localised(text) for choice, text in question["choices"]}.get(value, value)
-            found.append(Answer(question["key"], str(label), str(value)))
+            joined = "\n".join(questionnaire.values_of(value))
+            shown = questionnaire.shown_value(question, joined, self.lang)
+            found.append(Answer(question.key, questionnaire.label(question, self.lang), shown, raw=joined))
         return found
 
+    def uploads(self) -> list[Any]:
+        """The uploaded files of file questions, in the questionnaire's order, then the form's own."""
+        found = [self.cleaned_data.get(f"q_{q.key}") for q in self.questions if q.kind == QuestionKind.FILE]
+        found.append(self.cleaned_data.get("file"))
+        return [f for f in found if f]
+
     def urgency(self) -> str:
-        raw = {str(q["key"]): str(self.cleaned_data.get(f"q_{q['key']}") or "") for q in conf.questions()}
-        return urgency_for(raw)
+        return questionnaire.urgency(self.questions, self.raw())
 
 
 class PassphraseForm(forms.Form):

@@ -28,6 +28,7 @@ from corridor.intake.models import (
     IntakeAttachment,
     IntakeMessage,
     IntakeRequest,
+    QuestionnaireVersion,
     RequestState,
     Urgency,
     this_hour,
@@ -47,8 +48,9 @@ class ReplayedForm(Exception):
 @dataclass(frozen=True)
 class Answer:
     key: str
-    label: str
-    value: str
+    label: str  # the question as it was asked, in the person's language
+    value: str  # the answer as the person saw it (a choice's words)
+    raw: str = ""  # the stored value(s), one per line (choice values, ISO dates); "" for free text
 
 
 @dataclass(frozen=True)
@@ -113,13 +115,20 @@ def find(typed: str) -> Thread | None:
 
 
 def answers_payload(answers: Sequence[Answer], lang: str) -> bytes:
-    body = {"v": PAYLOAD_VERSION, "lang": lang, "answers": [{"key": a.key, "label": a.label, "value": a.value} for a in answers]}
+    body = {
+        "v": PAYLOAD_VERSION,
+        "lang": lang,
+        "answers": [
+            {"key": a.key, "label": a.label, "value": a.value, **({"raw": a.raw} if a.raw and a.raw != a.value else {})}
+            for a in answers
+        ],
+    }
     return json.dumps(body, ensure_ascii=False).encode("utf-8")
 
 
 def parse_answers(plain: bytes) -> list[Answer]:
     body = json.loads(plain.decode("utf-8"))
-    return [Answer(str(a["key"]), str(a["label"]), str(a["value"])) for a in body.get("answers", [])]
+    return [Answer(str(a["key"]), str(a["label"]), str(a["value"]), str(a.get("raw", ""))) for a in body.get("answers", [])]
 
 
 def attachment_payload(attachment: Attachment) -> bytes:
@@ -172,11 +181,14 @@ def submit(
     lang: str,
     urgency: str = Urgency.NORMAL,
     held: bool = False,
+    questionnaire: QuestionnaireVersion | None = None,
+    more_attachments: Sequence[Attachment] = (),
 ) -> str:
     """Encrypt a new request to the intake key and store it; returns the new passphrase.
 
     Nothing but ciphertext, the lookup tag, the public key and the hour is written.
-    `held`: it arrived past a rate limit and waits in triage's held list.
+    `held`: it arrived past a rate limit and waits in triage's held list. `questionnaire`:
+    the version the person answered (triage shows its questions as they were asked).
     """
     for answer in answers:
         _check_text(answer.value, None)
@@ -184,7 +196,8 @@ def submit(
     keys = derive(passphrase)  # the slow KDF runs before the transaction, holding no lock
     intake = keys_api.intake_recipient()
     ciphertext = keys_api.age_encrypt(intake, answers_payload(answers, lang))
-    attachment_ct = keys_api.age_encrypt(intake, attachment_payload(attachment)) if attachment else None
+    files = [a for a in (attachment, *more_attachments) if a is not None]
+    attachment_cts = [keys_api.age_encrypt(intake, attachment_payload(a)) for a in files]
     hour = this_hour()
     try:
         with act(None, None) as action:
@@ -196,11 +209,12 @@ def submit(
                 held=held,
                 created_hour=hour,
                 activity_hour=hour,
+                questionnaire=questionnaire,
             )
             message = IntakeMessage.objects.create(
                 request=request, seq=1, direction=Direction.IN, ciphertext=ciphertext, created_hour=hour
             )
-            if attachment_ct is not None:
+            for attachment_ct in attachment_cts:
                 IntakeAttachment.objects.create(message=message, ciphertext=attachment_ct)
             notifications.request_arrived(
                 emergency=request.urgency == Urgency.EMERGENCY,

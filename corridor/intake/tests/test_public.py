@@ -20,7 +20,16 @@ from PIL import Image
 from corridor.accounts.models import Role
 from corridor.accounts.testing import make_staff
 from corridor.intake import domain, formtoken, passphrases
-from corridor.intake.models import Direction, IntakeAttachment, IntakeMessage, IntakeRequest, RequestState, Urgency
+from corridor.intake.models import (
+    Direction,
+    IntakeAttachment,
+    IntakeMessage,
+    IntakeRequest,
+    Question,
+    QuestionnaireVersion,
+    RequestState,
+    Urgency,
+)
 from corridor.intake.tests.helpers import (
     HELP,
     RETURN,
@@ -71,28 +80,38 @@ def test_english_is_chosen_in_the_address_and_kept_in_the_form(settings: Any) ->
     html = response.content.decode()
     assert '<html lang="en">' in html
     assert "<title>Reading Circle</title>" in html
-    assert f'action="{HELP}?lang=en"' in html
+    # The default questionnaire asks a follow-up, so the form's first step posts to ?step=1.
+    assert f'action="{HELP}?step=1&amp;lang=en"' in html
     assert "What happened? How can we help?" in html
     assert response.cookies == {}
 
 
-def test_questions_are_configurable(settings: Any) -> None:
-    settings.INTAKE_QUESTIONS = [
-        {"key": "story", "label": {"ru": "Расскажите", "en": "Tell us"}, "kind": "text", "required": True},
-        {
-            "key": "ok",
-            "label": "OK?",
-            "kind": "choice",
-            "required": True,
-            "choices": [("y", "y"), ("n", "n")],
-            "urgency": {"n": "emergency"},
-        },
-    ]
+def test_questions_come_from_the_live_questionnaire() -> None:
+    version = QuestionnaireVersion.objects.create(number=2)
+    Question.objects.create(
+        version=version,
+        key="story",
+        kind="long",
+        required=True,
+        wording={"ru": {"label": "Расскажите"}, "en": {"label": "Tell us"}},
+    )
+    Question.objects.create(
+        version=version,
+        key="ok",
+        kind="choice",
+        required=True,
+        wording={"en": {"label": "OK?"}},
+        choices=[{"value": "y", "labels": {"en": "y"}}, {"value": "n", "labels": {"en": "n"}}],
+        emergency_values=["n"],
+    )
+    QuestionnaireVersion.objects.filter(state="live").update(state="retired")
+    QuestionnaireVersion.objects.filter(pk=version.pk).update(state="live")
     html = Client().get(HELP).content.decode()
     assert "Расскажите" in html and 'name="q_story"' in html and 'name="q_what_happened"' not in html
     response = Client().post(HELP, {"token": formtoken.issue(now=time.time() - 30), "q_story": "текст", "q_ok": "n"})
     assert passphrase_in(response) is not None
-    assert IntakeRequest.objects.get().urgency == Urgency.EMERGENCY
+    request = IntakeRequest.objects.get()
+    assert request.urgency == Urgency.EMERGENCY and request.questionnaire_id == version.pk
 
 
 # -- submitting ---------------------------------------------------------------------------------
@@ -127,9 +146,9 @@ def test_submission_while_sealed_is_stored_only_as_age_ciphertext() -> None:
     hotline = make_staff(Role.HOTLINE)
     thread = domain.open_thread(hotline, request)
     assert [(a.key, a.value) for a in thread[0].answers] == [
-        ("what_happened", SECRET_STORY),
+        ("safe_now", "Нет"),  # the label as the person saw it, in the questionnaire's order
         ("where", SECRET_PLACE),
-        ("safe_now", "Нет"),  # the label as the person saw it
+        ("what_happened", SECRET_STORY),
         ("contact", SECRET_CONTACT),
     ]
 

@@ -24,8 +24,9 @@ from django.views.decorators.http import require_http_methods
 from corridor.cases.files import FileRejected, sanitize
 from corridor.core import uploads
 from corridor.core.decorators import public, works_sealed
-from corridor.intake import conf, domain, formtoken, passphrases, ratelimit
-from corridor.intake.forms import FollowUpForm, HelpForm, PassphraseForm
+from corridor.intake import conf, domain, formtoken, passphrases, questionnaire, ratelimit
+from corridor.intake.forms import FollowUpForm, HelpForm, PassphraseForm, Step
+from corridor.intake.models import QuestionKind
 from corridor.keys.errors import KeyringError
 
 View = Callable[..., HttpResponse]
@@ -37,23 +38,38 @@ def intake_page(view: View) -> View:
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        row = questionnaire.look()
+        offered = questionnaire.languages(row)
         asked = request.GET.get("lang", "")
-        lang = asked if asked in LANGUAGES else conf.default_language()
-        translation.activate(lang)
+        lang = asked if asked in offered else _default_language(offered)
+        questionnaire.activate(lang, row)
         request.LANGUAGE_CODE = lang
+        request.intake_languages = offered  # type: ignore[attr-defined]  # read by _context for this request only
         return view(request, *args, **kwargs)
 
     return public(works_sealed(csrf_exempt(never_cache(wrapped))))
 
 
+def _default_language(offered: list[str]) -> str:
+    """INTAKE_DEFAULT_LANGUAGE when the intake offers it, else the first language it offers."""
+    return conf.default_language() if conf.default_language() in offered else offered[0]
+
+
 def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
-    lang = translation.get_language() or conf.default_language()
-    query = f"?lang={lang}" if lang != conf.default_language() else ""
+    offered: list[str] = getattr(request, "intake_languages", None) or list(LANGUAGES)
+    default = _default_language(offered)
+    lang = translation.get_language() or default
+    query = f"?lang={lang}" if lang != default else ""
     return {
         "intake_name": conf.organisation_name(),
         "lang": lang,
         "lang_query": query,
-        "other_languages": [(code, f"?lang={code}") for code in LANGUAGES if code != lang],
+        # Each language by its own name in its own script: (code, query, name).
+        "other_languages": [
+            (code, f"?lang={code}" if code != default else "", questionnaire.language_name(code))
+            for code in offered
+            if code != lang
+        ],
         **extra,
     }
 
@@ -88,18 +104,45 @@ def _render_form(request: HttpRequest, form: HelpForm, status: int = 200) -> Htt
     # Only a bound form's files: a request refused by the limits is never parsed (form.files is empty).
     if form.is_bound and form.files.get("file") and status != 200 and not form.has_error("file"):
         form.add_error("file", _("Your file was not kept. Attach it again before you press Send."))
-    return render(request, "intake/form.html", _context(request, form=form), status=status)
+    lang_query = _context(request)["lang_query"]
+    # The first step posts to ?step=1: the server answers with the follow-ups its answers call for.
+    action = f"?step=1{'&' + lang_query[1:] if lang_query else ''}" if form.step == Step.FIRST else lang_query
+    context = _context(request, form=form, form_action=action, first_step=form.step == Step.FIRST)
+    return render(request, "intake/form.html", context, status=status)
+
+
+def _first_step(request: HttpRequest, form: HelpForm) -> HttpResponse:
+    """Check the first answers; then the second step: the follow-ups, the first answers hidden."""
+    if not form.is_valid():
+        return _render_form(request, form, status=400)
+    carried: dict[str, Any] = {"token": str(request.POST.get("token", ""))}
+    for question in form.questions:
+        name = f"q_{question.key}"
+        if name in form.fields:
+            carried[name] = request.POST.getlist(name) if question.kind == QuestionKind.MULTIPLE else request.POST.get(name, "")
+    second = HelpForm(initial=carried, version=form.version, questions=form.questions, step=Step.SECOND)
+    return _render_form(request, second)
 
 
 @intake_page
 @require_http_methods(["GET", "POST"])
 def help_view(request: HttpRequest) -> HttpResponse:
+    version = questionnaire.live()
+    questions = questionnaire.questions_of(version)
+    two_steps = questionnaire.has_conditions(questions)
     if request.method != "POST":
-        return _render_form(request, HelpForm(initial={"token": formtoken.issue()}))
+        first = Step.FIRST if two_steps else Step.ALL
+        return _render_form(
+            request, HelpForm(initial={"token": formtoken.issue()}, version=version, questions=questions, step=first)
+        )
+    if two_steps and request.GET.get("step") == "1":
+        # Not a submission yet: nothing is stored or counted, and no file is read (the first step has none).
+        uploads.install(request, 0, drop_oversized=True)
+        return _first_step(request, HelpForm(request.POST, version=version, questions=questions, step=Step.FIRST))
     # Decided before the body is read: a refused request costs no parsing and no file cleaning.
     decision = ratelimit.submission(request)
     if decision is ratelimit.Decision.REFUSE:
-        form = HelpForm(initial={"token": formtoken.issue()})
+        form = HelpForm(initial={"token": formtoken.issue()}, version=version, questions=questions)
         _page_error(
             form,
             _(
@@ -112,7 +155,7 @@ def help_view(request: HttpRequest) -> HttpResponse:
     # A held request keeps its text but not its file: a flood costs no decoding and little disk.
     handler = uploads.install(request, 0 if held else conf.max_file_bytes(), drop_oversized=True)
     data = request.POST.copy()
-    form = HelpForm(data, request.FILES)
+    form = HelpForm(data, request.FILES, version=version, questions=questions)
     # Whatever happens below, a re-shown form carries a fresh token so "Send" works again.
     data["token"] = formtoken.issue()
     if not form.is_valid():
@@ -126,14 +169,16 @@ def help_view(request: HttpRequest) -> HttpResponse:
         form.add_error("file", _too_large())
         return _render_form(request, form, status=400)
     try:
-        attachment = None if held else _sanitized(form.cleaned_data.get("file"))
+        files = [] if held else [_sanitized(uploaded) for uploaded in form.uploads()]
         passphrase = domain.submit(
             form.answers(),
-            attachment,
+            None,
             nonce=token.nonce,
             lang=translation.get_language() or "ru",
             urgency=form.urgency(),
             held=held,
+            questionnaire=form.version,
+            more_attachments=[f for f in files if f is not None],
         )
     except FileRejected as rejected:
         form.add_error("file", rejected)

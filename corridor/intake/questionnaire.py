@@ -1,0 +1,185 @@
+"""Reading the intake's questionnaire and look: the live version, wording in a language,
+who is asked what (conditions), the urgency an answer gives, the languages offered.
+
+Read-only; every change is an action in domain/questionnaires.py. Nothing here is secret:
+the public page reads it while the instance is sealed.
+"""
+
+from __future__ import annotations
+
+import gettext as gettext_module
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import trans_real
+
+from corridor.intake.models import (
+    URGENCY_ORDER,
+    YESNO_VALUES,
+    IntakeLook,
+    Question,
+    QuestionKind,
+    QuestionnaireVersion,
+    Urgency,
+    VersionState,
+)
+
+# The languages whose fixed texts ship in the gettext catalogue, by their own names.
+SHIPPED = {"ru": "Русский", "en": "English"}
+
+
+# -- look and languages ------------------------------------------------------------------------
+
+
+def look() -> IntakeLook:
+    """The one look row, or an unsaved default one (the page's defaults) when none was saved."""
+    return IntakeLook.objects.filter(pk=1).first() or IntakeLook(pk=1)
+
+
+def languages(row: IntakeLook | None = None) -> list[str]:
+    """The intake's languages in order (the first is the default); Russian and English unless chosen."""
+    row = row or look()
+    known = set(SHIPPED) | set(row.added_languages or {})
+    chosen = [str(code) for code in (row.languages or []) if str(code) in known]
+    return chosen or ["ru", "en"]
+
+
+def language_name(code: str, row: IntakeLook | None = None) -> str:
+    """A language's name in its own script, as the page offers it."""
+    if code in SHIPPED:
+        return SHIPPED[code]
+    row = row or look()
+    return str((row.added_languages or {}).get(code) or code)
+
+
+class FixedTexts(gettext_module.NullTranslations):
+    """An added language's page sentences from the database, English where one is missing.
+
+    Activated for one intake request instead of a gettext catalogue, so `{% translate %}` in the
+    intake templates speaks the added language without a compiled catalogue.
+    """
+
+    def __init__(self, code: str, texts: Mapping[str, str]) -> None:
+        super().__init__()
+        self._code = code
+        self._texts = {str(k): str(v) for k, v in texts.items() if v}
+        self._english = trans_real.translation("en")
+
+    def gettext(self, message: str) -> str:
+        return self._texts.get(message) or self._english.gettext(message)
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        key = msgid1 if n == 1 else msgid2
+        return self._texts.get(key) or self._english.ngettext(msgid1, msgid2, n)
+
+    def language(self) -> str:
+        return self._code
+
+    def to_language(self) -> str:
+        return self._code
+
+
+def activate(code: str, row: IntakeLook | None = None) -> None:
+    """Activate an intake language: gettext for ru/en, the fixed texts for an added one."""
+    row = row or look()
+    if code in SHIPPED:
+        trans_real.activate(code)
+        return
+    texts = (row.fixed_texts or {}).get(code) or {}
+    # Django has no public way to activate a catalogue that is not on disk; this is the one
+    # trans_real.activate() itself sets, for this thread and this request only.
+    active: Any = getattr(trans_real, "_active")  # noqa: B009  # private in django-stubs
+    active.value = FixedTexts(code, texts)
+
+
+# -- versions and questions --------------------------------------------------------------------
+
+
+def live() -> QuestionnaireVersion | None:
+    return QuestionnaireVersion.objects.filter(state=VersionState.LIVE).first()
+
+
+def questions_of(version: QuestionnaireVersion | None) -> list[Question]:
+    if version is None:
+        return []
+    return list(version.questions.order_by("position", "pk"))
+
+
+def _in(texts: Mapping[str, Any], lang: str) -> str:
+    """The text in `lang`, else English, else Russian, else any."""
+    for code in (lang, "en", "ru"):
+        value = texts.get(code)
+        if value:
+            return str(value)
+    return next((str(v) for v in texts.values() if v), "")
+
+
+def label(question: Question, lang: str) -> str:
+    wording = question.wording or {}
+    return _in({code: (w or {}).get("label", "") for code, w in wording.items()}, lang) or question.key
+
+
+def help_text(question: Question, lang: str) -> str:
+    wording = question.wording or {}
+    return _in({code: (w or {}).get("help", "") for code, w in wording.items()}, lang)
+
+
+def yesno_label(value: str) -> str:
+    # Spelled out so makemessages finds each; an added language's come from its fixed texts.
+    if value == "yes":
+        return _("Yes")
+    if value == "no":
+        return _("No")
+    return _("I am not sure")
+
+
+def options(question: Question, lang: str) -> list[tuple[str, str]]:
+    """(value, label) of a choice question in `lang`; yes/no/unsure are fixed texts."""
+    if question.kind == QuestionKind.YESNO:
+        return [(value, yesno_label(value)) for value in YESNO_VALUES]
+    return [
+        (str(c.get("value", "")), _in(c.get("labels") or {}, lang) or str(c.get("value", ""))) for c in question.choices or []
+    ]
+
+
+def shown_value(question: Question | None, raw: str, lang: str) -> str:
+    """A stored answer as a reader sees it: a choice's label instead of its value."""
+    if question is None or question.kind not in (QuestionKind.CHOICE, QuestionKind.MULTIPLE, QuestionKind.YESNO):
+        return raw
+    labels = dict(options(question, lang))
+    return ", ".join(labels.get(part, part) for part in raw.split("\n") if part)
+
+
+def values_of(raw: str | Sequence[str]) -> list[str]:
+    if isinstance(raw, str):
+        return [raw] if raw else []
+    return [str(v) for v in raw if v]
+
+
+def is_asked(question: Question, answers: Mapping[str, str | Sequence[str]]) -> bool:
+    """Whether a question is asked, given the answers so far (conditions look one step back)."""
+    if question.kind == QuestionKind.SECTION:
+        return False
+    if not question.condition_key:
+        return True
+    wanted = {str(v) for v in question.condition_values or []}
+    return bool(wanted & set(values_of(answers.get(question.condition_key, ""))))
+
+
+def has_conditions(questions: Iterable[Question]) -> bool:
+    return any(q.condition_key for q in questions if q.kind != QuestionKind.SECTION)
+
+
+def urgency(questions: Iterable[Question], answers: Mapping[str, str | Sequence[str]]) -> str:
+    """The most urgent level the answers of asked questions give (values, not labels)."""
+    found = Urgency.NORMAL
+    for question in questions:
+        if not is_asked(question, answers):
+            continue
+        given = set(values_of(answers.get(question.key, "")))
+        if given & {str(v) for v in question.emergency_values or []}:
+            return str(Urgency.EMERGENCY)
+        if given & {str(v) for v in question.unsure_values or []} and URGENCY_ORDER[Urgency.UNSURE] < URGENCY_ORDER[found]:
+            found = Urgency.UNSURE
+    return str(found)
