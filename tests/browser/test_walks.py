@@ -16,6 +16,7 @@ from django.utils import timezone
 from corridor.audit.models import AuditEntry
 from corridor.cases.models import Case, Document, Placement
 from corridor.intake.models import IntakeRequest, Urgency
+from corridor.notifications.models import Notification
 from corridor.relocation.models import Application, Country, Programme
 from tests.browser.walks import PHONE, World, assert_fits, build_world, walks
 
@@ -101,6 +102,8 @@ def test_hotline_walk(page_factory: Any, world: World) -> None:
     case.refresh_from_db()
     assert case.owner == world.caseworker
     walk.shot("handed-off")
+    # The new owner is told in the app, with a link to the case.
+    assert Notification.objects.filter(user=world.caseworker, link=f"/cases/{case.pk}/").count() == 1
 
 
 def test_caseworker_walk(page_factory: Any, world: World) -> None:
