@@ -1,0 +1,97 @@
+"""Records of moving data: partners and referral bundles (K), and the blocks of the other
+parts of the transfer app (backups, spreadsheet imports, retention, erasure), each in its
+own marked block below.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from corridor.cases.models import Case
+
+# -- referrals (K) --
+
+
+class Partner(models.Model):
+    """A partner organisation: where referral bundles go, and whose bundles we accept.
+
+    Its name is an organisation's, public knowledge, kept clear. The two public keys are
+    what an admin checks out of band (by fingerprint) before anyone relies on them: the
+    age recipient bundles are encrypted to, and the Ed25519 key its bundles are signed with.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("name"), max_length=160, unique=True)
+    age_recipient = models.CharField(_("age public key"), max_length=100)
+    signing_key = models.CharField(_("Ed25519 signing public key"), max_length=64, unique=True)
+    created = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # Set by a second admin after comparing the fingerprints with the partner by phone or in person.
+    verified = models.DateTimeField(_("verified on"), null=True, blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("partner organisation")
+        verbose_name_plural = _("partner organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReferralStatus(models.TextChoices):
+    PREPARED = "prepared", _("waiting for approval")
+    APPROVED = "approved", _("approved, ready to export")
+    EXPORTED = "exported", _("exported")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class Referral(models.Model):
+    """A case referred to a partner. Only the names of the chosen fields and the ids of the
+    chosen documents are kept: the bundle itself is built when exported, streamed out and
+    never stored."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="referrals")
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="referrals")
+    fields = models.JSONField(default=list)
+    documents = models.JSONField(default=list)
+    status = models.CharField(max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.PREPARED)
+    prepared = models.DateTimeField(default=timezone.now)
+    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    approved = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    exported = models.DateTimeField(null=True, blank=True)
+    exported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # SHA-256 of the file handed out (ciphertext), so the partner can confirm what arrived.
+    bundle_sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-prepared"]
+
+
+class ReferralImport(models.Model):
+    """Provenance of a case created from a partner's bundle: who sent it, which of their
+    referrals it was, when and by whom it was imported. A bundle is imported once."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    sender = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="imports")
+    remote_id = models.UUIDField()
+    case = models.ForeignKey(Case, on_delete=models.SET_NULL, null=True, related_name="referral_imports")
+    bundle_sha256 = models.CharField(max_length=64)
+    created_at_sender = models.DateTimeField()
+    imported = models.DateTimeField(default=timezone.now)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["-imported"]
+        constraints = [models.UniqueConstraint(fields=["sender", "remote_id"], name="transfer_import_once")]
+
+
+# -- end referrals (K) --
