@@ -79,3 +79,13 @@ def test_running_again_adds_no_second_history(demo_instance: str) -> None:
     applications, requests = Application.objects.count(), IntakeRequest.objects.count()
     call_command("demo", "--people", "40", stdout=io.StringIO())
     assert (Application.objects.count(), IntakeRequest.objects.count()) == (applications, requests)
+
+
+def test_a_benchmark_sized_demo_gives_a_history_only_to_the_cases_made_one_by_one() -> None:
+    from corridor.audit.models import AuditEntry
+
+    call_command("demo", "--people", "45", "--seed", "3", stdout=io.StringIO())
+    opened = set(AuditEntry.objects.filter(action="case.open").values_list("object_id", flat=True))
+    with_history = {str(pk) for pk in Application.objects.values_list("case_id", flat=True)}
+    assert with_history and with_history <= opened
+    assert Case.objects.count() > len(opened)  # the bulk-loaded cases exist, without applications

@@ -90,6 +90,9 @@ class Command(BaseCommand):
         started = time.monotonic()
         result = demo.populate(min(people, DOMAIN_PEOPLE), seed=seed)
         cases = result.cases
+        # Before the bulk load: a history for these cases only, never for a benchmark's thousands.
+        history = relocation_demo.populate(seed=seed)
+        waiting = intake_demo.populate()
         if people > DOMAIN_PEOPLE:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
@@ -100,8 +103,6 @@ class Command(BaseCommand):
                     people - DOMAIN_PEOPLE, seed=seed, progress=lambda n: progress.advance(task, n)
                 )
             cases += bulk.cases
-        history = relocation_demo.populate(seed=seed)
-        waiting = intake_demo.populate()
         self.stdout.write(
             f"Created {people} demo people in {cases} cases, {history.applications} visa applications with "
             f"{history.decisions} decisions and {waiting} requests for help in {time.monotonic() - started:.1f} s (synthetic, no real person)."
