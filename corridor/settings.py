@@ -298,6 +298,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
+# One date and time format per language, 24-hour, on every page (corridor/formats/).
+FORMAT_MODULE_PATH = ["corridor.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -30,6 +30,7 @@ from corridor.cases.forms_workflow import (
 )
 from corridor.cases.models import BreakGlass, Case, Consent, ConsentScope, Person, Placement, Priority, RiskFactor, SafeHouse
 from corridor.cases.views import staff
+from corridor.core import dates
 from corridor.core.forms import press, submit_then, succeeded
 
 
@@ -282,7 +283,7 @@ def _granted(request: HttpRequest, grant: BreakGlass) -> HttpResponse:
     messages.warning(
         request,
         _("Emergency access to %(reference)s until %(expires)s. Administrators have been alerted.")
-        % {"reference": grant.case.reference, "expires": grant.expires.strftime("%H:%M")},
+        % {"reference": grant.case.reference, "expires": dates.moment(grant.expires)},
     )
     return HttpResponseRedirect(case_url(grant.case))
 

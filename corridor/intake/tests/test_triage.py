@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from corridor.accounts.models import Role
 from corridor.accounts.testing import Route, World, check_matrix, make_staff, make_world, sign_in
@@ -108,7 +109,7 @@ def test_queue_puts_the_oldest_emergency_first_and_shows_hours() -> None:
         < html.index(unsure.reference)
         < html.index(normal.reference)
     )
-    assert (hour - datetime.timedelta(hours=5)).strftime("%Y-%m-%d %H:00") in html
+    assert date_format(hour - datetime.timedelta(hours=5), "SHORT_DATETIME_FORMAT") in html
 
 
 def test_reply_is_readable_with_the_codename_and_by_staff() -> None:

@@ -107,7 +107,7 @@ def test_an_event_cannot_be_dated_before_the_previous_one() -> None:
         {"status": S.DECISION, "on": "2025-09-01", "reason": "granted", "seen": S.SUBMITTED},
     )
     assert refused.status_code == 400
-    assert "The date cannot be before the previous step (Sept. 10, 2025)." in refused.content.decode()
+    assert "The date cannot be before the previous step (10 September 2025)." in refused.content.decode()
     application.refresh_from_db()
     assert application.status == S.SUBMITTED
 
