@@ -30,6 +30,7 @@ SUITES: dict[str, str] = {
     "cases": "bench.cases_bench",
     "intake_submissions": "bench.intake_bench",
     "relocation_figures": "bench.relocation_bench",
+    "documentation": "bench.documentation_bench",
     "notifications_delivery": "bench.notifications_bench",
 }
 
