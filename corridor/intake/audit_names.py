@@ -12,6 +12,12 @@ class IntakeAudit(AuditAction):
     UNSPAM = "intake.unspam"
     OPEN_CASE = "intake.open_case"
     PURGE = "intake.purge"
+    QUESTIONNAIRE_DRAFT = "intake.questionnaire.draft"
+    QUESTIONNAIRE_EDIT = "intake.questionnaire.edit"
+    QUESTIONNAIRE_SUBMIT = "intake.questionnaire.submit"
+    QUESTIONNAIRE_APPROVE = "intake.questionnaire.approve"
+    QUESTIONNAIRE_SEND_BACK = "intake.questionnaire.send_back"
+    LOOK_LANGUAGES = "intake.look.languages"
 
 
 # What the auditor's page says for each name, in the page's language.
@@ -24,5 +30,11 @@ label_names(
         IntakeAudit.UNSPAM: _("Help request no longer spam"),
         IntakeAudit.OPEN_CASE: _("Case opened from a help request"),
         IntakeAudit.PURGE: _("Old help requests deleted"),
+        IntakeAudit.QUESTIONNAIRE_DRAFT: _("Intake questionnaire: new draft"),
+        IntakeAudit.QUESTIONNAIRE_EDIT: _("Intake questionnaire: draft changed"),
+        IntakeAudit.QUESTIONNAIRE_SUBMIT: _("Intake questionnaire: sent for approval"),
+        IntakeAudit.QUESTIONNAIRE_APPROVE: _("Intake questionnaire: approved and live"),
+        IntakeAudit.QUESTIONNAIRE_SEND_BACK: _("Intake questionnaire: sent back to draft"),
+        IntakeAudit.LOOK_LANGUAGES: _("Intake languages changed"),
     },
 )

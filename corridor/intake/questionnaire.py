@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gettext as gettext_module
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -183,3 +184,26 @@ def urgency(questions: Iterable[Question], answers: Mapping[str, str | Sequence[
         if given & {str(v) for v in question.unsure_values or []} and URGENCY_ORDER[Urgency.UNSURE] < URGENCY_ORDER[found]:
             found = Urgency.UNSURE
     return str(found)
+
+
+def as_asked(questions: Sequence[Question], answers: Sequence[Any], lang: str) -> list[Any]:
+    """A request's answers with the wording of the version it was answered under, in `lang`.
+
+    An answer whose question that version lacks keeps the label it was stored with.
+    """
+    by_key = {q.key: q for q in questions}
+    shown = []
+    for answer in answers:
+        question = by_key.get(answer.key)
+        if question is None:
+            shown.append(answer)
+            continue
+        value = shown_value(question, answer.raw, lang) if answer.raw else answer.value
+        shown.append(replace(answer, label=label(question, lang), value=value))
+    return shown
+
+
+def summary(questions: Sequence[Question], answers: Sequence[Any], lang: str) -> list[tuple[str, str]]:
+    """(question, answer) of the questions marked "summary", for the triage list."""
+    wanted = {q.key for q in questions if q.summary}
+    return [(a.label, a.value) for a in as_asked(questions, answers, lang) if a.key in wanted]

@@ -11,7 +11,7 @@ from typing import Any
 
 import rules
 
-from corridor.accounts.rules import is_hotline
+from corridor.accounts.rules import is_admin, is_hotline
 
 
 @rules.predicate  # type: ignore[untyped-decorator]  # rules ships no types
@@ -26,3 +26,4 @@ def may_see_its_case(user: Any, request: Any) -> bool:
 
 rules.add_perm("intake.triage", is_hotline)
 rules.add_perm("intake.handle_request", is_hotline & may_see_its_case)
+rules.add_perm("intake.edit_questionnaire", is_admin)  # approval by a second admin: domain/questionnaires.py

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from corridor.accounts.models import User
@@ -19,6 +20,7 @@ from corridor.audit.actions import Action, act, lock
 from corridor.audit.names import LogAudit
 from corridor.cases import domain as cases_domain
 from corridor.cases.models import Case, DocumentKind
+from corridor.intake import questionnaire
 from corridor.intake.audit_names import IntakeAudit
 from corridor.intake.domain.requests import Answer, Attachment, next_seq, parse_answers, parse_attachment
 from corridor.intake.models import Direction, IntakeAttachment, IntakeMessage, IntakeRequest, RequestState, this_hour
@@ -62,6 +64,8 @@ def read_thread(action: Action, request: IntakeRequest) -> list[StaffMessage]:
         IntakeMessage.objects.filter(request=request).select_related("author").prefetch_related("attachments").order_by("seq")
     )
     plains = keys_api.open_intake([bytes(m.ciphertext) for m in messages]) if messages else []
+    # The questions of the version the person answered, in the reader's language: as they were asked.
+    questions = questionnaire.questions_of(request.questionnaire) if request.questionnaire_id is not None else []
     action.record(LogAudit.READ, request)
     notifications.acknowledge(notifications.subject_key(request))  # opened: its emergency alert escalates no further
     shown: list[StaffMessage] = []
@@ -70,6 +74,8 @@ def read_thread(action: Action, request: IntakeRequest) -> list[StaffMessage]:
             answers = [Answer("reply", "", plain.decode("utf-8"))]
         else:
             answers = parse_answers(plain)
+            if message.seq == 1 and request.questionnaire_id is not None:
+                answers = questionnaire.as_asked(questions, answers, get_language() or "ru")
         shown.append(
             StaffMessage(
                 message.seq, message.created_hour, message.direction, answers, message.author, list(message.attachments.all())

@@ -1,0 +1,167 @@
+"""Issue 18: the questionnaire's versions, approval, conditions without JavaScript, emergency
+answers, languages, and triage showing the questions as they were asked."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+from django.utils import translation
+
+from corridor.accounts.models import Role
+from corridor.accounts.testing import make_staff
+from corridor.audit.models import AuditEntry
+from corridor.intake import domain, formtoken, questionnaire
+from corridor.intake.domain import questionnaires
+from corridor.intake.models import IntakeRequest, QuestionnaireVersion, Urgency, VersionState
+from corridor.intake.tests.helpers import HELP, SECRET_STORY, passphrase_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits() -> None:
+    cache.clear()
+
+
+def _token() -> str:
+    return formtoken.issue(now=time.time() - 30)
+
+
+def _retitle(admin: Any, approver: Any, label_en: str) -> QuestionnaireVersion:
+    """A new version where "what happened" is asked in other words, approved by a second admin."""
+    draft = questionnaires.new_draft(admin)
+    question = draft.questions.get(key="what_happened")
+    questionnaires.save_question(admin, draft, {"wording": {"en": {"label": label_en}, "ru": {"label": "Расскажите"}}}, question)
+    questionnaires.submit_for_approval(admin, draft)
+    questionnaires.approve(approver, draft)
+    draft.refresh_from_db()
+    return draft
+
+
+def test_a_new_instance_has_an_approved_questionnaire_in_both_languages() -> None:
+    live = questionnaire.live()
+    assert live is not None and live.state == VersionState.LIVE
+    keys = [q.key for q in questionnaire.questions_of(live)]
+    for key in ("safe_now", "held_now", "held_by", "where", "documents", "can_travel", "referred_by", "contact"):
+        assert key in keys
+    for question in questionnaire.questions_of(live):
+        assert question.wording["ru"]["label"] and question.wording["en"]["label"]
+
+
+def test_an_unapproved_change_never_reaches_the_public_page() -> None:
+    admin, other = make_staff(Role.ADMIN), make_staff(Role.ADMIN)
+    draft = questionnaires.new_draft(admin)
+    question = draft.questions.get(key="what_happened")
+    questionnaires.save_question(admin, draft, {"wording": {"ru": {"label": "НЕОДОБРЕННЫЙ ВОПРОС"}}}, question)
+    assert "НЕОДОБРЕННЫЙ" not in Client().get(HELP).content.decode()
+    questionnaires.submit_for_approval(admin, draft)
+    assert "НЕОДОБРЕННЫЙ" not in Client().get(HELP).content.decode()
+    # The author cannot approve their own version; a second admin can.
+    with pytest.raises(ValidationError):
+        questionnaires.approve(admin, draft)
+    assert "НЕОДОБРЕННЫЙ" not in Client().get(HELP).content.decode()
+    with pytest.raises(PermissionDenied):
+        questionnaires.approve(make_staff(Role.HOTLINE), draft)
+    questionnaires.approve(other, draft)
+    assert "НЕОДОБРЕННЫЙ" in Client().get(HELP).content.decode()
+    assert QuestionnaireVersion.objects.filter(state=VersionState.LIVE).count() == 1
+    actions = set(AuditEntry.objects.values_list("action", flat=True))
+    for name in (
+        "intake.questionnaire.draft",
+        "intake.questionnaire.edit",
+        "intake.questionnaire.submit",
+        "intake.questionnaire.approve",
+    ):
+        assert name in actions
+
+
+def test_a_live_version_is_never_edited() -> None:
+    admin = make_staff(Role.ADMIN)
+    live = questionnaire.live()
+    assert live is not None
+    with pytest.raises(ValidationError):
+        questionnaires.save_question(admin, live, {"wording": {"en": {"label": "x"}}}, live.questions.get(key="where"))
+
+
+def test_a_request_answered_under_v1_shows_v1_questions_after_v2_goes_live() -> None:
+    v1 = questionnaire.live()
+    response = Client().post(HELP + "?lang=en", {"token": _token(), "q_what_happened": SECRET_STORY, "q_safe_now": "yes"})
+    assert passphrase_in(response) is not None
+    request = IntakeRequest.objects.get()
+    assert request.questionnaire == v1
+    v2 = _retitle(make_staff(Role.ADMIN), make_staff(Role.ADMIN), "Tell us your story")
+    assert questionnaire.live() == v2
+    assert "Tell us your story" in Client().get(HELP + "?lang=en").content.decode()
+    hotline = make_staff(Role.HOTLINE)
+    with translation.override("en"):
+        thread = domain.open_thread(hotline, request)
+    labels = {a.key: a.label for a in thread[0].answers}
+    assert labels["what_happened"] == "What happened? How can we help?"
+    values = {a.key: a.value for a in thread[0].answers}
+    assert values["what_happened"] == SECRET_STORY and values["safe_now"] == "Yes"
+
+
+def test_a_follow_up_is_asked_on_a_second_step_without_javascript_or_cookies() -> None:
+    client = Client()
+    first = client.get(HELP)
+    html = first.content.decode()
+    assert 'name="q_held_now"' in html and 'name="q_held_by"' not in html and 'name="file"' not in html
+    assert "<script" not in html
+    step = client.post(
+        HELP + "?step=1", {"token": _token(), "q_what_happened": SECRET_STORY, "q_safe_now": "yes", "q_held_now": "yes"}
+    )
+    assert step.status_code == 200 and step.cookies == {}
+    second = step.content.decode()
+    # The follow-up is asked; the first answers travel in hidden fields; nothing was stored.
+    assert 'name="q_held_by"' in second and 'name="file"' in second
+    assert 'type="hidden" name="q_held_now" value="yes"' in second
+    assert IntakeRequest.objects.count() == 0
+    sent = client.post(
+        HELP,
+        {"token": _token(), "q_what_happened": SECRET_STORY, "q_safe_now": "yes", "q_held_now": "yes", "q_held_by": "полиция"},
+    )
+    assert passphrase_in(sent) is not None and sent.cookies == {}
+    # "held right now" is an emergency rule of the default questionnaire.
+    assert IntakeRequest.objects.get().urgency == Urgency.EMERGENCY
+
+
+def test_no_follow_up_when_the_first_answer_does_not_call_for_it() -> None:
+    step = Client().post(
+        HELP + "?step=1", {"token": _token(), "q_what_happened": SECRET_STORY, "q_safe_now": "yes", "q_held_now": "no"}
+    )
+    assert 'name="q_held_by"' not in step.content.decode()
+    # A follow-up posted without its condition is not asked, so not stored.
+    Client().post(
+        HELP, {"token": _token(), "q_what_happened": SECRET_STORY, "q_safe_now": "yes", "q_held_now": "no", "q_held_by": "x"}
+    )
+    request = IntakeRequest.objects.get()
+    assert request.urgency == Urgency.NORMAL
+    thread = domain.open_thread(make_staff(Role.HOTLINE), request)
+    assert "held_by" not in {a.key for a in thread[0].answers}
+
+
+def test_an_added_language_is_offered_by_its_own_name_with_its_own_texts() -> None:
+    admin, other = make_staff(Role.ADMIN), make_staff(Role.ADMIN)
+    questionnaires.save_language(admin, "uk", "Українська", {"Write to us": "Напишіть нам", "Send": "Надіслати"})
+    questionnaires.set_languages(admin, ["ru", "en", "uk"])
+    draft = questionnaires.new_draft(admin)
+    question = draft.questions.get(key="what_happened")
+    wording = {**question.wording, "uk": {"label": "Що сталося?"}}
+    questionnaires.save_question(admin, draft, {"wording": wording}, question)
+    questionnaires.submit_for_approval(admin, draft)
+    questionnaires.approve(other, draft)
+    assert ">Українська</a>" in Client().get(HELP).content.decode()
+    html = Client().get(HELP + "?lang=uk").content.decode()
+    assert '<html lang="uk">' in html and "Напишіть нам" in html and "Що сталося?" in html
+    # A question not yet written in Ukrainian falls back to English.
+    assert "Where are you now?" in html
+
+
+def test_only_admins_edit_the_questionnaire() -> None:
+    with pytest.raises(PermissionDenied):
+        questionnaires.new_draft(make_staff(Role.HOTLINE))
