@@ -95,3 +95,71 @@ class ReferralImport(models.Model):
 
 
 # -- end referrals (K) --
+
+
+# -- retention and erasure (N) --
+
+
+class RecordKind(models.TextChoices):
+    """The kinds of record a retention policy can apply to (see transfer/retention.py)."""
+
+    INTAKE_UNANSWERED = "intake_unanswered", _("unanswered requests for help")
+    INTAKE_SPAM = "intake_spam", _("requests marked as spam")
+    CLOSED_CASES = "closed_cases", _("closed cases")
+    CLOSED_ALERTS = "closed_alerts", _("finished emergency alerts")
+    READ_NOTIFICATIONS = "read_notifications", _("read notifications")
+
+
+class RetentionPolicy(models.Model):
+    """How long records of one kind are kept after they stop changing; enforced by `corridor purge`.
+
+    `days` None (or `enabled` off) keeps them; the kinds and their defaults are in retention.py.
+    """
+
+    kind = models.CharField(_("records"), max_length=24, choices=RecordKind.choices, unique=True)
+    days = models.PositiveIntegerField(_("kept for (days)"))
+    enabled = models.BooleanField(_("enforced"), default=True)
+    updated = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name = _("retention policy")
+        verbose_name_plural = _("retention policies")
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.days} days"
+
+
+class ErasureStatus(models.TextChoices):
+    REQUESTED = "requested", _("waiting for a second person's approval")
+    DONE = "done", _("erased")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class ErasureRequest(models.Model):
+    """A request to erase a person, carried out only when a second person approves it.
+
+    The person is named by id only (the tombstone Person row stays after erasure). `counts`
+    is what the erasure removed, by kind: numbers, never content.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=ErasureStatus.choices, default=ErasureStatus.REQUESTED)
+    requested = models.DateTimeField(default=timezone.now)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    decided = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    counts = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-requested"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=models.Q(status="requested"), name="transfer_one_open_erasure_per_person"
+            )
+        ]
+
+
+# -- end retention and erasure (N) --
