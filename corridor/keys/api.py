@@ -47,7 +47,7 @@ from corridor.keys.instance import (
 )
 from corridor.keys.kdf import INSECURE_FAST, OWASP_MINIMUM, Argon2Params, DerivedKeys, derive, random_salt
 from corridor.keys.models import BlindIndexEntry, DataKey, EncryptedFile, Shredded
-from corridor.keys.service import Status, initialize
+from corridor.keys.service import Status, initialize, referral_message
 from corridor.keys.translit import name_parts, normalize
 from corridor.keys.treehead import SignedTreeHead
 
@@ -158,6 +158,53 @@ def open_from_outbox(blob: bytes) -> bytes:
     return crypto.age_decrypt(_outbox_identity()[0], blob)
 
 
+# -- referral bundles to and from partner organisations (corridor/transfer) -----------------
+
+
+def referral_recipient() -> str:
+    """This instance's age recipient for referral bundles, for partners to register (unsealed)."""
+    return instance.keyring().referral_recipient()
+
+
+def seal_referral(recipient: str, data: bytes) -> bytes:
+    """`data` (a bundle) encrypted to a partner's age X25519 recipient; ValueError if it is not one."""
+    return crypto.age_encrypt(recipient.strip(), data)
+
+
+def open_referral(ciphertext: bytes) -> bytes:
+    """A bundle encrypted to this instance, opened by the key service (DecryptionError if not ours)."""
+    return instance.keyring().open_referral(ciphertext)
+
+
+def sign_referral(digest: bytes) -> bytes:
+    """The key service's Ed25519 signature over a bundle's SHA-256 `digest`, in the referral
+    context (service.referral_message): it never verifies as an audit checkpoint."""
+    return instance.keyring().sign_referral(digest)
+
+
+def referral_signature_valid(public_key: bytes, signature: bytes, digest: bytes) -> bool:
+    """True only if `signature` is `public_key`'s referral signature over `digest`."""
+    if len(digest) != 32 or len(public_key) != 32 or len(signature) != 64:
+        return False
+    return crypto.verify(public_key, signature, referral_message(digest))
+
+
+def own_signing_public_key() -> bytes:
+    """This instance's Ed25519 public key (the audit signer's), which signs its bundles."""
+    return instance.keyring().signing_public_key()
+
+
+def is_signing_public_key(raw: bytes) -> bool:
+    """True when `raw` is an Ed25519 public key (32 bytes that decode to a curve point)."""
+    return crypto.is_ed25519_public_key(raw)
+
+
+def key_fingerprint(raw: bytes) -> str:
+    """SHA-256 of a public key in hex, in groups of four, to read aloud and compare out of band."""
+    digest = treehead.fingerprint(raw)
+    return " ".join(digest[i : i + 4] for i in range(0, len(digest), 4))
+
+
 _outbox: dict[Path, tuple[str, str]] = {}
 
 
@@ -185,6 +232,14 @@ def _outbox_identity() -> tuple[str, str]:
 
 
 __all__ = [
+    "referral_recipient",
+    "seal_referral",
+    "open_referral",
+    "sign_referral",
+    "referral_signature_valid",
+    "own_signing_public_key",
+    "is_signing_public_key",
+    "key_fingerprint",
     "INSECURE_FAST",
     "OWASP_MINIMUM",
     "Argon2Params",

@@ -196,6 +196,15 @@ class KeydClient:
     def signing_public_key(self) -> bytes:
         return wire.b64d(self._call("signing_public_key"))
 
+    def referral_recipient(self) -> str:
+        return wire.as_str(self._call("referral_recipient"))
+
+    def open_referral(self, ciphertext: bytes) -> bytes:
+        return wire.b64d(self._call("open_referral", {"ciphertext": wire.b64e(ciphertext)}))
+
+    def sign_referral(self, digest: bytes) -> bytes:
+        return wire.b64d(self._call("sign_referral", {"digest": wire.b64e(digest)}))
+
     def address_tags(self, addresses: Sequence[str]) -> list[str]:
         def call(part: Sequence[str]) -> list[str]:
             return [wire.as_str(t) for t in wire.as_list(self._call("address_tags", {"addresses": list(part)}))]

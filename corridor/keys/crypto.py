@@ -155,6 +155,15 @@ def verify(public_raw: bytes, signature: bytes, message: bytes) -> bool:
     return True
 
 
+def is_ed25519_public_key(raw: bytes) -> bool:
+    """True when raw is 32 bytes that decode as an Ed25519 public key."""
+    try:
+        Ed25519PublicKey.from_public_bytes(raw)
+    except ValueError:
+        return False
+    return True
+
+
 def generate_age_identity() -> tuple[str, str]:
     """Return a new X25519 age identity and its recipient, as age's text encodings."""
     identity = pyrage.x25519.Identity.generate()

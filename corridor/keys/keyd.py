@@ -31,6 +31,7 @@ _UCRED = struct.Struct("3i")  # struct ucred { pid_t pid; uid_t uid; gid_t gid; 
 
 Handler = Callable[[KeyService, dict[str, Any]], Any]
 
+
 def _reset_unseal(service: KeyService, args: dict[str, Any]) -> Any:
     share = args.get("share")
     status = service.reset_unseal(None if share is None else wire.as_str(share))
@@ -78,6 +79,9 @@ OPS: dict[str, Handler] = {
         [wire.b64d(f) for f in wire.as_batch(a["frontier"])],
     ).to_json(),
     "signing_public_key": lambda s, a: wire.b64e(s.signing_public_key()),
+    "referral_recipient": lambda s, a: s.referral_recipient(),
+    "open_referral": lambda s, a: wire.b64e(s.open_referral(wire.b64d(a["ciphertext"]))),
+    "sign_referral": lambda s, a: wire.b64e(s.sign_referral(wire.b64d(a["digest"]))),
     "address_tags": lambda s, a: s.address_tags([wire.as_str(v) for v in wire.as_batch(a["addresses"])]),
 }
 
@@ -278,7 +282,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="keyd", description="Corridor key service")
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--socket", type=Path, required=True)
-    parser.add_argument("--min-retired-days", type=float, default=35, help="backup-retention window before an epoch may be destroyed")
+    parser.add_argument(
+        "--min-retired-days", type=float, default=35, help="backup-retention window before an epoch may be destroyed"
+    )
     parser.add_argument(
         "--share-ttl-seconds",
         type=float,

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from corridor.keys import crypto, keystore, shamir, treehead
+from corridor.keys import crypto, kdf, keystore, shamir, treehead
 from corridor.keys.errors import (
     AlreadyInitialized,
     DecryptionError,
@@ -42,6 +42,22 @@ INFO_WRAP_KEK = b"corridor/v1/wrap/kek"
 INFO_WRAP_INTAKE = b"corridor/v1/wrap/intake"
 INFO_WRAP_SIGNING = b"corridor/v1/wrap/signing"
 INFO_BLIND_INDEX = b"corridor/v1/blind-index/"
+# The instance's age identity for referral bundles partners send it: derived from the root
+# key when unsealed (never written anywhere; the same for as long as the root key is).
+INFO_REFERRAL_IDENTITY = b"corridor/v1/referral/age-identity"
+# What a referral signature covers: this context, then the SHA-256 of the bundle file. An audit
+# checkpoint begins with treehead.CHECKPOINT_VERSION ("corridor.audit.checkpoint/1"), so no
+# message of one kind is ever a message of the other, and neither signature verifies as the other.
+REFERRAL_SIGNATURE_CONTEXT = b"corridor/v1/referral-bundle\n"
+
+
+def referral_message(digest: bytes) -> bytes:
+    """The bytes a referral signature covers, for the SHA-256 `digest` of a bundle file."""
+    if len(digest) != 32:
+        raise ValueError("a referral digest is 32 bytes of SHA-256")
+    return REFERRAL_SIGNATURE_CONTEXT + digest.hex().encode("ascii") + b"\n"
+
+
 SHARE_COMMITMENT_DOMAIN = b"corridor/v1/share-commitment"
 
 ROOT_KEY_BYTES = 32
@@ -173,6 +189,7 @@ class _Unsealed:
     intake_identity: str
     signing_key: bytes
     session_epoch: str
+    referral_identity: str
 
 
 class KeyService:
@@ -282,9 +299,7 @@ class KeyService:
         only someone holding k shares can compute: it is as good as an issued one.
         """
         started = time.monotonic()
-        store.share_commitments = {
-            x: share_commitment(store.instance_id, shamir.evaluate(parts, x)) for x in range(1, 256)
-        }
+        store.share_commitments = {x: share_commitment(store.instance_id, shamir.evaluate(parts, x)) for x in range(1, 256)}
         try:
             keystore.save(self._data_dir, store)
         except OSError as exc:
@@ -325,6 +340,7 @@ class KeyService:
             intake_identity=identity.decode("ascii"),
             signing_key=signing_key,
             session_epoch=secrets.token_urlsafe(24),
+            referral_identity=kdf.age_identity_from_seed(crypto.hkdf(root, INFO_REFERRAL_IDENTITY))[0],
         )
 
     def _unwrap_one(self, keys: _Unsealed, blob: bytes, context: str) -> bytes:
@@ -593,6 +609,24 @@ class KeyService:
             )
 
         return self._with_keys(run)
+
+    # -- referral bundles: the instance's own age identity, and signatures in their own context --
+
+    def referral_recipient(self) -> str:
+        """The age recipient partners encrypt referral bundles to (needs the keys: unsealed)."""
+        return self._with_keys(lambda _store, keys: crypto.age_recipient_of(keys.referral_identity))
+
+    def open_referral(self, ciphertext: bytes) -> bytes:
+        """Decrypt a bundle encrypted to referral_recipient(); DecryptionError if it was not."""
+        return self._with_keys(lambda _store, keys: crypto.age_decrypt(keys.referral_identity, ciphertext))
+
+    def sign_referral(self, digest: bytes) -> bytes:
+        """Ed25519 signature, by the audit signing key, of referral_message(digest).
+
+        Only a 32-byte digest is accepted and the context is added here, so what this signs
+        can never be an audit checkpoint (which sign_tree_head alone signs)."""
+        message = referral_message(digest)
+        return self._with_keys(lambda _store, keys: crypto.sign(keys.signing_key, message))
 
     def signing_public_key(self) -> bytes:
         """Raw Ed25519 public key; works while sealed."""
