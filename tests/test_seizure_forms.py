@@ -125,6 +125,7 @@ CLEAR_BY_DESIGN = {
     "corridor.documentation.forms.SourceForm.seen": "the record's edit stamp the page showed (hidden, checked and never stored)",
     "corridor.documentation.forms.TermForm.code": "a vocabulary code (torture, beating): the organisation's words, not about anyone",
     "corridor.notifications.forms.PreferenceForm.public_key": "an age public key: public by nature, and the sealed mail worker encrypts to it",
+    "corridor.audit.forms.AuditFilterForm.object": "what an auditor filters the log by (a case reference, a codename, an id): never stored",
 }
 
 
