@@ -220,3 +220,33 @@ def test_someone_deactivated_after_the_alert_was_queued_is_not_mailed(smtp: Mail
     assert delivery.send_due() == 0
     assert smtp.received == []
     assert Delivery.objects.get().state == DeliveryState.FAILED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_send_each_message_once(smtp: Mailbox) -> None:
+    import threading
+
+    from django.db import connections
+
+    users = [_with_mail(address=f"duty{i}@example.org") for i in range(30)]
+    for user in users:
+        notify([user], Kind.INTAKE_EMERGENCY)
+    totals: list[int] = []
+    start = threading.Barrier(2)
+
+    def worker() -> None:
+        try:
+            start.wait()
+            totals.append(delivery.send_due())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sum(totals) == 30
+    assert len(smtp.received) == 30
+    assert len({item.message_id for item in smtp.received}) == 30
+    assert Delivery.objects.filter(state=DeliveryState.SENT).count() == 30
