@@ -90,8 +90,15 @@ def on_duty(team: Team, duty: str, at: datetime.datetime | None = None) -> list[
     return _users(_on_duty_ids(at, _shifts(team, duty), swaps))
 
 
-def next_on_duty(team: Team, duty: str, at: datetime.datetime | None = None) -> tuple[datetime.datetime, list[User]] | None:
-    """When the people on duty next change after `at`, and who they are then; None if nothing changes within a week."""
+@dataclass(frozen=True)
+class NowAndNext:
+    now: list[User]
+    next_at: datetime.datetime | None  # None: nothing changes within LOOKAHEAD_DAYS
+    next: list[User]
+
+
+def now_and_next(team: Team, duty: str, at: datetime.datetime | None = None) -> NowAndNext:
+    """Who is on `duty` at `at`, when that next changes and who is on then: three queries."""
     at = at or timezone.now()
     horizon = at + LOOKAHEAD_DAYS * DAY
     shifts = _shifts(team, duty)
@@ -103,11 +110,25 @@ def next_on_duty(team: Team, duty: str, at: datetime.datetime | None = None) -> 
         moments |= {interval.starts, interval.ends}
     for swap in swaps:
         moments |= {swap.starts, swap.ends}
+    next_at: datetime.datetime | None = None
+    next_ids: list[int] = []
     for moment in sorted(m for m in moments if at < m <= horizon):
         ids = _on_duty_ids(moment, shifts, swaps)
         if ids != now_ids:
-            return moment, _users(ids)
-    return None
+            next_at, next_ids = moment, ids
+            break
+    people = {user.pk: user for user in _users(sorted(set(now_ids) | set(next_ids)))}
+    return NowAndNext(
+        now=[people[pk] for pk in now_ids if pk in people],
+        next_at=next_at,
+        next=[people[pk] for pk in next_ids if pk in people],
+    )
+
+
+def next_on_duty(team: Team, duty: str, at: datetime.datetime | None = None) -> tuple[datetime.datetime, list[User]] | None:
+    """When the people on duty next change after `at`, and who they are then; None if nothing changes within a week."""
+    found = now_and_next(team, duty, at)
+    return (found.next_at, found.next) if found.next_at is not None else None
 
 
 def alerting(team: Team) -> TeamAlerting | None:

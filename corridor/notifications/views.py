@@ -102,15 +102,8 @@ def _duty_summary(team: Team) -> list[dict[str, Any]]:
     now = timezone.now()
     rows = []
     for duty in Duty:
-        upcoming = roster.next_on_duty(team, duty, now)
-        rows.append(
-            {
-                "duty": duty,
-                "now": roster.on_duty(team, duty, now),
-                "next_at": upcoming[0] if upcoming else None,
-                "next": upcoming[1] if upcoming else [],
-            }
-        )
+        found = roster.now_and_next(team, duty, now)
+        rows.append({"duty": duty, "now": found.now, "next_at": found.next_at, "next": found.next})
     return rows
 
 

@@ -31,16 +31,7 @@ def on_duty_box(user: Any) -> dict[str, Any]:
             if not user.has_perm(VIEW_ROSTER, team):
                 continue
             for duty in Duty:
-                now = roster.on_duty(team, duty)
-                upcoming = roster.next_on_duty(team, duty)
-                if now or upcoming:
-                    rows.append(
-                        {
-                            "team": team,
-                            "duty": duty,
-                            "now": now,
-                            "next_at": upcoming[0] if upcoming else None,
-                            "next": upcoming[1] if upcoming else [],
-                        }
-                    )
+                found = roster.now_and_next(team, duty)
+                if found.now or found.next_at:
+                    rows.append({"team": team, "duty": duty, "now": found.now, "next_at": found.next_at, "next": found.next})
     return {"rows": rows}

@@ -131,6 +131,10 @@ def test_next_on_duty(world: dict[str, object]) -> None:
     moment, people = next_on_duty(team, Duty.EMERGENCY, at(2026, 6, 3, 12))
     assert (moment, _names(people)) == (at(2026, 6, 3, 20), ["night"])
     assert next_on_duty(team, Duty.HOTLINE, at(2026, 6, 3, 12)) is None
+    from corridor.notifications.roster import now_and_next
+
+    found = now_and_next(team, Duty.EMERGENCY, at(2026, 6, 3, 20, 0))  # exactly at the change
+    assert (_names(found.now), found.next_at, _names(found.next)) == (["night"], at(2026, 6, 4, 8), ["day"])
 
 
 def test_fallback_when_nobody_is_on_duty(world: dict[str, object]) -> None:
