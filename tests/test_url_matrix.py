@@ -32,6 +32,7 @@ MATRICES = (
     "corridor.cases.tests.test_views_workflow",
     "corridor.documentation.tests.test_api",
     "corridor.documentation.tests.test_views",
+    "corridor.intake.tests.test_questionnaire",
     "corridor.intake.tests.test_triage",
     "corridor.notifications.tests.test_views",
     "corridor.relocation.tests.test_access",

@@ -54,6 +54,7 @@ class HelpForm(forms.Form):
         version: QuestionnaireVersion | None = None,
         questions: list[Question] | None = None,
         step: Step = Step.ALL,
+        everything: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -73,8 +74,8 @@ class HelpForm(forms.Form):
             if question.kind == QuestionKind.SECTION:
                 section = questionnaire.label(question, self.lang)
                 continue
-            if not questionnaire.is_asked(question, so_far):
-                continue
+            if not everything and not questionnaire.is_asked(question, so_far):
+                continue  # `everything`: the editor's preview shows the follow-ups too
             conditional = bool(question.condition_key)
             is_file = question.kind == QuestionKind.FILE
             if step == Step.FIRST and (conditional or is_file):

@@ -8,7 +8,8 @@ the public page reads it while the instance is sealed.
 from __future__ import annotations
 
 import gettext as gettext_module
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -92,6 +93,17 @@ def activate(code: str, row: IntakeLook | None = None) -> None:
     # trans_real.activate() itself sets, for this thread and this request only.
     active: Any = getattr(trans_real, "_active")  # noqa: B009  # private in django-stubs
     active.value = FixedTexts(code, texts)
+
+
+@contextmanager
+def speaking(code: str) -> Iterator[None]:
+    """Within the block, the intake language `code` is active (the editor's preview)."""
+    previous = trans_real.get_language()
+    activate(code)
+    try:
+        yield
+    finally:
+        trans_real.activate(previous)
 
 
 # -- versions and questions --------------------------------------------------------------------

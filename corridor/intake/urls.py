@@ -6,7 +6,7 @@ Include this module at the root: `path("", include("corridor.intake.urls"))`.
 from django.urls import path
 
 from corridor.intake import conf
-from corridor.intake.views import public, triage
+from corridor.intake.views import editor, public, triage
 
 app_name = "intake"
 
@@ -19,4 +19,10 @@ urlpatterns = [
     path("triage/", triage.queue_view, name="queue"),
     path("triage/<uuid:pk>/", triage.request_view, name="request"),
     path("triage/<uuid:pk>/files/<uuid:file_pk>/", triage.attachment_view, name="attachment"),
+    path("intake/questionnaire/", editor.versions_view, name="questionnaire"),
+    path("intake/questionnaire/<int:number>/", editor.version_view, name="version"),
+    path("intake/questionnaire/<int:number>/preview/", editor.preview_view, name="preview"),
+    path("intake/questionnaire/<int:number>/questions/new/", editor.question_view, name="question_new"),
+    path("intake/questionnaire/<int:number>/questions/<slug:key>/", editor.question_view, name="question"),
+    path("intake/languages/", editor.languages_view, name="languages"),
 ]

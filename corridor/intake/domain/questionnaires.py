@@ -184,8 +184,8 @@ def _look_row() -> IntakeLook:
     return row
 
 
-def set_languages(actor: User, codes: Sequence[str]) -> None:
-    """The languages the intake offers, in order; each shipped or added."""
+def set_languages(actor: User, codes: Sequence[str]) -> list[str]:
+    """The languages the intake offers, in order; each shipped or added. Returns them."""
     with act(actor, EDIT) as action:
         row = _look_row()
         known = set(SHIPPED) | set(row.added_languages or {})
@@ -197,14 +197,15 @@ def set_languages(actor: User, codes: Sequence[str]) -> None:
             raise ValidationError(_("Unknown language: %(code)s.") % {"code": ", ".join(unknown)})
         if chosen == list(row.languages or []):
             action.unchanged()
-            return
+            return chosen
         row.languages = chosen
         row.updated_at = timezone.now()
         row.save(update_fields=["languages", "updated_at"])
         action.record(IntakeAudit.LOOK_LANGUAGES, row, {"languages": chosen})
+    return chosen
 
 
-def save_language(actor: User, code: str, name: str, texts: Mapping[str, str]) -> None:
+def save_language(actor: User, code: str, name: str, texts: Mapping[str, str]) -> str:
     """Add a language (or change one an admin added): its own name and the page's fixed texts."""
     code = code.strip().lower()
     with act(actor, EDIT) as action:
@@ -224,3 +225,4 @@ def save_language(actor: User, code: str, name: str, texts: Mapping[str, str]) -
         row.updated_at = timezone.now()
         row.save(update_fields=["added_languages", "fixed_texts", "updated_at"])
         action.record(IntakeAudit.LOOK_LANGUAGES, row, {"added": code})
+    return code

@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import translation
 
 from corridor.accounts.models import Role
-from corridor.accounts.testing import make_staff
+from corridor.accounts.testing import Route, World, check_matrix, make_staff, make_world, sign_in
 from corridor.audit.models import AuditEntry
 from corridor.intake import domain, formtoken, questionnaire
 from corridor.intake.domain import questionnaires
@@ -165,3 +165,84 @@ def test_an_added_language_is_offered_by_its_own_name_with_its_own_texts() -> No
 def test_only_admins_edit_the_questionnaire() -> None:
     with pytest.raises(PermissionDenied):
         questionnaires.new_draft(make_staff(Role.HOTLINE))
+
+
+# -- the admins' pages ---------------------------------------------------------------------------
+
+ADMIN = {Role.ADMIN}
+
+
+def _draft_url(tail: str = "") -> Any:
+    return lambda w: f"/intake/questionnaire/{w.extra['draft'].number}/{tail}"
+
+
+ROUTES = [
+    Route("intake:questionnaire", lambda w: "/intake/questionnaire/", ADMIN),
+    Route("intake:questionnaire", lambda w: "/intake/questionnaire/", ADMIN, method="post", ok_status=(302,)),
+    Route("intake:version", lambda w: "/intake/questionnaire/1/", ADMIN),
+    Route("intake:preview", lambda w: "/intake/questionnaire/1/preview/?lang=en", ADMIN),
+    Route("intake:question_new", _draft_url("questions/new/"), ADMIN),
+    Route("intake:question", _draft_url("questions/where/"), ADMIN),
+    Route("intake:languages", lambda w: "/intake/languages/", ADMIN),
+]
+
+
+def test_permission_matrix_only_admins() -> None:
+    world: World = make_world()
+    world.extra["draft"] = questionnaires.new_draft(make_staff(Role.ADMIN))
+    assert check_matrix(world, ROUTES) == len(ROUTES) * (1 + len(world.users))
+
+
+def test_two_admins_build_a_conditional_question_in_two_languages_through_the_pages() -> None:
+    author, second = make_staff(Role.ADMIN), make_staff(Role.ADMIN)
+    client = sign_in(Client(), author)
+    response = client.post("/intake/questionnaire/", {"note": "ask about family"})
+    draft = QuestionnaireVersion.objects.get(state=VersionState.DRAFT)
+    assert response.status_code == 302 and response["Location"].endswith(f"/intake/questionnaire/{draft.number}/")
+    page = client.get(f"/intake/questionnaire/{draft.number}/questions/new/")
+    assert page.status_code == 200 and 'name="label_uk"' not in page.content.decode()
+    response = client.post(
+        f"/intake/questionnaire/{draft.number}/questions/new/",
+        {
+            "key": "family_knows",
+            "kind": "yesno",
+            "position": "25",
+            "label_ru": "Семья знает, где вы?",
+            "label_en": "Does your family know where you are?",
+            "condition_key": "safe_now",
+            "condition_values": "no, unsure",
+            "emergency_values": "yes",
+            "summary": "on",
+            "maps_to": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    question = draft.questions.get(key="family_knows")
+    assert question.condition_values == ["no", "unsure"] and question.wording["ru"]["label"] == "Семья знает, где вы?"
+    preview = client.get(f"/intake/questionnaire/{draft.number}/preview/?lang=ru").content.decode()
+    assert "Семья знает, где вы?" in preview
+    assert "Семья знает" not in Client().get(HELP).content.decode()
+    client.post(f"/intake/questionnaire/{draft.number}/", {"action": "submit"})
+    client.post(f"/intake/questionnaire/{draft.number}/", {"action": "approve"})  # refused: the author
+    draft.refresh_from_db()
+    assert draft.state == VersionState.PENDING
+    sign_in(Client(), second).post(f"/intake/questionnaire/{draft.number}/", {"action": "approve"})
+    draft.refresh_from_db()
+    assert draft.state == VersionState.LIVE
+    # The follow-up is asked on the second step, in English, after "not safe".
+    step = Client().post(
+        HELP + "?step=1&lang=en", {"token": _token(), "q_what_happened": SECRET_STORY, "q_safe_now": "no", "q_held_now": "no"}
+    )
+    assert "Does your family know where you are?" in step.content.decode()
+
+
+def test_an_admin_adds_a_language_through_the_page() -> None:
+    client = sign_in(Client(), make_staff(Role.ADMIN))
+    form = client.get("/intake/languages/").content.decode()
+    assert "Write to us" in form  # a fixed text to translate
+    response = client.post("/intake/languages/", {"action": "add", "code": "ce", "name": "Нохчийн", "t0": ""})
+    assert response.status_code == 302
+    response = client.post("/intake/languages/", {"action": "choose", "languages": ["ru", "ce"], "default": "ru"})
+    assert response.status_code == 302
+    assert ">Нохчийн</a>" in Client().get(HELP).content.decode()
+    assert ">English</a>" not in Client().get(HELP).content.decode()
