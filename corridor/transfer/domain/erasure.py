@@ -1,0 +1,140 @@
+"""Erasure of a person: asked for by one person, carried out when a second one approves.
+
+The approval runs the whole erasure in one durable action (corridor/audit/actions.py): what
+corridor/transfer/erasure.py's plan counts is shredded or deleted, or nothing is. Files on
+disk go once it commits (DataKey.shred defers them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from corridor.accounts.models import User
+from corridor.audit.actions import act, lock
+from corridor.cases.domain.people import erase_person
+from corridor.cases.models import Case, Document, DuplicateReview, Person
+from corridor.documentation.models import Act, Source
+from corridor.keys.models import DataKey
+from corridor.transfer import erasure
+from corridor.transfer.erasure import APPROVE_ERASURE, REQUEST_ERASURE, ErasureAudit, Plan
+from corridor.transfer.models import ErasureRequest, ErasureStatus
+
+
+def request_erasure(actor: User, person: Person) -> ErasureRequest:
+    """Ask for `person` to be erased; nothing is removed until someone else approves."""
+    with act(actor, REQUEST_ERASURE, person) as action:
+        locked = lock(person)
+        if locked.erased is not None:
+            raise ValidationError(_("This person's data was already erased."))
+        if ErasureRequest.objects.filter(person=locked, status=ErasureStatus.REQUESTED).exists():
+            raise ValidationError(_("An erasure of this person is already waiting for approval."))
+        request = ErasureRequest.objects.create(person=locked, requested_by=actor)
+        action.record(ErasureAudit.ERASURE_REQUEST, request)
+    return request
+
+
+def cancel_erasure(actor: User, request: ErasureRequest) -> ErasureRequest:
+    """Withdraw a request still waiting (the requester or anyone who could approve it)."""
+    with act(actor, REQUEST_ERASURE, request.person) as action:
+        locked = lock(request)
+        if locked.status != ErasureStatus.REQUESTED:
+            raise ValidationError(_("This erasure request was already decided."))
+        locked.status = ErasureStatus.CANCELLED
+        locked.decided = timezone.now()
+        locked.decided_by = actor
+        locked.save(update_fields=["status", "decided", "decided_by"])
+        action.record(ErasureAudit.ERASURE_CANCEL, locked)
+    return locked
+
+
+def approve_erasure(actor: User, request: ErasureRequest) -> ErasureRequest:
+    """A second person approves: the person is erased now, everything the plan counted goes.
+
+    The caller (a page behind step-up authentication) has confirmed the approver's password
+    and second factor recently; the requester can never approve their own request.
+    """
+    with act(actor, APPROVE_ERASURE, request.person) as action:
+        locked = lock(request)
+        if locked.status != ErasureStatus.REQUESTED:
+            raise ValidationError(_("This erasure request was already decided."))
+        if locked.requested_by_id == actor.pk:
+            raise PermissionDenied(_("Someone other than the person who asked must approve an erasure."))
+        person = lock(locked.person)
+        done = _erase(action, actor, person)
+        locked.status = ErasureStatus.DONE
+        locked.decided = timezone.now()
+        locked.decided_by = actor
+        locked.counts = done.counts
+        locked.save(update_fields=["status", "decided", "decided_by", "counts"])
+        action.record(ErasureAudit.ERASURE_APPROVE, locked)
+    return locked
+
+
+def _shred_all(actor: Any, key_ids: list[Any]) -> None:
+    for data_key in DataKey.objects.filter(pk__in=key_ids, shredded__isnull=True).order_by("pk"):
+        data_key.shred(actor=actor)
+
+
+def _erase(action: Any, actor: User, person: Person) -> Plan:
+    """Remove everything `erasure.plan` counts for `person`, inside the caller's action."""
+    done = erasure.plan(person)
+    solo = done.solo_cases
+
+    # Documentation: the acts they suffered (rows only: the event's key is shared), and the
+    # testimonies they gave (their own keys shredded, then the rows with their information).
+    acts = list(Act.objects.filter(victim=person))
+    for act_row in acts:
+        action.record(ErasureAudit.ERASED_RECORD, act_row)
+    Act.objects.filter(pk__in=[a.pk for a in acts]).delete()
+    sources = list(Source.objects.filter(person=person))
+    for source in sources:
+        action.record(ErasureAudit.ERASED_RECORD, source)
+    source_keys = [s.data_key_id for s in sources]
+    Source.objects.filter(pk__in=[s.pk for s in sources]).delete()
+    _shred_all(actor, source_keys)
+
+    # Documents: the rows hold their files (PROTECT), so they go first; the shred deletes the files.
+    documents = list(erasure.documents_of(person, solo))
+    for document in documents:
+        action.record(ErasureAudit.ERASED_RECORD, document)
+    document_keys = [d.data_key_id for d in documents]
+    Document.objects.filter(pk__in=[d.pk for d in documents]).delete()
+    _shred_all(actor, document_keys)
+
+    # Their own rows in any case, and what links them to other people.
+    erasure.placements_of(person, solo).delete()
+    erasure.consents_of(person, solo).delete()
+    erasure.relations_of(person).delete()
+    DuplicateReview.objects.filter(person=person).delete()
+    deleted_apps, shared_apps = erasure.applications_of(person, solo, done.family_cases)
+    for application in deleted_apps:
+        action.record(ErasureAudit.ERASED_RECORD, application)
+        application.delete()
+    for application in shared_apps:
+        application.members.remove(person)
+
+    # The intake threads moved into their own cases: age ciphertext the instance can still
+    # open, so the rows go.
+    for request in erasure.intake_of(solo):
+        action.record(ErasureAudit.ERASED_RECORD, request)
+        request.delete()
+
+    # Their own cases: the key shredded (every child record and audit detail under it
+    # becomes unreadable, backups too once the epoch is retired), then the rows.
+    for case in solo:
+        locked_case = lock(case)
+        action.record(ErasureAudit.ERASED_RECORD, locked_case)
+        locked_case.data_key.shred(actor=actor)
+        Case.objects.filter(pk=locked_case.pk).delete()
+
+    # Last, the person's own key: their fields and blind-index rows (name parts).
+    if person.erased is None:
+        erase_person(actor, person)
+    return done
+
+
+__all__ = ["approve_erasure", "cancel_erasure", "request_erasure"]
