@@ -219,7 +219,33 @@ class OpenCaseForm(forms.Form):
     team = forms.ModelChoiceField(label=gettext_lazy("Team"), queryset=Team.objects.none())
     priority = forms.ChoiceField(label=gettext_lazy("Priority"), choices=Priority.choices)
 
+    # Answers the questionnaire maps to the new case's fields, shown filled in for the
+    # caseworker to confirm, change or clear (issue 18, item 6).
+    location = forms.CharField(
+        label=gettext_lazy("Where the person is"),
+        max_length=500,
+        required=False,
+        help_text=gettext_lazy("Filled in from the person's answer: check it, or clear it to leave it out."),
+    )
+    contact = forms.CharField(
+        label=gettext_lazy("How to reach the person"),
+        max_length=500,
+        required=False,
+        help_text=gettext_lazy("Filled in from the person's answer: check it, or clear it to leave it out."),
+    )
+    summary = forms.CharField(
+        label=gettext_lazy("Case summary"),
+        max_length=20_000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": "4"}),
+        help_text=gettext_lazy("Filled in from the person's answer: check it, or clear it to leave it out."),
+    )
+
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         team = cast("forms.ModelChoiceField[Team]", self.fields["team"])  # declared above as a ModelChoiceField
         team.queryset = user.teams.all()
+
+    def mapped(self) -> dict[str, str]:
+        """The confirmed values of the mapped fields, as domain.open_case takes them."""
+        return {name: str(self.cleaned_data.get(name) or "").strip() for name in ("location", "contact", "summary")}

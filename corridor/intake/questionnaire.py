@@ -219,3 +219,19 @@ def summary(questions: Sequence[Question], answers: Sequence[Any], lang: str) ->
     """(question, answer) of the questions marked "summary", for the triage list."""
     wanted = {q.key for q in questions if q.summary}
     return [(a.label, a.value) for a in as_asked(questions, answers, lang) if a.key in wanted]
+
+
+# Where each mapping lands on the open-case form (OpenCaseForm's fields).
+MAPPED_FIELDS = {"person.name": "name", "person.location": "location", "person.contact": "contact", "case.summary": "summary"}
+
+
+def mapped(questions: Sequence[Question], answers: Sequence[Any]) -> dict[str, str]:
+    """Initial values of the open-case form from the answers of questions with a mapping."""
+    by_key = {q.key: q for q in questions if q.maps_to}
+    found: dict[str, str] = {}
+    for answer in answers:
+        question = by_key.get(answer.key)
+        field = MAPPED_FIELDS.get(question.maps_to) if question else None
+        if field and answer.value and field not in found:
+            found[field] = str(answer.value)
+    return found

@@ -22,7 +22,7 @@ from corridor.intake.domain.requests import (
     urgency_for,
 )
 from corridor.intake.domain.threads import StaffMessage, move_new_messages, open_attachment, open_thread, reply
-from corridor.intake.domain.triage import PRIORITY_FOR_URGENCY, held_queue, mark_spam, open_case, others, queue
+from corridor.intake.domain.triage import PRIORITY_FOR_URGENCY, held_queue, mark_spam, open_case, others, queue, summaries
 
 __all__ = [
     "PRIORITY_FOR_URGENCY",
@@ -49,5 +49,6 @@ __all__ = [
     "reply",
     "send",
     "submit",
+    "summaries",
     "urgency_for",
 ]

@@ -15,6 +15,7 @@ from django.utils import translation
 from corridor.accounts.models import Role
 from corridor.accounts.testing import Route, World, check_matrix, make_staff, make_world, sign_in
 from corridor.audit.models import AuditEntry
+from corridor.audit.names import LogAudit
 from corridor.intake import domain, formtoken, questionnaire
 from corridor.intake.domain import questionnaires
 from corridor.intake.models import IntakeRequest, QuestionnaireVersion, Urgency, VersionState
@@ -246,3 +247,59 @@ def test_an_admin_adds_a_language_through_the_page() -> None:
     assert response.status_code == 302
     assert ">Нохчийн</a>" in Client().get(HELP).content.decode()
     assert ">English</a>" not in Client().get(HELP).content.decode()
+
+
+# -- triage and cases ------------------------------------------------------------------------------
+
+
+def test_the_triage_list_shows_summary_answers_and_a_case_gets_the_mapped_fields() -> None:
+    Client().post(
+        HELP + "?lang=en",
+        {
+            "token": _token(),
+            "q_what_happened": SECRET_STORY,
+            "q_safe_now": "no",
+            "q_held_now": "no",
+            "q_where": "Назрань",
+            "q_contact": "signal 555",
+        },
+    )
+    request = IntakeRequest.objects.get()
+    hotline = make_staff(Role.HOTLINE)
+    team = hotline.teams.first() or _team_for(hotline)
+    client = sign_in(Client(), hotline)
+    with translation.override("en"):
+        queue = client.get("/triage/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # Summary questions of the default questionnaire: safe now, held now, where.
+    assert "Назрань" in queue and SECRET_STORY not in queue
+    # Showing them decrypted is a read of the request, audited.
+    assert AuditEntry.objects.filter(action=LogAudit.READ).count() == 1
+    page = client.get(f"/triage/{request.pk}/").content.decode()
+    # The open-case form is filled in from the mapped answers, for the caseworker to confirm.
+    assert 'value="Назрань"' in page and 'value="signal 555"' in page
+    response = client.post(
+        f"/triage/{request.pk}/",
+        {
+            "action": "open_case",
+            "name": "Ахмед",
+            "team": str(team.pk),
+            "priority": "emergency",
+            "location": "Назрань, у друзей",  # changed by the caseworker
+            "contact": "",  # cleared: left out
+            "summary": SECRET_STORY,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    request.refresh_from_db()
+    case = request.case
+    assert case is not None and case.summary == SECRET_STORY
+    person = case.members.get().person
+    assert person.location == "Назрань, у друзей" and not person.contacts
+
+
+def _team_for(user: Any) -> Any:
+    from corridor.accounts import domain as accounts_domain
+
+    team = accounts_domain.create_team(None, "Hotline")
+    team.members.add(user)
+    return team

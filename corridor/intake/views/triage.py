@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from corridor.accounts.models import User
 from corridor.core.forms import submit
-from corridor.intake import access, domain
+from corridor.intake import access, domain, questionnaire
 from corridor.intake.domain import PRIORITY_FOR_URGENCY
 from corridor.intake.forms import OpenCaseForm, ReplyForm
 from corridor.intake.models import RequestState, Urgency
@@ -32,7 +32,13 @@ def _user(request: HttpRequest) -> User:
 @require_GET
 def queue_view(request: HttpRequest) -> HttpResponse:
     user = access.triage_user(request.user)
-    context = {"waiting": domain.queue(user), "held": domain.held_queue(user), "others": domain.others(user)}
+    waiting, held = domain.queue(user), domain.held_queue(user)
+    context = {
+        "waiting": waiting,
+        "held": held,
+        "others": domain.others(user),
+        "summaries": domain.summaries(user, waiting + held),
+    }
     return render(request, "intake/triage/queue.html", context)
 
 
@@ -55,7 +61,9 @@ def request_view(request: HttpRequest, pk: str) -> HttpResponse:
             case_form = OpenCaseForm(request.POST, user=user)
             case = submit(
                 case_form,
-                lambda data: domain.open_case(user, intake, name=data["name"], team=data["team"], priority=data["priority"]),
+                lambda data: domain.open_case(
+                    user, intake, name=data["name"], team=data["team"], priority=data["priority"], **case_form.mapped()
+                ),
             )
             if case is not None:
                 messages.success(
@@ -86,6 +94,9 @@ def request_view(request: HttpRequest, pk: str) -> HttpResponse:
             raise Http404
         status = 400
     thread = domain.open_thread(user, intake)
+    if not case_form.is_bound and thread and thread[0].direction == "in" and intake.questionnaire_id is not None:
+        # Answers the questionnaire maps to the case's fields, for the caseworker to confirm.
+        case_form.initial.update(questionnaire.mapped(questionnaire.questions_of(intake.questionnaire), thread[0].answers))
     context = {
         "intake": intake,
         "thread": thread,
