@@ -37,3 +37,27 @@ label_names(
 )
 
 # -- end referrals (K) --
+
+# -- backups (L) --
+
+
+class BackupAudit(AuditAction):
+    RECIPIENT_ADD = "backup.recipient_add"
+    RECIPIENT_REMOVE = "backup.recipient_remove"
+    TAKE = "backup.take"
+    FINISH = "backup.finish"
+    RESTORE = "backup.restore"
+
+
+label_names(
+    BackupAudit,
+    {
+        BackupAudit.RECIPIENT_ADD: _("Backup key added"),
+        BackupAudit.RECIPIENT_REMOVE: _("Backup key removed"),
+        BackupAudit.TAKE: _("Backup started"),
+        BackupAudit.FINISH: _("Backup written"),
+        BackupAudit.RESTORE: _("Instance restored from a backup"),
+    },
+)
+
+# -- end backups (L) --

@@ -163,3 +163,40 @@ class ErasureRequest(models.Model):
 
 
 # -- end retention and erasure (N) --
+
+
+# -- backups (L) --
+
+
+class BackupRecipient(models.Model):
+    """A trustee's age public key that every backup is encrypted to (`corridor backup keys add`).
+
+    Only the public half is here; the identity that opens a backup stays with its trustee,
+    off the server. The label says whose key it is (a role or a trustee's codename, not a name)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    label = models.CharField(max_length=80)
+    recipient = models.CharField(max_length=100, unique=True)
+    added = models.DateTimeField(default=timezone.now)
+    removed = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["added"]
+
+
+class Backup(models.Model):
+    """One backup taken: when, to how many recipients, and (once written) the SHA-256 and size
+    of the archive, so an operator can tell which file a restore came from."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    started = models.DateTimeField(default=timezone.now)
+    finished = models.DateTimeField(null=True, blank=True)
+    recipients = models.PositiveIntegerField(default=0)
+    archive_sha256 = models.CharField(max_length=64, blank=True)
+    size = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started"]
+
+
+# -- end backups (L) --
