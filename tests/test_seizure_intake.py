@@ -261,3 +261,121 @@ def test_the_intake_scan_finds_a_codename_and_an_address_stored_in_clear() -> No
     assert found >= {"codename", "address"}, findings
     assert any(f.startswith("codename (Cyrillic, spaces) (utf-8, as typed) in ") for f in findings), findings
     assert any(f.startswith("address (utf-8, as typed) in ") for f in findings), findings
+
+
+def test_answers_to_custom_questions_leave_nothing_at_rest(shares: list[str]) -> None:
+    """Issue 18: an organisation's own questions (every kind, a follow-up asked on the form's
+    second step, a file question) and the answers mapped into a new case leave nothing at rest."""
+    from corridor.intake.domain import questionnaires
+
+    t = token()
+    s: dict[str, Secret] = {
+        "custom short answer": f"Тюрьма-{t} под Аргуном",
+        "follow-up answer": f"Кадыровцы-{t}, трое",
+        "custom long answer": f"Забрали-{t} телефон и паспорт",
+        "custom date answer": "2019-03-07",
+        "mapped location": f"Моздок-{t}",
+        "custom file name": f"Справка-{t}",
+        "custom file text": f"Справка-{t}: выписка из больницы",
+    }
+    author, approver = make_staff(Role.ADMIN, username="seizure-author"), make_staff(Role.ADMIN, username="seizure-approver")
+    draft = questionnaires.new_draft(author)
+    # Follow-ups first: a question others depend on cannot be removed before them.
+    for question in sorted(draft.questions.exclude(key="safe_now"), key=lambda q: not q.condition_key):
+        questionnaires.delete_question(author, question)
+    specs: list[dict[str, Any]] = [
+        {"key": "camp", "kind": "short", "wording": {"ru": {"label": "Где вас держали?"}}, "position": 10},
+        {
+            "key": "taken",
+            "kind": "multiple",
+            "wording": {"ru": {"label": "Что у вас забрали?"}},
+            "choices": [{"value": "phone", "labels": {"ru": "Телефон"}}, {"value": "passport", "labels": {"ru": "Паспорт"}}],
+            "position": 20,
+        },
+        {
+            "key": "by_whom",
+            "kind": "long",
+            "wording": {"ru": {"label": "Кто?"}},
+            "condition_key": "safe_now",
+            "condition_values": ["no"],
+            "position": 30,
+        },
+        {"key": "when", "kind": "date", "wording": {"ru": {"label": "Когда это было?"}}, "position": 40},
+        {
+            "key": "now_in",
+            "kind": "short",
+            "wording": {"ru": {"label": "Где вы сейчас?"}},
+            "maps_to": "person.location",
+            "position": 50,
+        },
+        {"key": "paper", "kind": "file", "wording": {"ru": {"label": "Справка"}}, "position": 60},
+        {
+            "key": "story",
+            "kind": "long",
+            "wording": {"ru": {"label": "Что случилось?"}},
+            "maps_to": "case.summary",
+            "position": 70,
+        },
+    ]
+    for spec in specs:
+        questionnaires.save_question(author, draft, spec)
+    questionnaires.submit_for_approval(author, draft)
+    questionnaires.approve(approver, draft)
+
+    with captured_logs() as logs:
+        instance.keyring().seal()
+        assert instance.is_sealed()
+        person = Client(REMOTE_ADDR=PERSON_IP)
+        page = ok(person.get(HELP), "help form").content.decode()
+        assert 'name="q_by_whom"' not in page and 'name="q_camp"' in page
+        first = {
+            "token": _form_token(page),
+            "q_safe_now": "no",
+            "q_camp": s["custom short answer"],
+            "q_taken": ["phone", "passport"],
+            "q_when": s["custom date answer"],
+            "q_now_in": s["mapped location"],
+            "q_story": s["custom long answer"],
+        }
+        second = ok(person.post(HELP + "?step=1", first), "first step").content.decode()
+        assert 'name="q_by_whom"' in second and 'name="q_paper"' in second
+        paper = SimpleUploadedFile(f"{s['custom file name']}.txt", str(s["custom file text"]).encode(), content_type="text/plain")
+        response = ok(
+            person.post(HELP, {**first, "token": _form_token(second), "q_by_whom": s["follow-up answer"], "q_paper": paper}),
+            "second step",
+        )
+        assert passphrase_in(response) is not None, response.content.decode()[:2000]
+        assert IntakeMessage.objects.get().attachments.count() == 1
+        assert scan_at_rest(s, extra={"captured logs": logs.getvalue().encode()}) == []
+
+        for share in shares[:3]:
+            instance.keyring().submit_share(share)
+        team = Team.objects.create(name="Hotline custom")
+        operator = make_staff(Role.HOTLINE, teams=[team], username="seizure-custom-hotline")
+        staff = sign_in(Client(), operator)
+        queue = ok(staff.get(reverse("intake:queue")), "queue").content.decode()
+        assert str(s["mapped location"]) not in queue  # not a summary question here
+        request = IntakeMessage.objects.get().request
+        triage_url = reverse("intake:request", args=[request.pk])
+        read = ok(staff.get(triage_url), "triage page").content.decode()
+        for label in ("custom short answer", "follow-up answer", "custom long answer", "mapped location"):
+            assert str(s[label]) in read, label
+        assert f'value="{s["mapped location"]}"' in read  # offered to the case, for the operator to confirm
+        ok(
+            staff.post(
+                triage_url,
+                {
+                    "action": "open_case",
+                    "name": f"Аслан-{t}",
+                    "team": str(team.pk),
+                    "priority": "emergency",
+                    "location": s["mapped location"],
+                    "summary": s["custom long answer"],
+                },
+            ),
+            "open case",
+        )
+        request.refresh_from_db()
+        assert request.case is not None and request.case.members.get().person.location == s["mapped location"]
+
+    assert scan_sources(s, sources_at_rest({"captured logs": logs.getvalue().encode()})) == []
