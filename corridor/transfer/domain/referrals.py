@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from corridor.accounts.models import Team, User
 from corridor.audit.actions import act, lock
 from corridor.cases.domain.cases import create_person_with_case
+from corridor.cases.domain.consent import has_consent
 from corridor.cases.domain.documents import upload_document
 from corridor.cases.domain.duplicates import PossibleDuplicate, find_duplicates
 from corridor.cases.domain.needs_tasks import add_need, add_note
@@ -62,15 +63,16 @@ def register_partner(actor: User, *, name: str, age_recipient: str, signing_key:
 def verify_partner(actor: User, partner: Partner) -> Partner:
     """A second admin confirms they compared both fingerprints with the partner out of band."""
     with act(actor, rules.MANAGE_PARTNERS, partner) as action:
-        partner = lock(partner)
-        if partner.created_by_id == actor.pk:
+        locked = lock(partner)
+        if locked.created_by_id == actor.pk:
             raise PermissionDenied(_("Another administrator must verify the keys of a partner you registered."))
-        if partner.verified is not None:
+        if locked.verified is not None:
             raise Conflict(_("These keys have already been verified."))
-        partner.verified, partner.verified_by = timezone.now(), actor
-        partner.save(update_fields=["verified", "verified_by"])
-        action.record(ReferralAudit.PARTNER_VERIFY, partner)
-    return partner
+        locked.verified, locked.verified_by = timezone.now(), actor
+        locked.save(update_fields=["verified", "verified_by"])
+        action.record(ReferralAudit.PARTNER_VERIFY, locked)
+    partner.verified, partner.verified_by = locked.verified, actor
+    return locked
 
 
 def deactivate_partner(actor: User, partner: Partner) -> Partner:
@@ -98,14 +100,10 @@ def _principal(case: Case) -> Person:
     return member.person
 
 
-def _same_partner(named: str | None, partner: Partner) -> bool:
-    return " ".join((named or "").split()).casefold() == partner.name.casefold()
-
-
 def consent_covers(case: Case, person: Person, partner: Partner) -> bool:
-    """The person consented to sharing with this partner (by name), and has not withdrawn it."""
-    consents = case.consents.filter(person=person, scope=ConsentScope.SHARE, withdrawn__isnull=True)
-    return any(_same_partner(consent.partner, partner) for consent in consents)
+    """The person consented to sharing with this partner (by name) and has not withdrawn it;
+    inside an action the consent rows stay locked until it ends (cases' has_consent)."""
+    return has_consent(case, person, ConsentScope.SHARE, partner.name)
 
 
 def _check_usable(case: Case, partner: Partner) -> Person:
