@@ -1,5 +1,8 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, URLResolver
+
+from corridor.transfer import views_referrals
 
 app_name = "transfer"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns += views_referrals.urlpatterns  # referrals and partners (K)
