@@ -16,6 +16,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import trans_real
 
+from corridor.intake import defaults
 from corridor.intake.models import (
     URGENCY_ORDER,
     YESNO_VALUES,
@@ -114,9 +115,16 @@ def live() -> QuestionnaireVersion | None:
 
 
 def questions_of(version: QuestionnaireVersion | None) -> list[Question]:
+    """A version's questions in order; with no version, the shipped defaults (unsaved)."""
     if version is None:
-        return []
+        return default_questions()
     return list(version.questions.order_by("position", "pk"))
+
+
+def default_questions() -> list[Question]:
+    """The questions a new instance starts with, as unsaved rows: the page's fallback when no
+    version is live, and what a first draft starts from."""
+    return [Question(position=index * 10, **spec) for index, spec in enumerate(defaults.QUESTIONS)]
 
 
 def _in(texts: Mapping[str, Any], lang: str) -> str:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from corridor.accounts.models import User
 from corridor.audit.actions import act, lock
+from corridor.intake import questionnaire
 from corridor.intake.audit_names import IntakeAudit
 from corridor.intake.models import IntakeLook, MapsTo, Question, QuestionKind, QuestionnaireVersion, VersionState
 from corridor.intake.questionnaire import SHIPPED
@@ -36,12 +37,11 @@ def new_draft(actor: User, note: str = "") -> QuestionnaireVersion:
             return existing
         number = int(QuestionnaireVersion.objects.aggregate(Max("number"))["number__max"] or 0) + 1
         draft = QuestionnaireVersion.objects.create(number=number, author=actor, note=note[:500])
-        source = QuestionnaireVersion.objects.filter(state=VersionState.LIVE).first()
-        if source is not None:
-            for question in source.questions.all():
-                question.pk = None
-                question.version = draft
-                question.save()
+        # From the live version, or from the shipped defaults when none is live.
+        for question in questionnaire.questions_of(questionnaire.live()):
+            question.pk = None
+            question.version = draft
+            question.save()
         action.record(IntakeAudit.QUESTIONNAIRE_DRAFT, draft)
     return draft
 
