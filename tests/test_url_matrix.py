@@ -36,6 +36,7 @@ MATRICES = (
     "corridor.intake.tests.test_triage",
     "corridor.notifications.tests.test_views",
     "corridor.relocation.tests.test_access",
+    "corridor.transfer.tests.test_referral_views",
 )
 
 # Views anyone may open, each with the reason. Every one is marked @public, and every view marked
