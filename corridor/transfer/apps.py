@@ -12,3 +12,9 @@ class TransferConfig(AppConfig):
     name = "corridor.transfer"
     label = "transfer"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Retention and erasure (N): their audit names and permissions, and the hourly purge job.
+        from corridor.transfer.domain import retention
+
+        retention.register()  # imports erasure.py and retention.py too: their audit names and permissions

@@ -63,7 +63,7 @@ from corridor.cases.models import (
 )
 from corridor.documentation.models import Act, Information, Source
 from corridor.intake.models import IntakeMessage, IntakeRequest
-from corridor.keys.models import BlindIndexEntry
+from corridor.keys.api import BlindIndexEntry
 from corridor.relocation.models import Application, ApplicationEvent
 
 # -- names and permissions ---------------------------------------------------------------------

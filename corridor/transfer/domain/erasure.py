@@ -14,11 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from corridor.accounts.models import User
-from corridor.audit.actions import act, lock
-from corridor.cases.domain.people import erase_person
+from corridor.audit.actions import Action, act, lock
+from corridor.cases.audit_names import CaseAudit
 from corridor.cases.models import Case, Document, DuplicateReview, Person
 from corridor.documentation.models import Act, Source
-from corridor.keys.models import DataKey
+from corridor.keys.api import DataKey
 from corridor.transfer import erasure
 from corridor.transfer.erasure import APPROVE_ERASURE, REQUEST_ERASURE, ErasureAudit, Plan
 from corridor.transfer.models import ErasureRequest, ErasureStatus
@@ -64,7 +64,7 @@ def approve_erasure(actor: User, request: ErasureRequest) -> ErasureRequest:
         if locked.requested_by_id == actor.pk:
             raise PermissionDenied(_("Someone other than the person who asked must approve an erasure."))
         person = lock(locked.person)
-        done = _erase(action, actor, person)
+        done = erase_now(action, actor, person)
         locked.status = ErasureStatus.DONE
         locked.decided = timezone.now()
         locked.decided_by = actor
@@ -79,8 +79,12 @@ def _shred_all(actor: Any, key_ids: list[Any]) -> None:
         data_key.shred(actor=actor)
 
 
-def _erase(action: Any, actor: User, person: Person) -> Plan:
-    """Remove everything `erasure.plan` counts for `person`, inside the caller's action."""
+def erase_now(action: Action, actor: User | None, person: Person) -> Plan:
+    """Remove everything `erasure.plan` counts for `person`, inside the caller's action.
+
+    `person` is locked by the caller. Retention (actor None, the system) calls it for the
+    members of expired closed cases who are in no other case.
+    """
     done = erasure.plan(person)
     solo = done.solo_cases
 
@@ -131,10 +135,14 @@ def _erase(action: Any, actor: User, person: Person) -> Plan:
         locked_case.data_key.shred(actor=actor)
         Case.objects.filter(pk=locked_case.pk).delete()
 
-    # Last, the person's own key: their fields and blind-index rows (name parts).
+    # Last, the person's own key: their fields and blind-index rows (name parts); the row
+    # stays as a tombstone (as cases' erase_person leaves it, which the system cannot call).
     if person.erased is None:
-        erase_person(actor, person)
+        person.data_key.shred(actor=actor)
+        person.erased = timezone.now()
+        person.save(update_fields=["erased"])
+        action.record(CaseAudit.PERSON_ERASE, person)
     return done
 
 
-__all__ = ["approve_erasure", "cancel_erasure", "request_erasure"]
+__all__ = ["approve_erasure", "cancel_erasure", "erase_now", "request_erasure"]
