@@ -28,6 +28,8 @@ COMMANDS = {
     "intake_purge": "delete spam and unanswered help requests past their time (run daily; works sealed)",
     "purge": "delete records past their retention policy ('--dry-run' lists them; works sealed)",
     "reindex_people": "index the name parts of people entered before search by name part (once, unsealed)",
+    "backup": "write an encrypted backup ('backup --out FILE'), check one ('backup verify FILE'), trustees' keys ('backup keys')",
+    "restore": "rebuild a fresh instance from an encrypted backup ('restore FILE --identity ID'); then unseal",
     "check": "Django's system checks ('check --deploy' for production settings)",
     "migrate": "create or update the database tables",
 }
@@ -57,6 +59,7 @@ NEEDS_DATABASE = frozenset(
         "purge_epochs",
         "serve",
         "intake_purge",
+        "backup",
         "purge",
         "createsuperuser",
         "changepassword",

@@ -15,6 +15,7 @@ import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from corridor.keys import crypto, instance, keystore, treehead
 from corridor.keys.blind import BlindIndex, index_values, lookup, lookup_each, search
@@ -231,7 +232,43 @@ def _outbox_identity() -> tuple[str, str]:
     return _outbox[path]
 
 
+# -- backups (corridor/transfer/backup.py) -------------------------------------------------
+
+
+def encrypt_stream_to_age(recipients: list[str], reader: BinaryIO, writer: BinaryIO) -> None:
+    """Everything `reader` yields, encrypted to the trustees' age backup recipients, streamed
+    into `writer`; ValueError when a recipient is not an age X25519 recipient ("age1…")."""
+    crypto.age_encrypt_io(recipients, reader, writer)
+
+
+def decrypt_age_stream(identity: str, reader: BinaryIO, writer: BinaryIO) -> None:
+    """An age stream opened with a trustee's identity ("AGE-SECRET-KEY-1…", which the caller
+    read from the trustee's file and keeps no longer than this call); DecryptionError if it
+    is not for that identity or was altered, ValueError if `identity` is not one."""
+    crypto.age_decrypt_io(identity, reader, writer)
+
+
+def describe_keystore(raw: bytes) -> dict[str, int | str]:
+    """What a keystore file holds, without unwrapping anything: its instance id, threshold and
+    shares, epochs (live and retired). KeyringError when it does not parse."""
+    try:
+        store = keystore.parse(raw)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise KeyringError(f"the keystore does not parse: {type(exc).__name__}") from None
+    return {
+        "instance_id": store.instance_id,
+        "threshold": store.threshold,
+        "shares_total": store.shares_total,
+        "epochs": len(store.epochs),
+        "retired_epochs": sum(1 for epoch in store.epochs.values() if epoch.retired is not None),
+        "current_epoch": store.current_epoch,
+    }
+
+
 __all__ = [
+    "decrypt_age_stream",
+    "describe_keystore",
+    "encrypt_stream_to_age",
     "referral_recipient",
     "seal_referral",
     "open_referral",

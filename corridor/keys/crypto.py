@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from typing import BinaryIO
 
 import pyrage
 from cryptography.exceptions import InvalidSignature, InvalidTag
@@ -208,3 +209,34 @@ def age_encrypt_to_many(recipients: list[str], data: bytes) -> bytes:
     except pyrage.RecipientError:
         raise ValueError("not an age X25519 recipient") from None
     return bytes(pyrage.encrypt(data, parsed))
+
+
+# -- added for backups (corridor/transfer/backup.py) ----------------------------------------
+
+
+def age_encrypt_io(recipients: list[str], reader: BinaryIO, writer: BinaryIO) -> None:
+    """Encrypt everything `reader` yields to several age X25519 recipients, into `writer`, in
+    age's 64 KiB chunks: a whole backup never sits in memory."""
+    if not recipients:
+        raise ValueError("age needs at least one recipient")
+    try:
+        parsed = [pyrage.x25519.Recipient.from_str(recipient.strip()) for recipient in recipients]
+    except pyrage.RecipientError:
+        raise ValueError("not an age X25519 recipient") from None
+    try:
+        pyrage.encrypt_io(reader, writer, parsed)
+    except pyrage.EncryptError:
+        raise ValueError("age could not encrypt the stream") from None
+
+
+def age_decrypt_io(identity: str, reader: BinaryIO, writer: BinaryIO) -> None:
+    """Decrypt an age stream from `reader` into `writer`; DecryptionError on any failure
+    (not ours, damaged, truncated). What was written before a failure must be discarded."""
+    try:
+        parsed = pyrage.x25519.Identity.from_str(identity.strip())
+    except pyrage.IdentityError:
+        raise ValueError("not an age X25519 identity") from None
+    try:
+        pyrage.decrypt_io(reader, writer, [parsed])
+    except pyrage.DecryptError:
+        raise DecryptionError("age stream could not be decrypted") from None

@@ -117,6 +117,12 @@ def _from_json(data: dict[str, Any]) -> Keystore:
     )
 
 
+def parse(raw: bytes) -> Keystore:
+    """A keystore from its file's bytes (a backup's copy); ValueError, KeyError or TypeError
+    when it is not one, KeyringError when its format is unknown."""
+    return _from_json(json.loads(raw))
+
+
 def load(data_dir: Path) -> Keystore | None:
     """Read the keystore; None when the instance was never initialised."""
     path = keystore_path(data_dir)
