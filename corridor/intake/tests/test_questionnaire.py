@@ -303,3 +303,28 @@ def _team_for(user: Any) -> Any:
     team = accounts_domain.create_team(None, "Hotline")
     team.members.add(user)
     return team
+
+
+def test_the_editor_refuses_bad_input_with_a_clear_error_in_russian() -> None:
+    admin = make_staff(Role.ADMIN)
+    client = sign_in(Client(), admin)
+    draft = questionnaires.new_draft(admin)
+    url = f"/intake/questionnaire/{draft.number}/questions/new/"
+    cases = [
+        ({"key": "pick", "kind": "choice", "position": "5", "label_ru": "Выберите", "choice_values": "a"}, "не меньше двух"),
+        ({"key": "Bad-Key", "kind": "short", "position": "5", "label_ru": "Вопрос"}, "Ключ"),
+        ({"key": "empty", "kind": "short", "position": "5"}, "хотя бы на одном языке"),
+        ({"key": "where", "kind": "short", "position": "5", "label_ru": "Дубль"}, "такой же ключ"),
+        ({"key": "cond", "kind": "short", "position": "x", "label_ru": "Вопрос"}, "error-summary"),
+        (
+            {"key": "cond", "kind": "short", "position": "5", "label_ru": "Вопрос", "condition_key": "held_by"},
+            "error-summary",
+        ),
+    ]
+    for data, expected in cases:
+        response = client.post(url, data, HTTP_ACCEPT_LANGUAGE="ru")
+        assert response.status_code == 400, data
+        assert expected in response.content.decode(), (data, response.content.decode()[:3000])
+    assert not draft.questions.filter(key__in=["pick", "empty", "cond"]).exists()
+    page = client.get(f"/intake/questionnaire/{draft.number}/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Отправить на одобрение" in page and "Версия анкеты" in page
