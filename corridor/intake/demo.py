@@ -12,7 +12,7 @@ import secrets
 
 from django.utils import translation
 
-from corridor.intake import conf
+from corridor.intake import conf, questionnaire
 from corridor.intake.domain import requests
 from corridor.intake.models import IntakeRequest, this_hour
 
@@ -81,10 +81,12 @@ def populate() -> int:
     if IntakeRequest.objects.exists():
         return 0
     now = this_hour()
+    # The demo's questions are the shipped questionnaire's (same keys): triage shows them as asked.
+    version = questionnaire.live()
     for raw, hours in REQUESTS:
         nonce = secrets.token_hex(16)
         requests.submit(
-            _answers(raw), None, nonce=nonce, lang="ru", urgency=requests.urgency_for(raw)
+            _answers(raw), None, nonce=nonce, lang="ru", urgency=requests.urgency_for(raw), questionnaire=version
         )  # the passphrase is dropped
         hour = now - datetime.timedelta(hours=hours)
         IntakeRequest.objects.filter(form_nonce=nonce).update(created_hour=hour, activity_hour=hour)
