@@ -51,12 +51,12 @@ def _reset(world: World) -> None:
     Referral.objects.filter(pk=world.extra["referral_a"].pk).update(status=ReferralStatus.PREPARED)
 
 
-def _case(key: str, suffix: str) -> Any:
-    return lambda w: f"/transfer/cases/{w.extra[f'case_{key}'].pk}/{suffix}"
+def _case(key: str, suffix: str, prefix: str = "/transfer/") -> Any:
+    return lambda w: f"{prefix}cases/{w.extra[f'case_{key}'].pk}/{suffix}"
 
 
-def _referral(key: str, suffix: str = "") -> Any:
-    return lambda w: f"/transfer/referrals/{w.extra[f'referral_{key}'].pk}/{suffix}"
+def _referral(key: str, suffix: str = "", prefix: str = "/transfer/") -> Any:
+    return lambda w: f"{prefix}referrals/{w.extra[f'referral_{key}'].pk}/{suffix}"
 
 
 def _partner(suffix: str) -> Any:
@@ -96,6 +96,40 @@ ROUTES = [
     ),
     Route("transfer:referral_import", lambda w: "/transfer/referrals/import/", WORKER),
     Route("transfer:partner_deactivate", _partner("deactivate/"), ADMIN, method="post", ok_status=(302,), after=_reset),
+    Route("api-transfer-partners", lambda w: "/api/v1/transfer/partners/", ADMIN | WORKER, api=True),
+    Route(
+        "api-transfer-case-referrals",
+        _case("a", "referrals/", prefix="/api/v1/transfer/"),
+        WORKER,
+        api=True,
+        other_team_url=_case("b", "referrals/", prefix="/api/v1/transfer/"),
+    ),
+    Route(
+        "api-transfer-case-referrals",
+        _case("a", "referrals/", prefix="/api/v1/transfer/"),
+        WORKER,
+        api=True,
+        method="post",
+        data=lambda w: {"partner": str(w.extra["partner"].pk)},
+        ok_status=(201,),
+        other_team_url=_case("b", "referrals/", prefix="/api/v1/transfer/"),
+    ),
+    Route(
+        "api-transfer-referral",
+        _referral("a", prefix="/api/v1/transfer/"),
+        WORKER,
+        api=True,
+        other_team_url=_referral("b", prefix="/api/v1/transfer/"),
+    ),
+    Route(
+        "api-transfer-referral-cancel",
+        _referral("a", "cancel/", prefix="/api/v1/transfer/"),
+        WORKER,
+        api=True,
+        method="post",
+        other_team_url=_referral("b", "cancel/", prefix="/api/v1/transfer/"),
+        after=_reset,
+    ),
 ]
 
 
@@ -162,3 +196,27 @@ def test_import_refuses_what_is_not_a_bundle(world: World) -> None:
     assert "cannot be imported" in response.content.decode()
     response = client.post("/transfer/referrals/import/", {"bundle_data": "%%%", "team": world.team_a.pk})
     assert response.status_code == 400
+
+
+def test_api_prepares_with_the_minimum_by_default_and_refuses_unknown_fields(world: World) -> None:
+    from corridor.accounts.testing import sign_in as session
+
+    client = session(Client(), world.users[Role.CASEWORKER])
+    url = f"/api/v1/transfer/cases/{world.extra['case_a'].pk}/referrals/"
+    made = client.post(url, {"partner": str(world.extra["partner"].pk)}, content_type="application/json")
+    assert made.status_code == 201, made.content
+    assert made.json()["include"] == list(bundle.DEFAULT_FIELDS)
+    bad = client.post(url, {"partner": str(world.extra["partner"].pk), "include": ["shoe size"]}, content_type="application/json")
+    assert bad.status_code == 400
+    missing = client.post(url, {"partner": "00000000-0000-0000-0000-000000000000"}, content_type="application/json")
+    assert missing.status_code == 400
+    listed = client.get(url)
+    assert listed.status_code == 200 and len(listed.json()) == 2
+
+
+def test_partner_page_in_russian(world: World) -> None:
+    client = sign_in(Client(), world.users[Role.ADMIN])
+    page = client.get("/transfer/partners/", HTTP_ACCEPT_LANGUAGE="ru")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Организации-партнёры" in text and "Отпечаток ключа подписи" in text
