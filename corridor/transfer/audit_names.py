@@ -61,3 +61,19 @@ label_names(
 )
 
 # -- end backups (L) --
+
+# -- legacy import (M) --
+
+
+class LegacyImportAudit(AuditAction):
+    IMPORT = "legacy.import"
+
+
+label_names(
+    LegacyImportAudit,
+    {
+        LegacyImportAudit.IMPORT: _("People and cases imported from a spreadsheet"),
+    },
+)
+
+# -- end legacy import (M) --

@@ -27,3 +27,11 @@ rules.add_perm(APPROVE_REFERRAL, is_caseworker)
 # An incoming bundle becomes a case of one of the importer's teams.
 rules.add_perm(IMPORT_REFERRAL, is_caseworker)
 # -- end referrals (K) --
+
+# -- legacy import (M) --
+IMPORT_SPREADSHEET = "transfer.import_spreadsheet"
+
+# People and cases from an organisation's old spreadsheet become cases of the importer's own
+# teams: the caseworkers', as when they open cases one by one (cases.add_case).
+rules.add_perm(IMPORT_SPREADSHEET, is_caseworker)
+# -- end legacy import (M) --
