@@ -32,6 +32,7 @@ MATRICES = (
     "corridor.cases.tests.test_views_workflow",
     "corridor.documentation.tests.test_api",
     "corridor.documentation.tests.test_views",
+    "corridor.intake.tests.test_look",
     "corridor.intake.tests.test_questionnaire",
     "corridor.intake.tests.test_triage",
     "corridor.notifications.tests.test_views",
@@ -57,6 +58,8 @@ PUBLIC = {
     "intake:help": "a person at risk asks for help anonymously",
     "intake:return": "that person comes back with their secret to read replies",
     "intake:send": "that person writes again with their secret",
+    "intake:logo": "the organisation's logo on the public help pages (none when the page names no one)",
+    "intake:leave": "advice on leaving the help pages and clearing the browser's history",
 }
 
 

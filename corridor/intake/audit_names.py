@@ -18,6 +18,7 @@ class IntakeAudit(AuditAction):
     QUESTIONNAIRE_APPROVE = "intake.questionnaire.approve"
     QUESTIONNAIRE_SEND_BACK = "intake.questionnaire.send_back"
     LOOK_LANGUAGES = "intake.look.languages"
+    LOOK_CHANGE = "intake.look.change"
 
 
 # What the auditor's page says for each name, in the page's language.
@@ -36,5 +37,6 @@ label_names(
         IntakeAudit.QUESTIONNAIRE_APPROVE: _("Intake questionnaire: approved and live"),
         IntakeAudit.QUESTIONNAIRE_SEND_BACK: _("Intake questionnaire: sent back to draft"),
         IntakeAudit.LOOK_LANGUAGES: _("Intake languages changed"),
+        IntakeAudit.LOOK_CHANGE: _("Intake page's name and look changed"),
     },
 )

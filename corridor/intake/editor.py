@@ -15,7 +15,7 @@ from corridor.intake import questionnaire
 from corridor.intake.models import MapsTo, Question, QuestionKind
 
 TEMPLATES = Path(__file__).parent / "templates" / "intake"
-PUBLIC_TEMPLATES = ("base.html", "form.html", "fields.html", "passphrase.html", "return.html", "thread.html")
+PUBLIC_TEMPLATES = ("base.html", "form.html", "fields.html", "passphrase.html", "return.html", "thread.html", "leave.html")
 _TRANSLATE = re.compile(r"""\{%\s*translate\s+(["'])(.+?)\1\s*%\}""")
 
 

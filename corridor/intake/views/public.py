@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods
 from corridor.cases.files import FileRejected, sanitize
 from corridor.core import uploads
 from corridor.core.decorators import public, works_sealed
-from corridor.intake import conf, domain, formtoken, passphrases, questionnaire, ratelimit
+from corridor.intake import conf, domain, formtoken, look, passphrases, questionnaire, ratelimit
 from corridor.intake.forms import FollowUpForm, HelpForm, PassphraseForm, Step
 from corridor.intake.models import QuestionKind
 from corridor.keys.errors import KeyringError
@@ -61,7 +61,7 @@ def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     lang = translation.get_language() or default
     query = f"?lang={lang}" if lang != default else ""
     return {
-        "intake_name": conf.organisation_name(),
+        **look.context(questionnaire.look(), lang),
         "lang": lang,
         "lang_query": query,
         # Each language by its own name in its own script: (code, query, name).
