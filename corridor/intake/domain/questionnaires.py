@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from corridor.accounts.models import User
+from corridor.audit import log as audit
 from corridor.audit.actions import act, lock
 from corridor.intake import questionnaire
 from corridor.intake.audit_names import IntakeAudit
@@ -151,7 +152,7 @@ def approve(actor: User, version: QuestionnaireVersion) -> None:
         locked = lock(version)
         if locked.state != VersionState.PENDING:
             raise ValidationError(_("Only a version waiting for approval can be approved."))
-        if actor.pk in (locked.author_id, locked.submitted_by_id):
+        if actor.pk in (locked.author_id, locked.submitted_by_id) or _took_part(actor, locked):
             raise ValidationError(_("A second admin must approve this: you wrote or sent this version."))
         for live in QuestionnaireVersion.objects.select_for_update().filter(state=VersionState.LIVE):
             live.state = VersionState.RETIRED
@@ -161,6 +162,22 @@ def approve(actor: User, version: QuestionnaireVersion) -> None:
         locked.approved_at = timezone.now()
         locked.save(update_fields=["state", "approved_by", "approved_at"])
         action.record(IntakeAudit.QUESTIONNAIRE_APPROVE, locked)
+
+
+def may_approve(actor: User, version: QuestionnaireVersion) -> bool:
+    """Whether `actor` is a second admin for this version: it waits, and they took no part in it."""
+    return (
+        version.state == VersionState.PENDING
+        and actor.has_perm(EDIT)
+        and actor.pk not in (version.author_id, version.submitted_by_id)
+        and not _took_part(actor, version)
+    )
+
+
+def _took_part(actor: User, version: QuestionnaireVersion) -> bool:
+    """Whether the audit log shows `actor` making this version, changing it, or sending it."""
+    made = (IntakeAudit.QUESTIONNAIRE_DRAFT, IntakeAudit.QUESTIONNAIRE_EDIT, IntakeAudit.QUESTIONNAIRE_SUBMIT)
+    return audit.entries_for(version).filter(actor_id=actor.pk, action__in=[str(name) for name in made]).exists()
 
 
 def send_back(actor: User, version: QuestionnaireVersion) -> None:

@@ -328,3 +328,31 @@ def test_the_editor_refuses_bad_input_with_a_clear_error_in_russian() -> None:
     assert not draft.questions.filter(key__in=["pick", "empty", "cond"]).exists()
     page = client.get(f"/intake/questionnaire/{draft.number}/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert "Отправить на одобрение" in page and "Версия анкеты" in page
+
+
+def test_whoever_sent_a_version_cannot_approve_it_and_a_version_can_be_sent_back() -> None:
+    author, sender, third = make_staff(Role.ADMIN), make_staff(Role.ADMIN), make_staff(Role.ADMIN)
+    draft = questionnaires.new_draft(author)
+    questionnaires.save_question(author, draft, {"key": "extra", "kind": "short", "wording": {"en": {"label": "Extra?"}}})
+    questionnaires.submit_for_approval(sender, draft)
+    for refused in (author, sender):
+        with pytest.raises(ValidationError):
+            questionnaires.approve(refused, draft)
+    questionnaires.send_back(third, draft)
+    draft.refresh_from_db()
+    assert draft.state == VersionState.DRAFT
+    # Back in draft it can change again; approval is still someone else's.
+    questionnaires.save_question(
+        third, draft, {"key": "extra", "wording": {"en": {"label": "Extra, changed?"}}}, draft.questions.get(key="extra")
+    )
+    questionnaires.submit_for_approval(third, draft)
+    with pytest.raises(ValidationError):
+        questionnaires.approve(third, draft)
+    # Nobody who made, changed or sent it, even before it was sent back.
+    with pytest.raises(ValidationError):
+        questionnaires.approve(author, draft)
+    with pytest.raises(ValidationError):
+        questionnaires.approve(sender, draft)
+    questionnaires.approve(make_staff(Role.ADMIN), draft)
+    assert questionnaire.live() == draft
+    assert set(AuditEntry.objects.values_list("action", flat=True)) >= {"intake.questionnaire.send_back"}

@@ -86,7 +86,7 @@ def version_view(request: HttpRequest, number: int) -> HttpResponse:
         "rows": rows,
         "is_draft": version.state == VersionState.DRAFT,
         "is_pending": version.state == VersionState.PENDING,
-        "may_approve": version.state == VersionState.PENDING and user.pk not in (version.author_id, version.submitted_by_id),
+        "may_approve": questionnaires.may_approve(user, version),
         "languages": [(code, questionnaire.language_name(code)) for code in questionnaire.languages()],
     }
     return render(request, "intake/editor/version.html", context)
