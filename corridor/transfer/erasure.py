@@ -84,7 +84,6 @@ class ErasureAudit(AuditAction):
     ERASURE_REQUEST = "erasure.request"
     ERASURE_APPROVE = "erasure.approve"
     ERASURE_CANCEL = "erasure.cancel"
-    ERASURE_PREVIEW = "erasure.preview"
     ERASED_RECORD = "erasure.delete"
 
 
@@ -94,7 +93,6 @@ label_names(
         ErasureAudit.ERASURE_REQUEST: _("Erasure of a person requested"),
         ErasureAudit.ERASURE_APPROVE: _("Erasure of a person approved and carried out"),
         ErasureAudit.ERASURE_CANCEL: _("Erasure request cancelled"),
-        ErasureAudit.ERASURE_PREVIEW: _("What an erasure would remove was shown"),
         ErasureAudit.ERASED_RECORD: _("Record deleted by an erasure"),
     },
 )

@@ -39,7 +39,6 @@ rules.add_perm(MANAGE_RETENTION, is_admin)
 class RetentionAudit(AuditAction):
     POLICY_SET = "retention.policy_set"
     PURGED = "retention.delete"
-    PURGE_DRY_RUN = "retention.dry_run"
 
 
 label_names(
@@ -47,7 +46,6 @@ label_names(
     {
         RetentionAudit.POLICY_SET: _("Retention policy changed"),
         RetentionAudit.PURGED: _("Record deleted by a retention policy"),
-        RetentionAudit.PURGE_DRY_RUN: _("What retention would delete was listed"),
     },
 )
 

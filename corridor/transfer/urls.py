@@ -1,8 +1,9 @@
 from django.urls import URLPattern, URLResolver
 
-from corridor.transfer import views_referrals
+from corridor.transfer import views_erasure, views_referrals
 
 app_name = "transfer"
 
 urlpatterns: list[URLPattern | URLResolver] = []
 urlpatterns += views_referrals.urlpatterns  # referrals and partners (K)
+urlpatterns += views_erasure.urlpatterns  # erasure and retention (N)
