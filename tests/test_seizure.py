@@ -192,9 +192,10 @@ def plant(client: Client, user: User, team: Team) -> Planted:
 
     # A second authenticator for the user, through the set-up page: its seed is a secret.
     page = ok(client.get(reverse("accounts:setup_totp")), "authenticator page").content.decode()
-    seed_b32 = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', page)
+    # The key is shown in groups of four, each in its own <span> so it never breaks mid-group.
+    seed_b32 = re.search(r'<code class="secret">((?:<span>[A-Z2-7]+</span>| )+)</code>', page)
     assert seed_b32, "the set-up page shows the key to type"
-    seed_text = seed_b32.group(1).replace(" ", "")
+    seed_text = re.sub(r"</?span>| ", "", seed_b32.group(1))
     seed = base64.b32decode(seed_text + "=" * (-len(seed_text) % 8))
     totp = TOTP(seed, step=30, digits=6)
     ok(client.post(reverse("accounts:setup_totp"), {"code": str(totp.token()).zfill(6)}), "authenticator confirm")
