@@ -1,6 +1,6 @@
 """Partner keys as admins type them, and the fingerprints they read aloud to the partner.
 
-The signing key is given in base64 (as `corridor referral keys` prints it); the age recipient
+The signing key is given in base64 (as the Partners page shows it); the age recipient
 as age writes it ("age1…"). Fingerprints are SHA-256 in hex, in groups of four.
 """
 
