@@ -128,7 +128,8 @@ def _shown(user: Any, entries: Iterable[AuditEntry]) -> dict[tuple[str, str], Sh
         try:
             model = apps.get_model(label_lower)
         except (LookupError, ValueError):
-            shown.update({(label_lower, i): Shown(label_lower, i) for i in ids})
+            for i in ids:
+                shown[(label_lower, i)] = Shown(label_lower, i)
             continue
         kind = str(model._meta.verbose_name)
         field = _name_field(model)
