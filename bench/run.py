@@ -29,6 +29,7 @@ SUITES: dict[str, str] = {
     "audit_verify": "bench.audit_bench",
     "cases": "bench.cases_bench",
     "intake_submissions": "bench.intake_bench",
+    "intake_questionnaire": "bench.intake_questionnaire_bench",
     "relocation_figures": "bench.relocation_bench",
     "documentation": "bench.documentation_bench",
     "notifications_delivery": "bench.notifications_bench",
