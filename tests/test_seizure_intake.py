@@ -275,6 +275,7 @@ def test_answers_to_custom_questions_leave_nothing_at_rest(shares: list[str]) ->
         "custom long answer": f"Забрали-{t} телефон и паспорт",
         "custom date answer": "2019-03-07",
         "mapped location": f"Моздок-{t}",
+        "mapped contact": f"Сигнал-{t} для связи",
         "custom file name": f"Справка-{t}",
         "custom file text": f"Справка-{t}: выписка из больницы",
     }
@@ -308,6 +309,7 @@ def test_answers_to_custom_questions_leave_nothing_at_rest(shares: list[str]) ->
             "maps_to": "person.location",
             "position": 50,
         },
+        {"key": "reach", "kind": "short", "wording": {"ru": {"label": "Связь"}}, "maps_to": "person.contact", "position": 55},
         {"key": "paper", "kind": "file", "wording": {"ru": {"label": "Справка"}}, "position": 60},
         {
             "key": "story",
@@ -335,6 +337,7 @@ def test_answers_to_custom_questions_leave_nothing_at_rest(shares: list[str]) ->
             "q_taken": ["phone", "passport"],
             "q_when": s["custom date answer"],
             "q_now_in": s["mapped location"],
+            "q_reach": s["mapped contact"],
             "q_story": s["custom long answer"],
         }
         second = ok(person.post(HELP + "?step=1", first), "first step").content.decode()
@@ -358,7 +361,7 @@ def test_answers_to_custom_questions_leave_nothing_at_rest(shares: list[str]) ->
         request = IntakeMessage.objects.get().request
         triage_url = reverse("intake:request", args=[request.pk])
         read = ok(staff.get(triage_url), "triage page").content.decode()
-        for label in ("custom short answer", "follow-up answer", "custom long answer", "mapped location"):
+        for label in ("custom short answer", "follow-up answer", "custom long answer", "mapped location", "mapped contact"):
             assert str(s[label]) in read, label
         assert f'value="{s["mapped location"]}"' in read  # offered to the case, for the operator to confirm
         ok(
@@ -370,12 +373,15 @@ def test_answers_to_custom_questions_leave_nothing_at_rest(shares: list[str]) ->
                     "team": str(team.pk),
                     "priority": "emergency",
                     "location": s["mapped location"],
+                    "contact": s["mapped contact"],
                     "summary": s["custom long answer"],
                 },
             ),
             "open case",
         )
         request.refresh_from_db()
-        assert request.case is not None and request.case.members.get().person.location == s["mapped location"]
+        new_person = request.case.members.get().person if request.case else None
+        assert new_person is not None and new_person.location == s["mapped location"]
+        assert [c["value"] for c in new_person.contacts] == [s["mapped contact"]]
 
     assert scan_sources(s, sources_at_rest({"captured logs": logs.getvalue().encode()})) == []
