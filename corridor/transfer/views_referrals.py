@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from corridor.accounts import sessions
 from corridor.accounts.models import Team, User
 from corridor.cases.access import cases_visible_to, get_case_for_user, get_visible, user_with_perm
+from corridor.cases.domain.duplicates import DuplicateCheckLimited
 from corridor.cases.models import Document
 from corridor.core.forms import apply_errors, press, submit
 from corridor.transfer import partners as partner_keys
@@ -285,6 +286,8 @@ def referral_import_view(request: HttpRequest) -> HttpResponse:
             opened = referrals.open_bundle(user, blob)
         except bundle.BundleRefused:
             form.add_error("bundle", REFUSED)
+        except DuplicateCheckLimited as exc:  # the preview's duplicate check is counted like any other
+            form.add_error("bundle", str(exc))
         except ValidationError as exc:
             apply_errors(form, exc, "bundle")
         else:

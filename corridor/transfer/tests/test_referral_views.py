@@ -220,3 +220,16 @@ def test_partner_page_in_russian(world: World) -> None:
     assert page.status_code == 200
     text = page.content.decode()
     assert "Организации-партнёры" in text and "Отпечаток ключа подписи" in text
+
+
+def test_import_preview_past_the_duplicate_check_limit_is_a_form_error(world: World, settings: Any) -> None:
+    from unittest import mock
+
+    from corridor.cases.domain.duplicates import DuplicateCheckLimited
+
+    client = sign_in(Client(), world.users[Role.CASEWORKER])
+    opened = mock.patch.object(referrals, "open_bundle", side_effect=DuplicateCheckLimited(12))
+    with opened:
+        response = client.post("/transfer/referrals/import/", {"bundle_data": "YWJj", "team": world.team_a.pk})
+    assert response.status_code == 400
+    assert "12 minutes" in response.content.decode()
