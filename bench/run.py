@@ -34,6 +34,7 @@ SUITES: dict[str, str] = {
     "documentation": "bench.documentation_bench",
     "notifications_delivery": "bench.notifications_bench",
     "legacy_import": "bench.import_bench",
+    "backup_restore": "bench.backup_bench",
 }
 
 # The benchmark-only models (bench/benchapp); installed here, never in corridor.settings.
