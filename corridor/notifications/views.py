@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from corridor.accounts.models import Team, User
 from corridor.core.forms import press, submit_then, succeeded
+from corridor.keys.api import DecryptionError
 from corridor.notifications import access, roster
 from corridor.notifications.domain import reading
 from corridor.notifications.domain import roster as roster_domain
@@ -74,12 +75,16 @@ def open_view(request: HttpRequest, pk: str) -> HttpResponse:
 def preferences_view(request: HttpRequest) -> HttpResponse:
     user = access.staff_holding(request.user, USE_NOTIFICATIONS)
     current = reading.preference_of(user)
+    try:
+        email = current.email
+    except DecryptionError:  # sealed to an outbox key this instance no longer has (a restore): enter it again
+        email = ""
     initial = {
         "muted": list(current.muted),
         "batching": current.batching,
         "quiet_start": current.quiet_start,
         "quiet_end": current.quiet_end,
-        "email": current.email,
+        "email": email,
         "public_key": current.public_key,
     }
     form = PreferenceForm(request.POST or None, initial=initial)
