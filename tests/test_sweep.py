@@ -64,8 +64,20 @@ KINDS = {
 # Ids of things that belong to no team, each reached by its own rule: the organisation's
 # reference data (countries, programmes), its contacts and their engagements (shared by every
 # relocation coordinator), one's own account, sign-up links, and admin work (users, teams,
-# break-glass reviews). Their access is tested by their apps' own matrices.
-ORG_WIDE = {"countries", "programmes", "contacts", "engagements", "users", "teams", "tokens", "factor", "enrol", "review"}
+# break-glass reviews, the intake's questionnaire). Their access is tested by their apps' own matrices.
+ORG_WIDE = {
+    "countries",
+    "programmes",
+    "contacts",
+    "engagements",
+    "users",
+    "teams",
+    "tokens",
+    "factor",
+    "enrol",
+    "review",
+    "questionnaire",
+}
 # Role-level rules that reach every team's objects on purpose, each with the place it is decided.
 ACROSS_TEAMS = {
     ("cases:case_owner", Role.ADMIN): "admins hand any case to a member of its team (cases.access.get_case_for_owner_change)",
