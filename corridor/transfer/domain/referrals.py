@@ -29,7 +29,19 @@ from corridor.cases.domain.consent import has_consent
 from corridor.cases.domain.documents import upload_document
 from corridor.cases.domain.duplicates import PossibleDuplicate, find_duplicates
 from corridor.cases.domain.needs_tasks import add_need, add_note
-from corridor.cases.models import Case, CaseMember, ConsentScope, Document, MemberRole, NeedKind, NeedStatus, Person, Priority
+from corridor.cases.models import (
+    Case,
+    CaseMember,
+    ConsentScope,
+    DatePrecision,
+    Document,
+    DocumentsHeld,
+    MemberRole,
+    NeedKind,
+    NeedStatus,
+    Person,
+    Priority,
+)
 from corridor.core.errors import Conflict
 from corridor.keys import api as keys
 from corridor.transfer import partners as partner_keys
@@ -293,8 +305,7 @@ def _open(blob: bytes) -> tuple[Partner, bundle.Contents, str]:
 
 
 def _names(contents: bundle.Contents) -> list[str]:
-    names = contents.person.get("names") or []
-    return [str(n.get("name", "")) for n in names if isinstance(n, dict) and n.get("name")]
+    return [n["name"] for n in _entries(contents.person.get("names"), ("name",)) if n["name"]]
 
 
 def _birth_date(contents: bundle.Contents) -> datetime.date | None:
@@ -344,22 +355,30 @@ def _uuid(value: str) -> uuid.UUID:
         raise bundle.BundleRefused("the bundle's id is malformed") from None
 
 
+def _entries(value: Any, keys_wanted: tuple[str, ...]) -> list[dict[str, str]]:
+    """A list of small dicts of text from the bundle, whatever shape the sender gave it."""
+    if not isinstance(value, list):
+        return []
+    return [{k: str(entry.get(k) or "")[:500] for k in keys_wanted} for entry in value[:50] if isinstance(entry, dict)]
+
+
 def _person_kwargs(contents: bundle.Contents) -> dict[str, Any]:
     person = contents.person
-    values: dict[str, Any] = {"names": person.get("names") or [{"name": contents.codename, "kind": "used"}]}
-    if "contacts" in person and isinstance(person["contacts"], list):
-        values["contacts"] = person["contacts"]
-    if "languages" in person and isinstance(person["languages"], list):
-        values["languages"] = person["languages"]
+    names = [n for n in _entries(person.get("names"), ("name", "kind")) if n["name"]]
+    values: dict[str, Any] = {"names": names or [{"name": contents.codename or "?", "kind": "used"}]}
+    if "contacts" in person:
+        values["contacts"] = [c for c in _entries(person["contacts"], ("kind", "value", "note")) if c["value"]]
+    if isinstance(person.get("languages"), list):
+        values["languages"] = [str(language)[:40] for language in person["languages"][:20]]
     for text in ("location", "gender_identity", "orientation"):
         if person.get(text):
-            values[text] = str(person[text])
-    if person.get("documents_held"):
+            values[text] = str(person[text])[:2000]
+    if person.get("documents_held") in DocumentsHeld.values:
         values["documents_held"] = str(person["documents_held"])
     birth = _birth_date(contents)
     if birth is not None:
         values["birth_date"] = birth
-        if person.get("birth_precision"):
+        if person.get("birth_precision") in DatePrecision.values:
             values["birth_precision"] = str(person["birth_precision"])
     return values
 
