@@ -13,10 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from corridor.keys import api as keys_api
 
-# The default questions. An organisation may replace them with INTAKE_QUESTIONS: a list of
-# dicts with "key", "label" (a string, or {"ru": ..., "en": ...}), "kind" (text, line or
-# choice), "required", optional "help", "choices" [(value, label)] and "urgency"
-# {choice value: "emergency" | "unsure"}: the answer that makes a request urgent.
+# The questions the demo's requests answer (the keys of the shipped questionnaire). The public
+# page no longer reads these: it asks the live questionnaire version that admins edit and a
+# second admin approves (questionnaire.py, domain/questionnaires.py; issue 18).
+# INTAKE_QUESTIONS: a list of dicts with "key", "label" (a string, or {"ru": ..., "en": ...}),
+# "kind" (text, line or choice), "required", optional "help", "choices" [(value, label)] and
+# "urgency" {choice value: "emergency" | "unsure"}.
 DEFAULT_QUESTIONS: list[dict[str, Any]] = [
     {"key": "what_happened", "label": _("What happened? How can we help?"), "kind": "text", "required": True},
     {
