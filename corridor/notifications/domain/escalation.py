@@ -56,7 +56,8 @@ def acknowledge(key: str) -> int:
 
 def _fallback(alert: Alert) -> list[User]:
     settings = TeamAlerting.objects.filter(team=alert.team).select_related("fallback").first()
-    if settings is None or settings.fallback is None:
+    # A deactivated fallback is no fallback: notify() would skip them and the step would reach nobody.
+    if settings is None or settings.fallback is None or not settings.fallback.is_active:
         return []
     return [settings.fallback]
 

@@ -1,0 +1,32 @@
+"""An emergency's first escalation step must reach someone: a deactivated fallback is skipped,
+as a step with no fallback is, instead of swallowing the step (review R1)."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from corridor.accounts.models import Role, Team, User
+from corridor.accounts.testing import make_staff
+from corridor.notifications import api
+from corridor.notifications.domain import roster as domain
+from corridor.notifications.domain.escalation import raise_alert
+from corridor.notifications.models import Kind, Notification
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_deactivated_fallback_does_not_swallow_the_escalation() -> None:
+    team = Team.objects.create(name="Hotline")
+    admin = make_staff(Role.ADMIN)
+    fallback = make_staff(Role.HOTLINE, teams=[team], username="fallback")
+    coordinator = make_staff(Role.HOTLINE, teams=[team], username="coordinator")
+    domain.set_alerting(admin, team, fallback=fallback, coordinators=[coordinator], escalation_minutes=30)
+    User.objects.filter(pk=fallback.pk).update(is_active=False)  # left the organisation
+
+    raise_alert("d" * 64, team)  # an emergency nobody on duty opened
+    assert api.escalate_due(timezone.now() + datetime.timedelta(minutes=31)) == 1
+    assert list(Notification.objects.filter(user=coordinator).values_list("kind", flat=True)) == [Kind.ESCALATION]
+    assert not Notification.objects.filter(user=fallback).exists()
