@@ -38,6 +38,7 @@ MATRICES = (
     "corridor.notifications.tests.test_views",
     "corridor.relocation.tests.test_access",
     "corridor.transfer.tests.test_erasure_views",
+    "corridor.transfer.tests.test_import_views",
     "corridor.transfer.tests.test_referral_views",
 )
 

@@ -1,0 +1,99 @@
+"""The legacy import's page (issue 13, item 3): caseworkers only, the file read and mapped
+in the request and carried by the page between steps, every bad row shown with its line,
+nothing written until the user imports; English and Russian; never a 500 on a bad file."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import pytest
+from django.test import Client
+from django.utils import translation
+
+from corridor.accounts.models import Role
+from corridor.accounts.testing import Route, World, check_matrix, make_world, sign_in
+from corridor.cases.models import Case, Person
+
+pytestmark = pytest.mark.django_db
+
+WORKER = {Role.CASEWORKER}
+
+ROUTES = [
+    Route("transfer:import", lambda w: "/transfer/import/", WORKER),
+]
+
+
+@pytest.fixture
+def world() -> World:
+    return make_world()
+
+
+def test_matrix(world: World) -> None:
+    assert check_matrix(world, ROUTES) > 0
+
+
+def _client(world: World) -> Client:
+    return sign_in(Client(), world.users[Role.CASEWORKER])
+
+
+def _upload(client: Client, data: bytes, name: str = "people.csv", **extra: str) -> tuple[int, str]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post("/transfer/import/", {"spreadsheet": SimpleUploadedFile(name, data), **extra})
+    return response.status_code, response.content.decode()
+
+
+def test_read_map_check_then_import(world: World) -> None:
+    client = _client(world)
+    team = str(world.team_a.pk)
+    data = "ФИО;Дата рождения;Статус\nИван Петров;01.02.1980;закрыто\nОльга;30.02.1990;\n".encode("cp1251")
+    status, page = _upload(client, data, team=team)
+    assert status == 200
+    assert 'value="name" selected' in page and 'value="birth_date" selected' in page
+    assert re.search(r"<td>3</td>\s*<td>The date of birth", page)
+    people = Person.objects.count()
+    # Import refused while a row is bad; nothing written.
+    carried = base64.b64encode(data).decode()
+    form = {
+        "carried": carried,
+        "filename": "people.csv",
+        "mapped": "1",
+        "team": team,
+        "column_0": "name",
+        "column_1": "birth_date",
+        "column_2": "status",
+    }
+    response = client.post("/transfer/import/", {**form, "confirm": "1"})
+    assert response.status_code == 400 and Person.objects.count() == people
+    # The user chooses to import the valid row only.
+    response = client.post("/transfer/import/", {**form, "confirm": "1", "valid_only": "on"})
+    assert response.status_code == 302
+    assert Person.objects.count() == people + 1
+    assert Case.objects.filter(team=world.team_a, status="closed").count() == 1
+
+
+def test_mapping_without_a_name_column(world: World) -> None:
+    client = _client(world)
+    data = b"Phone\n+79000000000\n"
+    status, page = _upload(client, data)
+    assert status == 200 and "Choose the column that holds the person" in page
+
+
+@pytest.mark.parametrize("data", [b"", b"\x00\x01", b"PK\x03\x04junk", b"\xff\xfe" * 100])
+def test_bad_files_are_a_clear_error_not_a_500(world: World, data: bytes) -> None:
+    status, page = _upload(_client(world), data, "x.xlsx")
+    assert status == 400
+    assert 'class="error' in page or "errorlist" in page
+
+
+def test_bad_carried_data(world: World) -> None:
+    response = _client(world).post("/transfer/import/", {"carried": "!!!not base64", "mapped": "1"})
+    assert response.status_code == 400
+
+
+def test_russian_page(world: World) -> None:
+    client = _client(world)
+    with translation.override("ru"):
+        response = client.get("/transfer/import/", HTTP_ACCEPT_LANGUAGE="ru")
+    assert response.status_code == 200
