@@ -17,6 +17,7 @@ class IntakeAudit(AuditAction):
     QUESTIONNAIRE_SUBMIT = "intake.questionnaire.submit"
     QUESTIONNAIRE_APPROVE = "intake.questionnaire.approve"
     QUESTIONNAIRE_SEND_BACK = "intake.questionnaire.send_back"
+    QUESTIONNAIRE_DISCARD = "intake.questionnaire.discard"
     LOOK_LANGUAGES = "intake.look.languages"
     LOOK_CHANGE = "intake.look.change"
 
@@ -36,6 +37,7 @@ label_names(
         IntakeAudit.QUESTIONNAIRE_SUBMIT: _("Intake questionnaire: sent for approval"),
         IntakeAudit.QUESTIONNAIRE_APPROVE: _("Intake questionnaire: approved and live"),
         IntakeAudit.QUESTIONNAIRE_SEND_BACK: _("Intake questionnaire: sent back to draft"),
+        IntakeAudit.QUESTIONNAIRE_DISCARD: _("Intake questionnaire: draft discarded"),
         IntakeAudit.LOOK_LANGUAGES: _("Intake languages changed"),
         IntakeAudit.LOOK_CHANGE: _("Intake page's name and look changed"),
     },

@@ -193,6 +193,17 @@ def send_back(actor: User, version: QuestionnaireVersion) -> None:
         action.record(IntakeAudit.QUESTIONNAIRE_SEND_BACK, locked)
 
 
+def discard(actor: User, version: QuestionnaireVersion) -> None:
+    """Throw a draft away (no request was ever answered under a draft); its number is not reused."""
+    with act(actor, EDIT, version) as action:
+        locked = _editable(version)
+        action.record(IntakeAudit.QUESTIONNAIRE_DISCARD, locked, {"number": locked.number})
+        locked.questions.all().delete()
+        locked.state = VersionState.RETIRED
+        locked.note = "discarded"
+        locked.save(update_fields=["state", "note"])
+
+
 # -- languages ---------------------------------------------------------------------------------
 
 

@@ -356,3 +356,17 @@ def test_whoever_sent_a_version_cannot_approve_it_and_a_version_can_be_sent_back
     questionnaires.approve(make_staff(Role.ADMIN), draft)
     assert questionnaire.live() == draft
     assert set(AuditEntry.objects.values_list("action", flat=True)) >= {"intake.questionnaire.send_back"}
+
+
+def test_a_draft_can_be_discarded_and_a_new_one_made() -> None:
+    admin = make_staff(Role.ADMIN)
+    client = sign_in(Client(), admin)
+    draft = questionnaires.new_draft(admin)
+    response = client.post(f"/intake/questionnaire/{draft.number}/", {"action": "discard"})
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.state == VersionState.RETIRED and not draft.questions.exists()
+    assert questionnaire.live() is not None and questionnaire.live() != draft
+    again = questionnaires.new_draft(admin)
+    assert again.number == draft.number + 1 and again.questions.filter(key="safe_now").exists()
+    assert AuditEntry.objects.filter(action="intake.questionnaire.discard").count() == 1

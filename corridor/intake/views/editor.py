@@ -62,6 +62,9 @@ def version_view(request: HttpRequest, number: int) -> HttpResponse:
             )
         elif action == "approve":
             press(request, lambda: questionnaires.approve(user, version), _("Approved: this version is now on the public page."))
+        elif action == "discard":
+            if press(request, lambda: questionnaires.discard(user, version), _("Draft discarded.")):
+                return redirect("intake:questionnaire")
         elif action == "send_back":
             press(request, lambda: questionnaires.send_back(user, version), _("Sent back to draft."))
         elif action == "delete":
