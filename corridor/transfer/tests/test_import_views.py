@@ -94,6 +94,10 @@ def test_bad_carried_data(world: World) -> None:
 
 def test_russian_page(world: World) -> None:
     client = _client(world)
+    client.cookies["django_language"] = "ru"
     with translation.override("ru"):
         response = client.get("/transfer/import/", HTTP_ACCEPT_LANGUAGE="ru")
-    assert response.status_code == 200
+        assert response.status_code == 200
+        assert "Импорт людей из таблицы" in response.content.decode()
+        status, page = _upload(client, b"Name,Date of birth\nA,soon\n", team=str(world.team_a.pk))
+    assert status == 200 and "не дата" in page and "Строка" in page
