@@ -7,7 +7,6 @@ key (`corridor backup keys add`), written as it is made (never whole in memory):
                                          API, or pg_dump's custom format)
     keys/keystore.json                   wrapped keys and public halves, never the root key
     keys/tree_head.json                  the last audit tree head keyd signed (if any)
-    outbox_identity                      the mail worker's key for staff mail addresses
     media/...                            the encrypted uploads
     manifest.json                        last: versions, row counts, SHA-256 and size of each member
 
@@ -47,9 +46,11 @@ FORMAT = 1
 MANIFEST = "manifest.json"
 SQLITE_MEMBER = "database.sqlite3"
 PG_MEMBER = "database.pgdump"
-# What of the data directory goes in, besides media/ (secret_key does not: a restored instance
-# makes a new one, which only ends the sessions of the old).
-DATA_FILES = ("keys/keystore.json", "keys/tree_head.json", "outbox_identity")
+# What of the data directory goes in, besides media/. Not secret_key (a restored instance makes
+# a new one, which only ends the old sessions), nor outbox_identity: staff mail addresses are
+# encrypted to it so that a copy of the database or of a backup alone shows none
+# (docs/operators/notifications.md), nor unseal_path (a new address is made; tell the trustees).
+DATA_FILES = ("keys/keystore.json", "keys/tree_head.json")
 CHUNK = 1 << 20
 
 Progress = Callable[[int], None]
@@ -580,7 +581,8 @@ def restore(path: Path, identity: str, *, force: bool = False) -> Manifest:
                     "--no-privileges",
                     "--exit-on-error",
                     "--single-transaction",
-                    *(["--clean", "--if-exists"] if force else []),
+                    # Tables `migrate` made in an otherwise empty database are replaced too.
+                    *(["--clean", "--if-exists"] if force or connection.introspection.table_names() else []),
                     "-d",
                     _dbname(),
                     str(staging / PG_MEMBER),

@@ -186,3 +186,23 @@ def test_commands_refuse_clearly(tmp_path: Path) -> None:
         call_command("restore", str(tmp_path / "a.age"), "--identity", str(tmp_path / "empty.txt"))
     call_command("backup", "keys", "remove", recipient)
     assert AuditEntry.objects.filter(action__startswith="backup.").count() == 4
+
+
+def test_restore_onto_a_migrated_empty_database(tmp_path: Path, shares: list[str]) -> None:
+    """`corridor migrate` run first on the new server leaves empty tables: restore replaces them."""
+    team = Team.objects.create(name="South")
+    planted = _plant(team)
+    recipient, identity_file = trustee(tmp_path)
+    archive = tmp_path / "backup.age"
+    with archive.open("wb") as out:
+        backup.take(out, [recipient])
+    instance.keyring().seal()
+    shutil.rmtree(Path(settings.DATA_DIR) / "keys")
+    shutil.rmtree(Path(settings.DATA_DIR) / "media", ignore_errors=True)
+    call_command("flush", "--noinput", verbosity=0)
+    assert connection.introspection.table_names() and backup.is_empty()
+    backup.restore(archive, backup.read_identity(identity_file))
+    _unseal(shares)
+    kept = Person.objects.get(pk=planted["kept"].pk)  # type: ignore[attr-defined]  # the planted Person
+    assert kept.names == [{"name": "Ruslan Kept", "kind": "legal"}]
+    assert keys.open_encrypted(Document.objects.get().file) == b"passport page of Ruslan"
