@@ -211,12 +211,16 @@ def _case_values(case: Case, fields: list[str]) -> dict[str, Any]:
     return values
 
 
-def _documents(referral: Referral) -> list[dict[str, Any]]:
+def _documents(actor: User, referral: Referral) -> list[dict[str, Any]]:
+    """The chosen documents' bytes, each with a custody entry saying to whom it was sent."""
     out = []
-    for document in Document.objects.filter(case=referral.case, pk__in=referral.documents):
+    for document in Document.objects.filter(case=referral.case, pk__in=referral.documents).select_for_update():
         data = keys.open_encrypted(document.file)
         if hashlib.sha256(data).hexdigest() != document.sha256:
             raise Conflict(_("A chosen document has changed since it was uploaded; it cannot be sent."))
+        entry = {"at": timezone.now().isoformat(), "by": actor.pk, "action": "referred", "note": referral.partner.name}
+        document.custody = [*(document.custody or []), entry]
+        document.save(update_fields=["custody"])
         out.append(
             {
                 "kind": document.kind,
@@ -250,7 +254,7 @@ def export_referral(actor: User, referral: Referral) -> tuple[str, bytes]:
             fields=list(referral.fields),
             person=_person_values(person, list(referral.fields)),
             case=_case_values(case, list(referral.fields)),
-            documents=_documents(referral),
+            documents=_documents(actor, referral),
         )
         plain = contents.to_json()
         if len(plain) > bundle.MAX_PLAIN_BYTES:

@@ -311,6 +311,8 @@ def test_documents_travel_when_chosen(settings: SettingsWrapper, tmp_path: Path,
     sender = _sender(["Partner B"])
     partner = _register(sender.admin, sender.admin2, "Partner B", b_keys)
     blob = _export(sender, partner, fields=["names", "location"], documents=[sender.document])
+    sender.document.refresh_from_db()
+    assert sender.document.custody[-1]["action"] == "referred" and sender.document.custody[-1]["note"] == "Partner B"
     original = keys.open_encrypted(sender.document.file)
     with on(settings, b):
         team_b = create_team(None, "Receiving team")
