@@ -3,6 +3,7 @@ written: what was published, under which settings, approved by whom and when."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -41,6 +42,7 @@ class ReportState(models.TextChoices):
 
 
 class Report(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     title = models.CharField(_("title"), max_length=160)
     measure = models.CharField(_("measure"), max_length=16, choices=Measure.choices)
     # Up to three Dimension values, in the order the table shows them.
@@ -82,6 +84,7 @@ class ImmutableSnapshot(RuntimeError):
 
 
 class Snapshot(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="snapshots")
     title = models.CharField(max_length=160)
     definition = models.JSONField()

@@ -166,7 +166,7 @@ def publish_report(actor: User, report: Report, today: datetime.date | None = No
         )
         report.state = ReportState.PUBLISHED
         report.save(update_fields=["state", "updated"])
-        action.record(StatisticsAudit.REPORT_PUBLISH, snapshot, {"report": report.pk, "withheld": len(release.withheld)})
+        action.record(StatisticsAudit.REPORT_PUBLISH, snapshot, {"report": str(report.pk), "withheld": len(release.withheld)})
     return snapshot
 
 
