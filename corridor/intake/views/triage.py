@@ -96,7 +96,8 @@ def request_view(request: HttpRequest, pk: str) -> HttpResponse:
     thread = domain.open_thread(user, intake)
     if not case_form.is_bound and thread and thread[0].direction == "in" and intake.questionnaire_id is not None:
         # Answers the questionnaire maps to the case's fields, for the caseworker to confirm.
-        case_form.initial.update(questionnaire.mapped(questionnaire.questions_of(intake.questionnaire), thread[0].answers))
+        mapped = questionnaire.mapped(questionnaire.questions_of(intake.questionnaire), thread[0].answers)
+        case_form.initial = {**case_form.initial, **mapped}
     context = {
         "intake": intake,
         "thread": thread,
