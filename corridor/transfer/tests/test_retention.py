@@ -113,7 +113,12 @@ def test_the_scheduler_runs_the_purge_even_sealed(team: Team) -> None:
     assert names["transfer.retention_purge"].every_seconds == retention.EVERY_SECONDS
     old = _old_request()
     Alert.objects.create(subject_key="x" * 64, due=None, created=LONG_AGO)
+    person, case = _closed_case(team, "Closed While Sealed")
+    set_policy(make_staff(Role.ADMIN), RecordKind.CLOSED_CASES, 365)
     instance.keyring().seal()
     names["transfer.retention_purge"].fn()
     assert not IntakeRequest.objects.filter(pk=old.pk).exists()
     assert not Alert.objects.exists()
+    # Shredding needs no key: the closed case and its only member went while sealed.
+    assert not Case.objects.filter(pk=case.pk).exists()
+    assert Person.objects.only("erased").get(pk=person.pk).erased is not None
