@@ -183,14 +183,6 @@ def _dbname() -> str:
 # -- the archive ------------------------------------------------------------------------------
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _data_members(data_dir: Path) -> list[tuple[str, Path]]:
     members = [(name, data_dir / name) for name in DATA_FILES if (data_dir / name).is_file()]
     media = data_dir / "media"
@@ -210,28 +202,33 @@ def _versions() -> dict[str, str]:
 
 
 class _Counting:
-    """Passes reads through and reports their sizes (the progress bar)."""
+    """Passes reads through, hashing them and reporting their sizes (the progress bar): the
+    manifest's SHA-256 is of the bytes that went into the archive, read once."""
 
     def __init__(self, handle: BinaryIO, progress: Progress | None) -> None:
         self.handle = handle
         self.progress = progress
+        self.digest = hashlib.sha256()
 
     def read(self, size: int = -1) -> bytes:
         data = self.handle.read(size)
+        self.digest.update(data)
         if self.progress is not None and data:
             self.progress(len(data))
         return data
 
 
 def _add(tar: tarfile.TarFile, name: str, path: Path, progress: Progress | None) -> Member:
-    size = path.stat().st_size
-    info = tarfile.TarInfo(name)
-    info.size = size
-    info.mode = 0o600
-    info.mtime = int(path.stat().st_mtime)
     with path.open("rb") as handle:
-        tar.addfile(info, _Counting(handle, progress))
-    return Member(name, size, _sha256_file(path))
+        # The size of the file opened: a keystore replaced meanwhile is a new inode, not this one.
+        stat = os.fstat(handle.fileno())
+        info = tarfile.TarInfo(name)
+        info.size = stat.st_size
+        info.mode = 0o600
+        info.mtime = int(stat.st_mtime)
+        reader = _Counting(handle, progress)
+        tar.addfile(info, reader)
+    return Member(name, stat.st_size, reader.digest.hexdigest())
 
 
 def plan(data_dir: Path | None = None) -> int:
@@ -404,7 +401,7 @@ def _unpack(path: Path, identity: str, staging: Path, keep: Callable[[str], bool
             if source is None:
                 raise BackupError("the archive holds something other than files")
             if name == MANIFEST:
-                manifest = Manifest.from_json(source.read(1 << 24))
+                manifest = Manifest.from_json(source.read())
                 continue
             digest = hashlib.sha256()
             size = 0
