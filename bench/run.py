@@ -35,6 +35,7 @@ SUITES: dict[str, str] = {
     "notifications_delivery": "bench.notifications_bench",
     "legacy_import": "bench.import_bench",
     "backup_restore": "bench.backup_bench",
+    "statistics_reports": "bench.statistics_bench",
 }
 
 # The benchmark-only models (bench/benchapp); installed here, never in corridor.settings.

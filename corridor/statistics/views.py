@@ -43,6 +43,39 @@ class ReportForm(forms.Form):
     lag_days = forms.IntegerField(label=gettext_lazy("Publication lag in days"), min_value=0, max_value=3650, initial=30)
 
 
+# The built-in reports: common needs, offered as filled-in drafts (still reviewed and approved).
+PRESETS: dict[str, dict[str, Any]] = {
+    "people-by-status-and-month": {
+        "title": gettext_lazy("People helped by status and month"),
+        "measure": Measure.PEOPLE,
+        "first": Dimension.STATUS,
+        "second": Dimension.PERIOD,
+        "granularity": Granularity.MONTH,
+    },
+    "decisions-by-country": {
+        "title": gettext_lazy("Decisions on applications by country: granted and refused"),
+        "measure": Measure.DECISIONS,
+        "first": Dimension.COUNTRY,
+        "second": Dimension.OUTCOME,
+        "granularity": Granularity.QUARTER,
+    },
+    "applications-by-country": {
+        "title": gettext_lazy("Applications by country and status"),
+        "measure": Measure.APPLICATIONS,
+        "first": Dimension.COUNTRY,
+        "second": Dimension.OUTCOME,
+        "granularity": Granularity.QUARTER,
+    },
+    "acts-by-type-and-period": {
+        "title": gettext_lazy("Documented acts by type and quarter"),
+        "measure": Measure.ACTS,
+        "first": Dimension.ACT_TYPE,
+        "second": Dimension.PERIOD,
+        "granularity": Granularity.QUARTER,
+    },
+}
+
+
 def _user(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)  # noqa: S101 -- guaranteed by the staff middleware, not by input
@@ -67,7 +100,8 @@ def reports_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def new_view(request: HttpRequest) -> HttpResponse:
     user = user_with_perm(request.user, DRAFT_REPORTS)
-    form = ReportForm(request.POST or None)
+    preset = PRESETS.get(request.GET.get("preset", ""), {})
+    form = ReportForm(request.POST or None, initial=preset)
     if request.method == "POST":
 
         def draft(data: dict[str, Any]) -> Report:
@@ -86,7 +120,8 @@ def new_view(request: HttpRequest) -> HttpResponse:
         done = submit_then(form, draft, lambda report: redirect("statistics:report", report.pk), "first")
         if done is not None:
             return done
-    return render(request, "statistics/new.html", {"form": form})
+    presets = [(key, value["title"]) for key, value in PRESETS.items()]
+    return render(request, "statistics/new.html", {"form": form, "presets": presets})
 
 
 @never_cache

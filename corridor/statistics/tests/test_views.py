@@ -123,3 +123,17 @@ def test_published_table_in_english_and_russian(world: World) -> None:
     assert "Как защищены числа" in ru
     csv = client.get(f"/statistics/published/{snapshot.pk}/csv/")
     assert csv["Content-Type"].startswith("text/csv")
+
+
+def test_built_in_reports_fill_the_form_and_run(world: World) -> None:
+    client = sign_in(Client(), world.users[Role.RELOCATION])
+    for key in ("people-by-status-and-month", "decisions-by-country", "applications-by-country", "acts-by-type-and-period"):
+        page = client.get(f"/statistics/new/?preset={key}")
+        assert page.status_code == 200
+        form = page.context["form"]
+        data = {name: str(form.initial.get(name, field.initial) or "") for name, field in form.fields.items()}
+        assert client.post("/statistics/new/", data).status_code == 302
+    titles = set(Report.objects.values_list("title", flat=True))
+    assert "Documented acts by type and quarter" in titles
+    for report in Report.objects.filter(title__in=["People helped by status and month", "Documented acts by type and quarter"]):
+        assert client.get(f"/statistics/reports/{report.pk}/").status_code == 200
