@@ -222,7 +222,14 @@ def _outbox_identity() -> tuple[str, str]:
             try:
                 with os.fdopen(fd, "w") as handle:
                     handle.write(identity + "\n")
+                    handle.flush()
+                    os.fsync(handle.fileno())  # never an empty key file after a power cut
                 os.link(tmp, path)
+                directory = os.open(path.parent, os.O_RDONLY)
+                try:
+                    os.fsync(directory)
+                finally:
+                    os.close(directory)
             except FileExistsError:
                 pass  # another process made it first: use theirs
             finally:
