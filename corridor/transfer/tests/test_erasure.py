@@ -22,7 +22,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from corridor.accounts.models import Role, Team
 from corridor.accounts.testing import make_staff
 from corridor.cases import domain as cases_domain
-from corridor.cases.models import Case, CaseMember, Document, Note, Person, Placement
+from corridor.cases.models import Case, CaseMember, Document, Note, Person, Placement, Relation, RelationKind
 from corridor.documentation.models import Act, Source, SourceKind, Term, Vocabulary
 from corridor.documentation.tests import factories as doc_factories
 from corridor.intake import domain as intake_domain
@@ -71,7 +71,7 @@ def _plant(team: Team) -> tuple[Person, Case, dict[str, str], list[Path]]:
         "channel": _mark("consulate in Vilnius"),
         "act_place": _mark("the basement in Argun"),
         "testimony": _mark("they beat me with pipes"),
-        "reason": _mark("verified by a trusted contact"),
+        "relation": _mark("brother who informed on him"),
     }
     response, _codename = submit()
     assert response.status_code == 200
@@ -97,6 +97,10 @@ def _plant(team: Team) -> tuple[Person, Case, dict[str, str], list[Path]]:
     event = doc_factories.event(officer, team)
     doc_factories.act_on(officer, event, person, place=planted["act_place"])
     doc_factories.source(officer, team, kind=SourceKind.TESTIMONY, title="Testimony", text=planted["testimony"], person=person)
+    # A relation recorded on someone else, its note under their key: only deleting the row removes it.
+    # (No domain action makes relations yet; written here as the people pages would.)
+    other = cases_domain.create_person(worker, names=[{"name": "Someone Else"}])
+    Relation.objects.create(person=other, other=person, kind=RelationKind.FAMILY, note=planted["relation"])
     files = [EncryptedFile.objects.get(pk=document.file_id).path]
     return person, case, planted, files
 
@@ -134,7 +138,7 @@ def test_erasure_leaves_nothing_of_the_person_readable(team: Team) -> None:
     secrets_all = [*planted.values(), SECRET_STORY, SECRET_PLACE, SECRET_CONTACT]
     # Before: the planted strings are there to find (the scan works).
     before = "\n".join(_readable_values() + _intake_plaintexts())
-    for key in ("name", "note", "document", "channel", "act_place", "testimony"):
+    for key in ("name", "note", "document", "channel", "act_place", "testimony", "relation"):
         assert planted[key] in before, key
     assert SECRET_STORY in before  # the intake thread, moved into the case notes and still in the intake
     assert all(path.exists() for path in files)
@@ -142,7 +146,7 @@ def test_erasure_leaves_nothing_of_the_person_readable(team: Team) -> None:
     plan = erasure.plan(person)
     assert plan.counts["documents"] == 1 and plan.counts["cases"] == 1 and plan.counts["acts"] == 1
     assert plan.counts["testimonies"] == 1 and plan.counts["placements"] == 1 and plan.counts["applications"] == 1
-    assert plan.counts["name_index"] > 0 and plan.counts["notes"] >= 2
+    assert plan.counts["name_index"] > 0 and plan.counts["notes"] >= 2 and plan.counts["relations"] == 1
 
     asker = make_staff(Role.CASEWORKER, teams=[team])
     approver = make_staff(Role.ADMIN, teams=[team])
@@ -158,6 +162,7 @@ def test_erasure_leaves_nothing_of_the_person_readable(team: Team) -> None:
     assert not Application.objects.filter(case_id=case.pk).exists()
     assert not Act.objects.filter(victim=person).exists() and not Source.objects.filter(person=person).exists()
     assert not IntakeRequest.objects.filter(case_id=case.pk).exists()
+    assert not Relation.objects.filter(other=person).exists()
     assert not BlindIndexEntry.objects.filter(data_key_id=person.data_key_id).exists()
     assert not any(path.exists() for path in files)
 
