@@ -57,7 +57,10 @@ def acknowledge(key: str) -> int:
 def _fallback(alert: Alert) -> list[User]:
     settings = TeamAlerting.objects.filter(team=alert.team).select_related("fallback").first()
     # A deactivated fallback is no fallback: notify() would skip them and the step would reach nobody.
+    # Nor is one who has left the team since they were chosen: they must not hear of its emergencies.
     if settings is None or settings.fallback is None or not settings.fallback.is_active:
+        return []
+    if not settings.fallback.teams.filter(pk=alert.team_id).exists():
         return []
     return [settings.fallback]
 
@@ -66,7 +69,7 @@ def _coordinators(alert: Alert) -> list[User]:
     settings = TeamAlerting.objects.filter(team=alert.team).first()
     if settings is None:
         return []
-    return list(settings.coordinators.filter(is_active=True))
+    return list(settings.coordinators.filter(is_active=True, teams=alert.team_id))
 
 
 def escalate_due(now: datetime.datetime | None = None) -> int:
