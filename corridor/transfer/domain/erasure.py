@@ -142,6 +142,10 @@ def erase_now(action: Action, actor: User | None, person: Person) -> Plan:
         person.erased = timezone.now()
         person.save(update_fields=["erased"])
         action.record(CaseAudit.PERSON_ERASE, person)
+    # A request still waiting (retention got there first) is answered by this erasure.
+    ErasureRequest.objects.filter(person=person, status=ErasureStatus.REQUESTED).update(
+        status=ErasureStatus.DONE, decided=timezone.now(), decided_by=actor, counts=done.counts
+    )
     return done
 
 

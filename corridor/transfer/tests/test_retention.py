@@ -23,8 +23,9 @@ from corridor.keys import instance
 from corridor.notifications import jobs
 from corridor.notifications.models import Alert
 from corridor.transfer import retention
+from corridor.transfer.domain.erasure import request_erasure
 from corridor.transfer.domain.retention import purge, set_policy
-from corridor.transfer.models import RecordKind
+from corridor.transfer.models import ErasureRequest, ErasureStatus, RecordKind
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -79,6 +80,7 @@ def test_dry_run_lists_and_purge_deletes_what_is_past_its_time(team: Team) -> No
     submit()
     fresh = IntakeRequest.objects.exclude(pk__in=[old.pk, spam.pk]).get()
     person, case = _closed_case(team, "Closed Long Ago")
+    waiting = request_erasure(make_staff(Role.CASEWORKER, teams=[team]), person)
     _kept_person, kept_case = _closed_case(team, "Closed Recently")
     Case.objects.filter(pk=kept_case.pk).update(updated=timezone.now())
     set_policy(make_staff(Role.ADMIN), RecordKind.CLOSED_CASES, 365)
@@ -98,6 +100,7 @@ def test_dry_run_lists_and_purge_deletes_what_is_past_its_time(team: Team) -> No
     assert list(IntakeRequest.objects.values_list("pk", flat=True)) == [fresh.pk]
     assert not Case.objects.filter(pk=case.pk).exists() and Case.objects.filter(pk=kept_case.pk).exists()
     assert Person.objects.only("erased").get(pk=person.pk).erased is not None
+    assert ErasureRequest.objects.get(pk=waiting.pk).status == ErasureStatus.DONE
     # Each deletion audited by id, no details.
     entries = AuditEntry.objects.filter(action=retention.RetentionAudit.PURGED)
     assert {old.pk.hex, spam.pk.hex} <= {e.object_id.replace("-", "") for e in entries}
