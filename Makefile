@@ -20,11 +20,11 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 CATALOGUES := $(wildcard locale/*/LC_MESSAGES/django.po corridor/*/locale/*/LC_MESSAGES/django.po)
 
 # Debian packages beyond Python (scripts/system-deps installs them as root, or says how).
-system-deps: ## check (as root: install) the Debian packages the build needs: gettext
-	@scripts/system-deps gettext
+system-deps: ## check (as root: install) the Debian packages the build needs: gettext, fonts-dejavu-core (PDF statistics)
+	@scripts/system-deps gettext fonts-dejavu-core
 
-system-deps-test: ## the same for the tests: gettext and chromium
-	@scripts/system-deps gettext chromium
+system-deps-test: ## the same for the tests: gettext, fonts-dejavu-core and chromium
+	@scripts/system-deps gettext fonts-dejavu-core chromium
 
 %.mo: %.po | system-deps
 	msgfmt --check-format -o $@ $<

@@ -12,4 +12,5 @@ urlpatterns: list[URLPattern] = [
     path("reports/<str:pk>/publish/", views.publish_view, name="publish"),
     path("published/<str:pk>/", views.snapshot_view, name="snapshot"),
     path("published/<str:pk>/csv/", views.snapshot_csv_view, name="snapshot_csv"),
+    path("published/<str:pk>/pdf/", views.snapshot_pdf_view, name="snapshot_pdf"),
 ]

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from corridor.accounts.models import User
 from corridor.cases.access import user_with_perm
 from corridor.core.forms import press, submit_then
-from corridor.statistics import presentation
+from corridor.statistics import pdf, presentation
 from corridor.statistics.access import get_report_for_user, get_snapshot_for_user
 from corridor.statistics.domain import reports
 from corridor.statistics.models import Dimension, Granularity, Measure, Report, ReportState, Snapshot
@@ -195,4 +195,14 @@ def snapshot_csv_view(request: HttpRequest, pk: Any) -> HttpResponse:
         presentation.to_csv(release, snapshot.definition["dimensions"]), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="statistics-{snapshot.published_at:%Y%m%d}.csv"'
+    return response
+
+
+@never_cache
+def snapshot_pdf_view(request: HttpRequest, pk: Any) -> HttpResponse:
+    user = _user(request)
+    snapshot = get_snapshot_for_user(user, pk)
+    reports.record_export(user, snapshot, "pdf")
+    response = HttpResponse(pdf.render(snapshot), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="statistics-{snapshot.published_at:%Y%m%d}.pdf"'
     return response

@@ -74,6 +74,7 @@ ROUTES = [
     ),
     Route("statistics:snapshot", lambda w: f"/statistics/published/{w.extra['snapshot'].pk}/", REPORTERS),
     Route("statistics:snapshot_csv", lambda w: f"/statistics/published/{w.extra['snapshot'].pk}/csv/", REPORTERS),
+    Route("statistics:snapshot_pdf", lambda w: f"/statistics/published/{w.extra['snapshot'].pk}/pdf/", REPORTERS),
 ]
 
 
@@ -137,3 +138,14 @@ def test_built_in_reports_fill_the_form_and_run(world: World) -> None:
     assert "Documented acts by type and quarter" in titles
     for report in Report.objects.filter(title__in=["People helped by status and month", "Documented acts by type and quarter"]):
         assert client.get(f"/statistics/reports/{report.pk}/").status_code == 200
+
+
+def test_pdf_in_english_and_russian(world: World) -> None:
+    snapshot = world.extra["snapshot"]
+    client = sign_in(Client(), world.users[Role.ADMIN])
+    english = client.get(f"/statistics/published/{snapshot.pk}/pdf/")
+    assert english["Content-Type"] == "application/pdf"
+    assert english.content.startswith(b"%PDF-")
+    client.cookies["django_language"] = "ru"
+    russian = client.get(f"/statistics/published/{snapshot.pk}/pdf/", HTTP_ACCEPT_LANGUAGE="ru")
+    assert russian.content.startswith(b"%PDF-") and russian.content != english.content
