@@ -118,13 +118,20 @@ def bar_chart(release: Release, dimensions: Sequence[str], title: str) -> SafeSt
     )
 
 
+def _csv_text(text: str) -> str:
+    """A label safe to open in a spreadsheet: regions and programme names are free text, and a
+    leading = + - @ would run as a formula (OWASP "CSV injection"), so it gets an apostrophe,
+    as documentation/exports.py does."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def to_csv(release: Release, dimensions: Sequence[str]) -> str:
     """One line per cell, margins included ('Total'), withheld cells empty with a flag."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([*(label_for(d) for d in dimensions), _("Count"), _("Withheld")])
     for key, value in release.cells.items():
-        parts = [label(dimension, part) for dimension, part in zip(dimensions, key, strict=True)]
+        parts = [_csv_text(label(dimension, part)) for dimension, part in zip(dimensions, key, strict=True)]
         writer.writerow([*parts, "" if value is None else value, "yes" if value is None else ""])
     return out.getvalue()
 
