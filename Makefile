@@ -23,8 +23,8 @@ CATALOGUES := $(wildcard locale/*/LC_MESSAGES/django.po corridor/*/locale/*/LC_M
 system-deps: ## check (as root: install) the Debian packages the build needs: gettext, fonts-dejavu-core (PDF statistics)
 	@scripts/system-deps gettext fonts-dejavu-core
 
-system-deps-test: ## the same for the tests: gettext, fonts-dejavu-core and chromium
-	@scripts/system-deps gettext fonts-dejavu-core chromium
+system-deps-test: ## the same for the tests: gettext, fonts-dejavu-core, chromium and poppler-utils (pdftoppm)
+	@scripts/system-deps gettext fonts-dejavu-core chromium poppler-utils
 
 %.mo: %.po | system-deps
 	msgfmt --check-format -o $@ $<
