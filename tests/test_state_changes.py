@@ -56,6 +56,7 @@ ALLOWED = {
     "corridor/accounts/models.py:RecoveryCodeDevice.regenerate": "called by the recovery-code action, which audits it",
     "corridor/accounts/models.py:RecoveryCodeDevice.verify_token": "django-otp's verification uses up a code (replay guard)",
     "corridor/accounts/models.py:ApiToken.issue": "called by the token action, which audits it",
+    "corridor/statistics/models.py:Snapshot.save": "refuses to change a published snapshot; its one save is publish_report's create",
     # -- bookkeeping that is nobody's act ---------------------------------------------------------
     "corridor/accounts/api_auth.py:TokenAuthentication.authenticate": "the token's last-used time, at every API request",
     "corridor/accounts/lockout.py:record_failure": "failed sign-in counter (lockout), written for strangers too",
