@@ -222,7 +222,7 @@ def _send(batches: dict[uuid.UUID, list[Delivery]], lease_seconds: int) -> int:
             message = mail.build(
                 _merged(rows),
                 to=address,
-                language=getattr(preference, "language", "") or settings.LANGUAGE_CODE,
+                language=preference.language or settings.LANGUAGE_CODE,
                 batch=str(batch),
                 age_recipient=preference.public_key,
                 connection=connection,

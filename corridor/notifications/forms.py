@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from corridor.accounts.models import Team, User
@@ -131,6 +132,11 @@ class PreferenceForm(forms.Form):
         label=_("E-mail address"),
         required=False,
         help_text=_("Messages never name a person, a place or a case: they say what happened and how many."),
+    )
+    language = forms.ChoiceField(
+        label=_("Language of e-mail"),
+        choices=[("", _("The organisation's default")), *settings.LANGUAGES],
+        required=False,
     )
     public_key = forms.CharField(
         label=_("age public key"),

@@ -256,6 +256,8 @@ class Preference(models.Model):
     quiet_end = models.TimeField(_("quiet until"), null=True, blank=True)
     email_box = models.BinaryField(null=True, blank=True)
     public_key = models.CharField(_("age public key"), max_length=200, blank=True)
+    # The language mail is written in ("" = the instance's default, settings.LANGUAGE_CODE).
+    language = models.CharField(_("language of e-mail"), max_length=8, blank=True)
 
     class Meta:
         verbose_name = _("notification preferences")

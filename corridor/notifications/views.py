@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -86,6 +87,8 @@ def preferences_view(request: HttpRequest) -> HttpResponse:
         "quiet_end": current.quiet_end,
         "email": email,
         "public_key": current.public_key,
+        # Until chosen, the language the page is read in.
+        "language": current.language or (request.LANGUAGE_CODE or settings.LANGUAGE_CODE)[:2],
     }
     form = PreferenceForm(request.POST or None, initial=initial)
     if request.method == "POST":

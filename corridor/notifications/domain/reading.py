@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
@@ -57,6 +58,7 @@ def set_preferences(
     quiet_end: datetime.time | None,
     email: str,
     public_key: str,
+    language: str = "",
 ) -> Preference:
     with act(actor, USE_NOTIFICATIONS) as action:
         kinds = sorted({Kind(kind) for kind in muted} - URGENT_KINDS)
@@ -79,7 +81,10 @@ def set_preferences(
         preference.quiet_start = quiet_start
         preference.quiet_end = quiet_end
         preference.set_email(email)
+        if language and language not in dict(settings.LANGUAGES):
+            raise ValidationError({"language": _("Choose one of the languages offered.")})
         preference.public_key = public_key
+        preference.language = language
         preference.save()
         action.record(NotificationAudit.PREFERENCES, preference)
     return preference

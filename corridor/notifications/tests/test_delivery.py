@@ -8,6 +8,7 @@ from typing import Any
 
 import pyrage
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from corridor.accounts.models import Role, User
@@ -16,6 +17,7 @@ from corridor.keys.api import is_sealed
 from corridor.notifications import delivery
 from corridor.notifications.api import Kind, notify
 from corridor.notifications.delivery_models import Delivery, DeliveryState
+from corridor.notifications.domain import reading
 from corridor.notifications.models import Batching, Preference
 from corridor.notifications.tests.smtp import PLANTED, Mailbox, leaks
 
@@ -250,3 +252,32 @@ def test_two_workers_at_once_send_each_message_once(smtp: Mailbox) -> None:
     assert len(smtp.received) == 30
     assert len({item.message_id for item in smtp.received}) == 30
     assert Delivery.objects.filter(state=DeliveryState.SENT).count() == 30
+
+
+def test_each_person_is_mailed_in_the_language_they_chose(smtp: Mailbox) -> None:
+    russian_reader = _with_mail(address="ru@example.org")
+    reading.set_preferences(
+        russian_reader,
+        muted=[],
+        batching="immediate",
+        quiet_start=None,
+        quiet_end=None,
+        email="ru@example.org",
+        public_key="",
+        language="ru",
+    )
+    default_reader = _with_mail(address="en@example.org")
+    notify([russian_reader, default_reader], Kind.INTAKE_EMERGENCY)
+    assert delivery.send_due() == 2
+    subjects = {mail.rcpt_tos[0]: mail.subject for mail in smtp.received}
+    assert subjects["en@example.org"] == "1 new emergency request for your team"
+    assert subjects["ru@example.org"] != subjects["en@example.org"] and "экстрен" in subjects["ru@example.org"].lower()
+    assert leaks(smtp.received) == []
+
+
+def test_a_language_not_offered_is_refused() -> None:
+    user = make_staff(Role.HOTLINE)
+    with pytest.raises(ValidationError):
+        reading.set_preferences(
+            user, muted=[], batching="immediate", quiet_start=None, quiet_end=None, email="", public_key="", language="xx"
+        )
