@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from corridor.cases.access import get_person_for_user, get_visible, people_visible_to, user_with_perm
+from corridor.cases.access import get_visible, user_with_perm
 from corridor.transfer import erasure
 from corridor.transfer.domain import erasure as actions
 from corridor.transfer.models import ErasureRequest, ErasureStatus
@@ -69,7 +69,7 @@ class PersonErasure(APIView):
     @documented(responses=ErasurePlanSerializer, summary="What erasing a person would remove, counted by kind")
     def get(self, request: Request, person_id: str) -> Response:
         user = user_with_perm(request.user, erasure.REQUEST_ERASURE)
-        person = get_person_for_user(user, person_id, erasure.REQUEST_ERASURE)
+        person = _person_for(user, person_id)
         return Response(ErasurePlanSerializer(_plan_data(person)).data)
 
     @documented(
@@ -79,13 +79,17 @@ class PersonErasure(APIView):
     )
     def post(self, request: Request, person_id: str) -> Response:
         user = user_with_perm(request.user, erasure.REQUEST_ERASURE)
-        person = get_person_for_user(user, person_id, erasure.REQUEST_ERASURE)
+        person = _person_for(user, person_id)
         made = actions.request_erasure(user, person)
         return Response(ErasureRequestSerializer(made).data, status=status.HTTP_201_CREATED)
 
 
+def _person_for(user: Any, person_id: str) -> Any:
+    return get_visible(user, erasure.erasable_by(user).select_related("data_key"), person_id, erasure.REQUEST_ERASURE)
+
+
 def _request_for(user: Any, pk: str) -> ErasureRequest:
-    visible = ErasureRequest.objects.filter(person__in=people_visible_to(user)).select_related("requested_by")
+    visible = ErasureRequest.objects.filter(person__in=erasure.erasable_by(user)).select_related("requested_by")
     return get_visible(user, visible, pk, erasure.VIEW_ERASURES)
 
 

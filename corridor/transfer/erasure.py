@@ -45,8 +45,10 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from corridor.accounts.models import User
 from corridor.accounts.rules import is_admin, is_caseworker
 from corridor.audit.names import AuditAction, label_names
+from corridor.cases import access
 from corridor.cases.models import (
     Case,
     CaseMember,
@@ -188,6 +190,15 @@ def relations_of(person: Person) -> QuerySet[Relation]:
     return Relation.objects.filter(Q(person=person) | Q(other=person))
 
 
+def erasable_by(user: User) -> QuerySet[Person]:
+    """The people `user` may preview, ask for or approve the erasure of: those whose every case
+    they can see. An erasure reaches all of a person's cases and the preview counts what is in
+    them, so someone who cannot open one of those cases is answered 404, as for a person they
+    cannot see at all (cases/access.py)."""
+    hidden = CaseMember.objects.exclude(case__in=access.cases_visible_to(user)).values("person_id")
+    return access.people_visible_to(user).exclude(pk__in=hidden)
+
+
 def plan(person: Person) -> Plan:
     """Count, without decrypting anything, what erasing `person` would remove."""
     solo, family = cases_of(person)
@@ -226,5 +237,6 @@ __all__ = [
     "ErasureAudit",
     "Plan",
     "describe",
+    "erasable_by",
     "plan",
 ]

@@ -20,7 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from corridor.accounts import sessions
 from corridor.accounts.models import User
-from corridor.cases.access import get_person_for_user, get_visible, people_visible_to, user_with_perm
+from corridor.cases.access import get_visible, user_with_perm
+from corridor.cases.models import Person
 from corridor.core.forms import press, submit
 from corridor.transfer import erasure, retention
 from corridor.transfer.domain import erasure as erasure_actions
@@ -35,8 +36,12 @@ def _user(request: HttpRequest) -> User:
 
 
 def _request_for(user: User, pk: Any, perm: str) -> ErasureRequest:
-    visible = ErasureRequest.objects.filter(person__in=people_visible_to(user)).select_related("person", "requested_by")
+    visible = ErasureRequest.objects.filter(person__in=erasure.erasable_by(user)).select_related("person", "requested_by")
     return get_visible(user, visible, pk, perm)
+
+
+def _person_for(user: User, person_id: Any) -> Person:
+    return get_visible(user, erasure.erasable_by(user).select_related("data_key"), person_id, erasure.REQUEST_ERASURE)
 
 
 # -- erasure -------------------------------------------------------------------------------
@@ -46,7 +51,7 @@ def _request_for(user: User, pk: Any, perm: str) -> ErasureRequest:
 def erasure_view(request: HttpRequest, person_id: Any) -> HttpResponse:
     """What erasing this person removes, and the request waiting for approval if there is one."""
     user = _user(request)
-    person = get_person_for_user(user, person_id, erasure.REQUEST_ERASURE)
+    person = _person_for(user, person_id)
     pending = ErasureRequest.objects.filter(person=person, status=ErasureStatus.REQUESTED).select_related("requested_by").first()
     return render(
         request,
@@ -63,7 +68,7 @@ def erasure_view(request: HttpRequest, person_id: Any) -> HttpResponse:
 @require_POST
 def erasure_request_view(request: HttpRequest, person_id: Any) -> HttpResponse:
     user = _user(request)
-    person = get_person_for_user(user, person_id, erasure.REQUEST_ERASURE)
+    person = _person_for(user, person_id)
     press(
         request,
         lambda: erasure_actions.request_erasure(user, person),
@@ -97,7 +102,7 @@ def erasure_cancel_view(request: HttpRequest, pk: Any) -> HttpResponse:
 def erasures_view(request: HttpRequest) -> HttpResponse:
     """Requests waiting for a second person, for people the user can see; and recent outcomes."""
     user = user_with_perm(_user(request), erasure.VIEW_ERASURES)
-    waiting = ErasureRequest.objects.filter(status=ErasureStatus.REQUESTED, person__in=people_visible_to(user)).select_related(
+    waiting = ErasureRequest.objects.filter(status=ErasureStatus.REQUESTED, person__in=erasure.erasable_by(user)).select_related(
         "person", "requested_by"
     )
     done = ErasureRequest.objects.filter(decided_by=user).exclude(status=ErasureStatus.REQUESTED).select_related("person")[:20]
