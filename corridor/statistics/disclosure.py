@@ -351,6 +351,15 @@ class DifferencingRisk:
     reason: str  # "small-difference" or "revealed"
 
 
+def align(release: Release, dimensions: Sequence[Sequence[str]]) -> Release:
+    """`release` over wider categories (the union of two releases'): a category it did not have
+    was empty then, which a reader infers, so its cells read as published zeros."""
+    cells: dict[Key, int | None] = {}
+    for key in cell_keys(dimensions):
+        cells[key] = release.cells.get(key, 0)
+    return Release(tuple(tuple(axis) for axis in dimensions), cells, set(release.primary), set(release.complementary))
+
+
 def differencing_risks(earlier: Release, later: Release, threshold: int) -> list[DifferencingRisk]:
     """Compare a new release with one published earlier over the same categories. The
     difference table (later minus earlier) is known where both published a cell; from it a

@@ -139,6 +139,10 @@ def report_view(request: HttpRequest, pk: Any) -> HttpResponse:
             "chart": presentation.bar_chart(release, report.dimensions, report.title),
             "note": presentation.method_note(report.rule_settings(), counted.left_out),
             "dimension_labels": [presentation.label_for(d) for d in report.dimensions],
+            "risks": [
+                (", ".join(presentation.label(d, part) for d, part in zip(report.dimensions, risk.key, strict=True)), risk)
+                for risk in reports.differencing_warnings(report, release)
+            ],
             "can_approve": report.state == ReportState.DRAFT and report.author_id != user.pk and user.has_perm(APPROVE_REPORTS),
             "can_publish": report.state == ReportState.APPROVED and user.has_perm(APPROVE_REPORTS),
         },

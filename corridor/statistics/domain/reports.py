@@ -180,3 +180,16 @@ def release_of(snapshot: Snapshot) -> disclosure.Release:
     width = len(snapshot.categories)
     cells: dict[disclosure.Key, int | None] = {tuple(row[:width]): row[width] for row in snapshot.cells}
     return disclosure.Release(tuple(tuple(axis) for axis in snapshot.categories), cells)
+
+
+def differencing_warnings(report: Report, release: disclosure.Release) -> list[disclosure.DifferencingRisk]:
+    """What subtracting the last published snapshot of the same definition from this release
+    would reveal (small groups, or a cell one of them hid)."""
+    earlier = Snapshot.objects.filter(definition=report.definition()).order_by("-published_at").first()
+    if earlier is None:
+        return []
+    before = release_of(earlier)
+    if len(before.dimensions) != len(release.dimensions):
+        return []
+    union = [sorted(set(a) | set(b)) for a, b in zip(before.dimensions, release.dimensions, strict=True)]
+    return disclosure.differencing_risks(disclosure.align(before, union), disclosure.align(release, union), report.threshold)

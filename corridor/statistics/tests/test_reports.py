@@ -167,3 +167,17 @@ def test_every_measure_runs_on_every_dimension() -> None:
             counted = queries.count(measure, [dimension], {}, granularity="quarter", lag_days=0, today=LATER)
             assert (counted.counted, counted.left_out) == (0, 0)
     assert Person.objects.count() == 0
+
+
+def test_a_new_release_warns_about_what_subtraction_reveals(author: User, reviewer: User, team: Team) -> None:
+    open_cases(author, team, 10, consent=True)
+    first = reports.approve_report(reviewer, people_report(author))
+    reports.publish_report(reviewer, first, LATER)
+    open_cases(author, team, 2, consent=True)  # two more people since: 12 now
+    again = people_report(author)
+    _counted, release = reports.build(again, LATER)
+    risks = reports.differencing_warnings(again, release)
+    assert risks == [
+        disclosure.DifferencingRisk(("new",), 2, "small-difference"),
+        disclosure.DifferencingRisk((None,), 2, "small-difference"),
+    ]

@@ -149,3 +149,17 @@ def test_pdf_in_english_and_russian(world: World) -> None:
     client.cookies["django_language"] = "ru"
     russian = client.get(f"/statistics/published/{snapshot.pk}/pdf/", HTTP_ACCEPT_LANGUAGE="ru")
     assert russian.content.startswith(b"%PDF-") and russian.content != english.content
+
+
+def test_the_preview_warns_when_subtraction_reveals_a_small_group(world: World) -> None:
+    author, reviewer = world.extra["author"], world.extra["reviewer"]
+    person = cases_domain.create_person(author, names=[{"name": "Newcomer"}])
+    case = cases_domain.open_case(author, team=world.team_a, principal=person, dependants=[], summary="s")
+    cases_domain.record_consent(author, case, person, ConsentScope.STATISTICS, timezone.localdate())
+    again = reports.draft_report(author, title="Again", measure="people", dimensions=["status"], lag_days=0)
+    page = sign_in(Client(), reviewer).get(f"/statistics/reports/{again.pk}/").content.decode()
+    # Published today with lag 0, the current month is out of both: nothing to warn about yet.
+    assert "could learn these by subtraction" not in page
+    # Counted a year on, the newcomer is 1: withheld (with the total) in the new release, so
+    # subtracting the earlier, empty release reveals nothing.
+    assert reports.differencing_warnings(again, reports.build(again, LATER)[1]) == []
