@@ -117,8 +117,10 @@ def parse_contents(plain: bytes) -> Contents:
         created = datetime.datetime.fromisoformat(str(value.get("created")))
     except ValueError:
         raise BundleRefused("the bundle's date is malformed") from None
-    # Only what the sender chose is taken, whatever else the file carries.
-    person = {k: v for k, v in person.items() if k in fields}
+    # Only what the sender chose is taken, whatever else the file carries (the date of birth's
+    # precision goes with the date).
+    kept = {*fields, "birth_precision"} if "birth_date" in fields else set(fields)
+    person = {k: v for k, v in person.items() if k in kept}
     case = {k: v for k, v in case.items() if k in fields}
     return Contents(
         id=str(_expect(value.get("id"), str, "id")),
