@@ -60,7 +60,7 @@ def _fallback(alert: Alert) -> list[User]:
     # Nor is one who has left the team since they were chosen: they must not hear of its emergencies.
     if settings is None or settings.fallback is None or not settings.fallback.is_active:
         return []
-    if not settings.fallback.teams.filter(pk=alert.team.pk).exists():
+    if alert.team_id is None or not settings.fallback.teams.filter(pk=alert.team_id).exists():
         return []
     return [settings.fallback]
 
