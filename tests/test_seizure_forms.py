@@ -136,6 +136,15 @@ CLEAR_BY_DESIGN = {
     "corridor.documentation.forms.TermForm.code": "a vocabulary code (torture, beating): the organisation's words, not about anyone",
     "corridor.notifications.forms.PreferenceForm.public_key": "an age public key: public by nature, and the sealed mail worker encrypts to it",
     "corridor.audit.forms.AuditFilterForm.object": "what an auditor filters the log by (a case reference, a codename, an id): never stored",
+    "corridor.accounts.forms.SetupCodeForm.code": "a one-time code, checked and never stored",
+    "corridor.intake.lookform.LookForm.quick_exit_url": "the ordinary site the intake's quick exit opens: shown to every visitor",
+    "corridor.statistics.views.ReportForm.title": "a report's title, published with its figures; the form asks for a topic, never a person",
+    "corridor.transfer.views_import.UploadForm.carried": "the spreadsheet carried between the import's steps, never stored: tests/test_seizure_import.py plants through it",
+    "corridor.transfer.views_import.UploadForm.filename": "the spreadsheet's name carried between the import's steps, never stored: tests/test_seizure_import.py",
+    "corridor.transfer.views_referrals.ImportForm.bundle_data": "an age-encrypted bundle carried between preview and import, never stored: tests/test_seizure_referral.py",
+    "corridor.transfer.views_referrals.PartnerForm.age_recipient": "a partner organisation's age public key: public by nature",
+    "corridor.transfer.views_referrals.PartnerForm.signing_key": "a partner organisation's Ed25519 public key: public by nature",
+    "corridor.transfer.views_referrals.PartnerForm.name": "the name of a partner organisation, not of a person",
 }
 
 

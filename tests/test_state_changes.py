@@ -22,6 +22,7 @@ ALLOWED = {
     "corridor/accounts/testing.py:sign_in": "not a model: the test client's session store",
     "corridor/audit/management/commands/audit.py:Command._verify.progress": "not a model: rich's progress bar",
     "corridor/cases/files.py:_clean_image": "not a model: Pillow writes the cleaned image to memory",
+    "corridor/intake/look.py:clean_logo": "not a model: Pillow writes the re-encoded logo to memory",
     "corridor/cases/files.py:_clean_pdf": "not a model: pikepdf writes the cleaned PDF to memory",
     "corridor/cases/views/cases.py:_detail": "not a model: a template context dict",
     "corridor/keys/service.py:share_commitment": "not a model: a hash's update",

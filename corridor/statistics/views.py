@@ -30,7 +30,11 @@ NO_DIMENSION: list[tuple[str, Any]] = [("", "—")]
 
 
 class ReportForm(forms.Form):
-    title = forms.CharField(label=gettext_lazy("Title"), max_length=160)
+    title = forms.CharField(
+        label=gettext_lazy("Title"),
+        max_length=160,
+        help_text=gettext_lazy("Name the topic, never a person: the title is published with the figures and kept in clear."),
+    )
     measure = forms.ChoiceField(label=gettext_lazy("What to count"), choices=Measure.choices)
     first = forms.ChoiceField(label=gettext_lazy("Broken down by"), choices=Dimension.choices)
     second = forms.ChoiceField(label=gettext_lazy("then by"), choices=NO_DIMENSION + Dimension.choices, required=False)
