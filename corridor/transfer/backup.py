@@ -383,7 +383,8 @@ def _safe_name(name: str) -> str:
     parts = Path(name).parts
     if name.startswith("/") or ".." in parts or not parts:
         raise BackupError("the archive holds a member with an unsafe name")
-    if name not in (SQLITE_MEMBER, PG_MEMBER, MANIFEST, *DATA_FILES) and parts[0] != "media":
+    # A media member is a file *inside* media/ (never "media" itself, which would replace the folder).
+    if name not in (SQLITE_MEMBER, PG_MEMBER, MANIFEST, *DATA_FILES) and (parts[0] != "media" or len(parts) < 2):
         raise BackupError("the archive holds a member that is not part of a backup")
     return name
 

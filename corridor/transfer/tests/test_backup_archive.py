@@ -60,7 +60,7 @@ def _manifest(members: list[tuple[str, bytes]]) -> dict[str, object]:
     }
 
 
-@pytest.mark.parametrize("name", ["../outside", "/etc/cron.d/x", "media/../../outside", "secret_key", "notes.txt"])
+@pytest.mark.parametrize("name", ["../outside", "/etc/cron.d/x", "media/../../outside", "secret_key", "notes.txt", "media"])
 def test_a_member_outside_the_layout_is_refused(tmp_path: Path, name: str) -> None:
     members = [(name, b"x")]
     path, identity = _archive(tmp_path, members, manifest=_manifest(members))
