@@ -60,6 +60,9 @@ class Referral(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="referrals")
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="referrals")
+    # The person whose data was chosen and approved: if the case's principal changes afterwards,
+    # approval and export refuse rather than send someone else (review R2).
+    person = models.ForeignKey("cases.Person", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     fields = models.JSONField(default=list)
     documents = models.JSONField(default=list)
     status = models.CharField(max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.PREPARED)

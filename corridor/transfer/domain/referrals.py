@@ -118,12 +118,16 @@ def consent_covers(case: Case, person: Person, partner: Partner) -> bool:
     return has_consent(case, person, ConsentScope.SHARE, partner.name)
 
 
-def _check_usable(case: Case, partner: Partner) -> Person:
+def _check_usable(case: Case, partner: Partner, prepared_for: Person | None = None) -> Person:
     if not partner.active:
         raise ValidationError({"partner": _("This partner is no longer active.")})
     if partner.verified is None:
         raise ValidationError({"partner": _("This partner's keys have not been verified by an administrator yet.")})
     person = _principal(case)
+    if prepared_for is not None and person.pk != prepared_for.pk:
+        raise ValidationError(
+            {"partner": _("The case's principal person has changed since this referral was prepared. Prepare it again.")}
+        )
     if not consent_covers(case, person, partner):
         raise ValidationError(
             {
@@ -148,10 +152,11 @@ def prepare_referral(
         for document in documents:
             if document.case_id != case.pk:
                 raise ValidationError({"documents": _("A chosen document is not on this case.")})
-        _check_usable(case, partner)
+        person = _check_usable(case, partner)
         referral = Referral.objects.create(
             case=case,
             partner=partner,
+            person=person,
             fields=chosen,
             documents=[str(d.pk) for d in documents],
             prepared_by=actor,
@@ -168,7 +173,7 @@ def approve_referral(actor: User, referral: Referral) -> Referral:
             raise PermissionDenied(_("Someone other than the person who prepared a referral must approve it."))
         if referral.status != ReferralStatus.PREPARED:
             raise Conflict(_("This referral is not waiting for approval."))
-        _check_usable(referral.case, referral.partner)
+        _check_usable(referral.case, referral.partner, referral.person)
         referral.status, referral.approved, referral.approved_by = ReferralStatus.APPROVED, timezone.now(), actor
         referral.save(update_fields=["status", "approved", "approved_by"])
         action.record(ReferralAudit.REFERRAL_APPROVE, referral)
@@ -244,7 +249,7 @@ def export_referral(actor: User, referral: Referral) -> tuple[str, bytes]:
             raise Conflict(_("Only an approved referral that has not been exported yet can be exported."))
         case = referral.case
         partner = referral.partner
-        person = _check_usable(case, partner)
+        person = _check_usable(case, partner, referral.person)
         contents = bundle.Contents(
             id=str(referral.pk),
             created=timezone.now(),

@@ -233,3 +233,22 @@ def test_import_preview_past_the_duplicate_check_limit_is_a_form_error(world: Wo
         response = client.post("/transfer/referrals/import/", {"bundle_data": "YWJj", "team": world.team_a.pk})
     assert response.status_code == 400
     assert "12 minutes" in response.content.decode()
+
+
+def test_a_referral_is_not_approved_or_sent_for_someone_other_than_the_person_prepared_for(world: World) -> None:
+    """Review R2: the principal swapped after preparing must not send the new principal's data."""
+    from django.core.exceptions import ValidationError
+
+    from corridor.cases.models import CaseMember, MemberRole
+
+    case, referral = world.extra["case_a"], world.extra["referral_a"]
+    actor = world.users[Role.CASEWORKER]
+    other = cases.create_person_in_case(actor, case, names=[{"name": "Someone else", "kind": "legal"}])
+    cases.record_consent(actor, case, other, "share", datetime.date.today(), partner="Partner Org")
+    assert referral.person is not None and referral.person != other
+    CaseMember.objects.filter(case=case).update(role=MemberRole.DEPENDANT)
+    CaseMember.objects.filter(case=case, person=other).update(role=MemberRole.PRINCIPAL)
+    with pytest.raises(ValidationError, match="principal person has changed"):
+        referrals.approve_referral(make_staff(Role.CASEWORKER, teams=[world.team_a], username="second-worker"), referral)
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.PREPARED
