@@ -16,6 +16,7 @@ before, whichever model and relation it is.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import hashlib
 import itertools
@@ -33,16 +34,25 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from corridor.accounts.models import Role, Team, User
 from corridor.accounts.testing import make_staff, make_world, sign_in
 from corridor.cases import domain as cases
 from corridor.cases.models import CaseMember, Person
+from corridor.documentation import domain as documentation
+from corridor.documentation.models import Term, Vocabulary
 from corridor.intake import domain as intake
 from corridor.intake.models import IntakeAttachment, IntakeRequest
 from corridor.intake.tests.helpers import SEND, submit
+from corridor.keys import crypto
+from corridor.notifications.domain import roster
+from corridor.notifications.domain.notify import notify
+from corridor.notifications.models import Duty, Kind
 from corridor.relocation import domain as relocation
 from corridor.relocation.models import Country
+from corridor.transfer.domain import erasure as erasures
+from corridor.transfer.domain import referrals
 
 pytestmark = pytest.mark.django_db
 
@@ -60,11 +70,26 @@ KINDS = {
     "triage": "intake",
     "files": "attachment",
     "applications": "application",
+    "events": "event",
+    "acts": "act",
+    "involvements": "involvement",
+    "sources": "source",
+    "evidence": "evidence",
+    "notifications": "notification",
+    "rosters": "roster",
+    "shifts": "shift",
+    "swaps": "swap",
+    "referrals": "referral",
+    "erasures": "erasure",
 }
 # Ids of things that belong to no team, each reached by its own rule: the organisation's
 # reference data (countries, programmes), its contacts and their engagements (shared by every
 # relocation coordinator), one's own account, sign-up links, and admin work (users, teams,
-# break-glass reviews, the intake's questionnaire). Their access is tested by their apps' own matrices.
+# break-glass reviews, the intake's questionnaire), the documentation's controlled vocabulary and
+# perpetrators (shared by every documentation officer, documentation.access), referral partners
+# (registered by admins for the whole organisation), and statistics reports and published
+# snapshots (counts only; every reporter sees every one, statistics.access). Their access is
+# tested by their apps' own matrices.
 ORG_WIDE = {
     "countries",
     "programmes",
@@ -77,17 +102,29 @@ ORG_WIDE = {
     "enrol",
     "review",
     "questionnaire",
+    "vocabulary",
+    "perpetrators",
+    "partners",
+    "reports",
+    "published",
 }
+# Route parameters that name no object, each with a value the route takes: such a route is
+# swept as a list.
+FIXED = {"template": "events"}  # documentation's Uwazi export: events, acts or sources
 # Role-level rules that reach every team's objects on purpose, each with the place it is decided.
 ACROSS_TEAMS = {
     ("cases:case_owner", Role.ADMIN): "admins hand any case to a member of its team (cases.access.get_case_for_owner_change)",
+    **{
+        (f"notifications:{name}", Role.ADMIN): "admins see and edit every team's roster and alerting (notifications.rules)"
+        for name in ("roster", "shift_add", "shift_remove", "swap_add", "swap_remove", "alerting")
+    },
 }
 # Tables that a refused request may still write: the audit log records refusals, sessions slide.
 BOOKKEEPING = ("audit_", "django_session")
 
 API_METHODS = ("get", "post", "put", "patch", "delete")
 PAGE_METHODS = ("get", "post")
-_ID = re.compile(r"^<(?:\w+:)?(\w+)>$")
+_ID = re.compile(r"^<(?:(\w+):)?(\w+)>$")
 _REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
 
 
@@ -96,6 +133,7 @@ class Swept:
     name: str
     path: str
     kinds: tuple[tuple[str, str], ...]  # (kwarg, kind) in path order
+    numeric: frozenset[str] = frozenset()  # the kwargs whose converter takes digits only
 
     @property
     def api(self) -> bool:
@@ -116,10 +154,13 @@ def _segments(path: str) -> list[str]:
     return [segment for segment in plain.split("/") if segment]
 
 
-def listings() -> list[str]:
-    """Every named route without an id: the lists, queues, figures and searches."""
+def listings() -> list[tuple[str, dict[str, str]]]:
+    """Every named route without an id, with its FIXED parameters: the lists, queues, figures,
+    searches and exports."""
     return sorted(
-        name for path, name, pattern in _patterns(get_resolver().url_patterns) if name and not pattern.pattern.regex.groupindex
+        (name, {kwarg: FIXED[kwarg] for kwarg in pattern.pattern.regex.groupindex})
+        for _path, name, pattern in _patterns(get_resolver().url_patterns)
+        if name and set(pattern.pattern.regex.groupindex) <= set(FIXED)
     )
 
 
@@ -133,19 +174,23 @@ def discover() -> tuple[list[Swept], list[str], list[str]]:
             continue
         segments = _segments(path)
         kinds: list[tuple[str, str]] = []
-        collections: list[str] = []
+        numeric: set[str] = set()
         for index, segment in enumerate(segments):
             match = _ID.match(segment)
             if match:
                 before = segments[index - 1] if index else ""
-                collections.append(before)
-                kinds.append((match.group(1), KINDS.get(before, "")))
+                kinds.append((match.group(2), KINDS.get(before, "")))
+                if match.group(1) == "int":
+                    numeric.add(match.group(2))
+        named = {kwarg for kwarg, _kind in kinds}
+        if not kinds and set(pattern.pattern.regex.groupindex) <= set(FIXED):
+            continue  # a list (listings)
         if ORG_WIDE.intersection(segments):
             org_wide.append(path)
-        elif name is None or any(not kind for _kwarg, kind in kinds):
+        elif name is None or any(not kind for _kwarg, kind in kinds) or set(pattern.pattern.regex.groupindex) - named:
             unknown.append(path)
         else:
-            swept.append(Swept(name, path, tuple(kinds)))
+            swept.append(Swept(name, path, tuple(kinds), frozenset(numeric)))
     return swept, org_wide, unknown
 
 
@@ -186,6 +231,37 @@ def _team_objects(team: Team, tag: str, caseworker: User, hotline: User, coordin
         ),
         "application": application,
     }
+    # Documentation: an event with an act on the principal naming a perpetrator, a source, evidence.
+    officer = make_staff(Role.DOCUMENTATION, teams=[team], username=f"documentation-{team.pk}")
+    event = documentation.create_event(officer, team=team, title=f"event {tag}", start=datetime.date(2017, 3, 1))
+    act = documentation.add_act(
+        officer, event, victim=principal, act_type=Term.objects.get(vocabulary=Vocabulary.ACT_TYPE, code="torture")
+    )
+    perpetrator = documentation.create_perpetrator(officer, kind="unit", name=f"Unit {team.pk}")  # the organisation's
+    objects["event"] = event
+    objects["act"] = act
+    objects["involvement"] = documentation.add_involvement(officer, act, perpetrator=perpetrator)
+    objects["source"] = documentation.create_source(officer, team=team, kind="media", title=f"source {tag}")
+    objects["evidence"] = documentation.add_evidence(
+        officer, event, SimpleUploadedFile(f"evidence-{tag}.txt", f"evidence {tag}".encode(), "text/plain")
+    )
+    # The caseworker's own notification, and the team's duty roster with a shift and a swap.
+    objects["notification"] = notify([caseworker], Kind.CASE_ASSIGNED, link=f"/cases/{case.pk}/", team=team)[0]
+    admin = make_staff(Role.ADMIN, username=f"rosters-{team.pk}")
+    objects["roster"] = team
+    objects["shift"] = roster.add_shift(
+        admin, team, duty=Duty.HOTLINE, user=hotline, weekday=0, start=datetime.time(8), end=datetime.time(20)
+    )
+    starts = timezone.now() + datetime.timedelta(days=1)
+    objects["swap"] = roster.add_swap(
+        admin, team, duty=Duty.HOTLINE, user=hotline, starts=starts, ends=starts + datetime.timedelta(hours=4)
+    )
+    # A referral to a verified partner (the organisation's) waiting for approval, and an erasure request.
+    partner = referrals.register_partner(admin, name=f"Partner {team.pk}", **_partner_keys())
+    referrals.verify_partner(make_staff(Role.ADMIN, username=f"partners-{team.pk}"), partner)
+    cases.record_consent(caseworker, case, principal, "share", datetime.date(2024, 1, 1), partner=partner.name)
+    objects["referral"] = referrals.prepare_referral(caseworker, case, partner)
+    objects["erasure"] = erasures.request_erasure(caseworker, principal)
     # A help request that became this team's case, with a message and a file sent afterwards.
     _response, codename = submit(q_what_happened=f"story {tag}")
     assert codename is not None
@@ -199,6 +275,12 @@ def _team_objects(team: Team, tag: str, caseworker: User, hotline: User, coordin
     return objects
 
 
+def _partner_keys() -> dict[str, str]:
+    _identity, recipient = crypto.generate_age_identity()
+    signing = crypto.public_key(crypto.generate_signing_key())
+    return {"age_recipient": recipient, "signing_key": base64.b64encode(signing).decode("ascii")}
+
+
 def _without_ids(body: str, objects: dict[str, Any]) -> str:
     """The body with B's object ids taken out before it is searched for B's secrets.
 
@@ -208,6 +290,8 @@ def _without_ids(body: str, objects: dict[str, Any]) -> str:
     "found" inside the id itself.
     """
     for obj in objects.values():
+        if isinstance(obj.pk, int):
+            continue  # a team's, shift's or swap's small number would take digits out of the secrets
         body = body.replace(str(obj.pk), "")
     return body
 
@@ -283,7 +367,7 @@ def _answer(response: Any) -> tuple[int, Any]:
 def _variants(route: Swept, b: dict[str, Any], a: dict[str, Any]) -> Iterator[tuple[str, dict[str, str], dict[str, str]]]:
     """(label, kwargs with B's ids, the same with missing ids where B's were)."""
     own = {kwarg: str(b[kind].pk) for kwarg, kind in route.kinds}
-    missing = {kwarg: str(uuid.uuid4()) for kwarg, _kind in route.kinds}
+    missing = {kwarg: str(2**31 - 1) if kwarg in route.numeric else str(uuid.uuid4()) for kwarg, _kind in route.kinds}
     yield "B's", own, missing
     if len(route.kinds) > 1:
         (parent, kind), *_children = route.kinds
@@ -306,7 +390,11 @@ def test_every_role_of_team_a_against_every_object_of_team_b() -> None:
     a_case = cases.open_case(worker_a, team=world.team_a, principal=cases.create_person(worker_a, names=[{"name": "A"}]))
     _response, a_codename = submit()
     assert a_codename is not None
-    a = {"case": a_case, "intake": IntakeRequest.objects.get(lookup=intake.derive(a_codename).lookup.hex())}
+    a = {
+        "case": a_case,
+        "intake": IntakeRequest.objects.get(lookup=intake.derive(a_codename).lookup.hex()),
+        "roster": world.team_a,
+    }
     secrets = _secrets(b, "sweepB")
 
     routes, org_wide, unknown = discover()
@@ -348,8 +436,8 @@ def test_every_role_of_team_a_against_every_object_of_team_b() -> None:
             problems.append(f"{route.name}: changed {changed}")
             before = after
     # Lists, queues and figures name nothing of team B either, for any role.
-    for name in listings():
-        url = reverse(name)
+    for name, fixed in listings():
+        url = reverse(name, kwargs=fixed)
         for role, user in world.users.items():
             body = _without_ids(sign_in(Client(), user).get(url).content.decode(errors="replace"), b)
             requests += 1
@@ -420,7 +508,9 @@ def test_team_b_ids_in_bodies_sent_to_team_a_routes_link_nothing_to_b() -> None:
     world = make_world()
     b_team = world.team_b
     b_hotline = make_staff(Role.HOTLINE, teams=[b_team], username="hotline-b")
-    b = _team_objects(b_team, "sweepB", world.outsider, b_hotline, make_staff(Role.RELOCATION, teams=[b_team], username="relocation-b"))
+    b = _team_objects(
+        b_team, "sweepB", world.outsider, b_hotline, make_staff(Role.RELOCATION, teams=[b_team], username="relocation-b")
+    )
     a = _team_objects(
         world.team_a, "sweepA", world.users[Role.CASEWORKER], world.users[Role.HOTLINE], world.users[Role.RELOCATION]
     )
@@ -441,9 +531,12 @@ def test_team_b_ids_in_bodies_sent_to_team_a_routes_link_nothing_to_b() -> None:
     ]
     routes, _org_wide, _unknown = discover()
     targets = [(route.name, {kwarg: str(a[kind].pk) for kwarg, kind in route.kinds}, route.api) for route in routes]
-    targets += [(name, {}, name.startswith("api-")) for name in listings() if not name.startswith(NOT_CASE_WORK)]
+    targets += [(name, fixed, name.startswith("api-")) for name, fixed in listings() if not name.startswith(NOT_CASE_WORK)]
     # The roles that work with cases; the others are refused before any body is read (first test).
-    clients = {role: sign_in(Client(), world.users[role]) for role in (Role.CASEWORKER, Role.HOTLINE, Role.RELOCATION, Role.DOCUMENTATION)}
+    clients = {
+        role: sign_in(Client(), world.users[role])
+        for role in (Role.CASEWORKER, Role.HOTLINE, Role.RELOCATION, Role.DOCUMENTATION)
+    }
     before = references(b_objects)
     assert sum(before.values()) > 20  # B's own rows point at B's objects; A's must not start to
     problems: list[str] = []
