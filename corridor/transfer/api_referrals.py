@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -92,7 +92,8 @@ class EmptySerializer(serializers.Serializer):
 class PartnerList(APIView):
     @documented(responses=PartnerSerializer(many=True), summary="Partner organisations and their key fingerprints")
     def get(self, request: Request) -> Response:
-        user_with_perm(request.user, rules.VIEW_PARTNERS)
+        if not request.user.has_perm(rules.VIEW_PARTNERS):
+            raise exceptions.PermissionDenied  # a list with no id: 403, as declared, not a 404
         return Response(PartnerSerializer([_partner_data(p) for p in Partner.objects.all()], many=True).data)
 
 

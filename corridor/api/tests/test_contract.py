@@ -58,7 +58,8 @@ def test_options_answers_every_endpoint_with_the_methods_it_declares() -> None:
     client = _api(Role.CASEWORKER, Team.objects.create(name="North"))
     answered = {}
     for path, item in schema["paths"].items():
-        response = client.options(_fill(path, str(uuid.uuid4())) if "programmes/{id}" not in path else _fill(path, "1"))
+        numeric = "programmes/{id}" in path or "vocabulary/{id}" in path  # integer ids
+        response = client.options(_fill(path, "1") if numeric else _fill(path, str(uuid.uuid4())))
         declared = {method.upper() for method in item if method in {"get", "post", "put", "patch", "delete"}}
         allowed = {method.strip() for method in response.get("Allow", "").split(",")} - {"OPTIONS", "HEAD"}
         answered[path] = (response.status_code, allowed == declared, response.json().get("schema"))
