@@ -272,7 +272,8 @@ def test_relocation_work_leaves_nothing_at_rest() -> None:
     missing = [label for label, value in s.items() if label not in not_shown and str(value) not in shown]
     assert missing == []
     assert profile == {"referral": "partner", "family_ties": FAMILY_TIES}
-    selected = re.findall(r'<option value="([A-Z]{2})" selected>', case_page)
+    # The countries are ticks now (issue 11): the chosen ones are checked.
+    selected = sorted(re.findall(r'<input type="checkbox" name="family_ties" value="([A-Z]{2})"[^>]*\bchecked\b', case_page))
     assert selected == FAMILY_TIES
     assert Country.objects.filter(pk__in=FAMILY_TIES).count() == len(FAMILY_TIES)
     assert logs.getvalue().count("django.db.backends DEBUG") > 100, "the SQL of the whole run was captured"

@@ -178,7 +178,9 @@ def test_nested_input_errors_name_the_field_instead_of_a_python_repr() -> None:
     """Found by schemathesis: an error inside `names` came back as "{'non_field_errors': [ErrorDetail(...)]}"."""
     client = _api(Role.CASEWORKER, Team.objects.create(name="North"))
     response = client.post(
-        "/api/v1/people/", {"names": [{"name": "Ахмед"}, {"name": ""}], "confirm_not_duplicate": True}, content_type="application/json"
+        "/api/v1/people/",
+        {"names": [{"name": "Ахмед"}, {"name": ""}], "confirm_not_duplicate": True},
+        content_type="application/json",
     )
     assert response.status_code == 400
     assert response.json()["error"]["fields"] == {"names.1.name": ["This field may not be blank."]}
