@@ -52,6 +52,10 @@ def test_operator_sees_the_badge_and_opens_the_request(page_factory: Any, settin
     person.check("#id_q_safe_now_1")  # «Нет»: not safe now, an emergency
     person.wait_for_timeout(1100)
     person.click("button[type=submit]")
+    person.wait_for_load_state()
+    if person.locator("ol.codename").count() == 0:  # the questionnaire's second step (the file): send
+        person.wait_for_timeout(1100)
+        person.click("button[type=submit]")
     person.wait_for_selector("ol.codename")
     request = IntakeRequest.objects.get()
 
