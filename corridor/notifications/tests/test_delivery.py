@@ -224,7 +224,7 @@ def test_someone_deactivated_after_the_alert_was_queued_is_not_mailed(smtp: Mail
     assert Delivery.objects.get().state == DeliveryState.FAILED
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # data migrations' rows come back after
+@pytest.mark.django_db(transaction=True)
 def test_two_workers_at_once_send_each_message_once(smtp: Mailbox) -> None:
     import threading
 

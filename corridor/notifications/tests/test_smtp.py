@@ -59,7 +59,7 @@ def team() -> dict[str, Any]:
 
 # Committed transactions: the scheduler thread reads the database on its own connection. The
 # rows data migrations made (the intake's questionnaire) are put back afterwards for later tests.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_sealed_emergency_reaches_duty_as_one_mail_within_the_interval(team: dict[str, Any], smtp: Mailbox) -> None:
     thread, stop = scheduler.start_thread(tick_seconds=TICK)
     try:
