@@ -237,6 +237,8 @@ INTAKE_RATE_LIMITS = {
 # Requests that arrive past a rate limit are held for triage, never refused, up to this many
 # waiting at once (they carry no file); past it the form asks the person to try again later.
 INTAKE_HELD_MAX = env_int("CORRIDOR_INTAKE_HELD_MAX", 2000, minimum=0)
+# Passphrases each web worker derives ahead of time while idle and unsealed (memory only; 0: none).
+INTAKE_PASSPHRASE_POOL = env_int("CORRIDOR_INTAKE_PASSPHRASE_POOL", 8, minimum=0)
 
 # Audit: pin the checkpoint signing key printed by `corridor init`, so a swapped keystore is caught.
 AUDIT_KEY_FINGERPRINT = env_str("CORRIDOR_AUDIT_KEY_FINGERPRINT")

@@ -75,6 +75,16 @@ def kdf_params() -> keys_api.Argon2Params:
     return keys_api.OWASP_MINIMUM
 
 
+def passphrase_pool_size() -> int:
+    """Passphrases each web worker derives ahead of time while idle (corridor/intake/pool.py); 0: none."""
+    return max(0, int(_get("INTAKE_PASSPHRASE_POOL", 8)))
+
+
+def passphrase_pool_max_age() -> float:
+    """Seconds a pooled passphrase is kept before it is thrown away and another derived."""
+    return float(_get("INTAKE_PASSPHRASE_POOL_MAX_AGE", 600))
+
+
 def passphrase_words() -> int:
     """Words in a person's passphrase (the setting keeps the name the pages use: codename)."""
     return int(_get("INTAKE_CODENAME_WORDS", 8))

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from corridor.audit.actions import act, lock
-from corridor.intake import conf, passphrases
+from corridor.intake import conf, passphrases, pool
 from corridor.intake.models import (
     URGENCY_ORDER,
     Direction,
@@ -96,6 +96,17 @@ def instance_salt() -> bytes:
 
 def derive(passphrase: str) -> keys_api.DerivedKeys:
     return keys_api.derive(passphrase, instance_salt(), conf.kdf_params())
+
+
+def new_passphrase() -> tuple[str, keys_api.DerivedKeys]:
+    """A fresh passphrase and its keys: from this worker's pool when it has one ready (removed
+    from it here, so it is handed out once), else derived now, as before the pool existed."""
+    salt, params, words = instance_salt(), conf.kdf_params(), conf.passphrase_words()
+    ready = pool.pool().take(salt, params, words)
+    if ready is not None:
+        return ready.passphrase, ready.keys
+    passphrase = passphrases.generate(words)
+    return passphrase, keys_api.derive(passphrase, salt, params)
 
 
 def find(typed: str) -> Thread | None:
@@ -192,8 +203,7 @@ def submit(
     """
     for answer in answers:
         _check_text(answer.value, None)
-    passphrase = passphrases.generate(conf.passphrase_words())
-    keys = derive(passphrase)  # the slow KDF runs before the transaction, holding no lock
+    passphrase, keys = new_passphrase()  # the slow KDF (if any) runs before the transaction, holding no lock
     intake = keys_api.intake_recipient()
     ciphertext = keys_api.age_encrypt(intake, answers_payload(answers, lang))
     files = [a for a in (attachment, *more_attachments) if a is not None]
