@@ -13,14 +13,45 @@ their Russian output is not a recognised standard, so they were not used.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
+from pathlib import Path
 
 import iuliia
 
 __all__ = ["fold_latin", "name_parts", "normalize"]
 
 _ICAO = iuliia.ICAO_DOC_9303
+
+
+def _letter_table(schema: object) -> dict[int, str] | None:
+    """The schema as a str.translate table, when it maps letter by letter and nothing else.
+
+    iuliia reads every word letter by letter in Python (a third of a name search's time went
+    there); ICAO Doc 9303 has no rules for a letter's neighbours or a word's ending, so each
+    letter maps alone and str.translate gives the same text (test_blind checks it against
+    iuliia). A schema with such rules, or one not read from its JSON file, gets None and
+    iuliia's own translate is used.
+    """
+    path = getattr(schema, "path", None)
+    if not isinstance(path, Path):
+        return None
+    definition = json.loads(path.read_text(encoding="utf-8"))
+    if any(definition.get(rules) for rules in ("prev_mapping", "next_mapping", "ending_mapping")):
+        return None
+    mapping: dict[str, str] = definition["mapping"]
+    if any(len(letter) != 1 for letter in mapping):
+        return None
+    # As iuliia's TranslitSchema: lower-case letters as given, capitals capitalised.
+    return str.maketrans(mapping | {letter.capitalize(): latin.capitalize() for letter, latin in mapping.items()})
+
+
+_ICAO_TABLE = _letter_table(_ICAO)
+
+
+def _icao(text: str) -> str:
+    return _ICAO.translate(text) if _ICAO_TABLE is None else text.translate(_ICAO_TABLE)
 
 # Letters outside Russian that iuliia's ICAO schema leaves as they are. Palochka (Chechen,
 # Ingush, Avar) marks ejectives and pharyngeals and is often omitted in Latin spellings,
@@ -88,16 +119,22 @@ def fold_latin(text: str) -> str:
 
 def _strip_marks(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text)
+    if decomposed.isascii():
+        return decomposed  # no combining marks in ASCII, and NFC leaves it as it is
     return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
+
+
+# Python's \w is exactly str.isalnum() plus "_", and isalnum() is exactly Unicode categories
+# L* and N* (checked over every code point by test_blind), so this splits where a loop over
+# unicodedata.category did, in C.
+_SEPARATORS = re.compile(r"[\W_]+")
+# What a round makes of ASCII: lower-case letters and digits, one space between words.
+_CANONICAL = re.compile(r"[a-z0-9]+(?: [a-z0-9]+)*|")
 
 
 def _words(text: str) -> list[str]:
     # Anything that is not a letter or a digit separates words; apostrophes join.
-    text = _APOSTROPHES.sub("", text)
-    out = []
-    for ch in text:
-        out.append(ch if unicodedata.category(ch)[0] in "LN" else " ")
-    return "".join(out).split()
+    return _SEPARATORS.sub(" ", _APOSTROPHES.sub("", text)).split()
 
 
 def _normalize_once(value: str) -> str:
@@ -106,13 +143,15 @@ def _normalize_once(value: str) -> str:
     # NFKC, casefold, NFKC again: casefolding can produce text that is not NFKC.
     text = unicodedata.normalize("NFKC", text.casefold())
     text = _strip_marks(text)  # й -> и, ё -> е, é -> e
-    text = _ICAO.translate(text.translate(_EXTRA_CYRILLIC))
+    text = _icao(text.translate(_EXTRA_CYRILLIC))
     text = unicodedata.normalize("NFKC", text.casefold())
-    words = []
-    for word in _words(text):
-        # Only pure ASCII words are folded; other scripts stay as they are.
-        words.append(fold_latin(word) if word.isascii() else word)
-    return " ".join(words)
+    words = _words(text)
+    joined = " ".join(words)
+    if joined.isascii():
+        # No fold reaches across a space, so folding the whole text folds each word.
+        return fold_latin(joined)
+    # Only pure ASCII words are folded; other scripts stay as they are.
+    return " ".join(fold_latin(word) if word.isascii() else word for word in words)
 
 
 def normalize(value: str) -> str:
@@ -128,6 +167,10 @@ def normalize(value: str) -> str:
     normalize(normalize(x)) == normalize(x) holds for any input, not only for names.
     """
     text = _normalize_once(value)
+    if _CANONICAL.fullmatch(text):
+        # Lower-case ASCII words, folded to their fixed point and joined by single spaces:
+        # every step of another round leaves that as it is, so the round is skipped.
+        return text
     for _ in range(4):
         again = _normalize_once(text)
         if again == text:
