@@ -1,35 +1,53 @@
-"""Anonymous submissions through the real HTTP stack: `corridor serve` (keyd + gunicorn) on a
-loopback port, a fresh instance left SEALED, the production argon2id cost.
+"""Anonymous submissions through the real HTTP stack: `corridor serve` (keyd + gunicorn, 2 workers
+x 4 threads) on loopback ports, fresh instances, UNSEALED (the passphrase pool fills only while
+unsealed), the production argon2id cost; on SQLite, and on PostgreSQL when one is reachable.
 
-Reports submissions per second with one and four clients, p95 latency with one client,
-failures with eight concurrent clients, and the codename lookup cost. Bounded: a fixed
-number of submissions per phase and a deadline for each; loopback only.
+Three servers' worth of figures, in one run, alternated so drift on a shared machine hits both:
+- "minimal": the same server's smallest POST view that writes one row (bench.benchapp, served
+  through bench.settings only) -- the baseline for the intake's POST at one client;
+- "current": this tree's intake (the pool of pre-derived passphrases on);
+- "today": the code of BASELINE_COMMIT (before issue 15's pool), extracted with `git archive`
+  into a temporary directory and served by the same interpreter on another port.
+Peak RSS (VmHWM) and RSS of every web worker are read from /proc after each phase.
+Bounded: a fixed number of submissions per phase and a deadline for each; loopback only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import io
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
 import urllib.parse
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bench.common import percentile
 
 ROOT = Path(__file__).resolve().parents[1]
+# The commit before the passphrase pool (issue 15): "today's code" in the throughput goal.
+BASELINE_COMMIT = "0c51ca69da927cae8494dd1060bf53624a6d5820"
 MIN_FILL_SECONDS = 1
-PHASE_DEADLINE_SECONDS = 60
+PHASE_DEADLINE_SECONDS = 90
 _TOKEN = re.compile(r'name="token" value="([^"]+)"')
 _CODENAME = re.compile(r'<ol class="codename"')
 STORY = "Бенчмарк: что случилось, где я, как со мной связаться. " * 8
+GOALS = {
+    "one_client_vs_minimal": "intake POST median at 1 client vs a minimal POST view that writes one row (same server, same run) <= 3x",
+    "four_clients_vs_today": "intake throughput at 4 clients vs today's code in the same run >= 1.3x",
+    "worker_rss": "peak RSS of a web worker during the intake runs: reported; no growth across runs",
+}
 
 
 def _free_port() -> int:
@@ -38,7 +56,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _environment(data_dir: str) -> dict[str, str]:
+def _environment(data_dir: str, code: Path, settings_module: str, database_url: str | None) -> dict[str, str]:
     env = {
         key: value for key, value in os.environ.items() if not key.startswith(("CORRIDOR_", "DJANGO_")) and key != "DATABASE_URL"
     }
@@ -46,7 +64,8 @@ def _environment(data_dir: str) -> dict[str, str]:
         {
             "CORRIDOR_DATA_DIR": data_dir,
             "CORRIDOR_INSECURE_HTTP": "1",
-            "DJANGO_SETTINGS_MODULE": "corridor.settings",  # production KDF: no test settings
+            "DJANGO_SETTINGS_MODULE": settings_module,  # production KDF: no test settings
+            "PYTHONPATH": str(code),  # the tree served, ahead of the editable install's
             "CORRIDOR_INTAKE_MIN_FILL_SECONDS": str(MIN_FILL_SECONDS),
             # The limits are what this measures around, not what it measures: switched off.
             "CORRIDOR_INTAKE_SUBMITS_PER_HOUR": "0",
@@ -55,16 +74,117 @@ def _environment(data_dir: str) -> dict[str, str]:
             "CORRIDOR_INTAKE_LOGINS_PER_HOUR_PER_ADDRESS": "0",
         }
     )
+    if database_url:
+        env["DATABASE_URL"] = database_url
     return env
 
 
-def _corridor(env: dict[str, str], *args: str) -> str:
+def _run(env: dict[str, str], code: Path, args: list[str], stdin: str | None = None) -> str:
     result = subprocess.run(  # noqa: S603 -- our own interpreter and module, fixed arguments
-        [sys.executable, "-m", "corridor.cli", *args], env=env, capture_output=True, text=True, timeout=120, cwd=ROOT, check=False
+        [sys.executable, *args], env=env, capture_output=True, text=True, timeout=300, cwd=code, check=False, input=stdin
     )
     if result.returncode != 0:
-        raise RuntimeError(f"corridor {' '.join(args)} failed: {result.stderr[-2000:]}")
+        raise RuntimeError(f"{' '.join(args[:4])} failed: {result.stderr[-2000:]}")
     return result.stdout
+
+
+@dataclass
+class Server:
+    """One fresh instance of the code in `code`, served by `corridor serve` and unsealed."""
+
+    name: str
+    code: Path
+    settings_module: str
+    database_url: str | None
+    data_dir: str = ""
+    env: dict[str, str] = field(default_factory=dict)
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+    log: Any = None
+
+    def start(self) -> None:
+        self.data_dir = tempfile.mkdtemp(prefix=f"corridor-bench-intake-{self.name}-")
+        self.env = _environment(self.data_dir, self.code, self.settings_module, self.database_url)
+        cli = ["-m", "corridor.cli"]
+        _run(self.env, self.code, [*cli, "migrate", "--noinput", "-v", "0"])
+        _run(self.env, self.code, [*cli, "collectstatic", "--noinput", "-v", "0"])
+        if self.settings_module == "bench.settings":
+            _run(self.env, self.code, ["-c", "import django; django.setup(); from bench.benchapp.models import create_tables; create_tables()"])
+        init = _run(self.env, self.code, [*cli, "init", "--shares", "3", "--threshold", "2", "--no-qr"])
+        shares = [line for line in init.splitlines() if line.startswith("share ")]
+        self.port = _free_port()
+        self.log = open(Path(self.data_dir) / "serve.log", "wb")  # noqa: SIM115 -- open for the server's whole life
+        self.process = subprocess.Popen(  # noqa: S603 -- our own interpreter and module, fixed arguments
+            [sys.executable, *cli, "serve", "--bind", f"127.0.0.1:{self.port}", "--no-scheduler"],
+            env=self.env,
+            cwd=self.code,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        _wait_until_up(self.port, self.process)
+        for share in shares[:2]:
+            _run(self.env, self.code, [*cli, "unseal"], stdin=share + "\n")
+        status = _run(self.env, self.code, [*cli, "status"]).splitlines()[0]
+        if status != "unsealed":
+            raise RuntimeError(f"{self.name}: the instance did not unseal ({status})")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        if self.log is not None:
+            self.log.close()
+        if self.database_url:
+            _drop_database(self.database_url)
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def workers(self) -> list[int]:
+        """gunicorn's worker processes: grandchildren of `corridor serve` whose parent runs gunicorn."""
+        if self.process is None:
+            return []
+        children = _children(self.process.pid)
+        masters = [pid for pid in children if b"gunicorn" in _cmdline(pid)]
+        return sorted(pid for master in masters for pid in _children(master))
+
+    def memory(self) -> dict[str, int]:
+        """Per worker, peak RSS (VmHWM) and RSS now (VmRSS), in KiB."""
+        out: dict[str, int] = {}
+        for index, pid in enumerate(self.workers()):
+            status = _proc_status(pid)
+            out[f"worker{index}_peak_kib"] = status.get("VmHWM", 0)
+            out[f"worker{index}_rss_kib"] = status.get("VmRSS", 0)
+        return out
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = (entry / "stat").read_text()
+                if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+    return found
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _proc_status(pid: int) -> dict[str, int]:
+    values: dict[str, int] = {}
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(("VmHWM:", "VmRSS:")):
+                name, value = line.split(":", 1)
+                values[name] = int(value.split()[0])
+    return values
 
 
 class Client:
@@ -120,12 +240,28 @@ def _submit(client: Client, token: str) -> tuple[bool, float]:
     return status == 200 and _CODENAME.search(html) is not None, time.perf_counter() - started
 
 
-def _phase(port: int, clients: int, per_client: int) -> dict[str, Any]:
-    """`clients` threads, each submitting `per_client` forms fetched (and aged) beforehand."""
-    fetcher = Client(port)
-    tokens = [[fetcher.token() for _ in range(per_client)] for _ in range(clients)]
-    fetcher.close()
-    time.sleep(MIN_FILL_SECONDS + 0.1)  # the form refuses posts faster than a person could write
+def _minimal(client: Client, index: int) -> tuple[bool, float]:
+    started = time.perf_counter()
+    try:
+        status, body = client.post("/bench/minimal/", {"name": f"Бенчмарк {index}"})
+    except (OSError, http.client.HTTPException):
+        return False, time.perf_counter() - started
+    return status == 200 and body == "ok", time.perf_counter() - started
+
+
+def _phase(port: int, clients: int, per_client: int, *, minimal: bool = False) -> dict[str, Any]:
+    """`clients` threads, each posting `per_client` forms fetched (and aged) beforehand.
+
+    The token fetching and the wait before the burst leave the server idle for a moment, as
+    between people; the pool refills then (at most its size per worker).
+    """
+    if minimal:
+        tokens = [[str(i) for i in range(per_client)] for _ in range(clients)]
+    else:
+        fetcher = Client(port)
+        tokens = [[fetcher.token() for _ in range(per_client)] for _ in range(clients)]
+        fetcher.close()
+    time.sleep(MIN_FILL_SECONDS + 0.5)  # the form refuses posts faster than a person could write
     sessions = [Client(port) for _ in range(clients)]
     latencies: list[float] = []
     failures = 0
@@ -136,10 +272,10 @@ def _phase(port: int, clients: int, per_client: int) -> dict[str, Any]:
     def work(index: int) -> None:
         nonlocal failures
         barrier.wait()
-        for token in tokens[index]:
+        for number, token in enumerate(tokens[index]):
             if time.monotonic() > deadline:
                 break
-            ok, elapsed = _submit(sessions[index], token)
+            ok, elapsed = _minimal(sessions[index], number) if minimal else _submit(sessions[index], token)
             with lock:
                 latencies.append(elapsed)
                 failures += 0 if ok else 1
@@ -159,8 +295,8 @@ def _phase(port: int, clients: int, per_client: int) -> dict[str, Any]:
         "submissions": len(latencies),
         "failures": failures,
         "per_second": round((len(latencies) - failures) / wall, 1),
-        "median_ms": round(statistics.median(latencies) * 1e3, 1),
-        "p95_ms": round(percentile(latencies, 95) * 1e3, 1),
+        "median_ms": round(statistics.median(latencies) * 1e3, 2),
+        "p95_ms": round(percentile(latencies, 95) * 1e3, 2),
     }
 
 
@@ -184,46 +320,138 @@ def _lookup_cost(samples: int = 15) -> dict[str, Any]:
     }
 
 
-def run(one_client: int = 200, four_clients: int = 100, eight_clients: int = 40) -> dict[str, Any]:
-    data_dir = tempfile.mkdtemp(prefix="corridor-bench-intake-")
-    env = _environment(data_dir)
-    _corridor(env, "migrate", "--noinput", "-v", "0")
-    _corridor(env, "collectstatic", "--noinput", "-v", "0")
-    _corridor(env, "init", "--shares", "3", "--threshold", "2", "--no-qr")  # and stays sealed
-    port = _free_port()
-    log = open(Path(data_dir) / "serve.log", "wb")  # noqa: SIM115 -- open for the server's whole life
-    server = subprocess.Popen(  # noqa: S603 -- our own interpreter and module, fixed arguments
-        [sys.executable, "-m", "corridor.cli", "serve", "--bind", f"127.0.0.1:{port}"],
-        env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+def _baseline_tree() -> Path:
+    """BASELINE_COMMIT's files (git archive), in a temporary directory; the same interpreter serves it."""
+    archive = subprocess.run(  # noqa: S603 -- fixed arguments
+        ["git", "archive", "--format=tar", BASELINE_COMMIT], cwd=ROOT, capture_output=True, check=True, timeout=120  # noqa: S607
+    ).stdout
+    target = Path(tempfile.mkdtemp(prefix="corridor-bench-today-"))
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(target, filter="data")
+    return target
+
+
+# -- PostgreSQL: a database of our own per server, dropped at the end -------------------------
+
+
+def _postgres_base() -> str | None:
+    """A PostgreSQL URL to make databases with: BENCH_POSTGRES_URL, a postgres DATABASE_URL, or none."""
+    for name in ("BENCH_POSTGRES_URL", "DATABASE_URL"):
+        value = os.environ.get(name, "")
+        if value.startswith(("postgres://", "postgresql://")):
+            return value
+    return None
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+def _admin(url: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as connection:
+        connection.execute(sql)  # type: ignore[arg-type]  # a fixed statement with our own identifier
+
+
+def _create_database(base: str, name: str) -> str:
+    _admin(base, f'DROP DATABASE IF EXISTS "{name}"')
+    _admin(base, f'CREATE DATABASE "{name}"')
+    return _with_database(base, name)
+
+
+def _drop_database(url: str) -> None:
+    name = urllib.parse.urlsplit(url).path.lstrip("/")
+    with contextlib.suppress(Exception):
+        _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# -- the run -----------------------------------------------------------------------------------
+
+
+def _backend(label: str, today_tree: Path, postgres: str | None, rounds: int, sizes: dict[str, int]) -> dict[str, Any]:
+    suffix = f"{os.getpid()}"
+    current = Server(
+        "current", ROOT, "bench.settings", _create_database(postgres, f"h_c_bench_intake_current_{suffix}") if postgres else None
     )
+    today = Server(
+        "today", today_tree, "corridor.settings", _create_database(postgres, f"h_c_bench_intake_today_{suffix}") if postgres else None
+    )
+    memory: list[dict[str, Any]] = []
     try:
-        _wait_until_up(port, server)
-        _phase(port, 2, 3)  # warm up: load every worker's code paths
-        status = _corridor(env, "status").splitlines()[0]
-        results = {
-            "instance": status,
-            "one_client": _phase(port, 1, one_client),
-            "four_clients": _phase(port, 4, four_clients),
-            "eight_clients": _phase(port, 8, eight_clients),
-            "codename_lookup": _lookup_cost(),
-            "goal": ">= 40/s with 1 client, >= 60/s with 4 (2 cores), p95 <= 50 ms with 1 client, 0 failures with 8",
-        }
+        current.start()
+        today.start()
+        for server in (current, today):
+            _phase(server.port, 2, 4)  # warm up: load every worker's code paths
+        _phase(current.port, 2, 4, minimal=True)
+        memory.append({"after": "warm-up", **current.memory()})
+        minimal_runs, one_runs, one_today_runs, four_runs, four_today_runs = [], [], [], [], []
+        for _round in range(rounds):
+            minimal_runs.append(_phase(current.port, 1, sizes["minimal"], minimal=True))
+            one_runs.append(_phase(current.port, 1, sizes["one"]))
+            memory.append({"after": f"one client, round {_round + 1}", **current.memory()})
+            one_today_runs.append(_phase(today.port, 1, sizes["one"]))
+            four_today_runs.append(_phase(today.port, 4, sizes["four"]))
+            four_runs.append(_phase(current.port, 4, sizes["four"]))
+            memory.append({"after": f"four clients, round {_round + 1}", **current.memory()})
+        eight = _phase(current.port, 8, sizes["eight"])
+        memory.append({"after": "eight clients", **current.memory()})
+        today_memory = today.memory()
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
-    results["server_log"] = str(Path(data_dir) / "serve.log")
+        current.stop()
+        today.stop()
+    minimal_median = statistics.median(r["median_ms"] for r in minimal_runs)
+    one_median = statistics.median(r["median_ms"] for r in one_runs)
+    four_rate = statistics.median(r["per_second"] for r in four_runs)
+    four_today_rate = statistics.median(r["per_second"] for r in four_today_runs)
+    peaks = [value for row in memory for key, value in row.items() if key.endswith("_peak_kib")]
+    # Growth across runs: the same phase (four clients) in the first round and in the last.
+    after_four = [row for row in memory if str(row["after"]).startswith("four clients")]
+    first_rss = [value for key, value in after_four[0].items() if key.endswith("_rss_kib")]
+    last_rss = [value for key, value in after_four[-1].items() if key.endswith("_rss_kib")]
+    return {
+        "database": label,
+        "instance": "unsealed",
+        "minimal_post_one_client": minimal_runs,
+        "intake_one_client": one_runs,
+        "intake_one_client_today": one_today_runs,
+        "intake_four_clients": four_runs,
+        "intake_four_clients_today": four_today_runs,
+        "intake_eight_clients": eight,
+        "one_client_vs_minimal": round(one_median / minimal_median, 2),
+        "one_client_today_vs_minimal": round(statistics.median(r["median_ms"] for r in one_today_runs) / minimal_median, 2),
+        "four_clients_vs_today": round(four_rate / four_today_rate, 2),
+        "worker_memory": memory,
+        "worker_memory_today_at_end": today_memory,
+        "worker_peak_rss_mib": round(max(peaks) / 1024, 1) if peaks else None,
+        "worker_rss_growth_first_to_last_round_mib": round((max(last_rss) - max(first_rss)) / 1024, 1) if first_rss and last_rss else None,
+    }
+
+
+def run(rounds: int = 2, minimal: int = 200, one: int = 100, four: int = 60, eight: int = 30) -> dict[str, Any]:
+    sizes = {"minimal": minimal, "one": one, "four": four, "eight": eight}
+    today_tree = _baseline_tree()
+    results: dict[str, Any] = {
+        "goal": GOALS,
+        "today": f"commit {BASELINE_COMMIT[:12]} (before the pool), git archive, served beside this tree in the same run",
+        "rounds": rounds,
+    }
+    try:
+        results["sqlite"] = _backend("sqlite", today_tree, None, rounds, sizes)
+        postgres = _postgres_base()
+        if postgres:
+            results["postgresql"] = _backend("postgresql", today_tree, postgres, rounds, sizes)
+        else:
+            results["postgresql"] = "not measured: set BENCH_POSTGRES_URL (or a postgres DATABASE_URL)"
+        results["codename_lookup"] = _lookup_cost()
+    finally:
+        shutil.rmtree(today_tree, ignore_errors=True)
     return results
 
 
 def _wait_until_up(port: int, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError("corridor serve exited during start-up")
@@ -236,7 +464,7 @@ def _wait_until_up(port: int, server: subprocess.Popen[bytes]) -> None:
         except OSError:
             pass
         time.sleep(0.2)
-    raise RuntimeError("corridor serve did not answer within 30 seconds")
+    raise RuntimeError("corridor serve did not answer within 60 seconds")
 
 
 if __name__ == "__main__":
