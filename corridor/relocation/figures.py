@@ -114,7 +114,8 @@ def _quantile(q_num: int, q_den: int) -> str:
     return f"SUM(CASE WHEN i = {low} THEN days * (1 - {frac}) WHEN i = {low} + 1 THEN days * {frac} ELSE 0 END)"
 
 
-def _sql(country_filter: bool, population: str = "") -> str:
+def _events_sql(country_filter: bool, population: str = "") -> str:
+    """The figures straight from the status history (the reference for _tally_sql, see compute)."""
     granted = ", ".join(f"'{s}'" for s in GRANTED_STATUSES)  # our own constants, never input
     reached = ",\n".join(
         f"MAX(CASE WHEN e.status IN ({', '.join(repr(str(t)) for t in FUNNEL[FUNNEL.index(stage) :])}) THEN 1 ELSE 0 END) AS r_{stage}"
@@ -198,6 +199,97 @@ ORDER BY c.country, c.programme
 """  # noqa: S608
 
 
+def _histogram_quantile(q_num: int, q_den: int) -> str:
+    """The interpolated q-quantile (q = q_num / q_den) over a histogram: rows (days, c) in
+    order, `upto` the running count including the row, `n` the whole count. Order statistic i
+    (from 0) is the days of the row with upto - c <= i < upto; the two around position
+    (n - 1) * q are weighted as in _quantile, each found in its own CASE (both may be one row)."""
+    low = f"((n - 1) * {q_num} / {q_den})"
+    frac = f"(((n - 1) * {q_num} %% {q_den}) / {float(q_den)})"
+    return (
+        f"SUM(CASE WHEN {low} >= upto - c AND {low} < upto THEN days * (1 - {frac}) ELSE 0 END"
+        f" + CASE WHEN {low} + 1 >= upto - c AND {low} + 1 < upto THEN days * {frac} ELSE 0 END)"
+    )
+
+
+def _tally_sql(country_filter: bool, population: str = "") -> str:
+    """The figures from the per-application tally (tally.py): counts by one GROUP BY, and the
+    quantiles from histograms of whole days (durations are whole days), so the only sort is
+    over distinct (programme, days) pairs, never over every application. Same columns and
+    meaning as _events_sql, which stays as the reference the tests hold this one to."""
+    where = "WHERE p.country_id IN (SELECT value FROM json_each(%s))" if country_filter else ""
+    if country_filter and connection.vendor == "postgresql":
+        where = "WHERE p.country_id = ANY(%s)"
+    if population:
+        where = f"{where} AND {population}" if where else f"WHERE {population}"
+    funnel_sums = ", ".join(f"SUM(CASE WHEN furthest >= {k} THEN 1 ELSE 0 END) AS f_{stage}" for k, stage in enumerate(FUNNEL))
+    funnel_totals = ", ".join(f"SUM(f_{stage})" for stage in FUNNEL)
+    pending = "a.submitted IS NOT NULL AND NOT (a.granted OR a.refused OR a.withdrawn)"
+    if connection.vendor != "postgresql":
+        pending = "a.submitted IS NOT NULL AND a.granted = 0 AND a.refused = 0 AND a.withdrawn = 0"
+    # noqa below: every interpolated piece is one of this module's constants; values are parameters.
+    return f"""
+WITH base AS (
+    SELECT p.country_id AS country, a.programme_id AS programme, a.submitted, a.granted, a.refused,
+        a.withdrawn, a.furthest, a.decision_days, a.arrival_days,
+        CASE WHEN {pending} THEN 1 ELSE 0 END AS pending
+    FROM relocation_applicationtally a
+    JOIN relocation_programme p ON p.id = a.programme_id
+    {where}
+),
+by_programme AS (
+    SELECT country, programme, COUNT(*) AS applications,
+        SUM(CASE WHEN submitted IS NOT NULL THEN 1 ELSE 0 END) AS submitted_n,
+        SUM(CASE WHEN granted THEN 1 ELSE 0 END) AS grants,
+        SUM(CASE WHEN refused THEN 1 ELSE 0 END) AS refusals,
+        SUM(CASE WHEN withdrawn THEN 1 ELSE 0 END) AS withdrawn_n,
+        SUM(pending) AS pending_n,
+        {funnel_sums}
+    FROM base GROUP BY country, programme
+),
+counts AS (
+    SELECT * FROM by_programme
+    UNION ALL
+    SELECT country, {COUNTRY_TOTAL}, SUM(applications), SUM(submitted_n), SUM(grants), SUM(refusals),
+        SUM(withdrawn_n), SUM(pending_n), {funnel_totals}
+    FROM by_programme GROUP BY country
+),
+programme_histogram AS (
+    SELECT country, programme, 'decision' AS measure, decision_days AS days, COUNT(*) AS c
+        FROM base WHERE decision_days IS NOT NULL GROUP BY country, programme, decision_days
+    UNION ALL
+    SELECT country, programme, 'arrival', arrival_days, COUNT(*)
+        FROM base WHERE arrival_days IS NOT NULL GROUP BY country, programme, arrival_days
+    UNION ALL
+    SELECT country, programme, 'pending', {_days(_today(), "submitted")}, COUNT(*)
+        FROM base WHERE pending = 1 GROUP BY country, programme, submitted
+),
+histogram AS (
+    SELECT country, programme, measure, days, c FROM programme_histogram
+    UNION ALL
+    SELECT country, {COUNTRY_TOTAL}, measure, days, CAST(SUM(c) AS BIGINT)
+        FROM programme_histogram GROUP BY country, measure, days
+),
+running AS (
+    SELECT country, programme, measure, days, c,
+        CAST(SUM(c) OVER (PARTITION BY country, programme, measure ORDER BY days ROWS UNBOUNDED PRECEDING) AS BIGINT) AS upto,
+        CAST(SUM(c) OVER (PARTITION BY country, programme, measure) AS BIGINT) AS n
+    FROM histogram
+),
+pct AS (
+    SELECT country, programme, measure,
+        {_histogram_quantile(1, 2)} AS p50, {_histogram_quantile(9, 10)} AS p90, MAX(days) AS top
+    FROM running GROUP BY country, programme, measure
+)
+SELECT c.*, d.p50, d.p90, r.p50, r.p90, w.p50, w.top
+FROM counts c
+LEFT JOIN pct d ON d.country = c.country AND d.programme = c.programme AND d.measure = 'decision'
+LEFT JOIN pct r ON r.country = c.country AND r.programme = c.programme AND r.measure = 'arrival'
+LEFT JOIN pct w ON w.country = c.country AND w.programme = c.programme AND w.measure = 'pending'
+ORDER BY c.country, c.programme
+"""  # noqa: S608
+
+
 def _num(value: Any) -> float | None:
     return None if value is None else float(value)
 
@@ -249,12 +341,18 @@ def _whole_months(days: float | None, day: datetime.date) -> float | None:
 
 
 def compute(
-    countries: list[str] | None = None, today: datetime.date | None = None, *, viewer: User | None = None
+    countries: list[str] | None = None,
+    today: datetime.date | None = None,
+    *,
+    viewer: User | None = None,
+    from_events: bool = False,
 ) -> dict[tuple[str, int], Figures]:
     """Figures keyed by (country code, programme id or COUNTRY_TOTAL), in one query.
 
     Without a viewer, over every application (for reports and tests); every page and the
     API pass the user, whose figures follow the disclosure rule in the module docstring.
+    Read from the per-application tally; `from_events` reads the raw status history instead,
+    which the tests and the benchmark use as the reference the tally must equal.
     """
     day = today or timezone.localdate()
     params: list[Any] = []
@@ -265,10 +363,11 @@ def compute(
     population = _population(viewer) if viewer is not None else None
     if population is not None:
         params += population.params
-    # "today" appears twice: in the per-programme and the per-country rows.
-    params += [day if connection.vendor == "postgresql" else day.isoformat()] * 2
+    # "today" appears twice over the events (per-programme and per-country rows), once over the tally.
+    params += [day if connection.vendor == "postgresql" else day.isoformat()] * (2 if from_events else 1)
     # The statement is built from our own constants only; every value goes in as a parameter.
-    sql = _sql(countries is not None, population.condition if population is not None else "")
+    build = _events_sql if from_events else _tally_sql
+    sql = build(countries is not None, population.condition if population is not None else "")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

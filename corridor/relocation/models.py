@@ -179,6 +179,33 @@ class ApplicationEvent(models.Model):
         indexes = [models.Index(fields=["application", "status"], name="relocation_event_app_status")]
 
 
+class ApplicationTally(models.Model):
+    """One application's status history reduced to what the figures count (figures.py): kept by
+    the domain functions in the same transaction as every event they write (tally.py), so the
+    figures read one row per application instead of grouping every event with its joins.
+
+    Workflow state only, like the events it is computed from; it goes with its application
+    (erasure deletes the application, and this row with it), so nothing outlives an erased person.
+    """
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    # Copied from the application (neither ever changes) so a viewer's population filters this table alone.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", db_index=False)
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+")
+    submitted = models.DateField(null=True)
+    granted = models.BooleanField(default=False)
+    refused = models.BooleanField(default=False)  # refused and never granted
+    withdrawn = models.BooleanField(default=False)
+    # Index in FUNNEL of the furthest stage reached, -1 for none: stage k is reached when furthest >= k.
+    furthest = models.SmallIntegerField(default=-1)
+    decision_days = models.IntegerField(null=True)
+    arrival_days = models.IntegerField(null=True)
+
+    @property
+    def pending(self) -> bool:
+        return self.submitted is not None and not (self.granted or self.refused or self.withdrawn)
+
+
 class ChecklistItemKind(models.TextChoices):
     PASSPORT = "passport", _("international passport")
     PHOTOS = "photos", _("photographs")

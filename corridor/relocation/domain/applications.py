@@ -16,6 +16,7 @@ from corridor.audit.actions import act, lock
 from corridor.audit.names import name
 from corridor.cases.models import Case, CaseMember, Person
 from corridor.core.errors import Conflict
+from corridor.relocation import tally
 from corridor.relocation.audit_names import RelocationAudit
 from corridor.relocation.domain.checks import check_not_future
 from corridor.relocation.models import (
@@ -87,6 +88,7 @@ def create_application(
         application.save()
         application.members.set(Person.objects.filter(pk__in=person_ids))
         ApplicationEvent(application=application, old="", status=S.DRAFT, happened_on=day, by=actor).save()
+        tally.refresh(application.pk)  # the figures' row, in this transaction (tally.py)
         ChecklistItem.objects.bulk_create(
             ChecklistItem(application=application, kind=kind) for kind in _default_checklist(programme)
         )
@@ -151,6 +153,7 @@ def transition_application(
             application=application, old=current.status, status=new, happened_on=day, by=actor, reason=reason
         )
         event.save()
+        tally.refresh(application.pk)
         changed = {"status": new, "last_moved": day}
         if new == S.REFUSED:
             changed |= {"refusal_reason": refusal_reason, "refusal_text": refusal_text.strip() or None}
