@@ -3,8 +3,13 @@ the API's one JSON error body instead (corridor/api/errors.py), as its schema de
 
 from __future__ import annotations
 
+import sys
+
+from django.contrib.auth.models import AnonymousUser
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 _API_ERRORS = {
     400: ("bad_request", "Bad request."),
@@ -35,7 +40,49 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return _api_error(request, 403) or render(request, "core/error.html", {"code": 403}, status=403)
 
 
+# How long a client should wait before trying again when the database cannot be reached.
+RETRY_AFTER_SECONDS = 30
+# What SQLite ("database or disk is full") and PostgreSQL (DiskFull: "No space left on device",
+# "could not extend file") say when the disk is full.
+_DISK_FULL = ("disk is full", "no space left on device", "could not extend file")
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(marker in text for marker in _DISK_FULL)
+
+
+def unavailable(request: HttpRequest, exc: BaseException) -> HttpResponse:
+    """503 while the database cannot be reached (restarting, connections cut), 507 when its disk
+    is full: the transaction rolled back, so nothing was half-written, and trying again later works.
+
+    Rendered without the database: the page must not ask it who is signed in.
+    """
+    disk_full = _is_disk_full(exc)
+    status = 507 if disk_full else 503
+    if disk_full:
+        code, message = "disk_full", _("The server's disk is full. Nothing was saved. Tell your administrator.")
+    else:
+        code, message = "unavailable", _("The database cannot be reached just now. Nothing was saved. Try again in a minute.")
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=status, headers=headers)
+    request.user = AnonymousUser()  # the lazy user would query the database
+    try:
+        response = render(request, "core/error.html", {"code": status, "message": message}, status=status)
+    except Exception:  # the error page must never fail in turn; plain text is enough
+        response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+    for name, value in headers.items():
+        response.headers[name] = value
+    return response
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this while handling the exception, from a view or a middleware alike (a
+    # session read while the database restarts): a lost database is a 503, not a defect.
+    exc = sys.exception()
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return unavailable(request, exc)
     api = _api_error(request, 500)
     if api is not None:
         return api
