@@ -68,7 +68,17 @@ messages: install ## extract translatable strings into locale/ru (then translate
 bench: install ## run the benchmarks and write bench/results.json
 	$(BIN)/python -m bench.run
 
-clean: ## remove the virtualenv and build leftovers (keeps ./var)
-	rm -rf $(VENV) staticfiles *.egg-info
+# locust lives in its own virtualenv: the application never installs it.
+LOAD_VENV := .venv-load
+$(LOAD_VENV)/.installed: bench/load/requirements.lock
+	$(PYTHON) -m venv $(LOAD_VENV)
+	$(LOAD_VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/load/requirements.lock
+	touch $@
 
-.PHONY: help system-deps system-deps-test install run test lint check messages bench clean
+bench-load: install $(LOAD_VENV)/.installed ## 50 users for 5 minutes on a 100,000-person PostgreSQL instance (DATABASE_URL or local); writes bench/results.json "load"
+	$(BIN)/python -m bench.load.run $(BENCH_LOAD_ARGS)
+
+clean: ## remove the virtualenv and build leftovers (keeps ./var)
+	rm -rf $(VENV) $(LOAD_VENV) staticfiles *.egg-info
+
+.PHONY: help system-deps system-deps-test install run test lint check messages bench bench-load clean
