@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import ipaddress
 import re
+import time
 from typing import Any
 
 import pytest
@@ -385,3 +386,65 @@ def test_answers_to_custom_questions_leave_nothing_at_rest(shares: list[str]) ->
         assert [c["value"] for c in new_person.contacts] == [s["mapped contact"]]
 
     assert scan_sources(s, sources_at_rest({"captured logs": logs.getvalue().encode()})) == []
+
+
+def test_the_passphrase_pool_leaves_nothing_at_rest(settings: Any) -> None:
+    """Issue 15: a worker's pool of passphrases derived ahead of time lives in memory only.
+
+    The real filling thread fills the pool, a person is handed a pooled passphrase through the
+    form, the thread refills, the pool stops; then every byte at rest (files with connections
+    open and closed, pg_dump, the logs of the whole run) is searched for every passphrase that
+    was ever in the pool and for its keys. Only the handed-out passphrase's lookup tag and
+    public key may be stored (that is the request); its private key never.
+    """
+    from corridor.intake import conf, pool
+
+    settings.INTAKE_PASSPHRASE_POOL = 5
+    pool.reset_for_tests()
+    the_pool = pool.pool()
+    seen: dict[str, pool.Ready] = {}
+
+    def wait_full() -> None:
+        deadline = time.monotonic() + 30
+        while len(the_pool) < the_pool.size and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(the_pool) == the_pool.size
+        seen.update({entry.passphrase: entry for entry in list(the_pool._ready)})
+
+    with captured_logs() as logs:
+        assert not instance.is_sealed()
+        the_pool.take(domain.instance_salt(), conf.kdf_params(), conf.passphrase_words())  # as a first request would
+        the_pool.start()
+        try:
+            wait_full()
+            first = list(the_pool._ready)[0].passphrase
+            person = Client(REMOTE_ADDR=PERSON_IP)
+            page = ok(person.get(HELP), "help form").content.decode()
+            response = ok(
+                person.post(HELP, {"token": _form_token(page), "q_what_happened": f"Пул-{token()}", "q_safe_now": "no"}),
+                "submission",
+            )
+            codename = passphrase_in(response)
+            assert codename == first  # the request was given a pooled passphrase
+            wait_full()  # refilled: one more passphrase derived after the hand-out
+            assert len(seen) == the_pool.size + 1 and codename not in [e.passphrase for e in list(the_pool._ready)]
+        finally:
+            the_pool.stop()
+        assert len(the_pool) == 0
+    request = IntakeMessage.objects.get().request
+    handed = seen[codename]
+    assert (request.lookup, request.recipient) == (handed.keys.lookup.hex(), handed.keys.recipient)
+
+    s: dict[str, Secret] = {}
+    for number, (passphrase, entry) in enumerate(seen.items(), start=1):
+        label = "handed out" if passphrase == codename else f"pooled {number}"
+        s |= {f"{label}: {name}": value for name, value in _codename_secrets(passphrase).items() if "words" not in name}
+        s[f"{label}: identity"] = entry.keys.identity
+        if passphrase != codename:
+            s[f"{label}: lookup tag"] = entry.keys.lookup
+            s[f"{label}: recipient"] = entry.keys.recipient
+    sources = sources_at_rest({"captured logs": logs.getvalue().encode()})
+    assert logs.getvalue().count("django.db.backends DEBUG") > 10, "the SQL of the run was captured"
+    assert scan_sources(s, sources) == []
+    # The scan would have found the one stored on purpose: the handed-out request's lookup tag.
+    assert scan_sources({"stored lookup": handed.keys.lookup}, sources) != []
