@@ -89,6 +89,9 @@ def main(argv: list[str]) -> int:
         # Written after every suite, so a long run that fails late keeps what it measured.
         OUT.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {OUT}")
+    from bench import report
+
+    report.write()  # docs/performance.md follows the figures
     from django.db import connections
 
     connections.close_all()
