@@ -49,6 +49,8 @@ ALLOWED = {
     "corridor/keys/files.py:store_encrypted": "the encrypted file's row, written with the file by the upload action",
     "corridor/keys/models.py:DataKey.create_many": "data keys for a batch of records, made by the action that writes them",
     "corridor/keys/models.py:DataKey.shred": "destroying a data key, called by the erase action that audits it",
+    "corridor/keys/nodes.py:record_unseal": "a node's unseal, as the other web nodes compare it (no personal data); the unseal is audited",
+    "corridor/keys/nodes.py:lockdown": "the lockdown the other web nodes look for, after the audited seal",
     # -- model methods that actions call inside their transaction ----------------------------------
     "corridor/accounts/models.py:User.end_all_sessions": "a counter bump called by the accounts actions that audit it",
     "corridor/accounts/models.py:EnrolmentLink.issue": "called by create_user / reissue_enrolment, which audit it",

@@ -40,14 +40,13 @@ from corridor.keys.instance import (
     in_process_keys,
     intake_recipient,
     is_sealed,
-    lockdown,
     reset_unseal,
     session_epoch,
     status,
-    submit_share,
 )
 from corridor.keys.kdf import INSECURE_FAST, OWASP_MINIMUM, Argon2Params, DerivedKeys, derive, random_salt
 from corridor.keys.models import BlindIndexEntry, DataKey, EncryptedFile, Shredded
+from corridor.keys.nodes import lockdown, sealed_here_or_elsewhere, submit_share
 from corridor.keys.service import Status, initialize, referral_message
 from corridor.keys.translit import name_parts, normalize
 from corridor.keys.treehead import SignedTreeHead
@@ -334,6 +333,7 @@ __all__ = [
     "register_audit_receiver",
     "remove_file",
     "reset_unseal",
+    "sealed_here_or_elsewhere",
     "search",
     "seal_for_outbox",
     "session_epoch",

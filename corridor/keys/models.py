@@ -247,3 +247,27 @@ __all__ = [
     "epoch_of",
     "epochs_in_use",
 ]
+
+
+class SealEvent(models.Model):
+    """A lockdown or an unseal of one web node's key service, for the other nodes to compare.
+
+    Each node has its own keyd; a lockdown seals the node it was pressed on at once (no database
+    write needed), then leaves a `lockdown` row here. Every other node, on its next request,
+    finds a lockdown newer than the `unseal` row of its own unseal and seals itself
+    (instance.sealed_here_or_elsewhere). `epoch` is the SHA-256 of the unseal's session epoch,
+    so the table says which unseal a row belongs to without holding the value sessions carry.
+    """
+
+    LOCKDOWN = "lockdown"
+    UNSEAL = "unseal"
+
+    kind = models.CharField(max_length=8, choices=[(LOCKDOWN, LOCKDOWN), (UNSEAL, UNSEAL)])
+    epoch = models.CharField(max_length=64, blank=True, default="")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["epoch"], name="keys_sealevent_epoch")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"

@@ -6,12 +6,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from corridor.keys import instance
+from corridor.keys import nodes
 
 
 class Command(BaseCommand):
     help = "Seal the running instance now: keys dropped, every session ended."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        instance.lockdown(actor=None, reason="cli")
+        nodes.lockdown(actor=None, reason="cli")
         self.stdout.write("sealed")

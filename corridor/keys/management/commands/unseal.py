@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from corridor.keys import instance
+from corridor.keys import instance, nodes
 
 
 class Command(BaseCommand):
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         text = sys.stdin.readline().strip()
         if not text:
             raise CommandError("no share on standard input")
-        outcome = instance.submit_share(text)
+        outcome = nodes.submit_share(text)
         if outcome.error:
             raise CommandError(outcome.error)
         self.stdout.write(outcome.message)
