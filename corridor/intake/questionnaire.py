@@ -7,6 +7,7 @@ the public page reads it while the instance is sealed.
 
 from __future__ import annotations
 
+import copy
 import gettext as gettext_module
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -114,11 +115,31 @@ def live() -> QuestionnaireVersion | None:
     return QuestionnaireVersion.objects.filter(state=VersionState.LIVE).first()
 
 
+# The questions of versions that are live or retired, per process. Such a version never changes
+# (domain/questionnaires.py edits drafts only, and a version leaves "live" only to retire), so
+# a cached copy cannot go stale; the key holds the creation time too, so that a row number a
+# test database reuses for another version is another key. Nothing from a request is kept.
+_FROZEN: dict[tuple[int, Any], tuple[Question, ...]] = {}
+_FROZEN_MAX = 32
+
+
 def questions_of(version: QuestionnaireVersion | None) -> list[Question]:
-    """A version's questions in order; with no version, the shipped defaults (unsaved)."""
+    """A version's questions in order; with no version, the shipped defaults (unsaved).
+
+    Each call returns its own copies: a caller may change them (a new draft saves them anew).
+    """
     if version is None:
         return default_questions()
-    return list(version.questions.order_by("position", "pk"))
+    if version.pk is None or version.state not in (VersionState.LIVE, VersionState.RETIRED):
+        return list(version.questions.order_by("position", "pk"))
+    key = (int(version.pk), version.created_at)
+    found = _FROZEN.get(key)
+    if found is None:
+        found = tuple(version.questions.order_by("position", "pk"))
+        if len(_FROZEN) >= _FROZEN_MAX:
+            _FROZEN.clear()
+        _FROZEN[key] = found
+    return [copy.copy(question) for question in found]
 
 
 def default_questions() -> list[Question]:

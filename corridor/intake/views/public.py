@@ -45,6 +45,7 @@ def intake_page(view: View) -> View:
         questionnaire.activate(lang, row)
         request.LANGUAGE_CODE = lang
         request.intake_languages = offered  # type: ignore[attr-defined]  # read by _context for this request only
+        request.intake_look = row  # type: ignore[attr-defined]  # one read of the look per request, for _context
         return view(request, *args, **kwargs)
 
     return public(works_sealed(csrf_exempt(never_cache(wrapped))))
@@ -60,13 +61,14 @@ def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     default = _default_language(offered)
     lang = translation.get_language() or default
     query = f"?lang={lang}" if lang != default else ""
+    row = getattr(request, "intake_look", None) or questionnaire.look()
     return {
-        **look.context(questionnaire.look(), lang),
+        **look.context(row, lang),
         "lang": lang,
         "lang_query": query,
         # Each language by its own name in its own script: (code, query, name).
         "other_languages": [
-            (code, f"?lang={code}" if code != default else "", questionnaire.language_name(code))
+            (code, f"?lang={code}" if code != default else "", questionnaire.language_name(code, row))
             for code in offered
             if code != lang
         ],
