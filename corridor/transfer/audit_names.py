@@ -67,12 +67,14 @@ label_names(
 
 class LegacyImportAudit(AuditAction):
     IMPORT = "legacy.import"
+    IMPORT_BATCH = "legacy.import.batch"
 
 
 label_names(
     LegacyImportAudit,
     {
         LegacyImportAudit.IMPORT: _("People and cases imported from a spreadsheet"),
+        LegacyImportAudit.IMPORT_BATCH: _("A part of a spreadsheet imported"),
     },
 )
 
