@@ -5,7 +5,8 @@ unsealed), the production argon2id cost; on SQLite, and on PostgreSQL when one i
 Three servers' worth of figures, in one run, alternated so drift on a shared machine hits both:
 - "minimal": the same server's smallest POST view that writes one row (bench.benchapp, served
   through bench.settings only) -- the baseline for the intake's POST at one client;
-- "current": this tree's intake (the pool of pre-derived passphrases on);
+- "current": the committed HEAD's intake (the pool of pre-derived passphrases on), extracted
+  with `git archive` like "today", so that files other people are editing are not measured;
 - "today": the code of BASELINE_COMMIT (before issue 15's pool), extracted with `git archive`
   into a temporary directory and served by the same interpreter on another port.
 Peak RSS (VmHWM) and RSS of every web worker are read from /proc after each phase.
@@ -128,7 +129,10 @@ class Server:
         if status != "unsealed":
             raise RuntimeError(f"{self.name}: the instance did not unseal ({status})")
 
-    def stop(self) -> None:
+    def stop(self, failed: bool = False) -> None:
+        if failed and self.data_dir and (Path(self.data_dir) / "serve.log").exists():
+            tail = (Path(self.data_dir) / "serve.log").read_bytes()[-4000:].decode(errors="replace")
+            print(f"--- {self.name} server's log (last lines) ---\n{tail}", file=sys.stderr)
         if self.process is not None:
             self.process.terminate()
             try:
@@ -320,12 +324,21 @@ def _lookup_cost(samples: int = 15) -> dict[str, Any]:
     }
 
 
-def _baseline_tree() -> Path:
-    """BASELINE_COMMIT's files (git archive), in a temporary directory; the same interpreter serves it."""
+def _head() -> str:
+    return subprocess.run(  # noqa: S603 -- fixed arguments
+        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, check=True, text=True, timeout=30  # noqa: S607
+    ).stdout.strip()
+
+
+def _tree(commit: str, name: str) -> Path:
+    """A commit's files (git archive) in a temporary directory; the same interpreter serves it.
+
+    The committed tree, not the checkout: files being edited in the checkout are not measured.
+    """
     archive = subprocess.run(  # noqa: S603 -- fixed arguments
-        ["git", "archive", "--format=tar", BASELINE_COMMIT], cwd=ROOT, capture_output=True, check=True, timeout=120  # noqa: S607
+        ["git", "archive", "--format=tar", commit], cwd=ROOT, capture_output=True, check=True, timeout=120  # noqa: S607
     ).stdout
-    target = Path(tempfile.mkdtemp(prefix="corridor-bench-today-"))
+    target = Path(tempfile.mkdtemp(prefix=f"corridor-bench-{name}-"))
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(target, filter="data")
     return target
@@ -370,15 +383,18 @@ def _drop_database(url: str) -> None:
 # -- the run -----------------------------------------------------------------------------------
 
 
-def _backend(label: str, today_tree: Path, postgres: str | None, rounds: int, sizes: dict[str, int]) -> dict[str, Any]:
+def _backend(
+    label: str, current_tree: Path, today_tree: Path, postgres: str | None, rounds: int, sizes: dict[str, int]
+) -> dict[str, Any]:
     suffix = f"{os.getpid()}"
     current = Server(
-        "current", ROOT, "bench.settings", _create_database(postgres, f"h_c_bench_intake_current_{suffix}") if postgres else None
+        "current", current_tree, "bench.settings", _create_database(postgres, f"h_c_bench_intake_current_{suffix}") if postgres else None
     )
     today = Server(
         "today", today_tree, "corridor.settings", _create_database(postgres, f"h_c_bench_intake_today_{suffix}") if postgres else None
     )
     memory: list[dict[str, Any]] = []
+    failed = True
     try:
         current.start()
         today.start()
@@ -398,9 +414,10 @@ def _backend(label: str, today_tree: Path, postgres: str | None, rounds: int, si
         eight = _phase(current.port, 8, sizes["eight"])
         memory.append({"after": "eight clients", **current.memory()})
         today_memory = today.memory()
+        failed = False
     finally:
-        current.stop()
-        today.stop()
+        current.stop(failed)
+        today.stop(failed)
     minimal_median = statistics.median(r["median_ms"] for r in minimal_runs)
     one_median = statistics.median(r["median_ms"] for r in one_runs)
     four_rate = statistics.median(r["per_second"] for r in four_runs)
@@ -431,21 +448,24 @@ def _backend(label: str, today_tree: Path, postgres: str | None, rounds: int, si
 
 def run(rounds: int = 2, minimal: int = 200, one: int = 100, four: int = 60, eight: int = 30) -> dict[str, Any]:
     sizes = {"minimal": minimal, "one": one, "four": four, "eight": eight}
-    today_tree = _baseline_tree()
+    head = _head()
+    current_tree, today_tree = _tree(head, "current"), _tree(BASELINE_COMMIT, "today")
     results: dict[str, Any] = {
         "goal": GOALS,
-        "today": f"commit {BASELINE_COMMIT[:12]} (before the pool), git archive, served beside this tree in the same run",
+        "current": f"commit {head[:12]} (HEAD when run), git archive",
+        "today": f"commit {BASELINE_COMMIT[:12]} (before the pool), git archive, served beside it in the same run",
         "rounds": rounds,
     }
     try:
-        results["sqlite"] = _backend("sqlite", today_tree, None, rounds, sizes)
+        results["sqlite"] = _backend("sqlite", current_tree, today_tree, None, rounds, sizes)
         postgres = _postgres_base()
         if postgres:
-            results["postgresql"] = _backend("postgresql", today_tree, postgres, rounds, sizes)
+            results["postgresql"] = _backend("postgresql", current_tree, today_tree, postgres, rounds, sizes)
         else:
             results["postgresql"] = "not measured: set BENCH_POSTGRES_URL (or a postgres DATABASE_URL)"
         results["codename_lookup"] = _lookup_cost()
     finally:
+        shutil.rmtree(current_tree, ignore_errors=True)
         shutil.rmtree(today_tree, ignore_errors=True)
     return results
 
