@@ -220,3 +220,21 @@ def test_fuzz_rows_every_bad_row_reported_nothing_partial(
         assert len(cases) == len(plan.rows)
         # Clean up so the next example's in-file and existing duplicate checks start afresh.
         Person.objects.filter(pk__in=CaseMember.objects.filter(case__in=cases).values("person_id")).update(erased=timezone.now())
+
+
+def test_owner_column_does_not_tell_which_usernames_exist_elsewhere(worker: User, team: Team) -> None:
+    """A row's owner is looked up among the members of the teams the rows can go to only: a
+    user of another team, an address of theirs and a name nobody has all read alike."""
+    other = Team.objects.create(name="South")
+    zoe = make_staff(Role.CASEWORKER, teams=[other], username="zoe-south")
+    bea = make_staff(Role.CASEWORKER, teams=[team], username="bea-north")
+    User.objects.filter(pk=zoe.pk).update(email="zoe@example.org")
+    User.objects.filter(pk=bea.pk).update(email="bea@example.org")
+    data = b"Name,Owner\nA Person,zoe-south\nB Person,zoe@example.org\nC Person,nobody-at-all\nD Person,BEA@example.org\n"
+    plan = _plan(worker, team, data)
+    assert [row.line for row in plan.rows] == [5]
+    assert plan.rows[0].owner_id == User.objects.get(username="bea-north").pk
+    reasons = {error.line: error.reason for error in plan.errors}
+    assert sorted(reasons) == [2, 3, 4]
+    assert len(set(reasons.values())) == 1
+    assert "zoe" not in reasons[2] and "South" not in reasons[2]
