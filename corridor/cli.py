@@ -32,6 +32,7 @@ COMMANDS = {
     "import_people": "import people and cases from a CSV or XLSX spreadsheet ('import_people FILE --user NAME'; checked first)",
     "restore": "rebuild a fresh instance from an encrypted backup ('restore FILE --identity ID'); then unseal",
     "check": "Django's system checks ('check --deploy' for production settings)",
+    "doctor": "check a running deployment and print what to fix ('doctor --url https://your.host')",
     "migrate": "create or update the database tables",
 }
 
