@@ -100,6 +100,9 @@ def is_verified(user: Any) -> bool:
 
 
 def refresh_auth(request: HttpRequest) -> None:
+    # A new session id with the new proof, as at sign-in: an id someone copied before the
+    # step-up never carries the right it grants (session fixation).
+    request.session.cycle_key()
     request.session[AUTH_AT] = time.time()
 
 
