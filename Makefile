@@ -45,10 +45,14 @@ run: install ## set up a demo instance in ./var and serve it on http://localhost
 test: system-deps-test install ## run the whole test suite (set DATABASE_URL to use PostgreSQL)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-lint: install ## ruff (with security rules), the import contracts (layers, no cycles, crypto only in keys), and strict mypy on every app
+lint: install ## ruff (with security rules), the import contracts (layers, no cycles, crypto only in keys), strict mypy, bandit, pip-audit
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy corridor
+	$(BIN)/bandit -c pyproject.toml -r corridor -q
+	@# Every pinned package against PyPI's advisory data (needs https://pypi.org/pypi/NAME/VERSION/json);
+	@# the lock pins every dependency, so it is audited as it is, without resolving.
+	$(BIN)/pip-audit -r requirements.lock --strict --no-deps --disable-pip --progress-spinner off
 
 check: install ## deployment checks, missing migrations, the API schema, and schemathesis against a demo instance
 	@# The deployment checks need the key pins (keys.E003-E006): take them from a throwaway instance.
