@@ -106,10 +106,10 @@ def _render_form(request: HttpRequest, form: HelpForm, status: int = 200) -> Htt
     # Only a bound form's files: a request refused by the limits is never parsed (form.files is empty).
     if form.is_bound and form.files.get("file") and status != 200 and not form.has_error("file"):
         form.add_error("file", _("Your file was not kept. Attach it again before you press Send."))
-    lang_query = _context(request)["lang_query"]
+    context = _context(request, form=form, first_step=form.step == Step.FIRST)
+    lang_query = context["lang_query"]
     # The first step posts to ?step=1: the server answers with the follow-ups its answers call for.
-    action = f"?step=1{'&' + lang_query[1:] if lang_query else ''}" if form.step == Step.FIRST else lang_query
-    context = _context(request, form=form, form_action=action, first_step=form.step == Step.FIRST)
+    context["form_action"] = f"?step=1{'&' + lang_query[1:] if lang_query else ''}" if form.step == Step.FIRST else lang_query
     return render(request, "intake/form.html", context, status=status)
 
 
