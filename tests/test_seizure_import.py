@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -101,3 +102,67 @@ def test_spreadsheet_import_leaves_nothing_at_rest(tmp_path: Path) -> None:
     assert Case.objects.filter(team=team).count() == 3
     pieces: dict[str, str | bytes] = {f"{kind} file piece": data[len(data) // 2 : len(data) // 2 + 32] for kind, data in files}
     assert seizure.scan_at_rest(planted | pieces, {"logs": logs.getvalue().encode()}) == []
+
+
+def test_background_import_stopped_midway_leaves_nothing_readable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file queued through the page, its job killed after the first chunk: the queued rows
+    (in the database until the job ends) are ciphertext, the rows already imported too, and
+    once the dead job is reaped its key is shredded."""
+    import datetime
+
+    from django.test import override_settings
+    from django.utils import timezone
+
+    from corridor.transfer.domain import import_jobs
+    from corridor.transfer.domain import legacy as legacy_domain
+    from corridor.transfer.models import ImportJob, ImportState
+
+    team = create_team(None, "Background team")
+    worker = make_staff(Role.CASEWORKER, teams=[team], username="background")
+    planted: dict[str, str | bytes] = {}
+    rows = []
+    for _index in range(3):
+        values, secrets = _row(f"bg{seizure.token()}")
+        planted |= secrets
+        rows.append(values)
+    data = _csv(rows)
+
+    class Killed(BaseException):
+        """What the process's death looks like to the job: nothing after it runs."""
+
+    real = legacy_domain.import_rows
+
+    def one_chunk_then_die(actor: Any, plan: Any, *, progress: Any = None, **kwargs: Any) -> Any:
+        def beat(done: int, total: int) -> None:
+            if done == 2:  # inside the second chunk's transaction: the first one is committed
+                raise Killed
+            if progress is not None:
+                progress(done, total)
+
+        return real(actor, plan, progress=beat, chunk_rows=1, **kwargs)
+
+    monkeypatch.setattr(import_jobs, "import_rows", one_chunk_then_die)
+    with seizure.captured_logs() as logs, override_settings(CORRIDOR_IMPORT_THREAD=False):
+        client = sign_in(Client(), worker)
+        first = client.post("/transfer/import/", {"spreadsheet": SimpleUploadedFile("people.csv", data), "team": team.pk})
+        assert first.status_code == 200, first.content
+        form = {"carried": first.context["carried"], "filename": "people.csv", "mapped": "1", "team": team.pk, "confirm": "1"}
+        form |= {f"column_{index}": chosen for index, _header, chosen in first.context["columns"]}
+        queued = client.post("/transfer/import/", form)
+        assert queued.status_code == 302, queued.content
+        with pytest.raises(Killed):
+            import_jobs.run_queued()
+        job = ImportJob.objects.get()
+        assert (job.state, job.done, Case.objects.filter(team=team).count()) == (ImportState.RUNNING, 1, 1)
+        assert job.rows is not None  # still waiting in the database, as ciphertext
+        page = client.get(queued["Location"]).content.decode()
+        assert '<progress id="import-progress" max="3" value="1">' in page
+
+    piece = {"file piece": data[len(data) // 2 : len(data) // 2 + 32]}
+    assert seizure.scan_at_rest(planted | piece, {"logs": logs.getvalue().encode()}) == []
+
+    assert import_jobs.reap_stale(timezone.now() + import_jobs.STALE_AFTER + datetime.timedelta(seconds=1)) == 1
+    job.refresh_from_db()
+    assert (job.state, job.rows) == (ImportState.FAILED, None)
+    assert "1 of 3" in job.message
+    assert seizure.scan_at_rest(planted | piece) == []

@@ -18,3 +18,8 @@ class TransferConfig(AppConfig):
         from corridor.transfer.domain import retention
 
         retention.register()  # imports erasure.py and retention.py too: their audit names and permissions
+
+        # Legacy import (M): background imports left waiting or stopped by a web process that ended.
+        from corridor.transfer.domain import import_jobs
+
+        import_jobs.register()

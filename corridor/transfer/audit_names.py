@@ -68,6 +68,7 @@ label_names(
 class LegacyImportAudit(AuditAction):
     IMPORT = "legacy.import"
     IMPORT_BATCH = "legacy.import.batch"
+    QUEUE = "legacy.import.queue"
 
 
 label_names(
@@ -75,6 +76,7 @@ label_names(
     {
         LegacyImportAudit.IMPORT: _("People and cases imported from a spreadsheet"),
         LegacyImportAudit.IMPORT_BATCH: _("A part of a spreadsheet imported"),
+        LegacyImportAudit.QUEUE: _("A spreadsheet queued for import"),
     },
 )
 

@@ -8,7 +8,9 @@ row with its spreadsheet line and reason. domain/legacy.py writes the rows; noth
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import json
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -128,6 +130,24 @@ class PlannedRow:
     priority: str
     summary: str
     notes: str
+
+
+def rows_to_json(rows: Sequence[PlannedRow]) -> bytes:
+    """The planned rows as JSON (dates as ISO text), for a background import to keep encrypted."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, datetime.date):
+            return {"date": value.isoformat()}
+        raise TypeError(f"cannot keep {type(value).__name__} in a planned row")
+
+    return json.dumps([dataclasses.asdict(row) for row in rows], default=plain, ensure_ascii=False).encode()
+
+
+def rows_from_json(data: bytes) -> list[PlannedRow]:
+    def hook(value: dict[str, Any]) -> Any:
+        return datetime.date.fromisoformat(value["date"]) if set(value) == {"date"} else value
+
+    return [PlannedRow(**row) for row in json.loads(data, object_hook=hook)]
 
 
 @dataclass

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from corridor.cases.models import Case
+from corridor.keys.fields import EncryptedBinaryField
 
 # -- referrals (K) --
 
@@ -203,3 +204,49 @@ class Backup(models.Model):
 
 
 # -- end backups (L) --
+
+# -- legacy import (M) --
+
+
+class ImportState(models.TextChoices):
+    QUEUED = "queued", _("waiting to start")
+    RUNNING = "running", _("importing")
+    DONE = "done", _("done")
+    FAILED = "failed", _("stopped")
+
+
+class ImportJob(models.Model):
+    """A checked spreadsheet waiting for, or being written by, the background import.
+
+    The rows to write are kept only as ciphertext under the job's own data key, which is
+    shredded as soon as the job ends (done or stopped): the file itself is never stored, and
+    what was planned from it cannot be read back afterwards. Counts and times stay, for the
+    progress page; `message` is the reason a job stopped, which names lines, never values.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    data_key = models.ForeignKey("keys.DataKey", on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=8, choices=ImportState.choices, default=ImportState.QUEUED)
+    rows = EncryptedBinaryField(null=True, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=500, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    heartbeat = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        indexes = [models.Index(fields=["state", "created"], name="transfer_importjob_state")]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} ({self.state})"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, self.done * 100 // self.total)
+
+
+# -- end legacy import (M) --

@@ -2,21 +2,23 @@
 
 The file is read in memory for the request and never written on the server: between the
 steps the page carries it back (base64 in a hidden field, as the referral import does), so
-the server holds nothing of it between requests. The import runs in the request, so the page
-takes files of up to WEB_MAX_ROWS rows; larger ones go through `corridor import_people`,
-which shows a progress bar.
+the server holds nothing of it between requests. Importing queues the checked rows, encrypted,
+for a background job (domain/import_jobs.py) and shows its progress on a page that refreshes
+itself without JavaScript; the file's size is what limits the page (WEB_MAX_BYTES: the carried
+copy must fit a form), larger files go through `corridor import_people`.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import uuid
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -27,12 +29,17 @@ from django.views.decorators.http import require_http_methods
 from corridor.accounts.models import Team, User
 from corridor.cases.access import user_with_perm
 from corridor.transfer import legacy, rules, spreadsheet
-from corridor.transfer.domain.legacy import import_rows
+from corridor.transfer.domain import import_jobs
+from corridor.transfer.domain.import_jobs import queue_import
+from corridor.transfer.models import ImportJob, ImportState
 
-# The page imports in the request, which gunicorn ends after 30 s: at ~65 ms a row measured
-# on a loaded 2-core machine (bench legacy_import), 200 rows take about 13 s.
-WEB_MAX_ROWS = 200
+# The import runs in the background (a few ms a row, bench legacy_import), so the rows a page
+# takes are bounded by the file: its base64 copy travels in the form between the steps, under
+# DATA_UPLOAD_MAX_MEMORY_SIZE (2 MB).
+WEB_MAX_ROWS = spreadsheet.MAX_ROWS
 WEB_MAX_BYTES = 1024 * 1024
+# The progress page asks again this often while the job runs (a meta refresh: no JavaScript).
+REFRESH_SECONDS = 2
 
 
 def _user(request: HttpRequest) -> User:
@@ -128,18 +135,33 @@ def import_view(request: HttpRequest) -> HttpResponse:
     if request.POST.get("confirm") != "1" or asked is None:
         return render(request, "transfer/import.html", context)
     try:
-        cases = import_rows(user, plan, valid_only=form.cleaned_data["valid_only"])
+        job = queue_import(user, plan, valid_only=form.cleaned_data["valid_only"])
     except ValidationError as error:
         context["import_error"] = "; ".join(error.messages)
         return render(request, "transfer/import.html", context, status=400)
-    messages.success(
-        request,
-        ngettext("Imported %(count)d person with a case.", "Imported %(count)d people, each with a case.", len(cases))
-        % {"count": len(cases)},
-    )
-    return redirect("cases:cases")
+    return redirect("transfer:import_progress", pk=job.pk)
+
+
+@never_cache
+@require_http_methods(["GET"])
+def progress_view(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    user = user_with_perm(_user(request), rules.IMPORT_SPREADSHEET)
+    try:
+        job = import_jobs.job_for(user, pk)
+    except ImportJob.DoesNotExist as error:
+        raise Http404 from error
+    running = job.state in (ImportState.QUEUED, ImportState.RUNNING)
+    if job.state == ImportState.DONE:
+        messages.success(
+            request,
+            ngettext("Imported %(count)d person with a case.", "Imported %(count)d people, each with a case.", job.done)
+            % {"count": job.done},
+        )
+    context = {"job": job, "running": running, "refresh": REFRESH_SECONDS, "states": ImportState}
+    return render(request, "transfer/import_progress.html", context)
 
 
 urlpatterns = [
     path("import/", import_view, name="import"),
+    path("import/<uuid:pk>/", progress_view, name="import_progress"),
 ]

@@ -1,6 +1,7 @@
 """The legacy import's page (issue 13, item 3): caseworkers only, the file read and mapped
 in the request and carried by the page between steps, every bad row shown with its line,
-nothing written until the user imports; English and Russian; never a 500 on a bad file."""
+nothing written until the user imports, then a background job with a progress page only its
+owner sees; English and Russian; never a 500 on a bad file."""
 
 from __future__ import annotations
 
@@ -13,16 +14,27 @@ from django.utils import timezone, translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corridor.accounts.models import Role
+from corridor.accounts.models import Role, User
 from corridor.accounts.testing import Route, World, check_matrix, make_world, sign_in
 from corridor.cases.models import Case, CaseMember, Person
+from corridor.keys.api import DataKey
+from corridor.transfer.domain import import_jobs
+from corridor.transfer.models import ImportJob, ImportState
 
 pytestmark = pytest.mark.django_db
 
 WORKER = {Role.CASEWORKER}
 
+def _job_of(user: User) -> str:
+    """A finished import of `user`'s, as the progress page shows it."""
+    job = ImportJob.objects.create(data_key=DataKey.create("import"), actor=user, state=ImportState.DONE, total=3, done=3)
+    return f"/transfer/import/{job.pk}/"
+
+
 ROUTES = [
     Route("transfer:import", lambda w: "/transfer/import/", WORKER),
+    # Only the one who started an import sees its progress: another caseworker's is a 404.
+    Route("transfer:import_progress", lambda w: _job_of(w.outsider), WORKER, own_url=lambda w, u: _job_of(u)),
 ]
 
 
@@ -71,7 +83,23 @@ def test_read_map_check_then_import(world: World) -> None:
     # The user chooses to import the valid row only.
     response = client.post("/transfer/import/", {**form, "confirm": "1", "valid_only": "on"})
     assert response.status_code == 302
+    job = ImportJob.objects.get(actor=world.users[Role.CASEWORKER])
+    assert response["Location"] == f"/transfer/import/{job.pk}/"
+    # Queued, not yet written: the page says so and asks again by itself (no JavaScript).
+    assert Person.objects.count() == people
+    page = client.get(response["Location"]).content.decode()
+    assert '<meta http-equiv="refresh" content="2">' in page
+    assert '<progress id="import-progress" max="1" value="0">' in page
+    assert import_jobs.run_queued() == 1
     assert Person.objects.count() == people + 1
+    page = client.get(response["Location"]).content.decode()
+    assert 'http-equiv="refresh"' not in page
+    assert '<progress id="import-progress" max="1" value="1">' in page
+    assert "1 row with errors was left out." in page
+    # The planned rows are gone with their key.
+    job.refresh_from_db()
+    assert (job.state, job.rows, job.done) == (ImportState.DONE, None, 1)
+    assert job.data_key.shredded is not None
     assert Case.objects.filter(team=world.team_a, status="closed").count() == 1
 
 
@@ -133,6 +161,7 @@ def test_fuzz_page_never_500_nothing_partial(world: World, data: bytes, name: st
     form |= {f"column_{index}": chosen for index, _header, chosen in first.context["columns"]}
     response = client.post("/transfer/import/", form)
     assert response.status_code in (302, 400)
+    import_jobs.run_queued()
     created = Person.objects.count() - before[0]
     assert created == (len(plan.rows) if response.status_code == 302 else 0)
     assert (response.status_code == 302) == (not plan.errors and bool(plan.rows))

@@ -90,7 +90,7 @@ class Command(BaseCommand):
                     actor,
                     plan,
                     valid_only=options["valid_only"],
-                    progress=lambda done, total: progress.advance(task),
+                    progress=lambda done, total: progress.update(task, completed=done),
                 )
         except ValidationError as error:
             raise CommandError("nothing imported: " + "; ".join(error.messages)) from error
