@@ -109,18 +109,39 @@ class Instance:
     admin_url: str | None = None
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
+    keyd: subprocess.Popen[bytes] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, *, workers: int = 2, threads: int = 4, preexec: Any = None) -> None:
+    def start_keyd(self) -> None:
+        """keyd on its own, as its systemd unit runs it (then `start(keyd=False)`)."""
+        with self.log.open("ab") as out:
+            self.keyd = subprocess.Popen(  # noqa: S603 -- our own interpreter and module
+                [sys.executable, "-m", "corridor.cli", "keyd"], env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        socket_path = self.data_dir / "run" / "keyd.sock"
+        deadline = time.monotonic() + 60
+        while self.keyd_status_or_none() is None:
+            assert self.keyd.poll() is None and time.monotonic() < deadline, self.log.read_text(errors="replace")[-3000:]
+            time.sleep(0.1)
+        assert socket_path.exists()
+
+    def kill_keyd(self) -> None:
+        assert self.keyd is not None
+        os.killpg(self.keyd.pid, signal.SIGKILL)
+        self.keyd.wait(timeout=10)
+        self.keyd = None
+
+    def start(self, *, workers: int = 2, threads: int = 4, preexec: Any = None, keyd: bool = True) -> None:
         self.port = self.port or free_port()
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(  # noqa: S603 -- our own interpreter and module
                 [sys.executable, "-m", "corridor.cli", "serve", "--bind", f"127.0.0.1:{self.port}",
-                 "--workers", str(workers), "--threads", str(threads), "--no-scheduler"],
+                 "--workers", str(workers), "--threads", str(threads), "--no-scheduler", *([] if keyd else ["--no-keyd"])],
                 env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True,  # a process group of its own: serve, keyd, gunicorn's master and workers
                 preexec_fn=preexec,  # noqa: PLW1509 -- only to set a resource limit in the child (full-disk test)
@@ -135,15 +156,19 @@ class Instance:
             assert self.process.poll() is None and time.monotonic() < deadline, self.log.read_text(errors="replace")[-3000:]
             time.sleep(0.2)
 
-    def keyd_status(self) -> str:
-        """'sealed' or 'unsealed', asked of this instance's keyd ('sealed' when it is not running)."""
+    def keyd_status_or_none(self) -> str | None:
+        """'sealed' or 'unsealed', asked of this instance's keyd; None when it does not answer."""
         from corridor.keys.client import KeydClient
         from corridor.keys.errors import KeyServiceUnavailable
 
         try:
             return "sealed" if KeydClient(self.data_dir / "run" / "keyd.sock", timeout=5).status().sealed else "unsealed"
         except KeyServiceUnavailable:
-            return "sealed"
+            return None
+
+    def keyd_status(self) -> str:
+        """'sealed' or 'unsealed' ('sealed' when keyd is not running, as `corridor status` says)."""
+        return self.keyd_status_or_none() or "sealed"
 
     def unseal(self) -> None:
         """Two trustees enter their shares on the unseal page, as they would in a browser."""
@@ -189,6 +214,9 @@ class Instance:
 
     def destroy(self) -> None:
         self.stop()
+        if self.keyd is not None and self.keyd.poll() is None:
+            os.killpg(self.keyd.pid, signal.SIGKILL)
+            self.keyd.wait(timeout=10)
         if self.database and self.admin_url:
             pg_execute(self.admin_url, f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
         shutil.rmtree(self.data_dir, ignore_errors=True)
@@ -263,8 +291,16 @@ def _template() -> dict[str, Any]:
         assert result.returncode == 0, result.stderr
     init = corridor(env, "init", "--shares", "3", "--threshold", "2", "--no-qr")
     assert init.returncode == 0, init.stderr
+    # The pins `init` prints, set as the deployment documents (deploy/): the web checks keyd against them.
+    pins = dict(
+        line.strip().split("=", 1) for line in init.stdout.splitlines() if re.match(r"\s*CORRIDOR_(AUDIT_KEY_FINGERPRINT|INTAKE_RECIPIENT)=", line)
+    )
+    assert set(pins) == {"CORRIDOR_AUDIT_KEY_FINGERPRINT", "CORRIDOR_INTAKE_RECIPIENT"}, init.stdout
     _TEMPLATE.update(
-        data_dir=data_dir, database=database, shares=[line for line in init.stdout.splitlines() if line.startswith("share ")]
+        data_dir=data_dir,
+        database=database,
+        shares=[line for line in init.stdout.splitlines() if line.startswith("share ")],
+        pins=pins,
     )
     atexit.register(_drop_template)
     return _TEMPLATE
@@ -283,7 +319,7 @@ def make_instance(name: str) -> Instance:
     data_dir = Path(tempfile.mkdtemp(prefix=f"corridor-{name}-"))
     shutil.copytree(template["data_dir"], data_dir, dirs_exist_ok=True, symlinks=True)
     data_dir.chmod(0o700)
-    env = dict(_clean_env(), CORRIDOR_DATA_DIR=str(data_dir))
+    env = dict(_clean_env(), CORRIDOR_DATA_DIR=str(data_dir), **template["pins"])
     instance = Instance(env=env, data_dir=data_dir, shares=list(template["shares"]), log=data_dir.parent / f"{data_dir.name}.log")
     url = postgres_url()
     if url is not None:

@@ -9,7 +9,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+
+from corridor.keys import api as keys
 
 _API_ERRORS = {
     400: ("bad_request", "Bad request."),
@@ -77,12 +80,24 @@ def unavailable(request: HttpRequest, exc: BaseException) -> HttpResponse:
     return response
 
 
+def sealed(request: HttpRequest) -> HttpResponse:
+    """The sealed wall's own answer (corridor/core/middleware.py) for a request that passed it
+    just before the instance was sealed or keyd stopped answering: sealed, not broken."""
+    if request.path.startswith("/api/"):
+        body = {"error": {"code": "sealed", "message": _("The instance is sealed. Trustees must unseal it.")}}
+        return JsonResponse(body, status=503, headers={"Retry-After": "60"})
+    request.user = AnonymousUser()  # no staff page answers while sealed: the menu offers none
+    return TemplateResponse(request, "core/sealed.html", status=503, headers={"Retry-After": "60"}).render()
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     # Django calls this while handling the exception, from a view or a middleware alike (a
     # session read while the database restarts): a lost database is a 503, not a defect.
     exc = sys.exception()
     if isinstance(exc, (OperationalError, InterfaceError)):
         return unavailable(request, exc)
+    if isinstance(exc, (keys.Sealed, keys.KeyServiceUnavailable)):
+        return sealed(request)
     api = _api_error(request, 500)
     if api is not None:
         return api
