@@ -225,11 +225,25 @@ def _subject_data_key(obj: Any) -> DataKey | None:
     return data_key if isinstance(data_key, DataKey) else None
 
 
+# The month's key id, per process: finding the key by its purpose reads every DataKey row
+# (one per person, case, house... and no index on purpose), which made each entry without a
+# subject (a list viewed, a search) cost more the more people an instance holds. Only the id is
+# kept; the row is read again each time, so a shredded key, or one whose transaction rolled
+# back, is looked up afresh.
+_period_key_ids: dict[str, Any] = {}
+
+
 def _period_data_key() -> DataKey:
     """The data key for details with no subject of their own: one per calendar month."""
     purpose = "audit-" + timezone.now().strftime("%Y-%m")
-    found = DataKey.objects.filter(purpose=purpose, shredded__isnull=True).order_by("created").first()
-    return found if found is not None else DataKey.create(purpose)
+    known = _period_key_ids.get(purpose)
+    found = DataKey.objects.filter(pk=known, shredded__isnull=True).first() if known is not None else None
+    if found is None:
+        found = DataKey.objects.filter(purpose=purpose, shredded__isnull=True).order_by("created").first()
+    if found is None:
+        found = DataKey.create(purpose)
+    _period_key_ids[purpose] = found.pk
+    return found
 
 
 def _seal_details(obj: Any, details: Mapping[str, Any] | None) -> tuple[bytes, bytes]:

@@ -9,10 +9,12 @@ can name its row before the first save.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -175,6 +177,19 @@ class Priority(models.TextChoices):
 
 
 PRIORITY_ORDER = {Priority.EMERGENCY: 0, Priority.URGENT: 1, Priority.NORMAL: 2}
+CLOSED_STATUSES = (Status.CLOSED, Status.ARRIVED)
+# A review date later than any real one: cases without a review date sort after those with one
+# ("nulls last") on every database, with a plain ascending index.
+NO_REVIEW = datetime.date(9999, 12, 31)
+
+
+def urgency_of_priority() -> models.Case:
+    """PRIORITY_ORDER as a database expression: emergencies 0, urgent 1, normal 2."""
+    return models.Case(
+        *(models.When(priority=priority, then=models.Value(rank)) for priority, rank in PRIORITY_ORDER.items()),
+        default=models.Value(len(PRIORITY_ORDER)),
+        output_field=models.PositiveSmallIntegerField(),
+    )
 
 
 class Case(models.Model):
@@ -197,10 +212,37 @@ class Case(models.Model):
     summary = EncryptedTextField(_("summary"), null=True, blank=True)
     created = models.DateTimeField(default=timezone.now)
     updated = models.DateTimeField(auto_now=True)
+    # The case list's order, stored by the database itself (generated columns): every write
+    # that changes the priority, the review date or the status -- save(), update(),
+    # bulk_create(), a restore -- changes these in the same statement, so they cannot go
+    # stale, and the list reads its 50 rows in index order instead of sorting every case.
+    urgency = models.GeneratedField(
+        expression=urgency_of_priority(), output_field=models.PositiveSmallIntegerField(), db_persist=True
+    )
+    review_order = models.GeneratedField(
+        expression=Coalesce("priority_review", models.Value(NO_REVIEW)), output_field=models.DateField(), db_persist=True
+    )
+    # 0 for an open case, 1 for a closed or arrived one: an integer, not a boolean, so that the
+    # list's "= 0" is an equality the index can range over on SQLite too (a bare boolean
+    # column in a WHERE clause is not).
+    closed = models.GeneratedField(
+        expression=models.Case(
+            models.When(status__in=CLOSED_STATUSES, then=models.Value(1)),
+            default=models.Value(0),
+            output_field=models.PositiveSmallIntegerField(),
+        ),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["-created"]
-        indexes = [models.Index(fields=["status", "priority"], name="cases_case_status_priority")]
+        indexes = [
+            models.Index(fields=["status", "priority"], name="cases_case_status_priority"),
+            # The case list (corridor.cases.queries.case_page) reads one team's open or closed
+            # cases in urgency order: an index range, in order, whatever the number of cases.
+            models.Index(fields=["team", "closed", "urgency", "review_order", "-created", "id"], name="cases_case_list_order"),
+        ]
         verbose_name = _("case")
 
     def __str__(self) -> str:

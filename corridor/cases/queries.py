@@ -5,7 +5,10 @@ Nothing here writes, audits or locks; the domain actions (corridor/cases/domain/
 
 from __future__ import annotations
 
+import base64
 import datetime
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,10 +17,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from corridor.accounts.models import User
+from corridor.accounts.models import Team, User
 from corridor.accounts.roles import CASE_ROLES
 from corridor.cases.models import (
-    PRIORITY_ORDER,
     TRANSITIONS,
     BreakGlass,
     Case,
@@ -31,26 +33,204 @@ from corridor.cases.models import (
     SafeHouse,
     Status,
     Task,
+    urgency_of_priority,
 )
 
 # -- urgency: the one order people must act in ---------------------------------------------------
 
 
 def urgency_rank() -> models.Case:
-    """Emergencies first, then urgent, then normal (PRIORITY_ORDER), as a database expression."""
-    return models.Case(
-        *(models.When(priority=priority, then=rank) for priority, rank in PRIORITY_ORDER.items()),
-        default=len(PRIORITY_ORDER),
-        output_field=models.IntegerField(),
-    )
+    """Emergencies first, then urgent, then normal (PRIORITY_ORDER), computed from the priority.
+
+    The lists read Case.urgency, the same expression stored by the database on every write;
+    the tests compare the two after each kind of change.
+    """
+    return urgency_of_priority()
+
+
+# Most urgent first, then the nearest review date (none last), then the newest; the id breaks
+# ties, so the order is total and a page boundary is one exact position.
+LIST_ORDER = ("urgency", "review_order", "-created", "pk")
+_REVERSED_ORDER = ("-urgency", "-review_order", "created", "-pk")
 
 
 def by_urgency(cases: QuerySet[Case]) -> QuerySet[Case]:
-    """Most urgent first, then the nearest review date, then the newest: sorted by the database,
-    so only the page shown is read. The pages, the API and the dashboard all order with this."""
-    return cases.annotate(urgency=urgency_rank()).order_by(
-        "urgency", models.F("priority_review").asc(nulls_last=True), "-created", "pk"
+    """Most urgent first, then the nearest review date, then the newest: sorted by the database
+    from stored columns, so an index gives the order. The pages, the API and the dashboard all
+    order with this."""
+    return cases.order_by(*LIST_ORDER)
+
+
+# -- the case list: keyset pages -----------------------------------------------------------------
+# A page is "the next 50 after this position", never "rows 5,001-5,050": no OFFSET (which reads
+# every row before it) and no COUNT over every visible case. Each team's cases are one index
+# range in list order (Case.Meta index cases_case_list_order), so a page reads at most 51 index
+# entries per team of the user, however many cases the organisation keeps.
+
+
+class BadPosition(ValueError):
+    """A page link's position that is not one this module wrote."""
+
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+@dataclass(frozen=True)
+class ListPosition:
+    """One case's place in the list order: what a "next"/"previous" link carries.
+
+    Its rank, its review date, when it was opened and its id: nothing about the person, and
+    nothing a forged one could reveal (it only says where a page starts among cases the
+    reader may see anyway).
+    """
+
+    urgency: int
+    review: datetime.date
+    created: datetime.datetime
+    pk: uuid.UUID
+
+    def sort_key(self) -> tuple[int, int, int, int]:
+        # created descending: the negated microseconds since 1970, exact in an int.
+        return (self.urgency, self.review.toordinal(), -((self.created - _EPOCH) // _MICROSECOND), self.pk.int)
+
+    def token(self) -> str:
+        text = f"{self.urgency}~{self.review.isoformat()}~{self.created.astimezone(datetime.UTC).isoformat()}~{self.pk.hex}"
+        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+    @classmethod
+    def parse(cls, token: str) -> ListPosition:
+        """The position in a page link; BadPosition for anything else."""
+        if not token or len(token) > 200:
+            raise BadPosition("no position")
+        try:
+            text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("ascii")
+            urgency, review, created, pk = text.split("~")
+            when = datetime.datetime.fromisoformat(created)
+            if when.tzinfo is None or not urgency.isdigit() or len(urgency) > 2:
+                raise BadPosition("not a position")
+            return cls(int(urgency), datetime.date.fromisoformat(review), when, uuid.UUID(hex=pk))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BadPosition("not a position") from exc
+
+
+_MICROSECOND = datetime.timedelta(microseconds=1)
+
+
+class _RowAtLeast(models.Expression):
+    """`(a, b) >= (x, y)` (or `<=`): a row-value comparison, which both SQLite and PostgreSQL
+    turn into an index range start, where the equivalent OR of column comparisons is not."""
+
+    conditional = True
+    output_field = models.BooleanField()
+
+    def __init__(self, columns: tuple[str, ...], values: tuple[Any, ...], fields: tuple[models.Field, ...], op: str) -> None:
+        super().__init__()
+        self.columns = [models.F(column) for column in columns]
+        self.values = [models.Value(value, output_field=field) for value, field in zip(values, fields, strict=True)]
+        self.op = op
+
+    def get_source_expressions(self) -> list[Any]:
+        return [*self.columns, *self.values]
+
+    def set_source_expressions(self, exprs: list[Any]) -> None:
+        half = len(exprs) // 2
+        self.columns, self.values = list(exprs[:half]), list(exprs[half:])
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        sides: list[str] = []
+        params: list[Any] = []
+        for side in (self.columns, self.values):
+            parts = []
+            for expression in side:
+                sql, more = compiler.compile(expression)
+                parts.append(sql)
+                params.extend(more)
+            sides.append(f"({', '.join(parts)})")
+        return f"{sides[0]} {self.op} {sides[1]}", params
+
+
+def _beyond(position: ListPosition, forward: bool) -> models.Q:
+    """Cases strictly after `position` in list order (`forward`), or strictly before it."""
+    later, earlier = ("gt", "lt") if forward else ("lt", "gt")
+    u, r, c, pk = position.urgency, position.review, position.created, position.pk
+    exact = models.Q(**{f"urgency__{later}": u})
+    exact |= models.Q(urgency=u, **{f"review_order__{later}": r})
+    exact |= models.Q(urgency=u, review_order=r, **{f"created__{earlier}": c})  # created runs newest first
+    exact |= models.Q(urgency=u, review_order=r, created=c, **{f"pk__{later}": pk})
+    start = _RowAtLeast(
+        ("urgency", "review_order"), (u, r), (models.PositiveSmallIntegerField(), models.DateField()), ">=" if forward else "<="
     )
+    return models.Q(start) & exact
+
+
+def list_parts(user: User, cases: QuerySet[Case], open_states: Sequence[bool] = (True, False)) -> list[QuerySet[Case]]:
+    """`cases` (already only those `user` may see, filtered) cut into pieces that are each one
+    index range in list order: one per team of the user, one per open/closed state, and the
+    cases reached by break-glass.
+
+    Together they are exactly `cases` as long as a case is visible only through its team or a
+    grant (access.cases_visible_to); were another way added, its cases would fall outside every
+    piece, and test_the_list_shows_exactly_the_visible_cases would fail until one is added here.
+    `open_states` says which of open (True) and closed (False) cases `cases` may hold: each
+    is a separate range of the index.
+    """
+    teams = list(Team.objects.filter(members=user).values_list("pk", flat=True))
+    grants = BreakGlass.objects.filter(user=user).values("case_id")
+    pieces = [cases.filter(team_id=team) for team in teams]
+    pieces.append(cases.exclude(team_id__in=teams).filter(pk__in=grants))
+    return [piece.filter(closed=0 if state else 1) for piece in pieces for state in open_states]
+
+
+@dataclass(frozen=True)
+class CasePage:
+    """One page of the case list: the cases' ids in list order, and where the links lead."""
+
+    pks: list[uuid.UUID]
+    next: ListPosition | None  # after the last row, when more follow
+    previous: ListPosition | None  # before the first row, when this is not the first page
+
+
+def case_page(
+    parts: Sequence[QuerySet[Case]], *, size: int, after: ListPosition | None = None, before: ListPosition | None = None
+) -> CasePage:
+    """The `size` cases after `after` (or before `before`; the first page without either).
+
+    Each part reads at most size + 1 index entries; the pieces are merged here. A previous
+    page that comes up short, or a next page with nothing left (cases closed or reordered
+    since the link was made), is the first page instead.
+    """
+    forward = before is None
+    position = after if forward else before
+    found: list[ListPosition] = []
+    for part in parts:
+        if position is not None:
+            part = part.filter(_beyond(position, forward))
+        ordered = part.order_by(*(LIST_ORDER if forward else _REVERSED_ORDER))
+        found += [ListPosition(*row) for row in ordered.values_list("urgency", "review_order", "created", "pk")[: size + 1]]
+    found.sort(key=ListPosition.sort_key, reverse=not forward)
+    more = len(found) > size
+    rows = found[:size]
+    if position is not None and (not rows if forward else not more):
+        return case_page(parts, size=size)
+    if not forward:
+        rows.reverse()
+        return CasePage([row.pk for row in rows], next=rows[-1], previous=rows[0])
+    return CasePage(
+        [row.pk for row in rows],
+        next=rows[-1] if more else None,
+        previous=rows[0] if after is not None and rows else None,
+    )
+
+
+def count_up_to(parts: Sequence[QuerySet[Case]], limit: int) -> int:
+    """How many cases the parts hold, counting no further than `limit` + 1 (shown as "more than
+    `limit`"): each count stops inside its index range instead of reading every case."""
+    total = 0
+    for part in parts:
+        total += part.order_by().values("pk")[: limit + 1 - total].count()
+        if total > limit:
+            break
+    return total
 
 
 # -- workflow ------------------------------------------------------------------------------------

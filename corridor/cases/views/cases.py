@@ -11,18 +11,18 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from corridor.accounts.models import User
+from corridor.accounts.models import Team, User
 from corridor.audit import log as audit
 from corridor.cases import access, domain, queries
 from corridor.cases.audit_names import CaseAudit
@@ -36,30 +36,32 @@ from corridor.cases.forms import (
     StatusForm,
     TaskForm,
 )
-from corridor.cases.models import Case, CaseMember, MemberRole, Need, NeedStatus, Priority, Status, Task
+from corridor.cases.models import CLOSED_STATUSES, Case, CaseMember, MemberRole, Need, NeedStatus, Priority, Status, Task
 from corridor.cases.views import people, staff
 from corridor.cases.views.workflow import workflow_context
 from corridor.core.forms import submit_then, succeeded
+from corridor.keys.api import DataKey
 from corridor.keys.fields import preload_keys
 
 T = TypeVar("T")
 
 PAGE_SIZE = 50
-CLOSED_STATUSES = (Status.CLOSED, Status.ARRIVED)
 
 
-def _overdue_tasks(today: Any) -> QuerySet[Task]:
-    return Task.objects.filter(case=OuterRef("pk"), done__isnull=True, due__lt=today)
+# The list says "more than 1,000 cases" rather than count every case a user may see.
+COUNT_LIMIT = 1_000
 
 
-def _list_queryset(user: User, filters: dict[str, Any]) -> QuerySet[Case]:
-    # pk__in keeps the visibility joins (teams, grants) out of the ordered, annotated query.
-    cases = Case.objects.filter(pk__in=access.cases_visible_to(user).values("pk"))
+def _list_parts(user: User, filters: dict[str, Any]) -> list[QuerySet[Case]]:
+    """The cases the list shows, as queries.list_parts' pieces, each read in index order."""
+    cases = access.cases_visible_to(user)
     status = filters.get("status") or ""
+    open_states: tuple[bool, ...] = (True, False)
     if status == "":
-        cases = cases.exclude(status__in=CLOSED_STATUSES)
+        open_states = (True,)
     elif status != "all":
         cases = cases.filter(status=status)
+        open_states = (status not in CLOSED_STATUSES,)
     if filters.get("priority"):
         cases = cases.filter(priority=filters["priority"])
     if filters.get("team") is not None:
@@ -70,25 +72,56 @@ def _list_queryset(user: User, filters: dict[str, Any]) -> QuerySet[Case]:
     elif owner:
         cases = cases.filter(owner_id=int(owner))
     if filters.get("mine"):
-        cases = cases.filter(Exists(Task.objects.filter(case=OuterRef("pk"), assignee=user, done__isnull=True)))
-    return queries.by_urgency(cases)
+        cases = cases.filter(pk__in=Task.objects.filter(assignee=user, done__isnull=True).values("case_id"))
+    return queries.list_parts(user, cases, open_states)
 
 
 def _page_rows(pks: list[Any]) -> list[Case]:
     """The shown page's cases with what the rows display, in the page's order.
 
-    Sorting and counting run on the lean query above; the per-row subqueries (principal,
-    overdue tasks) run for these 50 rows only, not for every visible case.
+    A handful of queries for the 50 rows, none per row: the cases, their data keys, teams and
+    owners by id (fewer distinct ones than rows; joining them costs more in model building than
+    the separate lookups), principals, overdue tasks. The labels, links and review dates the
+    template shows are made here once per distinct value: rendering them row by row in the
+    template cost more than all the queries together.
     """
-    today = timezone.localdate()
-    principal = CaseMember.objects.filter(case=OuterRef("pk"), role=MemberRole.PRINCIPAL).values("person__codename")[:1]
-    found = {
-        case.pk: case
-        for case in Case.objects.filter(pk__in=pks)
-        .select_related("team", "owner", "data_key")
-        .annotate(has_overdue=Exists(_overdue_tasks(today)), principal_codename=Subquery(principal))
-    }
-    return [found[pk] for pk in pks if pk in found]
+    cases = list(Case.objects.filter(pk__in=pks).order_by())
+    keys = DataKey.objects.in_bulk({case.data_key_id for case in cases})
+    teams = Team.objects.in_bulk({case.team_id for case in cases})
+    owners = User.objects.in_bulk({case.owner_id for case in cases if case.owner_id is not None})
+    principals = dict(
+        CaseMember.objects.filter(case__in=pks, role=MemberRole.PRINCIPAL).values_list("case_id", "person__codename")
+    )
+    overdue = set(
+        Task.objects.filter(case__in=pks, done__isnull=True, due__lt=timezone.localdate()).values_list("case_id", flat=True)
+    )
+    priorities = {value: str(label) for value, label in Priority.choices}
+    statuses = {value: str(label) for value, label in Status.choices}
+    reviews: dict[Any, str] = {}
+    placeholder = uuid.UUID(int=0)
+    link = reverse("cases:case", args=[placeholder])
+    found = {case.pk: case for case in cases}
+    rows = [found[pk] for pk in pks if pk in found]
+    for case in rows:
+        case.data_key = keys[case.data_key_id]
+        case.team = teams[case.team_id]
+        case.owner = owners.get(case.owner_id) if case.owner_id is not None else None
+        review = case.priority_review
+        if review is not None and review not in reviews:
+            reviews[review] = _("review by %(date)s") % {"date": date_format(review, "MONTH_DAY_FORMAT")}
+        # Read by the template (cases/case/list.html):
+        case.principal_codename = principals.get(case.pk)  # type: ignore[attr-defined]
+        case.has_overdue = case.pk in overdue  # type: ignore[attr-defined]
+        case.link = link.replace(str(placeholder), str(case.pk))  # type: ignore[attr-defined]
+        case.priority_label = priorities.get(case.priority, case.priority)  # type: ignore[attr-defined]
+        case.status_label = statuses.get(case.status, case.status)  # type: ignore[attr-defined]
+        case.review_text = reviews.get(review, "") if review is not None else ""  # type: ignore[attr-defined]
+    return rows
+
+
+def _position(request: HttpRequest, name: str) -> queries.ListPosition | None:
+    token = request.GET.get(name)
+    return queries.ListPosition.parse(token) if token else None
 
 
 @never_cache
@@ -97,18 +130,29 @@ def list_view(request: HttpRequest) -> HttpResponse:
     user = access.user_with_perm(request.user)
     form = CaseFilterForm(request.GET or None, user=user)
     filters = form.cleaned_data if form.is_valid() else {}
-    paginator = Paginator(_list_queryset(user, filters).values_list("pk", flat=True), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    rows = _page_rows(list(page.object_list))
+    parts = _list_parts(user, filters)
+    stale_link = False
+    try:
+        page = queries.case_page(parts, size=PAGE_SIZE, after=_position(request, "after"), before=_position(request, "before"))
+    except queries.BadPosition:
+        # A mangled or very old link: the first page, said as such, rather than an error page.
+        stale_link = True
+        page = queries.case_page(parts, size=PAGE_SIZE)
+    rows = _page_rows(page.pks)
     preload_keys(rows)  # one keyring call for the page's summaries, never for the whole list
     if rows:
         audit.record(actor=user, action=CaseAudit.CASE_LIST, obj=None, details={"cases": [str(case.pk) for case in rows]})
+    total = queries.count_up_to(parts, COUNT_LIMIT)
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in ("after", "before", "page"):
+        query.pop(name, None)
     context = {
         "form": form,
         "page": page,
         "rows": rows,
+        "total": total,
+        "count_limit": COUNT_LIMIT,
+        "stale_link": stale_link,
         "query": query.urlencode(),
         "can_add": user.has_perm("cases.add_case"),
     }
