@@ -249,7 +249,7 @@ team = accounts.create_team(None, "Faults")
 user, _ = accounts.create_user(None, username="writer", role=Role.CASEWORKER, teams=[team])
 person, case = create_person_with_case(user, team=team, names=[{"name": "Faults Person"}])
 token = accounts.create_api_token(None, user, "faults")
-print(json.dumps({"case": str(case.pk), "reference": case.reference, "token": token}))
+print(json.dumps({"case": str(case.pk), "reference": case.reference, "token": token, "team": team.pk}))
 """
 
 
@@ -334,7 +334,7 @@ def make_instance(name: str) -> Instance:
     return instance
 
 
-def set_up_writer(instance: Instance) -> dict[str, str]:
+def set_up_writer(instance: Instance) -> dict[str, Any]:
     """A team, a caseworker with an API token, and a case of theirs (the instance must be unsealed)."""
     lines = instance.shell(SETUP).strip().splitlines()
     return dict(json.loads(lines[-1]))
