@@ -1,5 +1,10 @@
 """Figures computed from the organisation's own applications, never typed in: per country
-and per programme, in ONE SQL statement over the status history, on SQLite and PostgreSQL.
+and per programme, in ONE SQL statement, on SQLite and PostgreSQL.
+
+The statement reads the per-application tally the domain functions keep (tally.py): counts
+and histograms of whole days per programme, from which country totals and the interpolated
+quantiles are finished in Python over a few rows. The older statement over the raw status
+history (_events_sql) is kept as the reference the tests hold the tally's figures to:
 
 PostgreSQL has percentile_cont and SQLite has none, so medians and 90th percentiles are
 computed portably with ROW_NUMBER()/COUNT() OVER (PARTITION BY ...), interpolating between
@@ -199,31 +204,22 @@ ORDER BY c.country, c.programme
 """  # noqa: S608
 
 
-def _histogram_quantile(q_num: int, q_den: int) -> str:
-    """The interpolated q-quantile (q = q_num / q_den) over a histogram: rows (days, c) in
-    order, `upto` the running count including the row, `n` the whole count. Order statistic i
-    (from 0) is the days of the row with upto - c <= i < upto; the two around position
-    (n - 1) * q are weighted as in _quantile, each found in its own CASE (both may be one row)."""
-    low = f"((n - 1) * {q_num} / {q_den})"
-    frac = f"(((n - 1) * {q_num} %% {q_den}) / {float(q_den)})"
-    return (
-        f"SUM(CASE WHEN {low} >= upto - c AND {low} < upto THEN days * (1 - {frac}) ELSE 0 END"
-        f" + CASE WHEN {low} + 1 >= upto - c AND {low} + 1 < upto THEN days * {frac} ELSE 0 END)"
-    )
+# Histogram kinds in the tally statement's rows (0 is a programme's counts).
+COUNTS, DECISION, ARRIVAL, PENDING = 0, 1, 2, 3
 
 
 def _tally_sql(country_filter: bool, population: str = "") -> str:
-    """The figures from the per-application tally (tally.py): counts by one GROUP BY, and the
-    quantiles from histograms of whole days (durations are whole days), so the only sort is
-    over distinct (programme, days) pairs, never over every application. Same columns and
-    meaning as _events_sql, which stays as the reference the tests hold this one to."""
+    """One statement over the per-application tally (tally.py): per programme, its counts, and
+    histograms of whole days (decision, arrival, pending), each by one GROUP BY. Country totals
+    and quantiles are finished from these few rows in Python (_assemble): nothing sorts or
+    windows over the applications, and the histograms are small (one row per distinct day)."""
     where = "WHERE p.country_id IN (SELECT value FROM json_each(%s))" if country_filter else ""
     if country_filter and connection.vendor == "postgresql":
         where = "WHERE p.country_id = ANY(%s)"
     if population:
         where = f"{where} AND {population}" if where else f"WHERE {population}"
-    funnel_sums = ", ".join(f"SUM(CASE WHEN furthest >= {k} THEN 1 ELSE 0 END) AS f_{stage}" for k, stage in enumerate(FUNNEL))
-    funnel_totals = ", ".join(f"SUM(f_{stage})" for stage in FUNNEL)
+    funnel_sums = ", ".join(f"SUM(CASE WHEN furthest >= {k} THEN 1 ELSE 0 END)" for k in range(len(FUNNEL)))
+    blanks = ", ".join(["NULL"] * (5 + len(FUNNEL)))
     pending = "a.submitted IS NOT NULL AND NOT (a.granted OR a.refused OR a.withdrawn)"
     if connection.vendor != "postgresql":
         pending = "a.submitted IS NOT NULL AND a.granted = 0 AND a.refused = 0 AND a.withdrawn = 0"
@@ -236,58 +232,92 @@ WITH base AS (
     FROM relocation_applicationtally a
     JOIN relocation_programme p ON p.id = a.programme_id
     {where}
-),
-by_programme AS (
-    SELECT country, programme, COUNT(*) AS applications,
-        SUM(CASE WHEN submitted IS NOT NULL THEN 1 ELSE 0 END) AS submitted_n,
-        SUM(CASE WHEN granted THEN 1 ELSE 0 END) AS grants,
-        SUM(CASE WHEN refused THEN 1 ELSE 0 END) AS refusals,
-        SUM(CASE WHEN withdrawn THEN 1 ELSE 0 END) AS withdrawn_n,
-        SUM(pending) AS pending_n,
-        {funnel_sums}
-    FROM base GROUP BY country, programme
-),
-counts AS (
-    SELECT * FROM by_programme
-    UNION ALL
-    SELECT country, {COUNTRY_TOTAL}, SUM(applications), SUM(submitted_n), SUM(grants), SUM(refusals),
-        SUM(withdrawn_n), SUM(pending_n), {funnel_totals}
-    FROM by_programme GROUP BY country
-),
-programme_histogram AS (
-    SELECT country, programme, 'decision' AS measure, decision_days AS days, COUNT(*) AS c
-        FROM base WHERE decision_days IS NOT NULL GROUP BY country, programme, decision_days
-    UNION ALL
-    SELECT country, programme, 'arrival', arrival_days, COUNT(*)
-        FROM base WHERE arrival_days IS NOT NULL GROUP BY country, programme, arrival_days
-    UNION ALL
-    SELECT country, programme, 'pending', {_days(_today(), "submitted")}, COUNT(*)
-        FROM base WHERE pending = 1 GROUP BY country, programme, submitted
-),
-histogram AS (
-    SELECT country, programme, measure, days, c FROM programme_histogram
-    UNION ALL
-    SELECT country, {COUNTRY_TOTAL}, measure, days, CAST(SUM(c) AS BIGINT)
-        FROM programme_histogram GROUP BY country, measure, days
-),
-running AS (
-    SELECT country, programme, measure, days, c,
-        CAST(SUM(c) OVER (PARTITION BY country, programme, measure ORDER BY days ROWS UNBOUNDED PRECEDING) AS BIGINT) AS upto,
-        CAST(SUM(c) OVER (PARTITION BY country, programme, measure) AS BIGINT) AS n
-    FROM histogram
-),
-pct AS (
-    SELECT country, programme, measure,
-        {_histogram_quantile(1, 2)} AS p50, {_histogram_quantile(9, 10)} AS p90, MAX(days) AS top
-    FROM running GROUP BY country, programme, measure
 )
-SELECT c.*, d.p50, d.p90, r.p50, r.p90, w.p50, w.top
-FROM counts c
-LEFT JOIN pct d ON d.country = c.country AND d.programme = c.programme AND d.measure = 'decision'
-LEFT JOIN pct r ON r.country = c.country AND r.programme = c.programme AND r.measure = 'arrival'
-LEFT JOIN pct w ON w.country = c.country AND w.programme = c.programme AND w.measure = 'pending'
-ORDER BY c.country, c.programme
+SELECT {COUNTS} AS kind, country, programme, NULL AS days, COUNT(*) AS n,
+    SUM(CASE WHEN submitted IS NOT NULL THEN 1 ELSE 0 END), SUM(CASE WHEN granted THEN 1 ELSE 0 END),
+    SUM(CASE WHEN refused THEN 1 ELSE 0 END), SUM(CASE WHEN withdrawn THEN 1 ELSE 0 END), SUM(pending),
+    {funnel_sums}
+FROM base GROUP BY country, programme
+UNION ALL
+SELECT {DECISION}, country, programme, decision_days, COUNT(*), {blanks}
+FROM base WHERE decision_days IS NOT NULL GROUP BY country, programme, decision_days
+UNION ALL
+SELECT {ARRIVAL}, country, programme, arrival_days, COUNT(*), {blanks}
+FROM base WHERE arrival_days IS NOT NULL GROUP BY country, programme, arrival_days
+UNION ALL
+SELECT {PENDING}, country, programme, {_days(_today(), "submitted")}, COUNT(*), {blanks}
+FROM base WHERE pending = 1 GROUP BY country, programme, submitted
 """  # noqa: S608
+
+
+def _histogram_quantile(histogram: list[tuple[int, int]], total: int, q_num: int, q_den: int) -> float:
+    """The q-quantile (q = q_num / q_den) of a histogram sorted by days, interpolated between
+    order statistics exactly as _quantile does in SQL (integer position, then its fraction)."""
+    low = (total - 1) * q_num // q_den
+    frac = ((total - 1) * q_num % q_den) / float(q_den)
+    value = 0.0
+    seen = 0
+    for days, count in histogram:
+        # Order statistics seen .. seen + count - 1 all equal `days`.
+        if seen <= low < seen + count:
+            value += days * (1 - frac)
+        if seen <= low + 1 < seen + count:
+            value += days * frac
+        seen += count
+        if seen > low + 1:
+            break
+    return value
+
+
+def _assemble(rows: list[tuple[Any, ...]]) -> dict[tuple[str, int], Figures]:
+    """Figures per programme and per country (COUNTRY_TOTAL) from the tally statement's rows."""
+    stages = len(FUNNEL)
+    counts: dict[tuple[str, int], list[int]] = {}
+    histograms: dict[tuple[str, int, int], dict[int, int]] = {}
+    for row in rows:
+        kind, country, programme, days, n = int(row[0]), row[1], int(row[2]), row[3], int(row[4])
+        keys = ((country, programme), (country, COUNTRY_TOTAL))
+        if kind == COUNTS:
+            values = [n, *(int(v or 0) for v in row[5 : 10 + stages])]
+            for key in keys:
+                counts[key] = [a + b for a, b in zip(counts.get(key, [0] * len(values)), values, strict=True)]
+            continue
+        for target in keys:
+            histogram = histograms.setdefault((*target, kind), {})
+            histogram[int(days)] = histogram.get(int(days), 0) + n
+    result: dict[tuple[str, int], Figures] = {}
+    for key in sorted(counts):
+        applications, submitted, grants, refusals, withdrawn, pending, *funnel = counts[key]
+        figs = Figures(
+            country=key[0],
+            programme=key[1],
+            applications=applications,
+            submitted=submitted,
+            grants=grants,
+            refusals=refusals,
+            withdrawn=withdrawn,
+            pending=pending,
+            funnel={str(stage): value for stage, value in zip(FUNNEL, funnel, strict=True)},
+        )
+        quantiles: dict[int, tuple[float, float, float]] = {}
+        for kind in (DECISION, ARRIVAL, PENDING):
+            found = histograms.get((*key, kind))
+            if found:
+                ordered = sorted(found.items())
+                total = sum(found.values())
+                quantiles[kind] = (
+                    _histogram_quantile(ordered, total, 1, 2),
+                    _histogram_quantile(ordered, total, 9, 10),
+                    float(ordered[-1][0]),
+                )
+        if DECISION in quantiles:
+            figs.decision_median, figs.decision_p90, _top = quantiles[DECISION]
+        if ARRIVAL in quantiles:
+            figs.arrival_median, figs.arrival_p90, _top = quantiles[ARRIVAL]
+        if PENDING in quantiles:
+            figs.pending_median, _p90, figs.pending_max = quantiles[PENDING]
+        result[key] = figs
+    return result
 
 
 def _num(value: Any) -> float | None:
@@ -371,6 +401,13 @@ def compute(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    result = _assemble(rows) if not from_events else _from_event_rows(rows)
+    if population is not None and population.pooled:
+        _coarsen(result, population.pooled, day)
+    return result
+
+
+def _from_event_rows(rows: list[tuple[Any, ...]]) -> dict[tuple[str, int], Figures]:
     result: dict[tuple[str, int], Figures] = {}
     stages = len(FUNNEL)
     for row in rows:
@@ -394,8 +431,6 @@ def compute(
             pending_median=_num(p50),
             pending_max=_num(pmax),
         )
-    if population is not None and population.pooled:
-        _coarsen(result, population.pooled, day)
     return result
 
 
