@@ -155,7 +155,10 @@ def _fields(version: Any) -> dict[str, Any]:
     from corridor.intake import questionnaire
 
     keys = {q.key for q in questionnaire.questions_of(version)}
-    return {f"q_{key}": value for key, value in ANSWERS.items() if key in keys}
+    # The page carries the version it showed, as a browser sends it back.
+    return {"questionnaire": questionnaire.version_marker(version)} | {
+        f"q_{key}": value for key, value in ANSWERS.items() if key in keys
+    }
 
 
 Sample = tuple[float, float, float, float, float, float]  # wall: form, first step, send; then CPU: the same

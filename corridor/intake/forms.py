@@ -6,7 +6,7 @@ The passphrase travels in a field named `codename`: the word the pages use, kept
 from __future__ import annotations
 
 import datetime
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Any, cast
 
 from django import forms
@@ -38,6 +38,15 @@ class Step(StrEnum):
     SECOND = "second"  # the follow-ups the first answers call for, the first answers hidden, files
 
 
+class Live(Enum):
+    """HelpForm's default version: whichever is live when the form is built."""
+
+    LIVE = "live"
+
+
+LIVE = Live.LIVE
+
+
 class HelpForm(forms.Form):
     """Built from the live questionnaire version; the answers are encrypted with the labels as asked.
 
@@ -46,21 +55,30 @@ class HelpForm(forms.Form):
     """
 
     token = forms.CharField(widget=forms.HiddenInput)
+    # The questionnaire version the page showed (questionnaire.version_marker): the answers are
+    # checked and stored against it, even when another version went live in between.
+    questionnaire = forms.CharField(widget=forms.HiddenInput, required=False, max_length=12)
     file = forms.FileField(required=False, label=gettext_lazy("A file, if you want to send one"))
 
     def __init__(
         self,
         *args: Any,
-        version: QuestionnaireVersion | None = None,
+        version: QuestionnaireVersion | None | Live = LIVE,
         questions: list[Question] | None = None,
         step: Step = Step.ALL,
         everything: bool = False,
+        files_dropped: bool = False,
         **kwargs: Any,
     ) -> None:
+        """`version`: the one asked (None: the shipped defaults; left out: the live one).
+        `files_dropped`: the server let go of an uploaded file (a held request keeps none, or it
+        was too large), so a file question cannot be answered now and is not required."""
         super().__init__(*args, **kwargs)
-        self.version = version if version is not None else questionnaire.live()
+        self.version = questionnaire.live() if isinstance(version, Live) else version
         self.questions = questions if questions is not None else questionnaire.questions_of(self.version)
         self.step = step
+        self.fields["questionnaire"].initial = questionnaire.version_marker(self.version)
+        self.files_dropped = files_dropped
         self.lang = get_language() or conf.default_language()
         file_field = self.fields.pop("file")
         limit_mb = conf.max_file_bytes() // (1024 * 1024)
@@ -118,6 +136,8 @@ class HelpForm(forms.Form):
             widget = forms.HiddenInput if hidden else forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
             return forms.DateField(widget=widget, **common)
         if kind == QuestionKind.FILE:
+            if self.files_dropped:
+                common["required"] = False
             field = forms.FileField(**common)
             field.widget.attrs["accept"] = ACCEPT
             return field

@@ -8,16 +8,19 @@ the public page reads it while the instance is sealed.
 from __future__ import annotations
 
 import copy
+import datetime
 import gettext as gettext_module
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import trans_real
 
-from corridor.intake import defaults
+from corridor.intake import conf, defaults
 from corridor.intake.models import (
     URGENCY_ORDER,
     YESNO_VALUES,
@@ -113,6 +116,58 @@ def speaking(code: str) -> Iterator[None]:
 
 def live() -> QuestionnaireVersion | None:
     return QuestionnaireVersion.objects.filter(state=VersionState.LIVE).first()
+
+
+class UnknownVersion(Exception):
+    """A help form names a questionnaire version that is not live and was not live recently."""
+
+
+DEFAULTS_MARKER = "0"  # no version was live: the page asked the shipped defaults
+
+
+def version_marker(version: QuestionnaireVersion | None) -> str:
+    """What a help form carries to say which version it showed: its number, or the defaults'."""
+    return str(version.number) if version is not None else DEFAULTS_MARKER
+
+
+def shown_version(
+    marker: str | None, current: QuestionnaireVersion | None, now: datetime.datetime | None = None
+) -> QuestionnaireVersion | None:
+    """The version a posted help form was shown with, for its answers to be checked against.
+
+    The live one; or one retired while the form could still be open (the next version went
+    live less than the form's lifetime ago: an older form is refused for its age anyway); or
+    None for the shipped defaults. No marker (a page served before forms carried it): the
+    live one. Anything else (a draft, a discarded or long-retired version, garbage) raises
+    UnknownVersion. `current`: the live version, as the caller read it.
+    """
+    if not marker:
+        return current
+    if marker == DEFAULTS_MARKER:
+        return None
+    if not marker.isdigit() or len(marker) > 9:
+        raise UnknownVersion(marker)
+    if current is not None and str(current.number) == marker:
+        return current
+    version = (
+        QuestionnaireVersion.objects.filter(number=int(marker), state=VersionState.RETIRED)
+        # Was live: approved by a second admin, or the one a new instance starts with (made by
+        # the migration, by nobody). A discarded draft is retired too, but was never either.
+        .filter(Q(approved_at__isnull=False) | Q(author__isnull=True, submitted_by__isnull=True, approved_by__isnull=True))
+        .first()
+    )
+    if version is None or not version.questions.exclude(kind=QuestionKind.SECTION).exists():
+        raise UnknownVersion(marker)
+    replaced = (
+        QuestionnaireVersion.objects.filter(number__gt=version.number, approved_at__isnull=False)
+        .order_by("approved_at")
+        .values_list("approved_at", flat=True)
+        .first()
+    )
+    moment = now or timezone.now()
+    if replaced is None or moment - replaced > datetime.timedelta(seconds=conf.form_max_age_seconds()):
+        raise UnknownVersion(marker)
+    return version
 
 
 # The questions of versions that are live or retired, per process. Such a version never changes

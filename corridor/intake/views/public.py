@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ from corridor.core import uploads
 from corridor.core.decorators import public, works_sealed
 from corridor.intake import conf, domain, formtoken, look, passphrases, questionnaire, ratelimit
 from corridor.intake.forms import FollowUpForm, HelpForm, PassphraseForm, Step
-from corridor.intake.models import QuestionKind
+from corridor.intake.models import Question, QuestionKind, QuestionnaireVersion
 from corridor.keys.errors import KeyringError
 
 View = Callable[..., HttpResponse]
@@ -117,13 +117,40 @@ def _first_step(request: HttpRequest, form: HelpForm) -> HttpResponse:
     """Check the first answers; then the second step: the follow-ups, the first answers hidden."""
     if not form.is_valid():
         return _render_form(request, form, status=400)
-    carried: dict[str, Any] = {"token": str(request.POST.get("token", ""))}
+    carried: dict[str, Any] = {
+        "token": str(request.POST.get("token", "")),
+        "questionnaire": questionnaire.version_marker(form.version),
+    }
     for question in form.questions:
         name = f"q_{question.key}"
         if name in form.fields:
             carried[name] = request.POST.getlist(name) if question.kind == QuestionKind.MULTIPLE else request.POST.get(name, "")
     second = HelpForm(initial=carried, version=form.version, questions=form.questions, step=Step.SECOND)
     return _render_form(request, second)
+
+
+def _shown(data: QueryDict, live: QuestionnaireVersion | None) -> tuple[QuestionnaireVersion | None, list[Question]]:
+    """The version the posted page showed and its questions (questionnaire.shown_version)."""
+    version = questionnaire.shown_version(str(data.get("questionnaire", "")), live)
+    return version, questionnaire.questions_of(version)
+
+
+def _changed(
+    request: HttpRequest, data: QueryDict, version: QuestionnaireVersion | None, questions: list[Question], step: Step
+) -> HttpResponse:
+    """The page's questions are no longer asked: the live ones, with the answers given kept."""
+    data["questionnaire"] = questionnaire.version_marker(version)
+    data["token"] = formtoken.issue()
+    form = HelpForm(data, version=version, questions=questions, step=step)
+    form.is_valid()  # the new questions' own errors show too
+    form.add_error(
+        None,
+        _(
+            "The questions on this page changed while you were writing. Your answers are kept below: check them, "
+            "answer any new question, and press the button again."
+        ),
+    )
+    return _render_form(request, form, status=409)
 
 
 @intake_page
@@ -137,10 +164,19 @@ def help_view(request: HttpRequest) -> HttpResponse:
         return _render_form(
             request, HelpForm(initial={"token": formtoken.issue()}, version=version, questions=questions, step=first)
         )
-    if two_steps and request.GET.get("step") == "1":
+    if request.GET.get("step") == "1":
         # Not a submission yet: nothing is stored or counted, and no file is read (the first step has none).
         uploads.install(request, 0, drop_oversized=True)
-        return _first_step(request, HelpForm(request.POST, version=version, questions=questions, step=Step.FIRST))
+        data = request.POST.copy()
+        try:
+            version, questions = _shown(data, version)
+        except questionnaire.UnknownVersion:
+            return _changed(request, data, version, questions, Step.FIRST if two_steps else Step.ALL)
+        if not questionnaire.has_conditions(questions):
+            # Its version asks everything on one page: that page, with the answers so far.
+            so_far = {name: values if len(values) > 1 else values[0] for name, values in data.lists()}
+            return _render_form(request, HelpForm(initial=so_far, version=version, questions=questions))
+        return _first_step(request, HelpForm(data, version=version, questions=questions, step=Step.FIRST))
     # Decided before the body is read: a refused request costs no parsing and no file cleaning.
     decision = ratelimit.submission(request)
     if decision is ratelimit.Decision.REFUSE:
@@ -157,7 +193,11 @@ def help_view(request: HttpRequest) -> HttpResponse:
     # A held request keeps its text but not its file: a flood costs no decoding and little disk.
     handler = uploads.install(request, 0 if held else conf.max_file_bytes(), drop_oversized=True)
     data = request.POST.copy()
-    form = HelpForm(data, request.FILES, version=version, questions=questions)
+    try:
+        version, questions = _shown(data, version)
+    except questionnaire.UnknownVersion:
+        return _changed(request, data, version, questions, Step.ALL)
+    form = HelpForm(data, request.FILES, version=version, questions=questions, files_dropped=handler.too_large)
     # Whatever happens below, a re-shown form carries a fresh token so "Send" works again.
     data["token"] = formtoken.issue()
     if not form.is_valid():
