@@ -141,7 +141,7 @@ CLEAR_BY_DESIGN = {
     "corridor.statistics.views.ReportForm.title": "a report's title, published with its figures; the form asks for a topic, never a person",
     "corridor.transfer.views_import.UploadForm.carried": "the spreadsheet carried between the import's steps, never stored: tests/test_seizure_import.py plants through it",
     "corridor.transfer.views_import.UploadForm.filename": "the spreadsheet's name carried between the import's steps, never stored: tests/test_seizure_import.py",
-    "corridor.transfer.views_referrals.ImportForm.bundle_data": "an age-encrypted bundle carried between preview and import, never stored: tests/test_seizure_referral.py",
+    "corridor.transfer.views_referrals.ImportForm.staged": "the id of a bundle kept sealed between preview and import (domain/staging.py): tests/test_seizure_referral.py",
     "corridor.transfer.views_referrals.PartnerForm.age_recipient": "a partner organisation's age public key: public by nature",
     "corridor.transfer.views_referrals.PartnerForm.signing_key": "a partner organisation's Ed25519 public key: public by nature",
     "corridor.transfer.views_referrals.PartnerForm.name": "the name of a partner organisation, not of a person",

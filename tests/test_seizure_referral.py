@@ -78,7 +78,7 @@ def test_a_referral_through_the_pages_leaves_nothing_at_rest(settings: SettingsW
         assert not ReferralImport.objects.exists()  # a preview creates nothing
         confirmed = client.post(
             "/transfer/referrals/import/",
-            {"bundle_data": preview.context["bundle_data"], "team": team_b.pk, "confirm": "1"},
+            {"staged": preview.context["staged"], "team": team_b.pk, "confirm": "1"},
         )
         assert confirmed.status_code == 302, confirmed.content
         imported = ReferralImport.objects.get()

@@ -18,6 +18,8 @@ class ReferralAudit(AuditAction):
     REFERRAL_PREVIEW = "referral.preview"
     REFERRAL_IMPORT = "referral.import"
     REFERRAL_REFUSED = "referral.refused"
+    REFERRAL_STAGE = "referral.stage"
+    REFERRAL_UNSTAGE = "referral.unstage"
 
 
 label_names(
@@ -33,6 +35,8 @@ label_names(
         ReferralAudit.REFERRAL_PREVIEW: _("Referral bundle opened for preview"),
         ReferralAudit.REFERRAL_IMPORT: _("Referral bundle imported"),
         ReferralAudit.REFERRAL_REFUSED: _("Referral bundle refused"),
+        ReferralAudit.REFERRAL_STAGE: _("Referral bundle kept for its import"),
+        ReferralAudit.REFERRAL_UNSTAGE: _("Kept referral bundle destroyed"),
     },
 )
 

@@ -231,9 +231,7 @@ class _Checker:
         self.owners: dict[str, User] = {}
         self.owner_teams: dict[int, set[int]] = {}
         team_ids = {team.pk for team in self.teams.values()} | ({default_team.pk} if default_team else set())
-        memberships = User.teams.through.objects.filter(
-            team_id__in=team_ids, user__is_active=True
-        ).select_related("user")
+        memberships = User.teams.through.objects.filter(team_id__in=team_ids, user__is_active=True).select_related("user")
         for membership in memberships:
             user = membership.user
             self.owner_teams.setdefault(user.pk, set()).add(membership.team_id)

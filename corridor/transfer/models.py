@@ -250,3 +250,27 @@ class ImportJob(models.Model):
 
 
 # -- end legacy import (M) --
+
+# -- staged referral bundles (between preview and import) --
+
+
+class StagedBundle(models.Model):
+    """A referral bundle between its preview and its import, so the confirming form carries
+    only this id instead of megabytes of base64 (a form's body is capped at 2 MB).
+
+    The bundle, already age-encrypted to this instance, is sealed again under the row's own
+    data key; the key is shredded and the row deleted when the import is done, or after
+    STAGED_HOURS when nobody confirms.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    data_key = models.ForeignKey("keys.DataKey", on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    blob = EncryptedBinaryField()
+    created = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"staged bundle {self.pk}"
+
+
+# -- end staged referral bundles --

@@ -5,8 +5,6 @@ action, render; the bundle is streamed out from memory and never written here.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
 from django import forms
@@ -29,7 +27,7 @@ from corridor.core.forms import apply_errors, press, submit
 from corridor.transfer import partners as partner_keys
 from corridor.transfer import referrals as bundle
 from corridor.transfer import rules
-from corridor.transfer.domain import referrals
+from corridor.transfer.domain import referrals, staging
 from corridor.transfer.models import Partner, Referral, ReferralStatus
 
 
@@ -239,8 +237,13 @@ def referral_export_view(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 class ImportForm(forms.Form):
-    bundle = forms.FileField(label=gettext_lazy("Referral bundle (.corridor file)"), required=False)
-    bundle_data = forms.CharField(required=False, widget=forms.HiddenInput)
+    bundle = forms.FileField(
+        label=gettext_lazy("Referral bundle (.corridor file)"),
+        required=False,
+        help_text=gettext_lazy("Up to 10 MB."),
+    )
+    # The bundle previewed, kept server-side (domain/staging.py) until it is imported.
+    staged = forms.UUIDField(required=False, widget=forms.HiddenInput)
     team = forms.ModelChoiceField(label=gettext_lazy("Team that takes the case"), queryset=Team.objects.none())
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -249,16 +252,19 @@ class ImportForm(forms.Form):
         assert isinstance(team_field, forms.ModelChoiceField)  # noqa: S101 -- declared above
         team_field.queryset = Team.objects.filter(members=user)
 
-    def blob(self) -> bytes:
+    def blob(self, user: User) -> bytes:
         upload = self.cleaned_data.get("bundle")
         if upload is not None:
             if upload.size > bundle.MAX_BUNDLE_BYTES:
-                raise ValidationError({"bundle": _("This file is larger than a referral bundle may be.")})
+                raise ValidationError(
+                    {
+                        "bundle": _("This file is larger than a referral bundle may be (%(max)d MB).")
+                        % {"max": bundle.MAX_BUNDLE_BYTES // 2**20}
+                    }
+                )
             return bytes(upload.read())
-        try:
-            data = base64.b64decode(self.cleaned_data.get("bundle_data") or "", validate=True)
-        except (binascii.Error, ValueError):
-            data = b""
+        staged = self.cleaned_data.get("staged")
+        data = staging.staged_bundle(user, staged) if staged else None
         if not data:
             raise ValidationError({"bundle": _("Choose the bundle file the partner sent.")})
         return data
@@ -278,9 +284,11 @@ def referral_import_view(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():
         try:
-            blob = form.blob()
+            blob = form.blob(user)
             if request.POST.get("confirm") == "1":
                 case = referrals.import_bundle(user, blob, form.cleaned_data["team"])
+                if form.cleaned_data.get("staged"):
+                    staging.discard_staged(user, form.cleaned_data["staged"])
                 messages.success(request, _("The referral was imported as case %(reference)s.") % {"reference": case.reference})
                 return redirect("cases:case", case.pk)
             opened = referrals.open_bundle(user, blob)
@@ -294,7 +302,7 @@ def referral_import_view(request: HttpRequest) -> HttpResponse:
             context |= {
                 "opened": opened,
                 "labels": [bundle.FIELDS[f] for f in opened.contents.fields],
-                "bundle_data": base64.b64encode(blob).decode("ascii"),
+                "staged": staging.stage_bundle(user, blob).pk if not opened.already_imported else None,
                 "team": form.cleaned_data["team"],
             }
             return render(request, "transfer/referral_import.html", context)

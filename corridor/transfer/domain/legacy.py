@@ -57,6 +57,7 @@ from corridor.transfer.rules import IMPORT_SPREADSHEET
 # enough that SQLite's write lock is held about a second at a time, not for the whole file.
 CHUNK_ROWS = 500
 
+
 class ImportRefused(ValidationError):
     """The file has bad rows and the user did not choose to import only the valid ones."""
 
@@ -282,8 +283,6 @@ def _write_chunk(actor: User, rows: Sequence[PlannedRow], teams: dict[int, Team]
         if row.status != Status.NEW
     )
     Note.objects.bulk_create(
-        Note(case=case, author=actor, body=row.notes.strip())
-        for case, row in zip(cases, rows, strict=True)
-        if row.notes.strip()
+        Note(case=case, author=actor, body=row.notes.strip()) for case, row in zip(cases, rows, strict=True) if row.notes.strip()
     )
     return cases

@@ -354,3 +354,69 @@ def test_referral_signatures_never_verify_as_checkpoints(tmp_path: Path) -> None
         ring.submit_share(share)
     assert ring.referral_recipient() == recipient != ring.intake_recipient()
     assert recipient.encode() not in b"".join(p.read_bytes() for p in data_dir.rglob("*") if p.is_file())
+
+
+def test_a_5_mb_bundle_is_previewed_and_imported_through_the_pages(
+    settings: SettingsWrapper, tmp_path: Path, main_dir: Path
+) -> None:
+    """Issue 13: a bundle over the form's 2 MB body limit used to fail at confirmation, carried
+    back as base64; now the preview keeps it sealed server-side and the form carries its id."""
+    import base64
+    import os
+
+    from django.test import Client
+
+    from corridor.accounts.testing import sign_in
+    from corridor.transfer.domain import staging
+    from corridor.transfer.models import StagedBundle
+
+    b = _instance(tmp_path, "b")
+    with on(settings, b):
+        b_keys = partner_keys.own_keys()
+    a_keys = partner_keys.own_keys()
+    sender = _sender(["Partner B"])
+    scan = base64.b64encode(os.urandom(3 * 2**20))  # a 4 MB text scan that nothing compresses away
+    big = cases.upload_document(
+        sender.preparer, sender.case, SimpleUploadedFile("scan.txt", scan, "text/plain"), "other", person=sender.person
+    )
+    partner = _register(sender.admin, sender.admin2, "Partner B", b_keys)
+    blob = _export(sender, partner, fields=["names"], documents=[big])
+    assert len(blob) >= 5 * 2**20
+    with on(settings, b):
+        team_b = create_team(None, "Receiving team")
+        worker_b = make_staff(Role.CASEWORKER, teams=[team_b], username="b-worker")
+        _register(make_staff(Role.ADMIN, username="b1"), make_staff(Role.ADMIN, username="b2"), "Partner A", a_keys)
+        client = sign_in(Client(), worker_b)
+        preview = client.post(
+            "/transfer/referrals/import/", {"bundle": SimpleUploadedFile("r.corridor", blob), "team": team_b.pk}
+        )
+        assert preview.status_code == 200, preview.content[:500]
+        staged = StagedBundle.objects.get()
+        assert str(staged.pk) in preview.content.decode() and len(preview.content) < 100_000
+        assert blob[100:132] not in bytes(StagedBundle.objects.values_list("blob", flat=True).get())  # sealed again
+        # Someone else cannot confirm it, nor can a made-up id.
+        other = sign_in(Client(), make_staff(Role.CASEWORKER, teams=[team_b], username="b-other"))
+        refused = other.post("/transfer/referrals/import/", {"staged": str(staged.pk), "team": team_b.pk, "confirm": "1"})
+        assert refused.status_code == 400 and not ReferralImport.objects.exists()
+        confirmed = client.post("/transfer/referrals/import/", {"staged": str(staged.pk), "team": team_b.pk, "confirm": "1"})
+        assert confirmed.status_code == 302, confirmed.content[:500]
+        imported = ReferralImport.objects.get()
+        assert imported.case is not None
+        assert keys.open_encrypted(imported.case.documents.get().file) == scan
+        # Imported: the staged copy is gone, its key shredded.
+        assert not StagedBundle.objects.exists()
+        assert DataKey.objects.get(pk=staged.data_key_id).shredded is not None
+        assert staging.staged_bundle(worker_b, staged.pk) is None
+
+
+def test_a_bundle_over_the_limit_is_a_clear_error(settings: SettingsWrapper, tmp_path: Path, main_dir: Path) -> None:
+    from django.test import Client
+
+    from corridor.accounts.testing import sign_in
+
+    team = create_team(None, "Receiving team")
+    client = sign_in(Client(), make_staff(Role.CASEWORKER, teams=[team], username="b-worker"))
+    big = SimpleUploadedFile("r.corridor", b"x" * (bundle.MAX_BUNDLE_BYTES + 1))
+    response = client.post("/transfer/referrals/import/", {"bundle": big, "team": team.pk})
+    assert response.status_code == 400
+    assert "larger than a referral bundle may be (10 MB)" in response.content.decode()

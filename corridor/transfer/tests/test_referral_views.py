@@ -194,8 +194,12 @@ def test_import_refuses_what_is_not_a_bundle(world: World) -> None:
     )
     assert response.status_code == 400
     assert "cannot be imported" in response.content.decode()
-    response = client.post("/transfer/referrals/import/", {"bundle_data": "%%%", "team": world.team_a.pk})
+    response = client.post("/transfer/referrals/import/", {"staged": "%%%", "team": world.team_a.pk})
     assert response.status_code == 400
+    response = client.post(
+        "/transfer/referrals/import/", {"staged": "00000000-0000-0000-0000-000000000000", "team": world.team_a.pk}
+    )
+    assert response.status_code == 400 and "Choose the bundle file" in response.content.decode()
 
 
 def test_api_prepares_with_the_minimum_by_default_and_refuses_unknown_fields(world: World) -> None:
@@ -229,8 +233,12 @@ def test_import_preview_past_the_duplicate_check_limit_is_a_form_error(world: Wo
 
     client = sign_in(Client(), world.users[Role.CASEWORKER])
     opened = mock.patch.object(referrals, "open_bundle", side_effect=DuplicateCheckLimited(12))
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
     with opened:
-        response = client.post("/transfer/referrals/import/", {"bundle_data": "YWJj", "team": world.team_a.pk})
+        response = client.post(
+            "/transfer/referrals/import/", {"bundle": SimpleUploadedFile("x.corridor", b"abc"), "team": world.team_a.pk}
+        )
     assert response.status_code == 400
     assert "12 minutes" in response.content.decode()
 
