@@ -41,6 +41,9 @@ ROOT = Path(__file__).resolve().parents[1]
 BASELINE_COMMIT = "0c51ca69da927cae8494dd1060bf53624a6d5820"
 MIN_FILL_SECONDS = 1
 PHASE_DEADLINE_SECONDS = 90
+# The paced one-client phase: a pause between submissions (back-to-back is the goal's figure;
+# a person every 0.2 s is still far more than any intake sees, and shows the pool when it refills).
+PACE_SECONDS = 0.2
 _TOKEN = re.compile(r'name="token" value="([^"]+)"')
 _CODENAME = re.compile(r'<ol class="codename"')
 STORY = "Бенчмарк: что случилось, где я, как со мной связаться. " * 8
@@ -253,7 +256,7 @@ def _minimal(client: Client, index: int) -> tuple[bool, float]:
     return status == 200 and body == "ok", time.perf_counter() - started
 
 
-def _phase(port: int, clients: int, per_client: int, *, minimal: bool = False) -> dict[str, Any]:
+def _phase(port: int, clients: int, per_client: int, *, minimal: bool = False, pace: float = 0.0) -> dict[str, Any]:
     """`clients` threads, each posting `per_client` forms fetched (and aged) beforehand.
 
     The token fetching and the wait before the burst leave the server idle for a moment, as
@@ -279,6 +282,8 @@ def _phase(port: int, clients: int, per_client: int, *, minimal: bool = False) -
         for number, token in enumerate(tokens[index]):
             if time.monotonic() > deadline:
                 break
+            if pace and number:
+                time.sleep(pace)  # a pause between people: the server is idle for a moment
             ok, elapsed = _minimal(sessions[index], number) if minimal else _submit(sessions[index], token)
             with lock:
                 latencies.append(elapsed)
@@ -296,6 +301,7 @@ def _phase(port: int, clients: int, per_client: int, *, minimal: bool = False) -
         session.close()
     return {
         "clients": clients,
+        **({"pause_s": pace} if pace else {}),
         "submissions": len(latencies),
         "failures": failures,
         "per_second": round((len(latencies) - failures) / wall, 1),
@@ -403,11 +409,14 @@ def _backend(
         _phase(current.port, 2, 4, minimal=True)
         memory.append({"after": "warm-up", **current.memory()})
         minimal_runs, one_runs, one_today_runs, four_runs, four_today_runs = [], [], [], [], []
+        paced_runs, paced_today_runs = [], []
         for _round in range(rounds):
             minimal_runs.append(_phase(current.port, 1, sizes["minimal"], minimal=True))
             one_runs.append(_phase(current.port, 1, sizes["one"]))
             memory.append({"after": f"one client, round {_round + 1}", **current.memory()})
             one_today_runs.append(_phase(today.port, 1, sizes["one"]))
+            paced_runs.append(_phase(current.port, 1, sizes["paced"], pace=PACE_SECONDS))
+            paced_today_runs.append(_phase(today.port, 1, sizes["paced"], pace=PACE_SECONDS))
             four_today_runs.append(_phase(today.port, 4, sizes["four"]))
             four_runs.append(_phase(current.port, 4, sizes["four"]))
             memory.append({"after": f"four clients, round {_round + 1}", **current.memory()})
@@ -433,11 +442,17 @@ def _backend(
         "minimal_post_one_client": minimal_runs,
         "intake_one_client": one_runs,
         "intake_one_client_today": one_today_runs,
+        "intake_one_client_paced": paced_runs,
+        "intake_one_client_paced_today": paced_today_runs,
         "intake_four_clients": four_runs,
         "intake_four_clients_today": four_today_runs,
         "intake_eight_clients": eight,
         "one_client_vs_minimal": round(one_median / minimal_median, 2),
         "one_client_today_vs_minimal": round(statistics.median(r["median_ms"] for r in one_today_runs) / minimal_median, 2),
+        "one_client_paced_vs_minimal": round(statistics.median(r["median_ms"] for r in paced_runs) / minimal_median, 2),
+        "one_client_paced_today_vs_minimal": round(
+            statistics.median(r["median_ms"] for r in paced_today_runs) / minimal_median, 2
+        ),
         "four_clients_vs_today": round(four_rate / four_today_rate, 2),
         "worker_memory": memory,
         "worker_memory_today_at_end": today_memory,
@@ -446,8 +461,10 @@ def _backend(
     }
 
 
-def run(rounds: int = 2, minimal: int = 200, one: int = 100, four: int = 60, eight: int = 30) -> dict[str, Any]:
-    sizes = {"minimal": minimal, "one": one, "four": four, "eight": eight}
+def run(
+    rounds: int = 3, minimal: int = 100, one: int = 50, paced: int = 25, four: int = 40, eight: int = 20
+) -> dict[str, Any]:
+    sizes = {"minimal": minimal, "one": one, "paced": paced, "four": four, "eight": eight}
     head = _head()
     current_tree, today_tree = _tree(head, "current"), _tree(BASELINE_COMMIT, "today")
     results: dict[str, Any] = {
