@@ -6,6 +6,7 @@ Nothing here writes, audits or locks; the domain actions (corridor/cases/domain/
 from __future__ import annotations
 
 import base64
+import binascii
 import datetime
 import uuid
 from collections.abc import Sequence
@@ -103,13 +104,13 @@ class ListPosition:
         if not token or len(token) > 200:
             raise BadPosition("no position")
         try:
-            text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("ascii")
+            text = base64.b64decode(token + "=" * (-len(token) % 4), altchars=b"-_", validate=True).decode("ascii")
             urgency, review, created, pk = text.split("~")
             when = datetime.datetime.fromisoformat(created)
             if when.tzinfo is None or not urgency.isdigit() or len(urgency) > 2:
                 raise BadPosition("not a position")
             return cls(int(urgency), datetime.date.fromisoformat(review), when, uuid.UUID(hex=pk))
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
             raise BadPosition("not a position") from exc
 
 
