@@ -124,20 +124,20 @@ class _RowAtLeast(models.Expression):
     conditional = True
     output_field = models.BooleanField()
 
-    def __init__(self, columns: tuple[str, ...], values: tuple[Any, ...], fields: tuple[models.Field, ...], op: str) -> None:
+    def __init__(self, columns: tuple[str, ...], values: tuple[Any, ...], fields: tuple[models.Field[Any, Any], ...], op: str) -> None:
         super().__init__()
-        self.columns = [models.F(column) for column in columns]
-        self.values = [models.Value(value, output_field=field) for value, field in zip(values, fields, strict=True)]
+        self.columns: list[Any] = [models.F(column) for column in columns]
+        self.values: list[Any] = [models.Value(value, output_field=field) for value, field in zip(values, fields, strict=True)]
         self.op = op
 
     def get_source_expressions(self) -> list[Any]:
         return [*self.columns, *self.values]
 
-    def set_source_expressions(self, exprs: list[Any]) -> None:
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
         half = len(exprs) // 2
         self.columns, self.values = list(exprs[:half]), list(exprs[half:])
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         sides: list[str] = []
         params: list[Any] = []
         for side in (self.columns, self.values):
@@ -147,7 +147,7 @@ class _RowAtLeast(models.Expression):
                 parts.append(sql)
                 params.extend(more)
             sides.append(f"({', '.join(parts)})")
-        return f"{sides[0]} {self.op} {sides[1]}", params
+        return f"{sides[0]} {self.op} {sides[1]}", tuple(params)
 
 
 def _beyond(position: ListPosition, forward: bool) -> models.Q:
