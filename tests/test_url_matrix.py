@@ -37,6 +37,7 @@ MATRICES = (
     "corridor.intake.tests.test_triage",
     "corridor.notifications.tests.test_views",
     "corridor.relocation.tests.test_access",
+    "corridor.statistics.tests.test_api",
     "corridor.statistics.tests.test_views",
     "corridor.transfer.tests.test_erasure_views",
     "corridor.transfer.tests.test_import_views",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("v1/relocation/", include("corridor.relocation.api_urls")),
     path("v1/documentation/", include("corridor.documentation.api_urls")),
     path("v1/transfer/", include("corridor.transfer.api_urls")),
+    path("v1/statistics/", include("corridor.statistics.api_urls")),
     path("schema/", works_sealed(public(SpectacularAPIView.as_view())), name="api-schema"),
     path("reference/", views.reference_view, name="api-reference"),
 ]

@@ -8,6 +8,7 @@ from corridor.audit.names import AuditAction, label_names
 class StatisticsAudit(AuditAction):
     REPORT_DRAFT = "statistics.report.draft"
     REPORT_CHANGE = "statistics.report.change"
+    REPORT_SUBMIT = "statistics.report.submit"
     REPORT_APPROVE = "statistics.report.approve"
     REPORT_PUBLISH = "statistics.report.publish"
     SNAPSHOT_EXPORT = "statistics.snapshot.export"
@@ -18,6 +19,7 @@ label_names(
     {
         StatisticsAudit.REPORT_DRAFT: _("Statistics report drafted"),
         StatisticsAudit.REPORT_CHANGE: _("Statistics report changed"),
+        StatisticsAudit.REPORT_SUBMIT: _("Statistics report submitted for review"),
         StatisticsAudit.REPORT_APPROVE: _("Statistics report approved"),
         StatisticsAudit.REPORT_PUBLISH: _("Statistics report published"),
         StatisticsAudit.SNAPSHOT_EXPORT: _("Published statistics exported"),

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import statistics
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -120,6 +121,26 @@ def with_margins(table: Table) -> dict[Key, int]:
             target = tuple(TOTAL if blank else part for part, blank in zip(key, mask, strict=True))
             values[target] += count
     return values
+
+
+def cell_medians(release: Release, durations: Mapping[tuple[str, ...], Sequence[int]], threshold: int) -> dict[Key, float | None]:
+    """The median duration of every cell, margins included, shown only where the cell's count is
+    shown AND at least `threshold` durations enter it: a median of fewer is close to one
+    person's own figure (of one, exactly), and a withheld count keeps its median withheld too."""
+    pooled: dict[Key, list[int]] = {}
+    width = len(release.dimensions)
+    for inner, values in durations.items():
+        for mask in itertools.product((False, True), repeat=width):
+            target: Key = tuple(TOTAL if blank else part for part, blank in zip(inner, mask, strict=True))
+            pooled.setdefault(target, []).extend(values)
+    medians: dict[Key, float | None] = {}
+    for key, shown in release.cells.items():
+        values = pooled.get(key, [])
+        if shown is None or len(values) < threshold:
+            medians[key] = None
+        else:
+            medians[key] = round(float(statistics.median(values)), 1)
+    return medians
 
 
 def lines(dimensions: Sequence[Sequence[str]]) -> Iterator[tuple[Key, tuple[Key, ...]]]:

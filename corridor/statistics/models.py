@@ -18,6 +18,12 @@ class Measure(models.TextChoices):
     ACTS = "acts", _("documented acts")
     APPLICATIONS = "applications", _("relocation applications")
     DECISIONS = "decisions", _("decisions on applications")
+    # A duration, not a count: each cell shows the median days with the count it rests on.
+    ARRIVAL_TIME = "arrival_time", _("time from first contact to arrival")
+
+
+# Measures whose cells carry a median duration next to their count.
+DURATION_MEASURES = (Measure.ARRIVAL_TIME,)
 
 
 class Dimension(models.TextChoices):
@@ -28,6 +34,7 @@ class Dimension(models.TextChoices):
     PROGRAMME = "programme", _("programme")
     OUTCOME = "outcome", _("outcome")
     STATUS = "status", _("status")
+    AGE_BAND = "age_band", _("age band")
 
 
 class Granularity(models.TextChoices):
@@ -37,6 +44,7 @@ class Granularity(models.TextChoices):
 
 class ReportState(models.TextChoices):
     DRAFT = "draft", _("draft")
+    REVIEW = "review", _("submitted for review")
     APPROVED = "approved", _("approved")
     PUBLISHED = "published", _("published")
 
@@ -92,6 +100,8 @@ class Snapshot(models.Model):
     # [[key parts (null for a total)..., value or null when withheld], ...]
     cells = models.JSONField()
     categories = models.JSONField()
+    # For a duration measure: [[key parts..., median days or null when withheld], ...]; else [].
+    medians = models.JSONField(default=list)
     counted = models.PositiveIntegerField()
     left_out = models.PositiveIntegerField()
     cutoff = models.DateField()

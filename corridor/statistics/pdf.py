@@ -50,7 +50,7 @@ def render(snapshot: Snapshot) -> bytes:
     pdf.multi_cell(width, 5, _("Published on %(date)s.") % {"date": published}, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     release = reports.release_of(snapshot)
-    for block in presentation.blocks(release, dimensions):
+    for block in presentation.blocks(release, dimensions, reports.medians_of(snapshot)):
         if block.title:
             pdf.set_font("DejaVu", "B", 11)
             pdf.multi_cell(width, 6, block.title, new_x="LMARGIN", new_y="NEXT")
@@ -72,6 +72,6 @@ def render(snapshot: Snapshot) -> bytes:
     pdf.set_font("DejaVu", "B", 11)
     pdf.multi_cell(width, 6, _("How the numbers were protected"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 9)
-    for line in presentation.method_note(snapshot.rule, snapshot.left_out):
+    for line in presentation.snapshot_note(snapshot):
         pdf.multi_cell(width, 5, f"• {line}", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

@@ -6,20 +6,25 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from corridor.cases.models import Status
 from corridor.relocation.models import ApplicationStatus
 from corridor.statistics import queries
 from corridor.statistics.disclosure import TOTAL, Key, Release
-from corridor.statistics.models import Dimension
+from corridor.statistics.models import DURATION_MEASURES, Dimension, Snapshot
 
 WITHHELD = "—"
+
+
+AGE_BAND_LABELS = {"00-17": gettext_lazy("under 18"), "60+": gettext_lazy("60 and over")}
 
 
 def label(dimension: str, value: str | None) -> str:
@@ -27,6 +32,8 @@ def label(dimension: str, value: str | None) -> str:
         return _("Total")
     if value == queries.UNKNOWN:
         return _("not known")
+    if dimension == Dimension.AGE_BAND:
+        return str(AGE_BAND_LABELS.get(value, value))
     if dimension == Dimension.STATUS:
         return str(dict(Status.choices).get(value, value))
     if dimension == Dimension.OUTCOME:
@@ -44,28 +51,42 @@ class Block:
     rows: list[tuple[str, list[str]]]
 
 
-def shown(value: int | None) -> str:
-    return WITHHELD if value is None else str(value)
+def shown(value: int | None, median: float | None = None, with_median: bool = False) -> str:
+    """A count as published; with medians, "median (count)": "42 (17)", a zero, or a dash."""
+    if value is None:
+        return WITHHELD
+    if not with_median or not value:
+        return str(value)
+    return f"{WITHHELD if median is None else f'{median:g}'} ({value})"
 
 
-def blocks(release: Release, dimensions: Sequence[str]) -> list[Block]:
+Medians = Mapping[Key, float | None]
+
+
+def blocks(release: Release, dimensions: Sequence[str], medians: Medians | None = None) -> list[Block]:
     axes = [[*categories, TOTAL] for categories in release.dimensions]
-    cell = release.cells.get
+    with_median = medians is not None
+    middle = medians or {}
+
+    def cell(key: Key) -> str:
+        return shown(release.cells.get(key), middle.get(key), with_median)
+
+    heading = _("Median days (count)") if with_median else _("Count")
     if len(axes) == 1:
-        rows = [(label(dimensions[0], a), [shown(cell((a,)))]) for a in axes[0]]
-        return [Block("", [_("Count")], rows)]
+        rows = [(label(dimensions[0], a), [cell((a,))]) for a in axes[0]]
+        return [Block("", [heading], rows)]
     if len(axes) == 2:
         return [_block("", dimensions, axes, lambda a, b: cell((a, b)))]
     result = []
     for first in axes[0]:
         title = f"{label_for(dimensions[0])}: {label(dimensions[0], first)}"
-        result.append(_block(title, dimensions[1:], axes[1:], _slice(release, first)))
+        result.append(_block(title, dimensions[1:], axes[1:], _slice(cell, first)))
     return result
 
 
-def _slice(release: Release, first: str | None) -> Callable[[str | None, str | None], int | None]:
-    def get(a: str | None, b: str | None) -> int | None:
-        return release.cells.get((first, a, b))
+def _slice(cell: Callable[[Key], str], first: str | None) -> Callable[[str | None, str | None], str]:
+    def get(a: str | None, b: str | None) -> str:
+        return cell((first, a, b))
 
     return get
 
@@ -74,10 +95,10 @@ def _block(
     title: str,
     dimensions: Sequence[str],
     axes: Sequence[Sequence[str | None]],
-    get: Callable[[str | None, str | None], int | None],
+    get: Callable[[str | None, str | None], str],
 ) -> Block:
     columns = [label(dimensions[1], b) for b in axes[1]]
-    rows = [(label(dimensions[0], a), [shown(get(a, b)) for b in axes[1]]) for a in axes[0]]
+    rows = [(label(dimensions[0], a), [get(a, b) for b in axes[1]]) for a in axes[0]]
     return Block(title, columns, rows)
 
 
@@ -125,19 +146,26 @@ def _csv_text(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def to_csv(release: Release, dimensions: Sequence[str]) -> str:
-    """One line per cell, margins included ('Total'), withheld cells empty with a flag."""
+def to_csv(release: Release, dimensions: Sequence[str], medians: Medians | None = None) -> str:
+    """One line per cell, margins included ('Total'), withheld cells empty with a flag; for a
+    duration, the median days in a column of their own (empty where not shown)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([*(label_for(d) for d in dimensions), _("Count"), _("Withheld")])
+    extra = [_("Median days")] if medians is not None else []
+    writer.writerow([*(label_for(d) for d in dimensions), _("Count"), *extra, _("Withheld")])
     for key, value in release.cells.items():
         parts = [_csv_text(label(dimension, part)) for dimension, part in zip(dimensions, key, strict=True)]
-        writer.writerow([*parts, "" if value is None else value, "yes" if value is None else ""])
+        middle = []
+        if medians is not None:
+            median = medians.get(key)
+            middle = ["" if median is None else f"{median:g}"]
+        writer.writerow([*parts, "" if value is None else value, *middle, "yes" if value is None else ""])
     return out.getvalue()
 
 
-def method_note(rule: dict[str, object], left_out: int) -> list[str]:
-    """The method in plain words, for the page, the PDF and the CSV's companion."""
+def method_note(rule: dict[str, object], left_out: int, definition: Mapping[str, Any] | None = None) -> list[str]:
+    """The method in plain words, for the page, the PDF and the CSV's companion; with the
+    definition, also how durations and age bands were protected and which filters applied."""
     threshold = rule.get("threshold")
     lines = [
         _(
@@ -159,4 +187,50 @@ def method_note(rule: dict[str, object], left_out: int) -> list[str]:
         _("Only people who agreed to be counted in anonymised statistics are included; %(n)s records were left out.")
         % {"n": left_out}
     )
+    if definition is not None:
+        lines += _definition_notes(definition, int(str(threshold)))
     return lines
+
+
+def _definition_notes(definition: Mapping[str, Any], threshold: int) -> list[str]:
+    lines = []
+    if definition.get("measure") in DURATION_MEASURES:
+        lines.append(
+            _(
+                "Each cell shows the median number of days from first contact (the day the case was opened) to "
+                "arrival, and in brackets how many arrivals it rests on. A median is shown only when at least "
+                "%(threshold)s arrivals enter it and their count is shown: a median of fewer could be one person's own time."
+            )
+            % {"threshold": threshold}
+        )
+    if Dimension.AGE_BAND in definition.get("dimensions", []):
+        lines.append(
+            _(
+                "Age bands are worked out while the report is made, from birth dates decrypted in memory and then "
+                "forgotten; no birth date or year is kept in clear. People whose birth year is not known are counted as “not known”."
+            )
+        )
+    filters = definition.get("filters") or {}
+    if filters:
+        lines.append(_("Counted only: %(filters)s.") % {"filters": "; ".join(filter_descriptions(filters))})
+    return lines
+
+
+def filter_descriptions(filters: Mapping[str, Any]) -> list[str]:
+    """Each filter in words: "from 2025-01", "country: Iceland, Norway"."""
+    described = []
+    if filters.get(queries.PERIOD_FROM):
+        described.append(_("from %(month)s") % {"month": filters[queries.PERIOD_FROM]})
+    if filters.get(queries.PERIOD_TO):
+        described.append(_("until %(month)s") % {"month": filters[queries.PERIOD_TO]})
+    for key, values in filters.items():
+        if key in (queries.PERIOD_FROM, queries.PERIOD_TO):
+            continue
+        names = dict(queries.filter_values(key))
+        shown_values = ", ".join(names.get(value, label(key, value)) for value in values)
+        described.append(f"{label_for(key)}: {shown_values}")
+    return described
+
+
+def snapshot_note(snapshot: Snapshot) -> list[str]:
+    return method_note(snapshot.rule, snapshot.left_out, snapshot.definition)

@@ -18,9 +18,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from corridor.accounts.models import User
+from corridor.accounts.sessions import require_recent_auth
 from corridor.cases.access import user_with_perm
 from corridor.core.forms import press, submit_then
-from corridor.statistics import pdf, presentation
+from corridor.statistics import pdf, presentation, queries
 from corridor.statistics.access import get_report_for_user, get_snapshot_for_user
 from corridor.statistics.domain import reports
 from corridor.statistics.models import Dimension, Granularity, Measure, Report, ReportState, Snapshot
@@ -45,6 +46,41 @@ class ReportForm(forms.Form):
         label=gettext_lazy("Round to a multiple of (empty: no rounding)"), min_value=1, max_value=100, required=False
     )
     lag_days = forms.IntegerField(label=gettext_lazy("Publication lag in days"), min_value=0, max_value=3650, initial=30)
+    # Filters: saved in the definition, named in the published method note.
+    period_from = forms.CharField(
+        label=gettext_lazy("First month counted (YYYY-MM, optional)"),
+        required=False,
+        max_length=7,
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "2025-01"}),
+    )
+    period_to = forms.CharField(
+        label=gettext_lazy("Last month counted (YYYY-MM, optional)"),
+        required=False,
+        max_length=7,
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "2025-12"}),
+    )
+    country = forms.MultipleChoiceField(
+        label=gettext_lazy("Only these countries (applications, decisions, arrivals)"), required=False
+    )
+    act_type = forms.MultipleChoiceField(label=gettext_lazy("Only these types of act (acts)"), required=False)
+    status = forms.MultipleChoiceField(label=gettext_lazy("Only cases in these statuses (people, cases)"), required=False)
+
+    FILTERS = ("country", "act_type", "status")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.FILTERS:
+            field = self.fields[name]
+            assert isinstance(field, forms.MultipleChoiceField)  # noqa: S101 -- declared just above
+            field.choices = queries.filter_values(name)
+            field.widget.attrs["size"] = 6
+
+    def filters(self) -> dict[str, Any]:
+        """The chosen filters as a definition stores them (only those given)."""
+        data = self.cleaned_data
+        chosen: dict[str, Any] = {name: data[name].strip() for name in ("period_from", "period_to") if data[name].strip()}
+        chosen.update({name: list(data[name]) for name in self.FILTERS if data[name]})
+        return chosen
 
 
 # The built-in reports: common needs, offered as filled-in drafts (still reviewed and approved).
@@ -68,6 +104,18 @@ PRESETS: dict[str, dict[str, Any]] = {
         "measure": Measure.APPLICATIONS,
         "first": Dimension.COUNTRY,
         "second": Dimension.OUTCOME,
+        "granularity": Granularity.QUARTER,
+    },
+    "arrival-time-by-month": {
+        "title": gettext_lazy("Time from first contact to arrival, by month of arrival"),
+        "measure": Measure.ARRIVAL_TIME,
+        "first": Dimension.PERIOD,
+        "granularity": Granularity.MONTH,
+    },
+    "arrival-time-by-country": {
+        "title": gettext_lazy("Time from first contact to arrival, by country"),
+        "measure": Measure.ARRIVAL_TIME,
+        "first": Dimension.COUNTRY,
         "granularity": Granularity.QUARTER,
     },
     "acts-by-type-and-period": {
@@ -119,6 +167,7 @@ def new_view(request: HttpRequest) -> HttpResponse:
                 rounding_base=data["rounding_base"],
                 granularity=data["granularity"],
                 lag_days=data["lag_days"],
+                filters=form.filters(),
             )
 
         done = submit_then(form, draft, lambda report: redirect("statistics:report", report.pk), "first")
@@ -133,15 +182,16 @@ def report_view(request: HttpRequest, pk: Any) -> HttpResponse:
     user = _user(request)
     report = get_report_for_user(user, pk)
     counted, release = reports.build(report, timezone.localdate())
+    medians = reports.medians(report, counted, release)
     return render(
         request,
         "statistics/report.html",
         {
             "report": report,
             "counted": counted,
-            "blocks": presentation.blocks(release, report.dimensions),
+            "blocks": presentation.blocks(release, report.dimensions, medians),
             "chart": presentation.bar_chart(release, report.dimensions, report.title),
-            "note": presentation.method_note(report.rule_settings(), counted.left_out),
+            "note": presentation.method_note(report.rule_settings(), counted.left_out, report.definition()),
             "dimension_labels": [presentation.label_for(d) for d in report.dimensions],
             "risks": [
                 (", ".join(presentation.label(d, part) for d, part in zip(report.dimensions, risk.key, strict=True)), risk)
@@ -154,6 +204,7 @@ def report_view(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @require_POST
+@require_recent_auth
 def approve_view(request: HttpRequest, pk: Any) -> HttpResponse:
     user = _user(request)
     report = get_report_for_user(user, pk, APPROVE_REPORTS)
@@ -179,9 +230,9 @@ def _snapshot_context(snapshot: Snapshot) -> dict[str, Any]:
     dimensions = snapshot.definition["dimensions"]
     return {
         "snapshot": snapshot,
-        "blocks": presentation.blocks(release, dimensions),
+        "blocks": presentation.blocks(release, dimensions, reports.medians_of(snapshot)),
         "chart": presentation.bar_chart(release, dimensions, snapshot.title),
-        "note": presentation.method_note(snapshot.rule, snapshot.left_out),
+        "note": presentation.snapshot_note(snapshot),
         "measure": dict(Measure.choices).get(snapshot.definition["measure"], ""),
         "dimension_labels": [presentation.label_for(d) for d in dimensions],
     }
@@ -200,7 +251,8 @@ def snapshot_csv_view(request: HttpRequest, pk: Any) -> HttpResponse:
     reports.record_export(user, snapshot, "csv")
     release = reports.release_of(snapshot)
     response = HttpResponse(
-        presentation.to_csv(release, snapshot.definition["dimensions"]), content_type="text/csv; charset=utf-8"
+        presentation.to_csv(release, snapshot.definition["dimensions"], reports.medians_of(snapshot)),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="statistics-{snapshot.published_at:%Y%m%d}.csv"'
     return response

@@ -16,7 +16,7 @@ from corridor.accounts.models import User
 from corridor.audit.actions import act, lock
 from corridor.statistics import disclosure, queries
 from corridor.statistics.audit_names import StatisticsAudit
-from corridor.statistics.models import Granularity, Measure, Report, ReportState, Snapshot
+from corridor.statistics.models import DURATION_MEASURES, Dimension, Granularity, Measure, Report, ReportState, Snapshot
 from corridor.statistics.rules import APPROVE_REPORTS, DRAFT_REPORTS, RELAX_DISCLOSURE, VIEW_REPORTS
 
 
@@ -29,7 +29,7 @@ def _validate(
     actor: User,
     measure: str,
     dimensions: Sequence[str],
-    filters: Mapping[str, Sequence[str]],
+    filters: Mapping[str, Any],
     threshold: int,
     rounding_base: int | None,
     granularity: str,
@@ -39,8 +39,9 @@ def _validate(
     allowed = queries.dimensions_for(measure)
     if not 1 <= len(dimensions) <= disclosure.MAX_DIMENSIONS or len(set(dimensions)) != len(dimensions):
         raise ValidationError({"dimensions": _("Choose one to three different dimensions.")})
-    if any(dimension not in allowed for dimension in [*dimensions, *filters]):
+    if any(dimension not in allowed for dimension in dimensions):
         raise ValidationError({"dimensions": _("This measure cannot be broken down that way.")})
+    _validate_filters(measure, filters)
     if granularity not in Granularity.values:
         raise ValidationError({"granularity": _("Choose months or quarters.")})
     if threshold < 1:
@@ -53,13 +54,36 @@ def _validate(
         raise ValidationError({"rounding_base": _("Round to a multiple of at least 1, or leave it empty.")})
 
 
+def _validate_filters(measure: str, filters: Mapping[str, Any]) -> None:
+    """Each filter one the measure takes, months as YYYY-MM in order, values among the known ones."""
+    for key, values in filters.items():
+        if key not in queries.filters_for(measure):
+            label = str(dict(Dimension.choices).get(key, key))
+            raise ValidationError({key: _("“%(filter)s” does not apply to what this report counts.") % {"filter": label}})
+        if key in (queries.PERIOD_FROM, queries.PERIOD_TO):
+            try:
+                queries.month_start(str(values))
+            except ValueError:
+                raise ValidationError({key: _("Give a month as YYYY-MM, for example 2025-03.")}) from None
+            continue
+        if not isinstance(values, list | tuple) or not values or not all(isinstance(v, str) for v in values):
+            raise ValidationError({key: _("Choose at least one value, or remove this filter.")})
+        known = {value for value, _label in queries.filter_values(key)}
+        unknown = sorted(set(values) - known) if known else []
+        if unknown:
+            raise ValidationError({key: _("Unknown values: %(values)s.") % {"values": ", ".join(unknown)}})
+    start, end = filters.get(queries.PERIOD_FROM), filters.get(queries.PERIOD_TO)
+    if start and end and queries.month_start(str(start)) > queries.month_start(str(end)):
+        raise ValidationError({queries.PERIOD_TO: _("The last month comes before the first.")})
+
+
 def draft_report(
     actor: User,
     *,
     title: str,
     measure: str,
     dimensions: Sequence[str],
-    filters: Mapping[str, Sequence[str]] | None = None,
+    filters: Mapping[str, Any] | None = None,
     threshold: int = disclosure.DEFAULT_THRESHOLD,
     rounding_base: int | None = None,
     granularity: str = Granularity.MONTH,
@@ -75,7 +99,7 @@ def draft_report(
             title=title,
             measure=measure,
             dimensions=list(dimensions),
-            filters={key: list(values) for key, values in filters.items()},
+            filters={key: values if isinstance(values, str) else list(values) for key, values in filters.items()},
             threshold=threshold,
             rounding_base=rounding_base,
             granularity=granularity,
@@ -113,12 +137,26 @@ def change_report(actor: User, report: Report, **changes: Any) -> Report:
     return report
 
 
+def submit_report(actor: User, report: Report) -> Report:
+    """The author (or another drafter) asks for review: the report waits for a second person."""
+    with act(actor, DRAFT_REPORTS, report) as action:
+        report = lock(report)
+        if report.state != ReportState.DRAFT:
+            raise ValidationError(_("Only a draft is submitted for review."))
+        report.state = ReportState.REVIEW
+        report.save(update_fields=["state", "updated"])
+        action.record(StatisticsAudit.REPORT_SUBMIT, report)
+    return report
+
+
 def approve_report(actor: User, report: Report) -> Report:
+    """A second person approves a draft, or one submitted for review; never its author. The
+    page and the API ask for a recent step-up before calling this."""
     with act(actor, APPROVE_REPORTS, report) as action:
         report = lock(report)
         if report.author_id == actor.pk:
             raise PermissionDenied(_("A second person approves a report, not its author."))
-        if report.state != ReportState.DRAFT:
+        if report.state not in (ReportState.DRAFT, ReportState.REVIEW):
             raise ValidationError(_("Only a draft is approved."))
         report.state = ReportState.APPROVED
         report.approved_by = actor
@@ -142,6 +180,13 @@ def build(report: Report, today: datetime.date) -> tuple[queries.Counted, disclo
     return counted, disclosure.suppress(counted.table, rule)
 
 
+def medians(report: Report, counted: queries.Counted, release: disclosure.Release) -> dict[disclosure.Key, float | None] | None:
+    """For a duration measure, each cell's median days (None where withheld); None for a count."""
+    if report.measure not in DURATION_MEASURES:
+        return None
+    return disclosure.cell_medians(release, counted.durations, report.threshold)
+
+
 def publish_report(actor: User, report: Report, today: datetime.date | None = None) -> Snapshot:
     """Counts, suppresses and freezes the table. Publishing is approval's consequence, so the
     approver or the author may do it, once approved."""
@@ -150,6 +195,7 @@ def publish_report(actor: User, report: Report, today: datetime.date | None = No
         if report.state != ReportState.APPROVED or report.approved_by is None or report.approved_at is None:
             raise ValidationError(_("A report is published only after a second person approves it."))
         counted, release = build(report, today or timezone.localdate())
+        durations = medians(report, counted, release) or {}
         snapshot = Snapshot.objects.create(
             report=report,
             title=report.title,
@@ -157,6 +203,7 @@ def publish_report(actor: User, report: Report, today: datetime.date | None = No
             rule=report.rule_settings(),
             cells=[[*key, value] for key, value in release.cells.items()],
             categories=[list(axis) for axis in release.dimensions],
+            medians=[[*key, value] for key, value in durations.items()],
             counted=counted.counted,
             left_out=counted.left_out,
             cutoff=counted.cutoff,
@@ -180,6 +227,14 @@ def release_of(snapshot: Snapshot) -> disclosure.Release:
     width = len(snapshot.categories)
     cells: dict[disclosure.Key, int | None] = {tuple(row[:width]): row[width] for row in snapshot.cells}
     return disclosure.Release(tuple(tuple(axis) for axis in snapshot.categories), cells)
+
+
+def medians_of(snapshot: Snapshot) -> dict[disclosure.Key, float | None] | None:
+    """A duration snapshot's medians by cell; None for a count."""
+    if not snapshot.medians:
+        return None
+    width = len(snapshot.categories)
+    return {tuple(row[:width]): row[width] for row in snapshot.medians}
 
 
 def differencing_warnings(report: Report, release: disclosure.Release) -> list[disclosure.DifferencingRisk]:

@@ -128,15 +128,27 @@ def test_published_table_in_english_and_russian(world: World) -> None:
 
 def test_built_in_reports_fill_the_form_and_run(world: World) -> None:
     client = sign_in(Client(), world.users[Role.RELOCATION])
-    for key in ("people-by-status-and-month", "decisions-by-country", "applications-by-country", "acts-by-type-and-period"):
+    presets = (
+        "people-by-status-and-month",
+        "decisions-by-country",
+        "applications-by-country",
+        "acts-by-type-and-period",
+        "arrival-time-by-month",
+        "arrival-time-by-country",
+    )
+    for key in presets:
         page = client.get(f"/statistics/new/?preset={key}")
         assert page.status_code == 200
         form = page.context["form"]
         data = {name: str(form.initial.get(name, field.initial) or "") for name, field in form.fields.items()}
+        # An unticked multiple choice sends nothing at all (not an empty value).
+        data = {name: value for name, value in data.items() if value or name not in form.FILTERS}
         assert client.post("/statistics/new/", data).status_code == 302
     titles = set(Report.objects.values_list("title", flat=True))
     assert "Documented acts by type and quarter" in titles
-    for report in Report.objects.filter(title__in=["People helped by status and month", "Documented acts by type and quarter"]):
+    assert "Time from first contact to arrival, by country" in titles
+    shown = ["People helped by status and month", "Documented acts by type and quarter", "Time from first contact to arrival, by country"]
+    for report in Report.objects.filter(title__in=shown):
         assert client.get(f"/statistics/reports/{report.pk}/").status_code == 200
 
 
