@@ -13,9 +13,10 @@ What a seizure of the running server learns from it (also in docs/operators/inta
   to anyone, under a lock, so a passphrase is handed out once and is never in the pool after.
   Nothing about requests already sent can be learned from it that a memory dump of today's code
   (which holds the passphrase of the request it is answering) would not show.
-- The pool fills only while the instance is unsealed, and is emptied when the instance seals
-  (a lockdown, `corridor seal`, a restart of keyd): every tick of the thread (`TICK_SECONDS`) asks
-  the key service, and a derivation that was running when the seal came is thrown away. A memory
+- The pool fills only while the instance is unsealed, and is emptied when the instance seals:
+  at once in the worker where a lockdown is pressed (keys' on_seal callback), and in every other
+  worker at the next tick of its thread (`TICK_SECONDS`), which asks the key service (so
+  `corridor seal` and a restart of keyd count too); a derivation under way is thrown away. A memory
   dump that finds a full pool therefore finds an unsealed keyd beside it, whose intake identity
   opens every request and whose root key opens everything else: the pool adds nothing to that.
   A sealed server (after a lockdown, or any restart) has an empty pool.
@@ -221,6 +222,16 @@ def reset_for_tests() -> None:
         if _pool is not None:
             _pool.stop()
         _pool = None
+
+
+def _drop_on_lockdown() -> None:
+    # A lockdown in this worker empties its pool at once; other workers' threads see the seal
+    # within TICK_SECONDS.
+    if _pool is not None:
+        _pool.drop()
+
+
+keys_api.on_seal(_drop_on_lockdown)
 
 
 def _forget_in_child() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -222,6 +222,27 @@ def reset_unseal(share: str | None) -> ShareOutcome:
 _LOCKDOWNS = {"admin": KeyEvent.LOCKDOWN_ADMIN, "user": KeyEvent.LOCKDOWN_USER, "cli": KeyEvent.LOCKDOWN_CLI}
 
 
+# What layers above keys hold that must not outlive a lockdown in this process (the intake's pool
+# of passphrases derived ahead of time) registers here; keys knows none of them. Other processes
+# learn of the seal from keyd itself.
+_seal_callbacks: list[Callable[[], None]] = []
+
+
+def on_seal(callback: Callable[[], None]) -> None:
+    """Run `callback` in this process right after a lockdown here has sealed the instance."""
+    with _lock:
+        if callback not in _seal_callbacks:
+            _seal_callbacks.append(callback)
+
+
+def _run_seal_callbacks() -> None:
+    for callback in list(_seal_callbacks):
+        try:
+            callback()
+        except Exception:  # sealed already: a failing callback must not stop the others or the audit entry
+            log.exception("lockdown: a seal callback failed")
+
+
 def lockdown(*, actor: Any, reason: str) -> None:
     """Seal now. The seal itself needs no database write; the audit entry follows it.
 
@@ -229,6 +250,7 @@ def lockdown(*, actor: Any, reason: str) -> None:
     """
     event = _LOCKDOWNS[reason]  # an unknown reason fails before anything happens
     keyring().seal()
+    _run_seal_callbacks()
     try:
         report(event, actor=actor)
     except NoReceiver:
@@ -245,6 +267,7 @@ __all__ = [
     "is_sealed",
     "keyring",
     "lockdown",
+    "on_seal",
     "reset_unseal",
     "session_epoch",
     "status",

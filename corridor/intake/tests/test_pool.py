@@ -88,8 +88,9 @@ def test_each_pooled_passphrase_is_handed_out_once_even_to_concurrent_takers() -
 def test_a_lockdown_empties_the_pool_and_it_stays_empty_while_sealed(settings: Any) -> None:
     the_pool = _filled()
     admin = make_staff(Role.ADMIN, username="pool-admin")
-    instance.lockdown(actor=admin, reason="admin")
-    the_pool.tick()  # what the worker's thread does every TICK_SECONDS
+    keys_api.lockdown(actor=admin, reason="admin")
+    assert len(the_pool) == 0  # at once, in the worker where the lockdown was pressed
+    the_pool.tick()  # what every worker's thread does every TICK_SECONDS
     assert len(the_pool) == 0
     the_pool.tick()
     assert (len(the_pool), the_pool.fill_one()) == (0, False)
