@@ -18,6 +18,7 @@ from corridor.notifications.domain.events import (
     remind_daily,
     request_arrived,
     safe_house_compromised,
+    settle,
 )
 from corridor.notifications.domain.notify import notify
 from corridor.notifications.models import Duty, Kind, Notification
@@ -41,5 +42,6 @@ __all__ = [
     "request_arrived",
     "responders",
     "safe_house_compromised",
+    "settle",
     "subject_key",
 ]

@@ -44,6 +44,7 @@ class Kind(models.TextChoices):
     LOCKDOWN = "lockdown", _("Lockdown")
     SEALED_WAITING = "sealed_waiting", _("Waiting to be unsealed")
     AUDIT_VERIFY_FAILED = "audit_verify_failed", _("Audit verification failed")
+    QUESTIONNAIRE_APPROVAL = "questionnaire_approval", _("Questionnaire change to approve")
 
 
 # Sent at once whatever the preferences say (quiet hours, batching): hours count.
@@ -113,6 +114,11 @@ def describe(kind: str, count: int) -> str:
         ),
         Kind.AUDIT_VERIFY_FAILED: ngettext(
             "Audit log verification failed", "Audit log verification failed %(count)d times", count
+        ),
+        Kind.QUESTIONNAIRE_APPROVAL: ngettext(
+            "A questionnaire change waits for your approval",
+            "%(count)d questionnaire changes wait for your approval",
+            count,
         ),
     }
     return texts[Kind(kind)] % {"count": count}

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +24,7 @@ from corridor.intake import questionnaire
 from corridor.intake.audit_names import IntakeAudit
 from corridor.intake.models import IntakeLook, MapsTo, Question, QuestionKind, QuestionnaireVersion, VersionState
 from corridor.intake.questionnaire import SHIPPED
+from corridor.notifications import api as notifications
 
 EDIT = "intake.edit_questionnaire"
 CHOICE_KINDS = (QuestionKind.CHOICE, QuestionKind.MULTIPLE, QuestionKind.YESNO)
@@ -144,6 +146,17 @@ def submit_for_approval(actor: User, version: QuestionnaireVersion) -> None:
         locked.submitted_by = actor
         locked.save(update_fields=["state", "submitted_by"])
         action.record(IntakeAudit.QUESTIONNAIRE_SUBMIT, locked)
+        # Every admin who may approve it is told; the text is the kind and a count, nothing of it.
+        notifications.notify(_second_admins(locked), notifications.Kind.QUESTIONNAIRE_APPROVAL, link=_link(locked))
+
+
+def _second_admins(version: QuestionnaireVersion) -> list[User]:
+    """Active staff who may approve `version` (may_approve): holding the permission, no part in it."""
+    return [user for user in User.objects.filter(is_active=True).order_by("pk") if may_approve(user, version)]
+
+
+def _link(version: QuestionnaireVersion) -> str:
+    return reverse("intake:version", kwargs={"number": version.number})
 
 
 def approve(actor: User, version: QuestionnaireVersion) -> None:
@@ -162,6 +175,7 @@ def approve(actor: User, version: QuestionnaireVersion) -> None:
         locked.approved_at = timezone.now()
         locked.save(update_fields=["state", "approved_by", "approved_at"])
         action.record(IntakeAudit.QUESTIONNAIRE_APPROVE, locked)
+        notifications.settle(notifications.Kind.QUESTIONNAIRE_APPROVAL, link=_link(locked))
 
 
 def may_approve(actor: User, version: QuestionnaireVersion) -> bool:
@@ -191,6 +205,7 @@ def send_back(actor: User, version: QuestionnaireVersion) -> None:
         locked.state = VersionState.DRAFT
         locked.save(update_fields=["state"])
         action.record(IntakeAudit.QUESTIONNAIRE_SEND_BACK, locked)
+        notifications.settle(notifications.Kind.QUESTIONNAIRE_APPROVAL, link=_link(locked))
 
 
 def discard(actor: User, version: QuestionnaireVersion) -> None:

@@ -1,5 +1,6 @@
 """Issue 18: answers are checked and stored against the questionnaire version the page showed
-(another may go live while a person writes), and a required file question on held requests."""
+(another may go live while a person writes); a required file question on held requests; other
+admins told when a questionnaire change waits for their approval."""
 
 from __future__ import annotations
 
@@ -11,15 +12,17 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image
 
 from corridor.accounts.models import Role
-from corridor.accounts.testing import make_staff
+from corridor.accounts.testing import make_staff, sign_in
 from corridor.intake import domain, formtoken, questionnaire
 from corridor.intake.domain import questionnaires
 from corridor.intake.models import IntakeAttachment, IntakeRequest, QuestionnaireVersion, Urgency
 from corridor.intake.tests.helpers import HELP, SECRET_STORY, passphrase_in
+from corridor.notifications.api import Kind, Notification
+from corridor.notifications.models import describe
 
 pytestmark = pytest.mark.django_db
 
@@ -202,3 +205,47 @@ def test_a_required_file_question_over_the_size_limit_says_the_file_is_too_large
     assert (response.status_code, passphrase_in(response)) == (400, None)
     assert "The file is larger than" in html and "This field is required" not in html
     assert IntakeRequest.objects.count() == 0
+
+
+# -- other admins hear of a change waiting for approval ---------------------------------------------
+
+
+def _waiting(user: Any) -> list[Any]:
+    return list(Notification.objects.filter(user=user, kind=Kind.QUESTIONNAIRE_APPROVAL, read__isnull=True))
+
+
+def test_every_other_admin_is_told_a_change_waits_for_approval_and_approval_settles_it() -> None:
+    author, second, third = make_staff(Role.ADMIN), make_staff(Role.ADMIN), make_staff(Role.ADMIN)
+    hotline = make_staff(Role.HOTLINE)
+    draft = questionnaires.new_draft(author)
+    questionnaires.save_question(
+        author, draft, {"wording": {"ru": {"label": "СЕКРЕТНАЯ ФОРМУЛИРОВКА"}}}, draft.questions.get(key="where")
+    )
+    assert Notification.objects.count() == 0  # editing a draft tells nobody yet
+    questionnaires.submit_for_approval(author, draft)
+    told = {n.user_id: n for n in Notification.objects.filter(kind=Kind.QUESTIONNAIRE_APPROVAL)}
+    assert set(told) == {second.pk, third.pk}  # not the author, not staff who cannot approve
+    assert hotline.pk not in told and author.pk not in told
+    notice = told[second.pk]
+    assert notice.link == f"/intake/questionnaire/{draft.number}/"
+    with translation.override("ru"):
+        assert describe(notice.kind, notice.count) == "Изменение анкеты ждёт вашего одобрения"
+    with translation.override("en"):
+        assert describe(notice.kind, notice.count) == "A questionnaire change waits for your approval"
+    # The page shows it to the second admin, and nothing of the change itself.
+    page = sign_in(Client(), second).get("/notifications/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "A questionnaire change waits for your approval" in page and "СЕКРЕТНАЯ" not in page
+    questionnaires.approve(second, draft)
+    assert (_waiting(second), _waiting(third)) == ([], [])
+
+
+def test_a_change_sent_back_is_no_longer_waiting_for_anyone() -> None:
+    author, second = make_staff(Role.ADMIN), make_staff(Role.ADMIN)
+    draft = questionnaires.new_draft(author)
+    questionnaires.submit_for_approval(author, draft)
+    assert len(_waiting(second)) == 1
+    questionnaires.send_back(second, draft)
+    assert _waiting(second) == []
+    # Sent again by the second admin: both took part now, so nobody is left to tell.
+    questionnaires.submit_for_approval(second, draft)
+    assert _waiting(author) == [] and _waiting(second) == []

@@ -109,6 +109,16 @@ def resolve_sealed_waiting() -> int:
         return Notification.objects.filter(kind=Kind.SEALED_WAITING, read__isnull=True).update(read=timezone.now())
 
 
+def settle(kind: str, *, link: str = "") -> int:
+    """What `kind` told of is dealt with (a questionnaire change approved, sent back or
+    discarded): everyone's unread notifications of it are marked read. Bookkeeping inside the
+    caller's audited action, so no entry of its own."""
+    unread = Notification.objects.filter(kind=Kind(kind), read__isnull=True)
+    if link:
+        unread = unread.filter(link=link)
+    return unread.update(read=timezone.now())
+
+
 def remind_daily(counts: Mapping[User, int], kind: str, *, link: str = "", now: datetime.datetime | None = None) -> int:
     """Tell each user of their count of `kind` (tasks due, say) once a local day, however often
     the job runs; a user already told today is skipped. Returns how many were told."""
