@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Sequence
 from typing import BinaryIO
 
 import pyrage
@@ -30,6 +31,7 @@ __all__ = [
     "age_decrypt",
     "age_encrypt",
     "blind_index",
+    "blind_indexes",
     "decrypt",
     "encrypt",
     "generate_age_identity",
@@ -130,6 +132,20 @@ def blind_index(key: bytes, normalized: str, bits: int) -> bytes:
         raise ValueError("blind index bits must be a multiple of 8 between 8 and 256")
     digest = hmac.new(key, normalized.encode("utf-8"), hashlib.sha256).digest()
     return digest[: bits // 8]
+
+
+def blind_indexes(key: bytes, normalized: Sequence[str], bits: int) -> list[bytes]:
+    """blind_index of each value under one key: the HMAC key schedule is computed once."""
+    if bits % 8 != 0 or not 8 <= bits <= 256:
+        raise ValueError("blind index bits must be a multiple of 8 between 8 and 256")
+    size = bits // 8
+    keyed = hmac.new(key, digestmod=hashlib.sha256)
+    out = []
+    for value in normalized:
+        mac = keyed.copy()
+        mac.update(value.encode("utf-8"))
+        out.append(mac.digest()[:size])
+    return out
 
 
 def generate_signing_key() -> bytes:

@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
@@ -190,6 +190,14 @@ class _Unsealed:
     signing_key: bytes
     session_epoch: str
     referral_identity: str
+    # Blind-index keys derived so far (HKDF from root, one per index name), so a search does
+    # not run HKDF on every call. Dropped with the rest on seal; see KeyService.blind_index.
+    index_keys: dict[str, bytes] = field(default_factory=dict)
+
+
+# Index names come from code (a handful), but anyone who can reach keyd can ask for any name:
+# past this many, keys are derived per call instead of kept, so memory stays bounded.
+MAX_CACHED_INDEX_KEYS = 64
 
 
 class KeyService:
@@ -560,8 +568,12 @@ class KeyService:
             raise ValueError("a blind index needs a name")
 
         def run(_store: Keystore, keys: _Unsealed) -> list[bytes]:
-            key = crypto.hkdf(keys.root, INFO_BLIND_INDEX + index.encode("utf-8"))
-            return [crypto.blind_index(key, value, bits) for value in values]
+            key = keys.index_keys.get(index)
+            if key is None:
+                key = crypto.hkdf(keys.root, INFO_BLIND_INDEX + index.encode("utf-8"))
+                if len(keys.index_keys) < MAX_CACHED_INDEX_KEYS:
+                    keys.index_keys[index] = key
+            return crypto.blind_indexes(key, values, bits)
 
         return self._with_keys(run)
 
