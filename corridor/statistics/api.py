@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -41,7 +43,9 @@ def documented(**schema: Any) -> Callable[[F], F]:
 
 class StepUpRequired(exceptions.PermissionDenied):
     default_code = "step_up_required"
-    default_detail = "Confirm your password and second factor on the web first (step-up), then approve within a few minutes."
+    default_detail = gettext_lazy(
+        "Confirm your password and second factor on the web first (step-up), then approve within a few minutes."
+    )
 
 
 class StatisticsView(APIView):
@@ -205,7 +209,7 @@ class SnapshotExport(StatisticsView):
         # Not "format": DRF reads that parameter itself, to choose a renderer.
         fmt = request.query_params.get("output", "csv")
         if fmt not in EXPORT_FORMATS:
-            raise exceptions.ValidationError({"output": ["Choose csv or json."]})
+            raise exceptions.ValidationError({"output": [_("Choose csv or json.")]})
         reports.record_export(user, snapshot, fmt)
         if fmt == "json":
             return Response(_snapshot_data(snapshot))
