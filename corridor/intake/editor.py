@@ -41,7 +41,14 @@ def _words(text: str) -> list[str]:
 
 
 class QuestionForm(forms.Form):
-    key = forms.SlugField(label=gettext_lazy("Key"), max_length=40, help_text=gettext_lazy("Latin letters, digits, underscores."))
+    # The domain's own rule, so that the form says it first (a slug would allow capitals and hyphens).
+    key = forms.RegexField(
+        label=gettext_lazy("Key"),
+        regex=r"^[a-z0-9_]{1,40}$",
+        max_length=40,
+        help_text=gettext_lazy("Latin letters, digits, underscores."),
+        error_messages={"invalid": gettext_lazy("A key is 1 to 40 small Latin letters, digits or underscores.")},
+    )
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=QuestionKind.choices)
     position = forms.IntegerField(label=gettext_lazy("Position"), min_value=0, max_value=100_000, initial=1000)
     required = forms.BooleanField(label=gettext_lazy("Required"), required=False)
@@ -93,6 +100,27 @@ class QuestionForm(forms.Form):
                 required=False,
                 widget=forms.Textarea(attrs={"rows": "4"}),
             )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        asked_after = data.get("condition_key")
+        after_values = str(data.get("condition_values") or "").strip()
+        if after_values and not asked_after:
+            self.add_error("condition_key", _("Choose the question whose answer decides, or leave the answers below empty."))
+        if asked_after and not after_values:
+            # Without values the question would never be asked.
+            self.add_error("condition_values", _("Write the answers after which this question is asked, for example yes."))
+        values = _lines(str(data.get("choice_values") or ""))
+        if data.get("kind") in (QuestionKind.CHOICE, QuestionKind.MULTIPLE):
+            for lang in self.languages:
+                given = _lines(str(data.get(f"choices_{lang}") or ""))
+                if given and len(given) != len(values):
+                    self.add_error(
+                        f"choices_{lang}",
+                        _("Answers written: %(given)d; values: %(count)d. Write one answer per line, in the order of the values.")
+                        % {"given": len(given), "count": len(values)},
+                    )
+        return data
 
     @staticmethod
     def initial_for(question: Question) -> dict[str, Any]:

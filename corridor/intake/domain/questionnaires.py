@@ -22,7 +22,15 @@ from corridor.audit import log as audit
 from corridor.audit.actions import act, lock
 from corridor.intake import questionnaire
 from corridor.intake.audit_names import IntakeAudit
-from corridor.intake.models import IntakeLook, MapsTo, Question, QuestionKind, QuestionnaireVersion, VersionState
+from corridor.intake.models import (
+    YESNO_VALUES,
+    IntakeLook,
+    MapsTo,
+    Question,
+    QuestionKind,
+    QuestionnaireVersion,
+    VersionState,
+)
 from corridor.intake.questionnaire import SHIPPED
 from corridor.notifications import api as notifications
 
@@ -91,6 +99,7 @@ def save_question(
         if kind not in (QuestionKind.CHOICE, QuestionKind.MULTIPLE):
             choices = []
         condition_key = str(values.get("condition_key", target.condition_key) or "")
+        parent = None
         if condition_key:
             parent = Question.objects.filter(version=locked, key=condition_key).exclude(pk=target.pk).first()
             if parent is None or parent.kind not in CHOICE_KINDS or parent.condition_key:
@@ -101,6 +110,19 @@ def save_question(
                         )
                     }
                 )
+        own = _answer_values(kind, choices)
+        for name in ("emergency_values", "unsure_values"):
+            given = _clean_list(values.get(name, getattr(target, name)) or [])
+            if given and not own:
+                raise ValidationError({name: _("Only a choice or yes/no question has answers that can set the urgency.")})
+            _known(name, given, own)
+        if condition_key and parent is not None:
+            condition_values = _clean_list(values.get("condition_values", target.condition_values) or [])
+            if not condition_values:
+                raise ValidationError(
+                    {"condition_values": _("Write the answers after which this question is asked, for example yes.")}
+                )
+            _known("condition_values", condition_values, _answer_values(parent.kind, list(parent.choices or [])))
         maps_to = str(values.get("maps_to", target.maps_to) or "")
         if maps_to not in MapsTo.values:
             raise ValidationError({"maps_to": _("Unknown field.")})
@@ -123,6 +145,27 @@ def save_question(
         locked.save(update_fields=["author"])
         action.record(IntakeAudit.QUESTIONNAIRE_EDIT, locked, {"question": key})
     return target
+
+
+def _answer_values(kind: str, choices: Sequence[Any]) -> list[str]:
+    """The stored values a question's answers can have (none for free text, dates and files)."""
+    if kind == QuestionKind.YESNO:
+        return list(YESNO_VALUES)
+    if kind in (QuestionKind.CHOICE, QuestionKind.MULTIPLE):
+        return [str(c.get("value", "")) for c in choices]
+    return []
+
+
+def _known(field: str, given: Sequence[str], allowed: Sequence[str]) -> None:
+    # A value typed in the wrong words ("нет" for "no") would silently never match an answer.
+    unknown = [value for value in given if value not in allowed]
+    if unknown:
+        raise ValidationError(
+            {
+                field: _("Not an answer of the question: %(unknown)s. Its answers are: %(allowed)s.")
+                % {"unknown": ", ".join(unknown), "allowed": ", ".join(allowed)}
+            }
+        )
 
 
 def delete_question(actor: User, question: Question) -> None:
