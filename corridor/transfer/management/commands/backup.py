@@ -43,6 +43,8 @@ class Command(BaseCommand):
         remove.add_argument("recipient")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        for name in backup.sweep_stale():
+            self.stderr.write(f"removed {name}: the working directory of a backup, verify or restore that did not finish")
         sub = options.get("subcommand")
         try:
             if sub == "verify":

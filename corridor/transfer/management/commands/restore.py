@@ -28,6 +28,8 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"{path} is not a file")
+        for name in backup.sweep_stale():
+            self.stderr.write(f"removed {name}: the working directory of a backup, verify or restore that did not finish")
         try:
             manifest = backup.restore(path, backup.read_identity(Path(options["identity"])), force=options["force"])
         except backup.BackupError as exc:
