@@ -67,6 +67,7 @@ from corridor.documentation.models import Act, Information, Source
 from corridor.intake.models import IntakeMessage, IntakeRequest
 from corridor.keys.api import BlindIndexEntry
 from corridor.relocation.models import Application, ApplicationEvent
+from corridor.transfer.models import Referral, ReferralImport
 
 # -- names and permissions ---------------------------------------------------------------------
 
@@ -129,6 +130,14 @@ KINDS: dict[str, Any] = {
     ),
     "relations": ngettext_lazy("%(n)d relation to another person", "%(n)d relations to other people", "n"),
     "duplicate_reviews": ngettext_lazy("%(n)d duplicate review", "%(n)d duplicate reviews", "n"),
+    "referrals": ngettext_lazy(
+        "%(n)d referral to a partner organisation (what was chosen, for whom, the bundle's fingerprint)",
+        "%(n)d referrals to partner organisations (what was chosen, for whom, the bundles' fingerprints)",
+        "n",
+    ),
+    "referral_imports": ngettext_lazy(
+        "%(n)d record of a referral received from a partner", "%(n)d records of referrals received from partners", "n"
+    ),
 }
 
 
@@ -190,6 +199,18 @@ def relations_of(person: Person) -> QuerySet[Relation]:
     return Relation.objects.filter(Q(person=person) | Q(other=person))
 
 
+def referrals_of(person: Person, solo: list[Case]) -> QuerySet[Referral]:
+    """Referrals prepared for them, in any case, and every referral of their own cases. A bundle
+    already sent is the partner's to erase; what stays here of it (which partner, which fields,
+    its fingerprint) names them, and goes."""
+    return Referral.objects.filter(Q(person=person) | Q(case__in=solo))
+
+
+def referral_imports_of(solo: list[Case]) -> QuerySet[ReferralImport]:
+    """Where their own cases came from: the partner's referral id ties them to the partner's record."""
+    return ReferralImport.objects.filter(case__in=solo)
+
+
 def erasable_by(user: User) -> QuerySet[Person]:
     """The people `user` may preview, ask for or approve the erasure of: those whose every case
     they can see. An erasure reaches all of a person's cases and the preview counts what is in
@@ -225,6 +246,8 @@ def plan(person: Person) -> Plan:
         "information": Information.objects.filter(Q(source__in=testimonies) | Q(act__in=acts)).count(),
         "relations": relations_of(person).count(),
         "duplicate_reviews": DuplicateReview.objects.filter(person=person).count(),
+        "referrals": referrals_of(person, solo).count(),
+        "referral_imports": referral_imports_of(solo).count(),
     }
     return Plan(person=person, solo_cases=solo, family_cases=family, counts=counts)
 

@@ -131,6 +131,15 @@ def erase_now(action: Action, actor: User | None, person: Person) -> Plan:
     for application in shared_apps:
         application.members.remove(person)
 
+    # Referrals prepared for them or of their own cases, and the provenance of cases received
+    # for them: which partner, which fields, which bundle (the sent bundle is the partner's).
+    for referral in erasure.referrals_of(person, solo):
+        action.record(ErasureAudit.ERASED_RECORD, referral)
+        referral.delete()
+    for received in erasure.referral_imports_of(solo):
+        action.record(ErasureAudit.ERASED_RECORD, received)
+        received.delete()
+
     # The intake threads moved into their own cases: age ciphertext the instance can still
     # open, so the rows go.
     for request in erasure.intake_of(solo):

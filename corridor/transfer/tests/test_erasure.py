@@ -207,3 +207,46 @@ def test_a_family_case_stays_and_the_preview_says_so(team: Team) -> None:
     assert Case.objects.filter(pk=case.pk).exists()
     other.refresh_from_db()
     assert other.names[0]["name"] == "Staying Member"
+
+
+def test_referrals_for_them_and_of_their_cases_are_counted_and_go(team: Team) -> None:
+    """Issue 13: the preview did not count referrals, and a referral prepared for them in a
+    family case (which stays) kept naming them: which partner, which fields, which bundle."""
+    import datetime
+    import uuid
+
+    from django.utils import timezone
+
+    from corridor.transfer.models import Partner, Referral, ReferralImport
+
+    worker = make_staff(Role.CASEWORKER, teams=[team])
+    person = cases_domain.create_person(worker, names=[{"name": "Referred Member"}])
+    other = cases_domain.create_person(worker, names=[{"name": "Staying Member"}])
+    family = cases_domain.open_case(worker, team=team, principal=person, dependants=[other], summary="family")
+    own = cases_domain.open_case(worker, team=team, principal=person, summary="own")
+    unrelated = cases_domain.open_case(worker, team=team, principal=other, summary="theirs")
+    partner = Partner.objects.create(name="Partner abroad", age_recipient="age1x", signing_key="k" * 44)
+    for_them = Referral.objects.create(case=family, partner=partner, person=person, fields=["names"], bundle_sha256="a" * 64)
+    of_own = Referral.objects.create(case=own, partner=partner, person=person, fields=["names"])
+    for_other = Referral.objects.create(case=unrelated, partner=partner, person=other, fields=["names"])
+    received = ReferralImport.objects.create(
+        sender=partner,
+        remote_id=uuid.uuid4(),
+        case=own,
+        bundle_sha256="b" * 64,
+        created_at_sender=timezone.now() - datetime.timedelta(days=3),
+    )
+    kept = ReferralImport.objects.create(
+        sender=partner, remote_id=uuid.uuid4(), case=unrelated, bundle_sha256="c" * 64, created_at_sender=timezone.now()
+    )
+
+    plan = erasure.plan(person)
+    assert (plan.counts["referrals"], plan.counts["referral_imports"]) == (2, 1)
+    assert (2, erasure.describe("referrals", 2)) in plan.lines()
+
+    approve_erasure(make_staff(Role.ADMIN, teams=[team]), request_erasure(worker, person))
+    assert set(Referral.objects.values_list("pk", flat=True)) == {for_other.pk}
+    assert set(ReferralImport.objects.values_list("pk", flat=True)) == {kept.pk}
+    assert not Referral.objects.filter(pk__in=[for_them.pk, of_own.pk]).exists()
+    assert not ReferralImport.objects.filter(pk=received.pk).exists()
+    assert Case.objects.filter(pk=family.pk).exists()
