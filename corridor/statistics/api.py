@@ -108,17 +108,10 @@ class EmptySerializer(serializers.Serializer):
 
 
 def _snapshot_data(snapshot: Snapshot) -> dict[str, Any]:
-    data = {
-        field: getattr(snapshot, field)
-        for field in ("id", "report_id", "title", "definition", "rule", "categories", "cells", "counted", "left_out", "cutoff")
-    }
-    data.update(
-        approved_by=snapshot.approved_by,
-        approved_at=snapshot.approved_at,
-        published_at=snapshot.published_at,
-        method_note=presentation.snapshot_note(snapshot),
-    )
-    return dict(SnapshotSerializer(data).data)
+    fields = ("id", "report_id", "title", "definition", "rule", "categories", "cells", "counted", "left_out", "cutoff")
+    fields += ("approved_by", "approved_at", "published_at")
+    data = {field: getattr(snapshot, field) for field in fields}
+    return dict(SnapshotSerializer({**data, "method_note": presentation.snapshot_note(snapshot)}).data)
 
 
 class ReportList(StatisticsView):

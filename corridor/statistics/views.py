@@ -78,9 +78,8 @@ class ReportForm(forms.Form):
     def filters(self) -> dict[str, Any]:
         """The chosen filters as a definition stores them (only those given)."""
         data = self.cleaned_data
-        chosen: dict[str, Any] = {name: data[name].strip() for name in ("period_from", "period_to") if data[name].strip()}
-        chosen.update({name: list(data[name]) for name in self.FILTERS if data[name]})
-        return chosen
+        months = {name: data[name].strip() for name in ("period_from", "period_to") if data[name].strip()}
+        return {**months, **{name: list(data[name]) for name in self.FILTERS if data[name]}}
 
 
 # The built-in reports: common needs, offered as filled-in drafts (still reviewed and approved).
