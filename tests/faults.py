@@ -226,6 +226,7 @@ class Instance:
         if self.database and self.admin_url:
             pg_execute(self.admin_url, f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
         shutil.rmtree(self.data_dir, ignore_errors=True)
+        self.log.unlink(missing_ok=True)  # a failing assertion already quoted its end
 
 
 def _group_alive(pgid: int) -> bool:
