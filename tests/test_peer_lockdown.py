@@ -81,3 +81,14 @@ def test_a_lockdown_here_leaves_the_row_the_other_nodes_read() -> None:
 
     assert SealEvent.objects.filter(kind=SealEvent.LOCKDOWN).count() == before + 1
     assert instance.status().sealed is True
+
+
+def test_the_proxys_health_check_is_enough_for_an_idle_node_to_notice() -> None:
+    _fresh_unseal()
+    assert Client().get("/healthz").json() == {"status": "unsealed"}
+    SealEvent.objects.create(kind=SealEvent.LOCKDOWN)
+
+    response = Client().get("/healthz")
+
+    assert (response.status_code, response.json()) == (200, {"status": "sealed"})
+    assert instance.status().sealed is True
