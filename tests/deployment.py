@@ -139,7 +139,7 @@ class Root:
             input=stdin,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=300,
             cwd=ROOT,
         )
 
