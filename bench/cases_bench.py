@@ -10,6 +10,7 @@ Also: p95 of saving a person with every field.
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import shutil
 import socket
@@ -243,21 +244,31 @@ def _summary(results: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _one_instance(database: str, people: int, list_requests: int, baseline_requests: int, rounds: int) -> dict[str, Any]:
-    """Fill a new instance with `people`, serve it, and measure the list against /api/v1/me/."""
+def _one_instance(
+    database: str, people: int, list_requests: int, baseline_requests: int, rounds: int, existing: str | None = None
+) -> dict[str, Any]:
+    """Fill a new instance with `people`, serve it, and measure the list against /api/v1/me/.
+
+    `existing`: the data directory of an SQLite instance already filled by `corridor demo
+    --people N --seed 1` (migrated to today's schema first, kept afterwards), to save the fill.
+    """
     figures: dict[str, Any] = {"people": people, "database": database}
-    data_dir = tempfile.mkdtemp(prefix="corridor-bench-serve-")
+    data_dir = existing or tempfile.mkdtemp(prefix="corridor-bench-serve-")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CORRIDOR_", "DJANGO_")) and k != "DATABASE_URL"}
     env.update({"CORRIDOR_DATA_DIR": data_dir, "CORRIDOR_INSECURE_HTTP": "1", "DJANGO_SETTINGS_MODULE": "corridor.settings"})
     if database == "postgresql":
         url = os.environ.get("CORRIDOR_BENCH_CASES_PG", PG_URL)
-        _pg_recreate(url)
+        if existing is None:
+            _pg_recreate(url)
         env["DATABASE_URL"] = url
     _corridor(env, "migrate", "--noinput", "-v", "0")
     _corridor(env, "collectstatic", "--noinput", "-v", "0")
-    started = time.perf_counter()
-    _corridor(env, "demo", "--people", str(people), "--seed", "1")
-    figures["populate_seconds"] = round(time.perf_counter() - started, 1)
+    if existing is None:
+        started = time.perf_counter()
+        _corridor(env, "demo", "--people", str(people), "--seed", "1")
+        figures["populate_seconds"] = round(time.perf_counter() - started, 1)
+    else:
+        figures["populated_earlier"] = True
 
     port = _free_port()
     server = subprocess.Popen(  # noqa: S603 -- our own interpreter and CLI
@@ -313,7 +324,8 @@ def _one_instance(database: str, people: int, list_requests: int, baseline_reque
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
-        shutil.rmtree(data_dir, ignore_errors=True)
+        if existing is None:
+            shutil.rmtree(data_dir, ignore_errors=True)
     figures["case_list"] = _summary(runs["case_list"])
     figures["baseline_api_me"] = _summary(runs["baseline"])
     figures["throughput_ratio"] = round(figures["case_list"]["throughput_rps"] / figures["baseline_api_me"]["throughput_rps"], 3)
@@ -341,8 +353,15 @@ def run(list_requests: int = 4, baseline_requests: int = 20, rounds: int = 3) ->
         for people in (int(size) for size in _sizes(SIZES, "CORRIDOR_BENCH_CASES_PEOPLE")):
             print(f"bench: cases: {database}, {people} people ...", file=sys.stderr, flush=True)
             one = _one_instance(database, people, list_requests, baseline_requests, rounds)
+            print(f"bench: cases: {json.dumps(one)}", file=sys.stderr, flush=True)  # kept even if a later size fails
             table.setdefault(database, {})[str(people)] = one
-    figures["by_size"] = table
+    figures.update(collect(table, list_requests, baseline_requests, rounds))
+    return figures
+
+
+def collect(table: dict[str, dict[str, Any]], list_requests: int = 4, baseline_requests: int = 20, rounds: int = 3) -> dict[str, Any]:
+    """The suite's figures from the per-instance ones (database -> people -> figures)."""
+    figures: dict[str, Any] = {"by_size": table}
     figures["table"] = [
         f"{database:10} {people:>7} people: list {one['case_list']['throughput_rps']:6.1f} req/s, "
         f"/api/v1/me/ {one['baseline_api_me']['throughput_rps']:6.1f} req/s, ratio {one['throughput_ratio']:.3f}, "
@@ -353,7 +372,8 @@ def run(list_requests: int = 4, baseline_requests: int = 20, rounds: int = 3) ->
     ]
     headline = table.get("sqlite", {}).get(str(max(SIZES))) or next(iter(next(iter(table.values())).values()))
     for key in ("people", "populate_seconds", "page_status", "case_list", "baseline_api_me", "throughput_ratio"):
-        figures[key] = headline[key]
+        if key in headline:
+            figures[key] = headline[key]
     figures["measures"] = (
         f"{CLIENTS} concurrent keep-alive clients x {list_requests} (list) / {baseline_requests} (baseline) GETs, "
         f"{rounds} alternating rounds (medians of per-round median/p95/throughput); `corridor serve` defaults "
