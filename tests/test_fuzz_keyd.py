@@ -109,8 +109,26 @@ OPERATIONS = sorted(set(keyd.OPS) - _STATEFUL)
     st.one_of(st.sampled_from(OPERATIONS), json_values),
     st.one_of(
         st.dictionaries(
-            st.sampled_from(["items", "contexts", "values", "index", "bits", "ciphertexts", "ciphertext", "digest",
-                             "old_size", "old_root", "new_size", "new_root", "proof", "frontier", "addresses", "text"]),
+            st.sampled_from(
+                [
+                    "items",
+                    "contexts",
+                    "values",
+                    "index",
+                    "bits",
+                    "ciphertexts",
+                    "ciphertext",
+                    "digest",
+                    "old_size",
+                    "old_root",
+                    "new_size",
+                    "new_root",
+                    "proof",
+                    "frontier",
+                    "addresses",
+                    "text",
+                ]
+            ),
             json_values,
             max_size=6,
         ),

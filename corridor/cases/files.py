@@ -722,6 +722,8 @@ def _clean_text(data: bytes) -> bytes:
         raise FileRejected(
             _("This text file is not in UTF-8. Save it as UTF-8 (or as a PDF) and upload it again."), code="invalid"
         ) from None
+    if not text:  # only a byte-order mark: nothing to store
+        raise FileRejected(_("The file is empty."), code="empty")
     if _BINARY_CHARS.search(text):
         raise _not_accepted(_("unknown"))
     return text.encode("utf-8")
