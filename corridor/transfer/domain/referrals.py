@@ -328,10 +328,8 @@ def _birth_date(contents: bundle.Contents) -> datetime.date | None:
 
 
 def _phones(contents: bundle.Contents) -> list[str]:
-    contacts = contents.person.get("contacts") or []
-    return [
-        str(c.get("value")) for c in contacts if isinstance(c, dict) and c.get("kind") in ("phone", "signal") and c.get("value")
-    ]
+    contacts = _entries(contents.person.get("contacts"), ("kind", "value"))
+    return [c["value"] for c in contacts if c["kind"] in ("phone", "signal") and c["value"]]
 
 
 def _refused(actor: User, reason: str) -> None:
@@ -369,6 +367,18 @@ def _entries(value: Any, keys_wanted: tuple[str, ...]) -> list[dict[str, str]]:
     if not isinstance(value, list):
         return []
     return [{k: str(entry.get(k) or "")[:500] for k in keys_wanted} for entry in value[:50] if isinstance(entry, dict)]
+
+
+def _needs(contents: bundle.Contents) -> list[tuple[str, str]]:
+    """(kind, details) of the needs the bundle lists, whatever shape the sender gave them."""
+    needs = contents.case.get("needs")
+    if not isinstance(needs, list):
+        return []
+    return [
+        (str(need["kind"]), str(need.get("details") or ""))
+        for need in needs
+        if isinstance(need, dict) and need.get("kind") in NeedKind.values
+    ]
 
 
 def _person_kwargs(contents: bundle.Contents) -> dict[str, Any]:
@@ -413,9 +423,8 @@ def import_bundle(actor: User, blob: bytes, team: Team) -> Case:
         _person, case = create_person_with_case(
             actor, team=team, priority=priority, summary=str(contents.case.get("summary") or ""), **_person_kwargs(contents)
         )
-        for need in contents.case.get("needs") or []:
-            if isinstance(need, dict) and need.get("kind") in NeedKind.values:
-                add_need(actor, case, str(need["kind"]), str(need.get("details") or ""))
+        for kind, details in _needs(contents):
+            add_need(actor, case, kind, details)
         for document in contents.documents:
             try:
                 data = base64.b64decode(str(document.get("data", "")), validate=True)
