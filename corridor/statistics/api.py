@@ -108,8 +108,8 @@ class EmptySerializer(serializers.Serializer):
 
 
 def _snapshot_data(snapshot: Snapshot) -> dict[str, Any]:
-    fields = ("id", "report_id", "title", "definition", "rule", "categories", "cells", "counted", "left_out", "cutoff")
-    fields += ("approved_by", "approved_at", "published_at")
+    fields: tuple[str, ...] = ("id", "report_id", "title", "definition", "rule", "categories", "cells", "counted")
+    fields += ("left_out", "cutoff", "approved_by", "approved_at", "published_at")
     data = {field: getattr(snapshot, field) for field in fields}
     return dict(SnapshotSerializer({**data, "method_note": presentation.snapshot_note(snapshot)}).data)
 
