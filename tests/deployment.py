@@ -159,7 +159,7 @@ class Root:
         log = (self.base / f"{unit}.log").open("w")
         self.processes[unit] = subprocess.Popen(argv, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, text=True)  # noqa: S603
 
-    def wait_for_web(self, timeout: float = 40) -> None:
+    def wait_for_web(self, timeout: float = 150) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.processes["corridor-web"].poll() is not None:
@@ -172,7 +172,7 @@ class Root:
             time.sleep(0.2)
         raise AssertionError(self.log("corridor-web"))
 
-    def wait_for_socket(self, timeout: float = 20) -> None:
+    def wait_for_socket(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while not (self.run_dir / "keyd.sock").exists():
             if self.processes["corridor-keyd"].poll() is not None or time.monotonic() > deadline:
