@@ -109,8 +109,11 @@ class ListPosition:
             when = datetime.datetime.fromisoformat(created)
             if when.tzinfo is None or not urgency.isdigit() or len(urgency) > 2:
                 raise BadPosition("not a position")
+            # In UTC, as the database is asked: a time at the calendar's edge with an offset
+            # has no UTC value (OverflowError from the adapter, a 500, before this).
+            when = when.astimezone(datetime.UTC)
             return cls(int(urgency), datetime.date.fromisoformat(review), when, uuid.UUID(hex=pk))
-        except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
+        except (ValueError, OverflowError, UnicodeDecodeError, binascii.Error) as exc:
             raise BadPosition("not a position") from exc
 
 
