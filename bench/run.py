@@ -86,7 +86,10 @@ def main(argv: list[str]) -> int:
         figures["seconds"] = round(time.perf_counter() - started, 1)
         results[name] = figures
         print(f"bench: {name}: {json.dumps(figures, ensure_ascii=False)}", file=sys.stderr, flush=True)
-        # Written after every suite, so a long run that fails late keeps what it measured.
+        # Written after every suite, so a long run that fails late keeps what it measured; a
+        # subset re-reads the file first, so figures another run wrote meanwhile are kept.
+        if argv and OUT.exists():
+            results = json.loads(OUT.read_text()) | {key: results[key] for key in ("machine", "started", *chosen) if key in results}
         OUT.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {OUT}")
     from bench import report
