@@ -38,6 +38,8 @@ CLEAR_BY_DESIGN = {
     "POST /api/v1/safe-houses/ .label": "the neutral name staff call a house by, shown in lists; never its address",
     "POST /api/v1/documentation/vocabulary/ ": "the words of a controlled vocabulary (types of act, methods), nobody's data",
     "PATCH /api/v1/documentation/vocabulary/{id}/ ": "the words of a controlled vocabulary (types of act, methods), nobody's data",
+    "POST /api/v1/statistics/reports/ ": "a statistics report's definition: its title is published with its figures "
+    "(a topic, never a person); the rest are choices, months and counts",
 }
 # Values that must be real to be accepted; everything else is a marker.
 COUNTRY = "LT"
@@ -133,7 +135,7 @@ class Plant:
         if kind == "boolean":
             return True
         if kind == "integer":
-            known = {"team": self.team.pk, "programme": self.ids["programmes"], "capacity": 3, "assignee": None}
+            known = {"team": self.team.pk, "programme": self.ids["programmes"], "capacity": 3, "assignee": None, "threshold": 5}
             return known.get(name, schema.get("minimum", 1))
         if fmt == "uuid":
             if name == "case":  # a new person comes with a team (a new case) or a case: the walk sends the team
@@ -177,6 +179,9 @@ def _path(plant: Plant, path: str) -> str | None:
 NO_TEXT = {
     "/api/v1/transfer/erasures/{id}/cancel/": "cancelling an erasure request: an empty body",
     "/api/v1/transfer/referrals/{id}/cancel/": "cancelling a referral: an empty body",
+    "/api/v1/statistics/reports/{id}/submit/": "submitting a report for review: an empty body",
+    "/api/v1/statistics/reports/{id}/approve/": "approving a report: an empty body (and a step-up only a session has)",
+    "/api/v1/statistics/reports/{id}/publish/": "publishing a report: an empty body",
     "/api/v1/transfer/cases/{case_id}/referrals/": "preparing a referral: a partner id, field names and document ids, "
     "no text (tests/test_seizure_referral.py plants through the referral pages on both instances)",
 }

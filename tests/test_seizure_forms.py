@@ -139,6 +139,8 @@ CLEAR_BY_DESIGN = {
     "corridor.accounts.forms.SetupCodeForm.code": "a one-time code, checked and never stored",
     "corridor.intake.lookform.LookForm.quick_exit_url": "the ordinary site the intake's quick exit opens: shown to every visitor",
     "corridor.statistics.views.ReportForm.title": "a report's title, published with its figures; the form asks for a topic, never a person",
+    "corridor.statistics.views.ReportForm.period_from": "a month (YYYY-MM) a report's counting starts, kept in its definition",
+    "corridor.statistics.views.ReportForm.period_to": "a month (YYYY-MM) a report's counting ends, kept in its definition",
     "corridor.transfer.views_import.UploadForm.carried": "the spreadsheet carried between the import's steps, never stored: tests/test_seizure_import.py plants through it",
     "corridor.transfer.views_import.UploadForm.filename": "the spreadsheet's name carried between the import's steps, never stored: tests/test_seizure_import.py",
     "corridor.transfer.views_referrals.ImportForm.staged": "the id of a bundle kept sealed between preview and import (domain/staging.py): tests/test_seizure_referral.py",

@@ -28,7 +28,7 @@ from corridor.cases.access import NotPermitted, user_with_perm
 from corridor.statistics import presentation
 from corridor.statistics.access import get_report_for_user, get_snapshot_for_user
 from corridor.statistics.domain import reports
-from corridor.statistics.models import Granularity, Measure, Report, ReportState, Snapshot
+from corridor.statistics.models import Dimension, Granularity, Measure, Report, ReportState, Snapshot
 from corridor.statistics.rules import APPROVE_REPORTS, DRAFT_REPORTS, VIEW_REPORTS
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -57,21 +57,21 @@ class StatisticsView(APIView):
         return super().handle_exception(exc)
 
 
-class FiltersSerializer(serializers.Serializer):
-    period_from = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", required=False, help_text="first month counted, YYYY-MM")
-    period_to = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", required=False, help_text="last month counted, YYYY-MM")
-    country = serializers.ListField(child=serializers.CharField(max_length=2), required=False, help_text="ISO codes")
-    act_type = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
-    status = serializers.ListField(child=serializers.CharField(max_length=20), required=False)
-    outcome = serializers.ListField(child=serializers.CharField(max_length=20), required=False)
+# The period first: every measure can be broken down by it.
+DIMENSION_CHOICES = sorted(Dimension.choices, key=lambda choice: choice[0] != Dimension.PERIOD)
 
 
 class ReportSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     title = serializers.CharField(max_length=160, help_text="name the topic, never a person: published in clear")
     measure = serializers.ChoiceField(choices=Measure.choices)
-    dimensions = serializers.ListField(child=serializers.CharField(max_length=16), min_length=1, max_length=3)
-    filters = FiltersSerializer(required=False)
+    dimensions = serializers.ListField(child=serializers.ChoiceField(choices=DIMENSION_CHOICES), min_length=1, max_length=3)
+    filters = serializers.DictField(
+        child=serializers.JSONField(),
+        required=False,
+        help_text="period_from and period_to as YYYY-MM; country, act_type, status, outcome, programme, region as "
+        "lists of values; each checked against the measure (a 400 names the filter and the reason)",
+    )
     threshold = serializers.IntegerField(min_value=1, max_value=100, default=5)
     rounding_base = serializers.IntegerField(min_value=1, max_value=100, required=False, allow_null=True, default=None)
     granularity = serializers.ChoiceField(choices=Granularity.choices, default=Granularity.MONTH)

@@ -165,7 +165,7 @@ def test_filters_are_saved_and_refused_with_their_reasons(world: World) -> None:
     assert made.status_code == 201
     assert Report.objects.get(pk=made.json()["id"]).filters == {"period_from": "2025-01", "period_to": "2025-06", "country": ["IS", "NO"]}
     cases = (
-        ({"period_from": "2025-13"}, "filters"),
+        ({"period_from": "2025-13"}, "period_from"),
         ({"period_from": "2025-06", "period_to": "2025-01"}, "period_to"),
         ({"country": ["XX"]}, "country"),
         ({"status": ["active"]}, "status"),  # applications have no case status
