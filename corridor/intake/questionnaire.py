@@ -137,14 +137,18 @@ def shown_version(
 
     The live one; or one retired while the form could still be open (the next version went
     live less than the form's lifetime ago: an older form is refused for its age anyway); or
-    None for the shipped defaults. No marker (a page served before forms carried it): the
+    None for the shipped defaults while none is live. No marker (a page served before forms carried it): the
     live one. Anything else (a draft, a discarded or long-retired version, garbage) raises
     UnknownVersion. `current`: the live version, as the caller read it.
     """
     if not marker:
         return current
     if marker == DEFAULTS_MARKER:
-        return None
+        # The defaults are asked only while no version is live (a new instance starts with one):
+        # otherwise a forged "0" would dodge the live version's questions and emergency rule.
+        if current is None:
+            return None
+        raise UnknownVersion(marker)
     if not marker.isdigit() or len(marker) > 9:
         raise UnknownVersion(marker)
     if current is not None and str(current.number) == marker:
