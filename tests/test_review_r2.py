@@ -1,0 +1,61 @@
+"""Review R2: attacks on today's data-movement, intake and statistics code, each failing
+before its fix."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from corridor.accounts.models import Role
+from corridor.accounts.testing import make_staff
+from corridor.intake import formtoken, questionnaire
+from corridor.intake.domain import questionnaires
+from corridor.intake.models import IntakeRequest
+from corridor.intake.tests.helpers import HELP, SECRET_STORY, passphrase_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits() -> None:
+    cache.clear()
+
+
+def test_a_stranger_cannot_answer_the_shipped_defaults_while_a_version_is_live() -> None:
+    # The live version asks a new required question and no longer treats "held now" as an
+    # emergency; a forged marker "0" (the shipped defaults) must not dodge either.
+    author, approver = make_staff(Role.ADMIN), make_staff(Role.ADMIN)
+    draft = questionnaires.new_draft(author)
+    questionnaires.save_question(
+        author,
+        draft,
+        {
+            "key": "passport_city",
+            "kind": "short",
+            "position": 5,
+            "required": True,
+            "wording": {"en": {"label": "Which city issued your passport?"}, "ru": {"label": "Где выдан паспорт?"}},
+        },
+    )
+    questionnaires.submit_for_approval(author, draft)
+    questionnaires.approve(approver, draft)
+    live = questionnaire.live()
+    assert live is not None and live.pk == draft.pk
+    with pytest.raises(questionnaire.UnknownVersion):
+        questionnaire.shown_version(questionnaire.DEFAULTS_MARKER, live)
+    assert questionnaire.shown_version(questionnaire.DEFAULTS_MARKER, None) is None
+    posted = {
+        "token": formtoken.issue(now=time.time() - 30),
+        "questionnaire": "0",
+        "q_what_happened": SECRET_STORY,
+        "q_safe_now": "yes",
+        "q_held_now": "yes",
+        "q_held_by": "police",
+    }
+    response = Client().post(HELP + "?lang=en", posted)
+    assert (response.status_code, passphrase_in(response)) == (409, None)
+    assert 'name="q_passport_city"' in response.content.decode()
+    assert IntakeRequest.objects.count() == 0
