@@ -59,3 +59,25 @@ def test_a_stranger_cannot_answer_the_shipped_defaults_while_a_version_is_live()
     assert (response.status_code, passphrase_in(response)) == (409, None)
     assert 'name="q_passport_city"' in response.content.decode()
     assert IntakeRequest.objects.count() == 0
+
+
+def test_an_abandoned_staged_bundle_is_shredded_after_the_hour_even_if_nobody_previews_again() -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    from corridor.keys.api import DataKey
+    from corridor.notifications import jobs
+    from corridor.transfer.domain import staging
+    from corridor.transfer.models import StagedBundle
+
+    worker = make_staff(Role.CASEWORKER)
+    staged = staging.stage_bundle(worker, b"age-encrypted bundle bytes " * 10)
+    fresh = staging.stage_bundle(worker, b"another bundle, previewed a minute ago")
+    StagedBundle.objects.filter(pk=staged.pk).update(created=timezone.now() - datetime.timedelta(hours=2))
+    # Nobody stages another bundle: the scheduler's job alone must shred it.
+    job = {job.name: job for job in jobs.registered()}["transfer.staged_bundles"]
+    job.fn()
+    assert list(StagedBundle.objects.values_list("pk", flat=True)) == [fresh.pk]
+    assert DataKey.objects.get(pk=staged.data_key_id).shredded is not None
+    assert DataKey.objects.get(pk=fresh.data_key_id).shredded is None

@@ -23,3 +23,8 @@ class TransferConfig(AppConfig):
         from corridor.transfer.domain import import_jobs
 
         import_jobs.register()
+
+        # Referral bundles previewed and never confirmed: shredded once their hour is over.
+        from corridor.transfer.domain import staging
+
+        staging.register()

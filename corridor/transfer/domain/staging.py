@@ -16,6 +16,7 @@ from django.utils import timezone
 from corridor.accounts.models import User
 from corridor.audit.actions import act
 from corridor.keys.api import DataKey
+from corridor.notifications import jobs
 from corridor.transfer import rules
 from corridor.transfer.audit_names import ReferralAudit
 from corridor.transfer.models import StagedBundle
@@ -31,6 +32,15 @@ def _drop(staged: StagedBundle) -> None:
 def _drop_expired() -> None:
     for staged in StagedBundle.objects.filter(created__lt=timezone.now() - STAGED_FOR):
         _drop(staged)
+
+
+# Without it a bundle previewed and never confirmed outlived its hour until someone else
+# previewed one; the scheduler shreds it within this many seconds of its expiry.
+EVERY_SECONDS = 600
+
+
+def register() -> None:
+    jobs.register("transfer.staged_bundles", EVERY_SECONDS, _drop_expired)
 
 
 def stage_bundle(actor: User, blob: bytes) -> StagedBundle:
