@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from corridor.cases.models import (
     ConsentScope,
@@ -58,12 +59,31 @@ def _username(user: Any) -> str | None:
 # -- people --------------------------------------------------------------------------------
 
 
-class PersonNameSerializer(serializers.Serializer):
+class _WholeItem(serializers.Serializer):
+    """An item of a list is whole even in a PATCH: DRF passes `partial` down to nested items,
+    which would skip their required fields and defaults and store `[{}]` (found by
+    tests/test_fuzz_api.py: the person could then no longer be read)."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        missing = {
+            name: [field.error_messages["required"]]
+            for name, field in self.fields.items()
+            if field.required and name not in attrs
+        }
+        if missing:
+            raise serializers.ValidationError(missing)
+        for name, field in self.fields.items():
+            if name not in attrs and field.default is not empty:
+                attrs[name] = field.get_default()
+        return attrs
+
+
+class PersonNameSerializer(_WholeItem):
     name = Text(max_length=NAME_MAX)
     kind = serializers.ChoiceField(choices=NAME_KINDS, default="used")
 
 
-class PersonContactSerializer(serializers.Serializer):
+class PersonContactSerializer(_WholeItem):
     kind = serializers.ChoiceField(choices=CONTACT_KINDS)
     value = Text(max_length=NAME_MAX)
     note = Text(max_length=SHORT_TEXT_MAX, required=False, allow_blank=True)
