@@ -77,7 +77,8 @@ MIDDLEWARE = [
     # Near the top, so that pages refused by a middleware below (a bad Host's 400) carry it too.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, keeping a view's answer when the database is lost just after it (see there).
+    "corridor.core.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -39,3 +39,32 @@ def test_a_position_out_of_the_calendar_is_the_first_page(world: World, created:
     assert response.status_code == 200
     assert [case.pk for case in response.context["rows"]] == [first.pk]
     assert response.context["stale_link"] is True
+
+
+@pytest.mark.django_db(transaction=True)  # real commits: the note's transaction ends before the session is saved
+def test_a_503_never_hides_a_change_that_was_saved(world: World) -> None:
+    """The database is lost after each statement of a page's write in turn, the session's save
+    included (SESSION_SAVE_EVERY_REQUEST: it comes after the view's transaction committed).
+
+    Before: cut at the session's save, the page said 503 "Nothing was saved. Try again" over a
+    note that was saved, so trying again wrote it twice. Now each answer tells the truth: a
+    503 when nothing was written, the view's own answer when the note was.
+    """
+    from tests.test_faults_database import database_lost
+
+    case = _open(world, "Person One")
+    client = sign_in(Client(raise_request_exception=False), world.users[Role.CASEWORKER])
+    url = f"/cases/{case.pk}/notes/"
+    assert client.post(url, {"body": "first"}).status_code == 302
+    with database_lost(after=10_000) as ran:
+        assert client.post(url, {"body": "second"}).status_code == 302
+    assert any("django_session" in sql for sql in ran[-2:])  # the session's save is the last write
+    answers = []
+    for after in range(len(ran) + 1):
+        before = Note.objects.filter(case=case).count()
+        with database_lost(after=after):
+            response = client.post(url, {"body": f"cut after {after}"})
+        written = Note.objects.filter(case=case).count() - before
+        answers.append((after, response.status_code, written))
+        assert (response.status_code, written) in ((503, 0), (302, 1)), answers
+    assert {(status, written) for _after, status, written in answers} == {(503, 0), (302, 1)}

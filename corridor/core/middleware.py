@@ -6,9 +6,13 @@ this server only, and no page may be framed or post forms elsewhere (invariant 1
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib.sessions.exceptions import SessionInterrupted
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -33,6 +37,8 @@ CSP = "; ".join(
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 
 View = Callable[[HttpRequest], HttpResponse]
+
+log = logging.getLogger(__name__)
 
 
 class SecurityHeadersMiddleware:
@@ -72,3 +78,33 @@ class SealedMiddleware:
             return JsonResponse(body, status=503, headers={"Retry-After": "60"})
         response = TemplateResponse(request, "core/sealed.html", status=503, headers={"Retry-After": "60"})
         return response.render()
+
+
+def _database_lost(exc: BaseException | None) -> bool:
+    # The session store wraps the connection's error (UpdateError, then SessionInterrupted).
+    while exc is not None:
+        if isinstance(exc, (OperationalError, InterfaceError)):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's, except that a database lost while saving the session after the view answered
+    does not replace that answer with the 503 "Nothing was saved" (core/error_pages.py).
+
+    The session is saved after every request (SESSION_SAVE_EVERY_REQUEST), after the view's own
+    transaction has committed: the change is in the database, and a 503 saying otherwise made
+    people send it twice. The view's answer goes out instead; only the session's refresh is
+    lost (it expires sooner, or a step made in it must be made again). A session ended by
+    another request still answers 400, and an answer that was an error stays one.
+    """
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        try:
+            return super().process_response(request, response)
+        except (DatabaseError, SessionInterrupted) as exc:
+            if response.status_code >= 400 or not _database_lost(exc):
+                raise
+            log.warning("session not saved: the database was lost after the view answered")
+            return response
