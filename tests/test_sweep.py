@@ -51,8 +51,9 @@ from corridor.notifications.domain.notify import notify
 from corridor.notifications.models import Duty, Kind
 from corridor.relocation import domain as relocation
 from corridor.relocation.models import Country
+from corridor.transfer import legacy, spreadsheet
 from corridor.transfer.domain import erasure as erasures
-from corridor.transfer.domain import referrals
+from corridor.transfer.domain import import_jobs, referrals
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +82,7 @@ KINDS = {
     "swaps": "swap",
     "referrals": "referral",
     "erasures": "erasure",
+    "import": "import",
 }
 # Ids of things that belong to no team, each reached by its own rule: the organisation's
 # reference data (countries, programmes), its contacts and their engagements (shared by every
@@ -269,6 +271,9 @@ def _team_objects(team: Team, tag: str, caseworker: User, hotline: User, coordin
     cases.record_consent(caseworker, case, principal, "share", datetime.date(2024, 1, 1), partner=partner.name)
     objects["referral"] = referrals.prepare_referral(caseworker, case, partner)
     objects["erasure"] = erasures.request_erasure(caseworker, principal)
+    # A spreadsheet import waiting for the background job: its progress page is its importer's alone.
+    sheet = spreadsheet.read(f"Name\nImported {tag}\n".encode())
+    objects["import"] = import_jobs.queue_import(caseworker, legacy.check(caseworker, sheet, {0: "name"}, team))
     # A help request that became this team's case, with a message and a file sent afterwards.
     _response, codename = submit(q_what_happened=f"story {tag}")
     assert codename is not None

@@ -90,7 +90,7 @@ class Command(BaseCommand):
                     actor,
                     plan,
                     valid_only=options["valid_only"],
-                    progress=lambda done, total: progress.update(task, completed=done),
+                    progress=lambda done, _total: progress.advance(task, done - progress.tasks[0].completed),
                 )
         except ValidationError as error:
             raise CommandError("nothing imported: " + "; ".join(error.messages)) from error
