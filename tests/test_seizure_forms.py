@@ -114,6 +114,7 @@ CLEAR_BY_DESIGN = {
     "corridor.accounts.forms.NewUserForm.username": "staff usernames are stored in clear",
     "corridor.accounts.forms.TokenForm.name": "a label staff give their own API token",
     "corridor.intake.forms.HelpForm.token": "the form's anti-replay token, not typed by anyone",
+    "corridor.intake.forms.HelpForm.questionnaire": "the questionnaire version the page printed; the request keeps it to show the questions as asked",
     "corridor.intake.editor.QuestionForm.key": "the intake questionnaire: not secret, the public page reads it while sealed",
     "corridor.intake.editor.QuestionForm.choice_values": "the intake questionnaire: not secret, the public page reads it while sealed",
     "corridor.intake.editor.QuestionForm.condition_values": "the intake questionnaire: not secret, the public page reads it while sealed",
