@@ -98,7 +98,7 @@ class Manifest:
                 members=[Member(str(m["name"]), int(m["size"]), str(m["sha256"])) for m in data["members"]],
                 versions={str(k): str(v) for k, v in data["versions"].items()},
             )
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             raise BackupError(f"the manifest does not parse: {type(exc).__name__}") from None
 
 
