@@ -87,9 +87,10 @@ def parse_csv(data: bytes) -> list[dict[str, Any]]:
     except csv.Error:
         delimiter = ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    if not reader.fieldnames or "title" not in {str(name).strip().lower() for name in reader.fieldnames}:
-        raise ValidationError({"file": _("The first row must name the columns, title among them.")})
     try:
+        fieldnames = reader.fieldnames  # reads the header row: a csv.Error there too is the file's
+        if not fieldnames or "title" not in {str(name).strip().lower() for name in fieldnames}:
+            raise ValidationError({"file": _("The first row must name the columns, title among them.")})
         return [dict(row) for row in reader]
     except csv.Error:
         raise ValidationError({"file": _("The file is not a readable CSV.")}) from None
