@@ -81,3 +81,43 @@ def test_an_abandoned_staged_bundle_is_shredded_after_the_hour_even_if_nobody_pr
     assert list(StagedBundle.objects.values_list("pk", flat=True)) == [fresh.pk]
     assert DataKey.objects.get(pk=staged.data_key_id).shredded is not None
     assert DataKey.objects.get(pk=fresh.data_key_id).shredded is None
+
+
+def test_a_published_snapshot_never_tells_a_small_total_nor_how_many_refused_consent() -> None:
+    # A filter (or a quiet month) narrows a report to 3 people who consented and 2 who did not;
+    # every cell is withheld (threshold 5), so the snapshot's totals must not say 3 and 2 either.
+    import datetime
+
+    from django.utils import timezone
+
+    from corridor.accounts.models import Team
+    from corridor.statistics import presentation
+    from corridor.statistics.api import _snapshot_data
+    from corridor.statistics.domain import reports
+    from corridor.statistics.tests.test_reports import open_cases
+
+    team = Team.objects.create(name="R2 stats")
+    author = make_staff(Role.CASEWORKER, teams=[team], username="r2-stats-author")
+    reviewer = make_staff(Role.DOCUMENTATION, teams=[team], username="r2-stats-reviewer")
+    open_cases(author, team, 3, consent=True)
+    open_cases(author, team, 2, consent=False)
+    report = reports.draft_report(author, title="People by status", measure="people", dimensions=["status"], lag_days=0)
+    reports.approve_report(reviewer, report)
+    snapshot = reports.publish_report(reviewer, report, timezone.localdate() + datetime.timedelta(days=400))
+    assert all(value is None for value in reports.release_of(snapshot).cells.values())
+    data = _snapshot_data(snapshot)
+    assert (data["counted"], data["left_out"]) == (None, None)
+    note = " ".join(presentation.snapshot_note(snapshot))
+    assert "2 records were left out" not in note and "fewer than 5" in note
+
+
+def test_the_worker_unit_reaches_keyd_like_the_web_unit() -> None:
+    # The worker runs the scheduler's jobs, background imports among them, which decrypt their
+    # queued rows through keyd: without the socket's path it asked the default under the data
+    # directory, where no keyd listens in the deployed layout.
+    from tests.deployment import DEPLOY, read_unit
+
+    worker = read_unit(DEPLOY / "systemd" / "corridor-worker.service")
+    web = read_unit(DEPLOY / "systemd" / "corridor-web.service")
+    assert "CORRIDOR_KEYRING=/run/corridor-keyd/keyd.sock" in worker.get("Environment", [])
+    assert worker["Environment"] == web["Environment"]
