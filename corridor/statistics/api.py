@@ -94,8 +94,10 @@ class SnapshotSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.JSONField()),
         help_text="[category per dimension (null: total)..., count or null when withheld]",
     )
-    counted = serializers.IntegerField()
-    left_out = serializers.IntegerField(help_text="records left out for lack of consent")
+    counted = serializers.IntegerField(allow_null=True, help_text="records counted; null when withheld like a cell")
+    left_out = serializers.IntegerField(
+        allow_null=True, help_text="records left out for lack of consent; null below the threshold, rounded like a cell"
+    )
     cutoff = serializers.DateField()
     approved_by = serializers.CharField(source="approved_by.username")
     approved_at = serializers.DateTimeField()
@@ -111,6 +113,7 @@ def _snapshot_data(snapshot: Snapshot) -> dict[str, Any]:
     fields: tuple[str, ...] = ("id", "report_id", "title", "definition", "rule", "categories", "cells", "counted")
     fields += ("left_out", "cutoff", "approved_by", "approved_at", "published_at")
     data = {field: getattr(snapshot, field) for field in fields}
+    data["counted"], data["left_out"] = reports.published_totals(snapshot)  # never a small exact total
     return dict(SnapshotSerializer({**data, "method_note": presentation.snapshot_note(snapshot)}).data)
 
 

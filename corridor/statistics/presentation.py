@@ -19,6 +19,7 @@ from corridor.cases.models import Status
 from corridor.relocation.models import ApplicationStatus
 from corridor.statistics import queries
 from corridor.statistics.disclosure import TOTAL, Key, Release
+from corridor.statistics.domain import reports
 from corridor.statistics.models import DURATION_MEASURES, Dimension, Snapshot
 
 WITHHELD = "—"
@@ -163,7 +164,7 @@ def to_csv(release: Release, dimensions: Sequence[str], medians: Medians | None 
     return out.getvalue()
 
 
-def method_note(rule: dict[str, object], left_out: int, definition: Mapping[str, Any] | None = None) -> list[str]:
+def method_note(rule: dict[str, object], left_out: int | None, definition: Mapping[str, Any] | None = None) -> list[str]:
     """The method in plain words, for the page, the PDF and the CSV's companion; with the
     definition, also how durations and age bands were protected and which filters applied."""
     threshold = rule.get("threshold")
@@ -183,10 +184,16 @@ def method_note(rule: dict[str, object], left_out: int, definition: Mapping[str,
     lines.append(
         _("Only whole periods that ended at least %(days)s days before publication are counted.") % {"days": rule.get("lag_days")}
     )
-    lines.append(
-        _("Only people who agreed to be counted in anonymised statistics are included; %(n)s records were left out.")
-        % {"n": left_out}
-    )
+    if left_out is None:  # a published snapshot withholds a small number (reports.published_totals)
+        lines.append(
+            _("Only people who agreed to be counted in anonymised statistics are included; fewer than %(n)s records were left out.")
+            % {"n": threshold}
+        )
+    else:
+        lines.append(
+            _("Only people who agreed to be counted in anonymised statistics are included; %(n)s records were left out.")
+            % {"n": left_out}
+        )
     if definition is not None:
         lines += _definition_notes(definition, int(str(threshold)))
     return lines
@@ -233,4 +240,4 @@ def filter_descriptions(filters: Mapping[str, Any]) -> list[str]:
 
 
 def snapshot_note(snapshot: Snapshot) -> list[str]:
-    return method_note(snapshot.rule, snapshot.left_out, snapshot.definition)
+    return method_note(snapshot.rule, reports.published_totals(snapshot)[1], snapshot.definition)

@@ -229,6 +229,25 @@ def release_of(snapshot: Snapshot) -> disclosure.Release:
     return disclosure.Release(tuple(tuple(axis) for axis in snapshot.categories), cells)
 
 
+def published_totals(snapshot: Snapshot) -> tuple[int | None, int | None]:
+    """The records counted and those consent left out, as a snapshot may tell them: the first is
+    the table's grand total as released (withheld with it), the second shown only from the
+    threshold on and rounded like a cell. Exact, they told a small total whose every cell was
+    withheld, and how many people refused consent among the few a filter narrowed to."""
+    rule = snapshot.rule
+    threshold = int(rule.get("threshold") or disclosure.DEFAULT_THRESHOLD)
+    base = rule.get("rounding_base")
+    grand: disclosure.Key = (disclosure.TOTAL,) * len(snapshot.categories)
+    release = release_of(snapshot)
+    counted = release.cells[grand] if grand in release.cells else None
+    left_out: int | None = snapshot.left_out
+    if left_out is not None and 0 < left_out < threshold:
+        left_out = None
+    elif left_out and base:
+        left_out = disclosure.round_to_base(left_out, int(base))
+    return counted, left_out
+
+
 def medians_of(snapshot: Snapshot) -> dict[disclosure.Key, float | None] | None:
     """A duration snapshot's medians by cell; None for a count."""
     if not snapshot.medians:
