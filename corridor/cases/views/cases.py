@@ -110,12 +110,12 @@ def _page_rows(pks: list[Any]) -> list[Case]:
         if review is not None and review not in reviews:
             reviews[review] = _("review by %(date)s") % {"date": date_format(review, "MONTH_DAY_FORMAT")}
         # Read by the template (cases/case/list.html):
-        case.principal_codename = principals.get(case.pk)  # type: ignore[attr-defined]
-        case.has_overdue = case.pk in overdue  # type: ignore[attr-defined]
-        case.link = link.replace(str(placeholder), str(case.pk))  # type: ignore[attr-defined]
-        case.priority_label = priorities.get(case.priority, case.priority)  # type: ignore[attr-defined]
-        case.status_label = statuses.get(case.status, case.status)  # type: ignore[attr-defined]
-        case.review_text = reviews.get(review, "") if review is not None else ""  # type: ignore[attr-defined]
+        case.principal_codename = principals.get(case.pk)  # type: ignore[attr-defined]  # a row's display value for the template
+        case.has_overdue = case.pk in overdue  # type: ignore[attr-defined]  # a row's display value for the template
+        case.link = link.replace(str(placeholder), str(case.pk))  # type: ignore[attr-defined]  # a row's display value for the template
+        case.priority_label = priorities.get(case.priority, case.priority)  # type: ignore[attr-defined]  # a row's display value for the template
+        case.status_label = statuses.get(case.status, case.status)  # type: ignore[attr-defined]  # a row's display value for the template
+        case.review_text = reviews.get(review, "") if review is not None else ""  # type: ignore[attr-defined]  # a row's display value for the template
     return rows
 
 

@@ -36,7 +36,7 @@ def _token() -> str:
     return formtoken.issue(now=time.time() - 30)
 
 
-def _publish(change: dict[str, dict[str, Any]], *, new: list[dict[str, Any]] = ()) -> QuestionnaireVersion:  # type: ignore[assignment]
+def _publish(change: dict[str, dict[str, Any]], *, new: list[dict[str, Any]] = ()) -> QuestionnaireVersion:  # type: ignore[assignment]  # an empty tuple as the default of a list parameter
     """A new version from the live one: questions changed by key, questions added; approved by a second admin."""
     author, approver = make_staff(Role.ADMIN), make_staff(Role.ADMIN)
     draft = questionnaires.new_draft(author)
