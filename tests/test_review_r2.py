@@ -121,3 +121,15 @@ def test_the_worker_unit_reaches_keyd_like_the_web_unit() -> None:
     web = read_unit(DEPLOY / "systemd" / "corridor-web.service")
     assert "CORRIDOR_KEYRING=/run/corridor-keyd/keyd.sock" in worker.get("Environment", [])
     assert worker["Environment"] == web["Environment"]
+
+
+def test_doctor_never_says_core_dumps_are_off_for_processes_it_did_not_see() -> None:
+    from corridor.web import doctor
+    from corridor.web.doctor import Level, Process
+
+    nothing_seen = doctor.check_core_dumps([Process(1, 0, "/sbin/init", "unlimited")], "core")
+    assert [f.level for f in nothing_seen] == [Level.WARN] and "not checked" in nothing_seen[0].message
+    only_keyd = doctor.check_core_dumps([Process(2, 998, "python -m corridor.keys.keyd", "0")], "core")
+    assert [f.level for f in only_keyd] == [Level.WARN] and "the web server" in only_keyd[0].message
+    both = [Process(2, 998, "python -m corridor.keys.keyd", "0"), Process(3, 999, "gunicorn corridor.wsgi:application", "0")]
+    assert [f.level for f in doctor.check_core_dumps(both, "core")] == [Level.OK]
