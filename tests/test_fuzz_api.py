@@ -164,7 +164,7 @@ def test_every_write_operation_survives_bodies_of_the_wrong_shape(
         for body in NASTY:
             world.send(path, method, body)
         for name in properties:
-            for wrong in (None, [], {}, "x" * 5000, -1, 2**64, [{"x": 1}]):
+            for wrong in (None, {}, "x" * 5000, 2**64, [{"x": 1}]):
                 world.send(path, method, {name: wrong})
 
 
