@@ -42,6 +42,7 @@ MATRICES = (
     "corridor.transfer.tests.test_erasure_views",
     "corridor.transfer.tests.test_import_views",
     "corridor.transfer.tests.test_referral_views",
+    "corridor.transfer.tests.test_api_referrals_approve_import",
 )
 
 # Views anyone may open, each with the reason. Every one is marked @public, and every view marked

@@ -14,4 +14,11 @@ urlpatterns: list[URLPattern] = [
     path("cases/<str:case_id>/referrals/", api_referrals.CaseReferrals.as_view(), name="api-transfer-case-referrals"),
     path("referrals/<str:pk>/", api_referrals.ReferralDetail.as_view(), name="api-transfer-referral"),
     path("referrals/<str:pk>/cancel/", api_referrals.ReferralCancel.as_view(), name="api-transfer-referral-cancel"),
+    path("referrals/<str:pk>/approve/", api_referrals.ReferralApprove.as_view(), name="api-transfer-referral-approve"),
+    path("referral-imports/", api_referrals.ReferralImport.as_view(), name="api-transfer-referral-import"),
+    path(
+        "referral-imports/<str:staged>/confirm/",
+        api_referrals.ReferralImportConfirm.as_view(),
+        name="api-transfer-referral-import-confirm",
+    ),
 ]
