@@ -133,3 +133,28 @@ def test_doctor_never_says_core_dumps_are_off_for_processes_it_did_not_see() -> 
     assert [f.level for f in only_keyd] == [Level.WARN] and "the web server" in only_keyd[0].message
     both = [Process(2, 998, "python -m corridor.keys.keyd", "0"), Process(3, 999, "gunicorn corridor.wsgi:application", "0")]
     assert [f.level for f in doctor.check_core_dumps(both, "core")] == [Level.OK]
+
+
+def test_a_token_is_not_stepped_up_by_someone_elses_fresh_session() -> None:
+    # A stolen approver's token plus the thief's own signed-in, stepped-up session (any staff
+    # account) must not approve as the token's owner: the step-up is the token user's own.
+    from corridor.accounts.models import ApiToken, Team
+    from corridor.accounts.testing import sign_in
+    from corridor.statistics.domain import reports
+    from corridor.statistics.models import Report, ReportState
+
+    team = Team.objects.create(name="R2 step-up")
+    author = make_staff(Role.CASEWORKER, teams=[team], username="r2-su-author")
+    approver = make_staff(Role.RELOCATION, teams=[team], username="r2-su-approver")
+    thief = make_staff(Role.HOTLINE, username="r2-su-thief")
+    draft = reports.draft_report(author, title="Draft", measure="people", dimensions=["status"], lag_days=0)
+    _record, value = ApiToken.issue(approver)
+    client = sign_in(Client(), thief)
+    url = f"/api/v1/statistics/reports/{draft.pk}/approve/"
+    refused = client.post(url, content_type="application/json", headers={"authorization": f"Bearer {value}"})
+    assert refused.status_code == 403, (refused.status_code, refused.content[:300])
+    assert refused.json()["error"]["code"] == "step_up_required"
+    assert Report.objects.get(pk=draft.pk).state == ReportState.DRAFT
+    # The approver's own fresh session still approves.
+    mine = sign_in(Client(), approver)
+    assert mine.post(url, content_type="application/json").status_code == 200

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth import login as auth_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -116,6 +117,11 @@ def is_current(request: HttpRequest, user: User) -> bool:
 
 
 def recently_authenticated(request: HttpRequest) -> bool:
+    # The step-up is the signed-in user's own: an API request authenticated by someone's token
+    # may carry another person's fresh session cookie, whose proof is not the token user's.
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or str(request.session.get(SESSION_KEY)) != str(user.pk):
+        return False
     return time.time() - float(request.session.get(AUTH_AT, 0)) <= settings.STEP_UP_SECONDS
 
 
