@@ -53,7 +53,7 @@ from corridor.relocation import domain as relocation
 from corridor.relocation.models import Country
 from corridor.transfer import legacy, spreadsheet
 from corridor.transfer.domain import erasure as erasures
-from corridor.transfer.domain import import_jobs, referrals
+from corridor.transfer.domain import import_jobs, referrals, staging
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +83,7 @@ KINDS = {
     "referrals": "referral",
     "erasures": "erasure",
     "import": "import",
+    "referral-imports": "staged",
 }
 # Ids of things that belong to no team, each reached by its own rule: the organisation's
 # reference data (countries, programmes), its contacts and their engagements (shared by every
@@ -274,6 +275,8 @@ def _team_objects(team: Team, tag: str, caseworker: User, hotline: User, coordin
     # A spreadsheet import waiting for the background job: its progress page is its importer's alone.
     sheet = spreadsheet.read(f"Name\nImported {tag}\n".encode())
     objects["import"] = import_jobs.queue_import(caseworker, legacy.check(caseworker, sheet, {0: "name"}, team))
+    # A referral bundle staged for import (the API's preview): its uploader's alone.
+    objects["staged"] = staging.stage_bundle(caseworker, f"bundle {tag}".encode())
     # A help request that became this team's case, with a message and a file sent afterwards.
     _response, codename = submit(q_what_happened=f"story {tag}")
     assert codename is not None

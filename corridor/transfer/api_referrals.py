@@ -260,6 +260,8 @@ class ReferralImport(APIView):
         summary="Check and preview a referral bundle; nothing is created until its staged id is confirmed",
     )
     def post(self, request: Request) -> Response:
+        if not request.user.has_perm(rules.IMPORT_REFERRAL):
+            raise exceptions.PermissionDenied  # no id in the address: 403, as declared, not a 404
         user = user_with_perm(request.user, rules.IMPORT_REFERRAL)
         given = ReferralUploadSerializer(data=request.data)
         given.is_valid(raise_exception=True)
