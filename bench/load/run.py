@@ -275,7 +275,10 @@ def main(argv: list[str]) -> int:
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, 9)
     log_text = log_path.read_text(errors="replace")
-    figures["server_errors_logged"] = sum(1 for line in log_text.splitlines() if "Traceback" in line or " 500 " in line)
+    # A 5xx, a traceback, or gunicorn killing or losing a worker (which would show to locust only
+    # as a dropped connection) counts as an error even when a retry hid it from the client.
+    server_errors = ("Traceback", '" 500 ', '" 502 ', '" 503 ', '" 504 ', "WORKER TIMEOUT", "[CRITICAL]")
+    figures["server_errors_logged"] = sum(1 for line in log_text.splitlines() if any(m in line for m in server_errors))
     if figures["server_errors_logged"]:
         kept = Path(tempfile.gettempdir()) / "corridor-load-serve.log"
         shutil.copyfile(log_path, kept)
@@ -291,7 +294,8 @@ def main(argv: list[str]) -> int:
     figures["measures"] = (
         "locust (bench/load/locustfile.py): caseworkers 5 : coordinators 2 : hotline 1 : people asking for help 3, "
         "each waiting 1-3 s (people 2-6 s) between actions; `corridor serve` defaults (2 gunicorn workers x 4 "
-        "threads, keyd over its socket) on the same 2-core machine as locust; intake hourly limits off"
+        "threads, keyd over its socket) on the same 2-core machine as locust; intake hourly limits off; a request whose "
+        "kept-alive connection the server closed without an answer is sent again once, as browsers do"
     )
     print(json.dumps(figures, indent=2, ensure_ascii=False))
     if not args.no_write:
