@@ -23,8 +23,8 @@ CATALOGUES := $(wildcard locale/*/LC_MESSAGES/django.po corridor/*/locale/*/LC_M
 system-deps: ## check (as root: install) the Debian packages the build needs: gettext, fonts-dejavu-core (PDF statistics)
 	@scripts/system-deps gettext fonts-dejavu-core
 
-system-deps-test: ## the same for the tests: gettext, fonts-dejavu-core, chromium and poppler-utils (pdftoppm)
-	@scripts/system-deps gettext fonts-dejavu-core chromium poppler-utils
+system-deps-test: ## the same for the tests: gettext, fonts-dejavu-core, chromium, poppler-utils (pdftoppm) and nginx-light (deploy/proxy)
+	@scripts/system-deps gettext fonts-dejavu-core chromium poppler-utils nginx-light
 
 %.mo: %.po | system-deps
 	msgfmt --check-format -o $@ $<
