@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
@@ -53,3 +54,20 @@ class VerifiedSessionAuthentication(authentication.SessionAuthentication):
         if not user.is_verified() or not sessions.is_current(django_request, user) or user.role == Role.TRUSTEE:
             return None
         return cast(tuple[Any, Any], result)
+
+
+class StepUpRequired(exceptions.PermissionDenied):
+    """403 `step_up_required`: a second person's approval needs a fresh step-up on the web."""
+
+    default_code = "step_up_required"
+    default_detail = gettext_lazy(
+        "Confirm your password and second factor on the web first (step-up), then approve within a few minutes."
+    )
+
+
+def require_step_up(request: Request) -> None:
+    """Refuse unless this request's own session re-authenticated a few minutes ago.
+
+    An API token carries no step-up, so a token alone is always refused."""
+    if not sessions.recently_authenticated(request._request):
+        raise StepUpRequired

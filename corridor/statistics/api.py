@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -23,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from corridor.accounts import sessions
+from corridor.accounts import api_auth
 from corridor.cases.access import NotPermitted, user_with_perm
 from corridor.statistics import presentation
 from corridor.statistics.access import get_report_for_user, get_snapshot_for_user
@@ -40,12 +39,6 @@ def documented(**schema: Any) -> Callable[[F], F]:
     decorator: Callable[[F], F] = extend_schema(**schema)
     return decorator
 
-
-class StepUpRequired(exceptions.PermissionDenied):
-    default_code = "step_up_required"
-    default_detail = gettext_lazy(
-        "Confirm your password and second factor on the web first (step-up), then approve within a few minutes."
-    )
 
 
 class StatisticsView(APIView):
@@ -158,8 +151,7 @@ class ReportApprove(StatisticsView):
     def post(self, request: Request, pk: str) -> Response:
         user = user_with_perm(request.user, APPROVE_REPORTS)
         report = get_report_for_user(user, pk, APPROVE_REPORTS)
-        if not sessions.recently_authenticated(request._request):
-            raise StepUpRequired
+        api_auth.require_step_up(request)
         return Response(ReportSerializer(reports.approve_report(user, report)).data)
 
 

@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import MultiPartParser
@@ -25,7 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from corridor.accounts import sessions
+from corridor.accounts import api_auth
 from corridor.accounts.models import Team
 from corridor.cases.access import cases_visible_to, get_case_for_user, get_visible, user_with_perm
 from corridor.cases.domain.duplicates import DuplicateCheckLimited
@@ -157,12 +156,6 @@ class ReferralCancel(APIView):
         return Response(ReferralSerializer(cancelled).data)
 
 
-class StepUpRequired(exceptions.PermissionDenied):
-    default_code = "step_up_required"
-    default_detail = gettext_lazy(
-        "Confirm your password and second factor on the web first (step-up), then approve within a few minutes."
-    )
-
 
 class ReferralApprove(APIView):
     @documented(
@@ -173,8 +166,7 @@ class ReferralApprove(APIView):
     def post(self, request: Request, pk: str) -> Response:
         user = user_with_perm(request.user, rules.APPROVE_REFERRAL)
         referral = _referral_for_perm(user, pk, rules.APPROVE_REFERRAL)
-        if not sessions.recently_authenticated(request._request):
-            raise StepUpRequired
+        api_auth.require_step_up(request)
         try:
             approved = actions.approve_referral(user, referral)
         except PermissionDenied as exc:  # the preparer: said why, not a bare 403
