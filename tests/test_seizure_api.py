@@ -182,6 +182,10 @@ NO_TEXT = {
     "/api/v1/statistics/reports/{id}/submit/": "submitting a report for review: an empty body",
     "/api/v1/statistics/reports/{id}/approve/": "approving a report: an empty body (and a step-up only a session has)",
     "/api/v1/statistics/reports/{id}/publish/": "publishing a report: an empty body",
+    "/api/v1/transfer/referrals/{id}/approve/": "approving a referral: an empty body (and a step-up only a session has)",
+    "/api/v1/transfer/referral-imports/": "a partner's bundle file (multipart), nothing typed; what a bundle carries is "
+    "planted and looked for at rest by tests/test_seizure_referral.py",
+    "/api/v1/transfer/referral-imports/{staged}/confirm/": "confirming a staged import: a team id",
     "/api/v1/transfer/cases/{case_id}/referrals/": "preparing a referral: a partner id, field names and document ids, "
     "no text (tests/test_seizure_referral.py plants through the referral pages on both instances)",
 }
