@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 
 from corridor.accounts import api_auth
 from corridor.cases.access import NotPermitted, user_with_perm
+from corridor.cases.serializers import Text
 from corridor.statistics import presentation
 from corridor.statistics.access import get_report_for_user, get_snapshot_for_user
 from corridor.statistics.domain import reports
@@ -56,7 +57,7 @@ DIMENSION_CHOICES = sorted(Dimension.choices, key=lambda choice: choice[0] != Di
 
 class ReportSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
-    title = serializers.CharField(max_length=160, help_text="name the topic, never a person: published in clear")
+    title = Text(max_length=160, help_text="name the topic, never a person: published in clear")
     measure = serializers.ChoiceField(choices=Measure.choices)
     dimensions = serializers.ListField(child=serializers.ChoiceField(choices=DIMENSION_CHOICES), min_length=1, max_length=3)
     filters = serializers.DictField(

@@ -182,3 +182,13 @@ def test_options_and_unknown_ids_answer_without_a_server_error(world: World) -> 
         assert client.options(f"{API}{path}").status_code == 200, path
     assert client.get(f"{API}reports/{uuid.uuid4()}/").status_code == 404
     assert client.get(f"{API}published/not-an-id/").status_code == 404
+
+
+def test_a_title_that_is_not_text_is_refused_not_turned_into_text(world: World) -> None:
+    """Found by `make check` (schemathesis): DRF's CharField made {"title": 0} the title "0"."""
+    client = sign_in(Client(), world.extra["author"])
+    before = Report.objects.count()
+    for title in (0, True, ["People"], {"x": 1}):
+        answer = client.post(f"{API}reports/", {**NEW, "title": title}, content_type="application/json")
+        assert answer.status_code == 400 and "title" in answer.json()["error"]["fields"], (title, answer.content[:200])
+    assert Report.objects.count() == before
