@@ -76,6 +76,15 @@ class ReportSerializer(serializers.Serializer):
     approved_at = serializers.DateTimeField(read_only=True, allow_null=True)
     updated = serializers.DateTimeField(read_only=True)
 
+    def to_internal_value(self, data: Any) -> Any:
+        # A misspelt key ("filter" for "filters") would otherwise be dropped without a word, and
+        # the report counted without the filter its author meant: refuse it by name.
+        if isinstance(data, dict):
+            unknown = sorted(str(key) for key in data if key not in self.fields)
+            if unknown:
+                raise serializers.ValidationError({key: [_("Unknown field.")] for key in unknown})
+        return super().to_internal_value(data)
+
 
 class SnapshotSerializer(serializers.Serializer):
     id = serializers.UUIDField()
