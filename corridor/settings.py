@@ -160,6 +160,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Strict"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Strict"
+# Under /api/ a CSRF refusal is the API's JSON error body (code csrf_failed); pages keep Django's.
+CSRF_FAILURE_VIEW = "corridor.core.error_pages.csrf_failure"
 SESSION_COOKIE_SECURE = not INSECURE_HTTP
 CSRF_COOKIE_SECURE = not INSECURE_HTTP
 SECURE_SSL_REDIRECT = not INSECURE_HTTP

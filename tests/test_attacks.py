@@ -96,13 +96,20 @@ def test_every_state_changing_address_refuses_a_staff_post_without_a_valid_csrf_
         ]
         for data in attempts:
             if _is_api(url):
-                # DRF's views say so in the API's error body; the API index is a plain view.
+                # DRF's views and the API's plain views (the index) alike.
                 response = client.post(url, data, content_type="application/json")
                 if response.status_code == 415:
                     # An upload address refuses JSON before anything else (reading the token
                     # means parsing the body); a hostile page's form would send multipart.
                     response = client.post(url, data)
                 assert _csrf_refusal(response), (name, data, response.status_code, response.content[:200])
+                # In the API's own error body, as its schema declares, never Django's HTML page
+                # (the schema's view renders it as YAML too, the format it answers by default).
+                if name != "api-schema":
+                    assert response["Content-Type"] == "application/json", (name, response.content[:200])
+                    assert response.json()["error"]["code"] == "csrf_failed", (name, response.content[:200])
+                else:
+                    assert b"code: csrf_failed" in response.content, (name, response.content[:200])
             else:
                 response = client.post(url, data)
                 assert _csrf_refusal(response), (name, data, response.status_code, response.content[:200])

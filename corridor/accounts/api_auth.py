@@ -15,6 +15,7 @@ from rest_framework.request import Request
 
 from corridor.accounts import sessions
 from corridor.accounts.models import ApiToken, Role
+from corridor.core.error_pages import csrf_refusal_message
 
 
 class TokenAuthentication(authentication.BaseAuthentication):
@@ -44,7 +45,24 @@ class TokenAuthentication(authentication.BaseAuthentication):
         return self.keyword
 
 
+class CsrfFailed(exceptions.PermissionDenied):
+    """403 `csrf_failed`: a session's unsafe request without a valid CSRF token.
+
+    Its own code, the same as Django's middleware gives the API's plain views
+    (corridor/core/error_pages.csrf_failure), so a script tells it from a role's refusal."""
+
+    default_code = "csrf_failed"
+
+
 class VerifiedSessionAuthentication(authentication.SessionAuthentication):
+    def enforce_csrf(self, request: Request) -> None:
+        try:
+            super().enforce_csrf(request)
+        except exceptions.PermissionDenied as exc:
+            # DRF words it "CSRF Failed: <Django's reason>"; keep the reason, say it our way.
+            reason = str(exc.detail).removeprefix("CSRF Failed: ")
+            raise CsrfFailed(csrf_refusal_message(reason)) from exc
+
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         result = super().authenticate(request)
         if result is None:

@@ -37,7 +37,8 @@ ERROR_ANSWERS = {
     400: "The input was refused: it does not fit this schema, or a rule about the data refuses it. "
     "`fields` says which field and why; nothing was changed.",
     401: "Not authenticated: no token, or a token that is unknown, revoked or suspended.",
-    403: "Your role may not do this (or, with a session, the CSRF check failed).",
+    403: "Your role may not do this (`permission_denied`, or a code naming the missing step), or, with a "
+    "session, the CSRF check failed (`csrf_failed`: send the X-CSRFToken header, or use a token).",
     404: "Not found, or not yours: the two are indistinguishable.",
     409: "Someone else changed this object at the same moment; nothing was changed. Read it again and retry.",
     415: "The body must be JSON (Content-Type: application/json).",

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django.views import csrf
 
 from corridor.keys import api as keys
 
@@ -41,6 +42,32 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _api_error(request, 403) or render(request, "core/error.html", {"code": 403}, status=403)
+
+
+def csrf_refusal_message(reason: str) -> str:
+    """Why an API request was refused by the CSRF check, and what to do instead.
+
+    One wording for both places the check runs: Django's middleware in front of the API's plain
+    views (csrf_failure below) and DRF's session authentication (corridor/accounts/api_auth.py).
+    `reason` is Django's own (e.g. "CSRF token missing."); it names no person and no secret.
+    """
+    return _(
+        "The CSRF check failed (%(reason)s). A signed-in session must send the page's CSRF token "
+        "in the X-CSRFToken header; scripts use an API token instead."
+    ) % {"reason": reason.rstrip(".")}
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: under /api/ the API's error body with code `csrf_failed` (its schema
+    declares it with every 403); elsewhere Django's own page, which pages and their tests know.
+
+    Without this, the API's plain views (the index, the reference) answered a session's POST
+    without a token with Django's HTML page, unlike every other refusal of the API.
+    """
+    if not request.path.startswith("/api/"):
+        return csrf.csrf_failure(request, reason)
+    body = {"error": {"code": "csrf_failed", "message": csrf_refusal_message(reason), "fields": {}}}
+    return JsonResponse(body, status=403)
 
 
 # How long a client should wait before trying again when the database cannot be reached.

@@ -80,3 +80,31 @@ def test_api_answers_503_sealed_with_json_body() -> None:
     response = Client().get(reverse("api-me"), headers={"authorization": f"Bearer {token}"})
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "sealed"
+
+
+def test_a_session_post_without_csrf_token_gets_the_api_error_body_and_pages_keep_the_html_page() -> None:
+    """Before, the API's plain views (the index) answered with Django's HTML 403 page, and DRF's
+    views with the generic `permission_denied`; now both say `csrf_failed` and why, in JSON."""
+    client = sign_in(Client(enforce_csrf_checks=True), make_staff(Role.CASEWORKER))
+    client.get(reverse("web:dashboard"))  # the browser holds a CSRF cookie, as a hostile page's post would
+    for url in (reverse("api-index"), reverse("api-me"), "/api/v1/cases/"):
+        response = client.post(url, {}, content_type="application/json")
+        assert (response.status_code, response["Content-Type"]) == (403, "application/json"), url
+        assert response.json() == {
+            "error": {
+                "code": "csrf_failed",
+                "message": "The CSRF check failed (CSRF token missing). A signed-in session must send the page's "
+                "CSRF token in the X-CSRFToken header; scripts use an API token instead.",
+                "fields": {},
+            }
+        }, url
+    page = client.post(reverse("web:dashboard"), {})
+    assert (page.status_code, page["Content-Type"]) == (403, "text/html; charset=utf-8")
+    assert b"CSRF verification failed" in page.content
+
+
+def test_the_schema_declares_the_csrf_refusal_with_every_403() -> None:
+    schema = Client().get(reverse("api-schema"), headers={"accept": "application/json"}).json()
+    answer = schema["paths"]["/api/v1/me/"]["get"]["responses"]["403"]
+    assert "`csrf_failed`" in answer["description"]
+    assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
