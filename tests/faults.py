@@ -22,11 +22,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
-from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
 
-from tests.serving import ROOT, corridor, free_port
+from tests.serving import ROOT, Browser, corridor, free_port
 
 
 def http(url: str, *, data: dict[str, Any] | None = None, token: str = "", timeout: float = 10) -> tuple[int, dict[str, str], str]:
@@ -44,31 +43,6 @@ def http(url: str, *, data: dict[str, Any] | None = None, token: str = "", timeo
             return int(response.status), dict(response.headers), response.read().decode()
     except urllib.error.HTTPError as exc:
         return int(exc.code), dict(exc.headers), exc.read().decode(errors="replace")
-
-
-class Browser:
-    """A cookie-keeping client that sends Django's CSRF token back, as a browser would."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
-
-    def request(self, path: str, data: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> tuple[int, str]:
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        request = urllib.request.Request(self.base + path, data=body, headers=headers or {})  # noqa: S310 -- loopback test server
-        try:
-            with self.opener.open(request, timeout=20) as response:
-                return int(response.status), response.read().decode()
-        except urllib.error.HTTPError as exc:
-            return int(exc.code), exc.read().decode(errors="replace")
-
-    def submit(self, path: str, fields: dict[str, str]) -> tuple[int, str]:
-        """GET the page, then POST its form with the CSRF token and these fields."""
-        status, page = self.request(path)
-        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-        if csrf is None:
-            return status, page
-        return self.request(path, {"csrfmiddlewaretoken": csrf.group(1), **fields})
 
 
 def postgres_url() -> str | None:

@@ -8,7 +8,6 @@ enrolment token, and for any query string.
 from __future__ import annotations
 
 import base64
-import http.cookiejar
 import os
 import re
 import socket
@@ -27,38 +26,13 @@ import pytest
 from django_otp.oath import TOTP
 
 from tests.seizure import files_at_rest, phone, scan_sources, token
-from tests.serving import ROOT, corridor, free_port
+from tests.serving import ROOT, Browser, corridor, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("serve")]
 
 PASSWORD = "correct horse battery staple 42"
 # A query string in a log line: "?q=..", "?next=..", "&x=..".
 QUERY = re.compile(rb"[?&][^\s\"'=&?/]+=")
-
-
-class Browser:
-    """A cookie-keeping HTTP client that fills in Django's CSRF token, as a browser would."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-
-    def request(self, path: str, data: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> tuple[int, str]:
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        request = urllib.request.Request(self.base + path, data=body, headers=headers or {})  # noqa: S310 -- loopback test server
-        try:
-            with self.opener.open(request, timeout=20) as response:
-                return int(response.status), response.read().decode()
-        except urllib.error.HTTPError as exc:
-            return int(exc.code), exc.read().decode(errors="replace")
-
-    def submit(self, path: str, fields: dict[str, str]) -> tuple[int, str]:
-        """GET the page, then POST its form with the CSRF token and these fields."""
-        status, page = self.request(path)
-        assert status == 200, (path, status, page[:500])
-        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-        assert csrf, f"no CSRF token on {path}"
-        return self.request(path, {"csrfmiddlewaretoken": csrf.group(1), **fields})
 
 
 @dataclass
