@@ -150,7 +150,8 @@ LOGIN_REDIRECT_URL = "web:dashboard"
 
 # Sessions: idle timeout by cookie age renewed on each request, absolute timeout checked
 # by StaffSessionMiddleware; both fail closed.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Only SHA-256 of each session key is stored: a copy of the database signs no one in.
+SESSION_ENGINE = "corridor.accounts.session_store"
 SESSION_COOKIE_AGE = env_int("CORRIDOR_SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -31,6 +31,8 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image, TiffImagePlugin
 
+from corridor.accounts.session_store import HashedSession
+
 Secret = str | bytes
 
 
@@ -157,7 +159,9 @@ def files_at_rest(root: Path | None = None) -> Iterator[tuple[str, bytes]]:
 
 def decoded_sessions() -> bytes:
     # Session rows are signed and maybe compressed; whoever holds DATA_DIR/secret_key reads them.
-    rows = [json.dumps(session.get_decoded(), ensure_ascii=False, default=str) for session in Session.objects.all()]
+    # The engine's own table (SESSION_ENGINE), and Django's old one should anything still write it.
+    stored = [*HashedSession.objects.all(), *Session.objects.all()]
+    rows = [json.dumps(session.get_decoded(), ensure_ascii=False, default=str) for session in stored]
     return "\n".join(rows).encode()
 
 

@@ -130,7 +130,7 @@ NAMES_ACROSS_TEAMS = {
     for role in (Role.ADMIN, Role.AUDITOR)
 }
 # Tables that a refused request may still write: the audit log records refusals, sessions slide.
-BOOKKEEPING = ("audit_", "django_session")
+BOOKKEEPING = ("audit_", "accounts_hashedsession")
 
 API_METHODS = ("get", "post", "put", "patch", "delete")
 PAGE_METHODS = ("get", "post")

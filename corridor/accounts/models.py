@@ -1,7 +1,8 @@
 """Staff users, roles, teams, second factors, enrolment links, API tokens and lockout.
 
 Nothing secret is stored in the clear: enrolment links, API tokens and recovery codes
-are kept as HMACs; TOTP secrets are encrypted by the key service.
+are kept as HMACs, session keys as SHA-256 (session_store); TOTP secrets are encrypted by
+the key service.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from django_otp.oath import TOTP
 
 from corridor.accounts import tokens
+from corridor.accounts.session_store import HashedSession  # noqa: F401 -- its model, registered with the app here
 from corridor.keys import api as keys
 from corridor.keys.api import DataKey, DecryptionError
 

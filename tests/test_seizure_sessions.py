@@ -1,0 +1,129 @@
+"""The seizure test for sessions: a copy of the database gives no session key that signs anyone in.
+
+The store keeps SHA-256 of each key (corridor/accounts/session_store.py); the cookie's own value
+is never written, so it is not in the database file, its WAL, a pg_dump or the SQL logs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from corridor.accounts.models import HashedSession, Role
+from corridor.accounts.testing import PASSWORD, make_staff, totp_now
+from tests.seizure import captured_logs, scan_at_rest
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+def _cookie(client: Client) -> str:
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def _signed_in(cookie: str) -> bool:
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = cookie
+    return client.get(reverse("web:dashboard")).status_code == 200
+
+
+def _sha256(key: str) -> str:
+    return hashlib.sha256(key.encode("ascii")).hexdigest()
+
+
+def _sign_in_by_hand(client: Client, username: str, code: str) -> list[str]:
+    """The real two-step sign-in; every session id the browser held on the way."""
+    seen = []
+    client.get(reverse("accounts:login"))
+    client.session.save()
+    seen.append(_cookie(client))
+    client.post(reverse("accounts:login"), {"username": username, "password": PASSWORD})
+    seen.append(_cookie(client))
+    response = client.post(reverse("accounts:verify"), {"code": code})
+    assert response.status_code == 302, response.content[:300]
+    seen.append(_cookie(client))
+    return seen
+
+
+def test_no_session_key_is_at_rest_only_its_sha256() -> None:
+    """Before: django_session held each key as it is in the cookie (and SQL logs showed it)."""
+    user = make_staff(Role.CASEWORKER)
+    client = Client()
+    with captured_logs() as logs:
+        keys = _sign_in_by_hand(client, user.username, totp_now(user))
+        assert client.get(reverse("web:dashboard")).status_code == 200
+    live = keys[-1]
+    assert len(set(keys)) == 3  # a new id at each step (session fixation), each one checked below
+    assert list(HashedSession.objects.values_list("session_key", flat=True)) == [_sha256(live)]
+    planted = {f"session key {n}": key for n, key in enumerate(keys)}
+    assert scan_at_rest(planted, extra={"logs": logs.getvalue().encode()}) == []
+
+
+def test_the_stored_value_as_a_cookie_signs_no_one_in() -> None:
+    """Before: the stored value was the key, and a copy of the table rode the staff session."""
+    user = make_staff(Role.ADMIN)
+    client = Client()
+    _sign_in_by_hand(client, user.username, totp_now(user))
+    assert _signed_in(_cookie(client))
+    stored = HashedSession.objects.get().session_key
+    assert stored != _cookie(client)
+    assert not _signed_in(stored)
+    assert not _signed_in(stored[:32])  # the shape of a real key, from the stored value
+
+
+def test_sign_out_removes_the_stored_session_and_its_key_opens_nothing() -> None:
+    user = make_staff(Role.CASEWORKER)
+    client = Client()
+    _sign_in_by_hand(client, user.username, totp_now(user))
+    key = _cookie(client)
+    client.post(reverse("accounts:logout"))
+    assert not HashedSession.objects.filter(session_key=_sha256(key)).exists()
+    assert not _signed_in(key)
+
+
+def test_an_expired_session_opens_nothing_and_clearsessions_removes_it() -> None:
+    user = make_staff(Role.CASEWORKER)
+    client = Client()
+    _sign_in_by_hand(client, user.username, totp_now(user))
+    key = _cookie(client)
+    HashedSession.objects.filter(session_key=_sha256(key)).update(expire_date=timezone.now() - timedelta(seconds=1))
+    assert not _signed_in(key)
+    call_command("clearsessions")
+    assert not HashedSession.objects.filter(session_key=_sha256(key)).exists()
+
+
+def test_the_store_keeps_digests_through_cycle_key_flush_and_its_async_calls() -> None:
+    from asgiref.sync import async_to_sync
+
+    from corridor.accounts.session_store import SessionStore
+
+    def stored() -> list[str]:
+        return list(HashedSession.objects.values_list("session_key", flat=True))
+
+    session = SessionStore()
+    session["n"] = 1
+    session.save()
+    first = session.session_key
+    assert first is not None and stored() == [_sha256(first)]
+    assert SessionStore(first).load() == {"n": 1}
+    session.cycle_key()  # at each sign-in step and step-up: the old row goes, the data stays
+    second = session.session_key
+    assert second is not None and second != first and stored() == [_sha256(second)]
+    assert SessionStore(_sha256(second)).load() == {}  # the digest is no key
+    assert SessionStore(_sha256(second)).session_key is None
+
+    assert async_to_sync(SessionStore(second).aload)() == {"n": 1}
+    other = SessionStore()
+    other["n"] = 2
+    async_to_sync(other.asave)()
+    assert other.session_key is not None and _sha256(other.session_key) in stored()
+    assert async_to_sync(other.aexists)(other.session_key)
+    async_to_sync(other.adelete)()
+    session.flush()  # sign-out
+    assert stored() == []
