@@ -79,15 +79,16 @@ def screenshot(page: Any, name: str) -> Path:
     return path
 
 
-def sign_in(page: Any, base: str, user: Any) -> None:
-    """The real two-step sign-in in the browser: password, then the current TOTP code."""
+def sign_in(page: Any, base: str, user: Any, next: str = "/") -> None:
+    """The real two-step sign-in in the browser: password, then the current TOTP code; it ends
+    on `next` (a path on this site), where the sign-in page sends the user afterwards."""
     from corridor.accounts.testing import PASSWORD, totp_now
 
-    page.goto(f"{base}/accounts/login/")
+    page.goto(f"{base}/accounts/login/" + (f"?next={next}" if next != "/" else ""))
     page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/accounts/verify/**")
     page.fill("#id_code", totp_now(user))
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(f"{base}{next}")

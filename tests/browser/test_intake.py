@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from corridor.accounts.models import Role
-from corridor.accounts.testing import PASSWORD, make_staff, totp_now
+from corridor.accounts.testing import make_staff
 from corridor.intake.models import IntakeMessage, IntakeRequest
 from corridor.keys import instance
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("browser")]
 
@@ -60,14 +60,7 @@ def test_sealed_submission_in_russian_without_javascript_then_reply(page_factory
     assert not instance.is_sealed()
     operator = make_staff(Role.HOTLINE, username="dina")
     staff, staff_requests, _base = page_factory()
-    staff.goto(f"{base}/accounts/login/?next=/triage/")
-    staff.fill("#id_username", "dina")
-    staff.fill("#id_password", PASSWORD)
-    staff.click("button[type=submit]")
-    staff.wait_for_url("**/accounts/verify/**")
-    staff.fill("#id_code", totp_now(operator))
-    staff.click("button[type=submit]")
-    staff.wait_for_url("**/triage/")
+    sign_in(staff, base, operator, next="/triage/")
     staff.click(f"text={request.reference}")
     staff.wait_for_url(f"**/triage/{request.pk}/")
     assert STORY in staff.content()
