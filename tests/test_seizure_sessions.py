@@ -127,3 +127,19 @@ def test_the_store_keeps_digests_through_cycle_key_flush_and_its_async_calls() -
     async_to_sync(other.adelete)()
     session.flush()  # sign-out
     assert stored() == []
+
+
+def test_every_method_of_djangos_db_store_that_reaches_the_table_by_key_is_ours() -> None:
+    """A Django upgrade that adds a way for its db store to reach a row by key fails here, so
+    the new way cannot bypass the digest unnoticed."""
+    from django.contrib.sessions.backends import db
+
+    from corridor.accounts.session_store import SessionStore
+
+    by_key = {"_get_session_from_db", "_aget_session_from_db", "exists", "aexists", "create_model_instance"}
+    by_key |= {"acreate_model_instance", "delete", "adelete"}
+    by_date_or_through_the_above = {"__init__", "get_model_class", "model", "load", "aload", "create", "acreate"}
+    by_date_or_through_the_above |= {"save", "asave", "clear_expired", "aclear_expired"}
+    defined = {name for name in vars(db.SessionStore) if not name.startswith("__") or name == "__init__"}
+    assert defined - {"__module__", "__doc__"} == by_key | by_date_or_through_the_above
+    assert {name for name in by_key if name in vars(SessionStore)} == by_key

@@ -5,10 +5,11 @@ disk, a backup, an insider's SELECT) yields no value that signs anyone in.
 
 Why a plain SHA-256, with no salt, pepper or slow KDF: those protect secrets a person chose,
 which can be guessed. A session key is 32 characters drawn by `secrets` from [a-z0-9], about
-165 bits; finding a key from its digest is a SHA-256 preimage at that strength, and a salt
-cannot make that harder (it defeats precomputed tables, which need a guessable input space).
-The lookup must also be by the digest itself, which a per-row salt would rule out. A key from
-settings.SECRET_KEY (an HMAC) would add nothing against a seized disk: it lives in DATA_DIR.
+165 bits; finding a key from its digest is a SHA-256 preimage at that strength (still about
+2^150 work with tens of thousands of live sessions to aim at), and a salt cannot make that
+harder: it defeats precomputed tables, which need a guessable input space. The lookup must
+also be by the digest itself, which a per-row salt would rule out. Keying the hash with
+settings.SECRET_KEY (an HMAC) would add nothing against a seized disk: that key is in DATA_DIR.
 So this store accepts only keys of that shape (_validate_session_key): the argument rests on it.
 
 What a session's data holds is signed, not encrypted: the user id, the password-derived auth
