@@ -1,10 +1,21 @@
 """A small per-process pool of passphrases whose keys were derived ahead of time, so that a
 request for help does not wait for argon2id; kept in memory only, and only while unsealed.
 
-Why it exists: argon2id at the production cost (m=19 MiB, t=2) is two thirds of the CPU a
-submission costs. A low-priority thread of each web worker derives up to `size` passphrases
-while the worker is idle; `submit` takes one (or, when the pool is empty, derives inline as
-before). Under a burst the pool drains in a few requests and the intake works as it always did.
+Why it exists: argon2id at the production cost (m=19 MiB, t=2) is about half of a submission's
+time. A thread of each web worker keeps up to `size` passphrases derived; `submit` takes one (or,
+when the pool is empty, derives inline as before). argon2-cffi releases the GIL while it hashes,
+so the thread derives on a core the worker's requests are not using: a `take` wakes it at once,
+and it runs at the requests' own priority, because what it computes is a request's own work done
+early (at nice 19 it got no CPU whenever anything else on the machine was busy, which is exactly
+when it is needed). It costs no extra CPU: every entry is handed to a request, except those
+thrown away after `max_age` or at a seal (at most `size` per worker per `max_age`).
+
+How small it can be: one person sending back to back takes a passphrase every t_h (a submission
+without the KDF, ~25 ms) and the thread makes one every K (~60-85 ms). Once the pool runs dry a
+miss derives inline while the thread derives too, so the share of hits settles at
+(t_h + K) / 2K, above one half whatever `size` is; `size` only absorbs the start of a burst
+(about size * K / (K - t_h) hits in a row). Several people at once (all cores busy) drain any
+pool: a pool moves CPU in time, it does not make any.
 
 What a seizure of the running server learns from it (also in docs/operators/intake.md):
 
@@ -34,7 +45,6 @@ What a seizure of the running server learns from it (also in docs/operators/inta
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import threading
@@ -83,6 +93,8 @@ class Pool:
         self._words = 0
         self._open = False  # the instance was unsealed at the last look
         self._stop = threading.Event()
+        # Set by `take` (and `stop`): the thread refills at once instead of at its next tick.
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._pid = os.getpid()
 
@@ -97,11 +109,13 @@ class Pool:
         now = time.monotonic()
         with self._lock:
             self._salt, self._params, self._words = salt, params, words
-            while self._ready:
+            found = None
+            while self._ready and found is None:
                 entry = self._ready.popleft()
                 if entry.fits(salt, params, words, now, self.max_age):
-                    return entry
-            return None
+                    found = entry
+        self._wake.set()  # room now (or settings just learnt): derive the next one while this request runs
+        return found
 
     def drop(self) -> int:
         """Forget every entry (and any derivation under way); returns how many there were."""
@@ -171,6 +185,7 @@ class Pool:
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
+        self._wake.set()
         thread = self._thread
         if thread is not None:
             thread.join(timeout)
@@ -178,29 +193,26 @@ class Pool:
         self.drop()
 
     def _run(self) -> None:
-        _lowest_priority()
         while not self._stop.is_set():
+            # Cleared before the round: a take during it (or after its last fill) is not lost.
+            self._wake.clear()
             try:
                 self.tick()
             except Exception:  # never a secret in the message: derive() and is_sealed() raise none
                 self.drop()
                 log.exception("intake passphrase pool: a round failed; the pool was emptied")
-            self._stop.wait(TICK_SECONDS)
+            # A take wakes the thread at once; otherwise it still looks at the seal every tick.
+            self._wake.wait(TICK_SECONDS)
 
     def _after_fork(self) -> None:
         # A pool copied into a forked child would hand the parent's passphrases out twice.
         if self._pid != os.getpid():
             self._pid = os.getpid()
             self._lock = threading.Lock()
+            self._wake = threading.Event()
             self._ready.clear()
             self._generation += 1
             self._thread = None
-
-
-def _lowest_priority() -> None:
-    """nice 19 for this thread alone (Linux schedules threads separately): requests come first."""
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
 
 
 _pool: Pool | None = None

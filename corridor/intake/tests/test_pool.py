@@ -4,6 +4,7 @@ emptied by a lockdown or any seal, refilled while idle and unsealed, and never n
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -199,3 +200,69 @@ def test_an_entry_keeps_its_secrets_out_of_its_repr() -> None:
     assert entry is not None
     text = repr(entry) + str(entry)
     assert entry.passphrase not in text and entry.keys.identity not in text and "AGE-SECRET-KEY" not in text
+
+
+def _wait_for(condition: Any, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return bool(condition())
+
+
+def test_a_take_wakes_the_thread_to_refill_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Back to back, the thread must derive while the request runs, not at its next tick.
+
+    With a tick of a minute, only the wake-up of `take` can refill the pool within seconds.
+    """
+    monkeypatch.setattr(pool, "TICK_SECONDS", 60.0)
+    the_pool = pool.pool()
+    the_pool.take(*_settings())
+    the_pool.start()
+    try:
+        assert _wait_for(lambda: len(the_pool) == 4)
+        pooled = [entry.passphrase for entry in list(the_pool._ready)]
+        _response, codename = submit()
+        assert codename == pooled[0]  # handed out from the pool, which had 3 left then
+        assert _wait_for(lambda: len(the_pool) == 4)
+        assert codename not in [entry.passphrase for entry in list(the_pool._ready)]
+    finally:
+        the_pool.stop()
+
+
+def test_the_thread_derives_at_the_priority_of_requests() -> None:
+    """Its work is a request's own KDF done early: at nice 19 it starved whenever the machine was busy."""
+    the_pool = pool.pool()
+    the_pool.take(*_settings())
+    the_pool.start()
+    try:
+        assert _wait_for(lambda: len(the_pool) == 4)
+        thread = the_pool._thread
+        assert thread is not None and thread.native_id is not None
+        assert os.getpriority(os.PRIO_PROCESS, thread.native_id) == os.getpriority(os.PRIO_PROCESS, 0)
+    finally:
+        the_pool.stop()
+
+
+def test_a_lockdown_empties_every_workers_pool_and_none_refills_while_sealed(settings: Any) -> None:
+    """Two pools with their real threads, as in two web workers: the lockdown's own worker empties
+    at once (on_seal), the other within its tick, because it asks the key service; sealed, neither
+    derives again, and an unseal-free wait shows it."""
+    here = pool.pool()
+    elsewhere = pool.Pool(4, conf.passphrase_pool_max_age())  # another worker's pool
+    for the_pool in (here, elsewhere):
+        the_pool.take(*_settings())
+        the_pool.start()
+    try:
+        assert _wait_for(lambda: len(here) == 4 and len(elsewhere) == 4)
+        admin = make_staff(Role.ADMIN, username="pool-admin-2")
+        keys_api.lockdown(actor=admin, reason="admin")
+        assert len(here) == 0  # at once, in the worker where the lockdown was pressed
+        assert _wait_for(lambda: len(elsewhere) == 0, seconds=4 * pool.TICK_SECONDS + 1)
+        # A request while sealed takes nothing from a pool and wakes the threads; still nothing is derived.
+        _response, codename = submit()
+        assert codename is not None
+        time.sleep(3 * pool.TICK_SECONDS)
+        assert (len(here), len(elsewhere)) == (0, 0)
+    finally:
+        here.stop()
+        elsewhere.stop()
