@@ -394,10 +394,10 @@ def _backend(
 ) -> dict[str, Any]:
     suffix = f"{os.getpid()}"
     current = Server(
-        "current", current_tree, "bench.settings", _create_database(postgres, f"h_c_bench_intake_current_{suffix}") if postgres else None
+        "current", current_tree, "bench.settings", _create_database(postgres, f"h_intake_bench_current_{suffix}") if postgres else None
     )
     today = Server(
-        "today", today_tree, "corridor.settings", _create_database(postgres, f"h_c_bench_intake_today_{suffix}") if postgres else None
+        "today", today_tree, "corridor.settings", _create_database(postgres, f"h_intake_bench_today_{suffix}") if postgres else None
     )
     memory: list[dict[str, Any]] = []
     failed = True
