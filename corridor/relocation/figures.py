@@ -1,14 +1,16 @@
 """Figures computed from the organisation's own applications, never typed in: per country
 and per programme, in ONE SQL statement, on SQLite and PostgreSQL.
 
-The statement reads the per-application tally the domain functions keep (tally.py): counts
-and histograms of whole days per programme, from which country totals and the interpolated
-quantiles are finished in Python over a few rows. The older statement over the raw status
-history (_events_sql) is kept as the reference the tests hold the tally's figures to:
+The statement reads the summary the domain functions keep in the same transaction as every
+status move (models.FigureCell, tally.py): per programme and per country, counts and
+histograms of whole days, a few hundred rows per programme however many applications there
+are. The statement over the raw status history (_events_sql) is kept as the reference the
+tests and the benchmark hold the summary's figures to, exactly.
 
 PostgreSQL has percentile_cont and SQLite has none, so medians and 90th percentiles are
-computed portably with ROW_NUMBER()/COUNT() OVER (PARTITION BY ...), interpolating between
-order statistics exactly as percentile_cont does (stats.percentile is the reference).
+computed portably, interpolating between order statistics exactly as percentile_cont does
+(stats.percentile is the reference): over the events with ROW_NUMBER()/COUNT() OVER
+(PARTITION BY ...), over the summary with running sums of the histograms' counts.
 
 Seen by a user (`viewer`), the figures count the applications of cases they may see, and
 other teams' applications only in programmes with at least RELOCATION_MIN_CELL of them, so
@@ -35,7 +37,7 @@ from django.utils.translation import ngettext
 
 from corridor.accounts.models import User
 from corridor.cases.access import cases_visible_to
-from corridor.relocation import stats
+from corridor.relocation import stats, tally
 from corridor.relocation.models import FUNNEL, GRANTED_STATUSES, Application, ApplicationStatus
 
 S = ApplicationStatus
@@ -204,120 +206,123 @@ ORDER BY c.country, c.programme
 """  # noqa: S608
 
 
-# Histogram kinds in the tally statement's rows (0 is a programme's counts).
-COUNTS, DECISION, ARRIVAL, PENDING = 0, 1, 2, 3
+def _window_quantile(q_num: int, q_den: int) -> str:
+    """SUM over histogram rows giving the interpolated q-quantile, q = q_num / q_den: the same
+    arithmetic as _quantile, where a row of `n` equal `days` holds the order statistics
+    upto - n .. upto - 1 of the `total` in its group."""
+    low = f"((total - 1) * {q_num} / {q_den})"
+    frac = f"(((total - 1) * {q_num} %% {q_den}) / {float(q_den)})"
+    return (
+        f"SUM(CASE WHEN upto - n <= {low} AND {low} < upto THEN days * (1 - {frac}) ELSE 0 END"
+        f" + CASE WHEN upto - n <= {low} + 1 AND {low} + 1 < upto THEN days * {frac} ELSE 0 END)"
+    )
 
 
-def _tally_sql(country_filter: bool, population: str = "") -> str:
-    """One statement over the per-application tally (tally.py): per programme, its counts, and
-    histograms of whole days (decision, arrival, pending), each by one GROUP BY. Country totals
-    and quantiles are finished from these few rows in Python (_assemble): nothing sorts or
-    windows over the applications, and the histograms are small (one row per distinct day)."""
-    where = "WHERE p.country_id IN (SELECT value FROM json_each(%s))" if country_filter else ""
-    if country_filter and connection.vendor == "postgresql":
-        where = "WHERE p.country_id = ANY(%s)"
-    if population:
-        where = f"{where} AND {population}" if where else f"WHERE {population}"
-    funnel_sums = ", ".join(f"SUM(CASE WHEN furthest >= {k} THEN 1 ELSE 0 END)" for k in range(len(FUNNEL)))
-    blanks = ", ".join(["NULL"] * (5 + len(FUNNEL)))
-    pending = "a.submitted IS NOT NULL AND NOT (a.granted OR a.refused OR a.withdrawn)"
-    if connection.vendor != "postgresql":
-        pending = "a.submitted IS NOT NULL AND a.granted = 0 AND a.refused = 0 AND a.withdrawn = 0"
-    # noqa below: every interpolated piece is one of this module's constants; values are parameters.
-    return f"""
-WITH base AS (
-    SELECT p.country_id AS country, a.programme_id AS programme, a.submitted, a.granted, a.refused,
-        a.withdrawn, a.furthest, a.decision_days, a.arrival_days,
-        CASE WHEN {pending} THEN 1 ELSE 0 END AS pending
-    FROM relocation_applicationtally a
-    JOIN relocation_programme p ON p.id = a.programme_id
-    {where}
+def _summary_sql(country_filter: bool, population: _Population | None) -> tuple[str, list[Any]]:
+    """One statement over the summary (models.FigureCell, tally.py) giving the same columns as
+    _events_sql: per programme and per country, the counts, and the quantiles from histograms
+    of whole days with running sums. Returns the statement and the parameters before `today`.
+
+    Without a viewer it reads the summary's rows as they are, in the order of its unique index
+    (country, programme, measure, value), which is the order the running sums need: a few
+    hundred rows per programme, however many applications, and nothing grouped but them.
+
+    For a viewer, a programme where other teams' applications are counted is read from the
+    summary (every application in it counts); elsewhere only the viewer's visible cases count,
+    and their cells are counted from the per-application tally rows of those cases; the
+    countries' totals are then added up from these programmes' cells.
+    """
+    params: list[Any] = []
+    where = ""
+    if country_filter:
+        where = "WHERE country_id IN (SELECT value FROM json_each(%s))"
+        if connection.vendor == "postgresql":
+            where = "WHERE country_id = ANY(%s)"
+    # noqa below: every interpolated piece is one of these modules' constants, placeholders, or
+    # the subquery Django built for the visible cases; every value is a parameter.
+    if population is None:
+        # Not materialised: each reader scans the table itself, the histograms in index order.
+        cells = f"cells AS NOT MATERIALIZED (SELECT country_id AS country, programme, measure, value, n FROM relocation_figurecell {where})"  # noqa: S608
+    else:
+        # Programme ids are our own integers; -1 keeps the list non-empty (no programme has it).
+        pooled = sorted(population.pooled) or [-1]
+        marks = ", ".join(["%s"] * len(pooled))
+        sources = f"SELECT country_id, programme, measure, value, n FROM relocation_figurecell WHERE programme IN ({marks})"  # noqa: S608
+        mine = ""
+        if population.visible_sql is not None:
+            mine = (
+                "mine AS (SELECT * FROM relocation_applicationtally a "  # noqa: S608
+                f"WHERE a.case_id IN ({population.visible_sql}) AND a.programme_id NOT IN ({marks})),"
+            )
+            params += [*population.visible_params, *pooled]
+            sources = f"{sources}\n    UNION ALL {tally.cells_sql('mine', country_totals=False)}"
+        params += pooled
+        cells = f"""{mine}
+programmes AS (
+    SELECT country_id AS country, programme, measure, value, CAST(n AS INTEGER) AS n FROM ({sources}) s {where}
+),
+cells AS (
+    SELECT country, programme, measure, value, n FROM programmes
+    UNION ALL
+    SELECT country, {COUNTRY_TOTAL}, measure, value, CAST(SUM(n) AS INTEGER) FROM programmes GROUP BY country, measure, value
+)"""  # noqa: S608
+    named = {
+        "applications": tally.APPLICATIONS,
+        "submitted": tally.SUBMITTED,
+        "grants": tally.GRANTED,
+        "refusals": tally.REFUSED,
+        "withdrawn": tally.WITHDRAWN,
+        **{f"f{k}": tally.REACHED + k for k in range(len(FUNNEL))},
+    }
+    counts = ",\n        ".join(
+        f"SUM(CASE WHEN measure = {measure} THEN n ELSE 0 END) AS {name}" for name, measure in named.items()
+    )
+    pending = tally.PENDING_SINCE
+    # A pending application's days count back from today: in ascending order of its submission
+    # day number (`value`), the running sum counts from the longest pending, so its positions
+    # in order of days are total - running .. total - running + n - 1.
+    sql = f"""
+WITH {cells},
+running AS (
+    SELECT country, programme, measure, n,
+        CASE WHEN measure = {pending} THEN %s - value ELSE value END AS days,
+        SUM(n) OVER (PARTITION BY country, programme, measure ORDER BY value ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS below,
+        SUM(n) OVER (PARTITION BY country, programme, measure) AS total
+    FROM cells WHERE measure IN ({", ".join(str(m) for m in tally.HISTOGRAMS)})
+),
+hist AS (
+    SELECT country, programme, measure, n, days, total,
+        CASE WHEN measure = {pending} THEN total - below + n ELSE below END AS upto
+    FROM running
+),
+picked AS (
+    -- The few rows a quantile or the longest time is read from: integer tests on every row,
+    -- the arithmetic of the quantiles on these only. The row that ends the order holds the top.
+    SELECT * FROM hist
+    WHERE upto = total
+        OR (upto - n <= (total - 1) * 1 / 2 + 1 AND (total - 1) * 1 / 2 < upto)
+        OR (upto - n <= (total - 1) * 9 / 10 + 1 AND (total - 1) * 9 / 10 < upto)
+),
+pct AS (
+    SELECT country, programme, measure, {_window_quantile(1, 2)} AS p50, {_window_quantile(9, 10)} AS p90,
+        MAX(days) AS top, MAX(total) AS total
+    FROM picked GROUP BY country, programme, measure
+),
+counts AS (
+    SELECT country, programme,
+        {counts}
+    FROM cells WHERE measure < {tally.DECISION_DAYS} GROUP BY country, programme
 )
-SELECT {COUNTS} AS kind, country, programme, NULL AS days, COUNT(*) AS n,
-    SUM(CASE WHEN submitted IS NOT NULL THEN 1 ELSE 0 END), SUM(CASE WHEN granted THEN 1 ELSE 0 END),
-    SUM(CASE WHEN refused THEN 1 ELSE 0 END), SUM(CASE WHEN withdrawn THEN 1 ELSE 0 END), SUM(pending),
-    {funnel_sums}
-FROM base GROUP BY country, programme
-UNION ALL
-SELECT {DECISION}, country, programme, decision_days, COUNT(*), {blanks}
-FROM base WHERE decision_days IS NOT NULL GROUP BY country, programme, decision_days
-UNION ALL
-SELECT {ARRIVAL}, country, programme, arrival_days, COUNT(*), {blanks}
-FROM base WHERE arrival_days IS NOT NULL GROUP BY country, programme, arrival_days
-UNION ALL
-SELECT {PENDING}, country, programme, {_days(_today(), "submitted")}, COUNT(*), {blanks}
-FROM base WHERE pending = 1 GROUP BY country, programme, submitted
+SELECT c.country, c.programme, c.applications, c.submitted, c.grants, c.refusals, c.withdrawn, COALESCE(w.total, 0),
+    {", ".join(f"c.f{k}" for k in range(len(FUNNEL)))},
+    d.p50, d.p90, r.p50, r.p90, w.p50, w.top
+FROM counts c
+LEFT JOIN pct d ON d.country = c.country AND d.programme = c.programme AND d.measure = {tally.DECISION_DAYS}
+LEFT JOIN pct r ON r.country = c.country AND r.programme = c.programme AND r.measure = {tally.ARRIVAL_DAYS}
+LEFT JOIN pct w ON w.country = c.country AND w.programme = c.programme AND w.measure = {pending}
+ORDER BY c.country, c.programme
 """  # noqa: S608
-
-
-def _histogram_quantile(histogram: list[tuple[int, int]], total: int, q_num: int, q_den: int) -> float:
-    """The q-quantile (q = q_num / q_den) of a histogram sorted by days, interpolated between
-    order statistics exactly as _quantile does in SQL (integer position, then its fraction)."""
-    low = (total - 1) * q_num // q_den
-    frac = ((total - 1) * q_num % q_den) / float(q_den)
-    value = 0.0
-    seen = 0
-    for days, count in histogram:
-        # Order statistics seen .. seen + count - 1 all equal `days`.
-        if seen <= low < seen + count:
-            value += days * (1 - frac)
-        if seen <= low + 1 < seen + count:
-            value += days * frac
-        seen += count
-        if seen > low + 1:
-            break
-    return value
-
-
-def _assemble(rows: list[tuple[Any, ...]]) -> dict[tuple[str, int], Figures]:
-    """Figures per programme and per country (COUNTRY_TOTAL) from the tally statement's rows."""
-    stages = len(FUNNEL)
-    counts: dict[tuple[str, int], list[int]] = {}
-    histograms: dict[tuple[str, int, int], dict[int, int]] = {}
-    for row in rows:
-        kind, country, programme, days, n = int(row[0]), row[1], int(row[2]), row[3], int(row[4])
-        keys = ((country, programme), (country, COUNTRY_TOTAL))
-        if kind == COUNTS:
-            values = [n, *(int(v or 0) for v in row[5 : 10 + stages])]
-            for key in keys:
-                counts[key] = [a + b for a, b in zip(counts.get(key, [0] * len(values)), values, strict=True)]
-            continue
-        for target in keys:
-            histogram = histograms.setdefault((*target, kind), {})
-            histogram[int(days)] = histogram.get(int(days), 0) + n
-    result: dict[tuple[str, int], Figures] = {}
-    for key in sorted(counts):
-        applications, submitted, grants, refusals, withdrawn, pending, *funnel = counts[key]
-        figs = Figures(
-            country=key[0],
-            programme=key[1],
-            applications=applications,
-            submitted=submitted,
-            grants=grants,
-            refusals=refusals,
-            withdrawn=withdrawn,
-            pending=pending,
-            funnel={str(stage): value for stage, value in zip(FUNNEL, funnel, strict=True)},
-        )
-        quantiles: dict[int, tuple[float, float, float]] = {}
-        for kind in (DECISION, ARRIVAL, PENDING):
-            found = histograms.get((*key, kind))
-            if found:
-                ordered = sorted(found.items())
-                total = sum(found.values())
-                quantiles[kind] = (
-                    _histogram_quantile(ordered, total, 1, 2),
-                    _histogram_quantile(ordered, total, 9, 10),
-                    float(ordered[-1][0]),
-                )
-        if DECISION in quantiles:
-            figs.decision_median, figs.decision_p90, _top = quantiles[DECISION]
-        if ARRIVAL in quantiles:
-            figs.arrival_median, figs.arrival_p90, _top = quantiles[ARRIVAL]
-        if PENDING in quantiles:
-            figs.pending_median, _p90, figs.pending_max = quantiles[PENDING]
-        result[key] = figs
-    return result
+    return sql, params
 
 
 def _num(value: Any) -> float | None:
@@ -326,12 +331,26 @@ def _num(value: Any) -> float | None:
 
 @dataclass(frozen=True)
 class _Population:
-    """Which applications a viewer's figures count: an SQL condition on `a`, its parameters,
-    and the programmes where other teams' applications are counted."""
+    """Which applications a viewer's figures count: those of the cases they may see (an SQL
+    subquery of case ids and its parameters; None when they see none), and every application
+    in the programmes where other teams' applications are counted (`pooled`)."""
 
-    condition: str
-    params: list[Any]
+    visible_sql: str | None
+    visible_params: list[Any]
     pooled: frozenset[int]
+
+    @property
+    def condition(self) -> str:
+        """The same as an SQL condition on `a` (an application or its tally row)."""
+        # Programme ids are our own integers; -1 keeps the list non-empty (no programme has it).
+        condition = f"a.programme_id IN ({', '.join(['%s'] * max(1, len(self.pooled)))})"
+        if self.visible_sql is None:
+            return f"({condition})"
+        return f"(a.case_id IN ({self.visible_sql}) OR {condition})"
+
+    @property
+    def params(self) -> list[Any]:
+        return [*self.visible_params, *(sorted(self.pooled) or [-1])]
 
 
 def min_cell() -> int:
@@ -347,15 +366,11 @@ def _population(viewer: User) -> _Population:
         .annotate(n=Count("pk", distinct=True))
     )
     pooled = frozenset(int(row["programme_id"]) for row in others if row["n"] >= min_cell())
-    # Programme ids are our own integers; -1 keeps the list non-empty (no programme has it).
-    programmes = sorted(pooled) or [-1]
-    condition = f"a.programme_id IN ({', '.join(['%s'] * len(programmes))})"
-    params: list[Any] = list(programmes)
     try:
         visible_sql, visible_params = visible.query.sql_with_params()
     except EmptyResultSet:  # a role that sees no case at all
-        return _Population(f"({condition})", params, pooled)
-    return _Population(f"(a.case_id IN ({visible_sql}) OR {condition})", [*visible_params, *params], pooled)
+        return _Population(None, [], pooled)
+    return _Population(visible_sql, list(visible_params), pooled)
 
 
 def _whole_months(days: float | None, day: datetime.date) -> float | None:
@@ -381,30 +396,36 @@ def compute(
 
     Without a viewer, over every application (for reports and tests); every page and the
     API pass the user, whose figures follow the disclosure rule in the module docstring.
-    Read from the per-application tally; `from_events` reads the raw status history instead,
-    which the tests and the benchmark use as the reference the tally must equal.
+    Read from the summary (and, for a viewer, the tally rows of their cases); `from_events`
+    reads the raw status history instead, which the tests and the benchmark use as the
+    reference the summary must equal.
     """
     day = today or timezone.localdate()
-    params: list[Any] = []
-    if countries is not None:
-        if not countries:
-            return {}
-        params.append(list(countries) if connection.vendor == "postgresql" else json.dumps(list(countries)))
+    if countries is not None and not countries:
+        return {}
     population = _population(viewer) if viewer is not None else None
-    if population is not None:
-        params += population.params
-    # "today" appears twice over the events (per-programme and per-country rows), once over the tally.
-    params += [day if connection.vendor == "postgresql" else day.isoformat()] * (2 if from_events else 1)
-    # The statement is built from our own constants only; every value goes in as a parameter.
-    build = _events_sql if from_events else _tally_sql
-    sql = build(countries is not None, population.condition if population is not None else "")
+    country_params: list[Any] = []
+    if countries is not None:
+        country_params.append(list(countries) if connection.vendor == "postgresql" else json.dumps(list(countries)))
+    # The statements are built from our own constants only; every value goes in as a parameter.
+    if from_events:
+        sql = _events_sql(countries is not None, population.condition if population is not None else "")
+        # "today" appears twice over the events (per-programme and per-country rows).
+        params = [*country_params, *(population.params if population is not None else []), *[_sql_day(day)] * 2]
+    else:
+        sql, params = _summary_sql(countries is not None, population)
+        params += [*country_params, tally.day_number(day)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    result = _assemble(rows) if not from_events else _from_event_rows(rows)
+    result = _from_event_rows(rows)
     if population is not None and population.pooled:
         _coarsen(result, population.pooled, day)
     return result
+
+
+def _sql_day(day: datetime.date) -> Any:
+    return day if connection.vendor == "postgresql" else day.isoformat()
 
 
 def _from_event_rows(rows: list[tuple[Any, ...]]) -> dict[tuple[str, int], Figures]:

@@ -206,6 +206,33 @@ class ApplicationTally(models.Model):
         return self.submitted is not None and not (self.granted or self.refused or self.withdrawn)
 
 
+class FigureCell(models.Model):
+    """How many applications of a programme, or of a country (programme 0), have one value of
+    one measure (tally.py): the figures' summary, so they read a few hundred rows per programme,
+    already in the order their quantiles need (the unique index), however many applications.
+
+    Kept by tally.refresh in the same transaction as every event (the application's old tally
+    row taken out, its new one added), when a tally row is deleted (tally.forget: an erased
+    application leaves no count behind) and when a programme moves to another country. Counts
+    only, never an application or a case; a cell that falls to zero is deleted.
+    """
+
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+", db_index=False)
+    # A programme's id, or 0 for the country's total (figures.COUNTRY_TOTAL): not a foreign key,
+    # so that both kinds of row share one unique index.
+    programme = models.IntegerField()
+    measure = models.SmallIntegerField()
+    # 0 for a count; days for a duration; for pending applications, the submission date as a
+    # day number (days since 1970-01-01), as the pending time depends on the day it is read.
+    value = models.IntegerField()
+    n = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["country", "programme", "measure", "value"], name="relocation_figurecell_unique")
+        ]
+
+
 class ChecklistItemKind(models.TextChoices):
     PASSPORT = "passport", _("international passport")
     PHOTOS = "photos", _("photographs")

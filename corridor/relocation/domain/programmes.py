@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from corridor.accounts.models import User
 from corridor.audit.actions import act, lock
+from corridor.relocation import tally
 from corridor.relocation.audit_names import RelocationAudit
 from corridor.relocation.domain.checks import check_not_future
 from corridor.relocation.models import Programme, ProgrammeKind, Referral
@@ -72,9 +73,12 @@ def update_programme(actor: User, programme: Programme, **values: Any) -> Progra
         _known_fields(values)
         current = lock(programme)
         _validate({name: getattr(current, name) for name in PROGRAMME_FIELDS} | values)
+        moved_from = current.country_id
         for name, value in values.items():
             setattr(current, name, value)
         current.save(update_fields=[*values, "updated"])
+        # The figures' summary counts the programme in its country's totals: they move with it.
+        tally.move_programme(current.pk, moved_from, current.country_id)
         action.record(RelocationAudit.PROGRAMME_UPDATE, current, details={"fields": sorted(values)})
     for field in Programme._meta.concrete_fields:
         setattr(programme, field.attname, getattr(current, field.attname))

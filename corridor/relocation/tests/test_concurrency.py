@@ -64,3 +64,46 @@ def test_two_moves_from_the_same_status_one_succeeds_the_other_conflicts() -> No
     assert list(ApplicationEvent.objects.filter(application=application).values_list("status", flat=True))[events_before:] == [winner]
     moves = AuditEntry.objects.filter(object_id=str(application.pk), action__startswith="application.status.")
     assert list(moves.order_by("seq").values_list("action", flat=True)) == ["application.status.submitted", f"application.status.{winner}"]
+
+
+def test_moves_of_different_applications_at_once_keep_the_summary_exact() -> None:
+    """Four coordinators move four applications of one programme at the same moment: every
+    move changes the same counts of the programme and its country (the summary's hot rows).
+    The row locks serialise them in one order (tally._apply sorts), none deadlocks, and the
+    summary is the one counted afresh from the tally; the figures equal those from the events."""
+    from corridor.relocation import figures
+    from corridor.relocation.tests.test_tally import _rounded, assert_summary_in_step
+
+    Country.objects.get_or_create(code="LT", defaults={"name_en": "Lithuania", "name_ru": "Литва"})
+    team = Team.objects.create(name="T")
+    actor = caseworker_for(team)
+    programme = make_programme("LT")
+    day = datetime.date(2024, 2, 1)
+    applications = [walk(actor, team, programme, [(S.SUBMITTED, day)]) for _ in range(4)]
+    moves = [S.REFUSED, S.DECISION, S.WITHDRAWN, S.VISA_ISSUED]
+    start = threading.Barrier(len(moves), timeout=30)
+    failures: list[BaseException] = []
+
+    def move(application: Application, new: str) -> None:
+        try:
+            copy = Application.objects.select_related("case__data_key").get(pk=application.pk)
+            extra = {"refusal_reason": "no_reason"} if new == S.REFUSED else {}
+            start.wait()
+            domain.transition_application(actor, copy, new, reason="at once", on=datetime.date(2024, 3, 1), **extra)
+        except BaseException as exc:  # noqa: BLE001 -- reported by the assertion below, not swallowed
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=move, args=pair) for pair in zip(applications, moves, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert failures == []
+    assert_summary_in_step()
+    today = datetime.date(2024, 6, 1)
+    mine = figures.compute(today=today)[("LT", programme.pk)]
+    assert (mine.applications, mine.grants, mine.refusals, mine.withdrawn, mine.pending) == (4, 2, 1, 1, 0)
+    assert _rounded(figures.compute(today=today)) == _rounded(figures.compute(today=today, from_events=True))

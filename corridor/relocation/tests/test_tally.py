@@ -1,8 +1,10 @@
-"""The figures read a per-application tally kept by the domain functions (tally.py): over a
-seeded random history of every kind of move, they equal the figures computed from the raw
-status history, for everyone and for a viewer; the migration's backfill gives the same rows.
-(After an erasure: tests/test_relocation_tally_erasure.py, outside relocation, which may not
-import documentation even through transfer.)"""
+"""The figures read a summary per programme (FigureCell) and a per-application tally, both kept
+by the domain functions (tally.py): over a seeded random history of every kind of move, they
+equal the figures computed from the raw status history, for everyone and for a viewer; after
+every further move (status moved back, withdrawn, refused) the summary is the one counted
+afresh from the tally; rebuild and the migrations' backfills give the same rows. (After an
+erasure: tests/test_relocation_tally_erasure.py, outside relocation, which may not import
+documentation even through transfer; concurrent moves: test_concurrency.py.)"""
 
 from __future__ import annotations
 
@@ -16,9 +18,10 @@ import pytest
 from django.db import connection
 from django.test import override_settings
 
-from corridor.accounts.models import Team
+from corridor.accounts.models import Role, Team
+from corridor.accounts.testing import make_staff
 from corridor.relocation import domain, figures, tally
-from corridor.relocation.models import APPLICATION_TRANSITIONS, Application, ApplicationTally, Programme
+from corridor.relocation.models import APPLICATION_TRANSITIONS, Application, ApplicationTally, Country, FigureCell, Programme
 from corridor.relocation.tests.factories import S, caseworker_for, make_programme, walk
 
 pytestmark = pytest.mark.django_db
@@ -75,8 +78,29 @@ def _assert_same(**kwargs: Any) -> None:
     assert _rounded(tallied) == _rounded(raw)
 
 
+def cells() -> list[tuple[str, int, int, int, int]]:
+    """The summary as it is: (country, programme, measure, value, n), sorted."""
+    return sorted(FigureCell.objects.values_list("country_id", "programme", "measure", "value", "n"))
+
+
+def counted_afresh() -> list[tuple[str, int, int, int, int]]:
+    """The summary as counted from the tally rows that exist now (tally.cells_sql)."""
+    with connection.cursor() as cursor:
+        cursor.execute(tally.cells_sql("relocation_applicationtally"))
+        return sorted((c, int(p), int(m), int(v), int(n)) for c, p, m, v, n in cursor.fetchall())
+
+
+def assert_summary_in_step() -> None:
+    """The summary kept move by move is the one counted afresh, and holds no empty cell."""
+    kept = cells()
+    assert kept, "an empty summary proves nothing"
+    assert kept == counted_afresh()
+    assert min(n for *_cell, n in kept) > 0
+
+
 def test_tally_figures_equal_the_figures_from_the_events(history: dict[str, Any]) -> None:
     assert ApplicationTally.objects.count() == len(history["applications"])
+    assert_summary_in_step()
     _assert_same()
     _assert_same(countries=["IS", "CA"])
     viewer = caseworker_for(history["teams"][0])
@@ -103,22 +127,57 @@ def test_every_move_keeps_the_tally_in_step(history: dict[str, Any]) -> None:
         extra = {"refusal_reason": "no_reason"} if new == S.REFUSED else {}
         domain.transition_application(caseworker_for(application.case.team), application, new, reason="again", on=TODAY, **extra)
         _assert_same()
+        assert_summary_in_step()
         moved += 1
         if moved == 10:
             break
     assert moved == 10
 
 
+def test_moving_back_and_on_keeps_the_summary_in_step(history: dict[str, Any]) -> None:
+    """Documents requested sends an application back to "submitted" (a second submission, whose
+    date the figures ignore), then on to a grant and a withdrawal; each move changes several cells."""
+    team = history["teams"][0]
+    actor = caseworker_for(team)
+    programme = history["programmes"][0]
+    application = walk(actor, team, programme, [(S.SUBMITTED, D(2024, 1, 10)), (S.DOCUMENTS_REQUESTED, D(2024, 2, 1))])
+    moves = (
+        (S.SUBMITTED, D(2024, 2, 20)),
+        (S.INTERVIEW, D(2024, 3, 1)),
+        (S.VISA_ISSUED, D(2024, 4, 1)),
+        (S.WITHDRAWN, D(2024, 4, 2)),
+    )
+    for status, day in moves:
+        domain.transition_application(actor, application, status, reason="next", on=day)
+        assert_summary_in_step()
+        _assert_same()
+    mine = figures.compute(today=TODAY)[("IS", programme.pk)]
+    assert (mine.grants, mine.withdrawn) >= (1, 1)
+
+
+def test_a_programme_moved_to_another_country_takes_its_counts_along(history: dict[str, Any]) -> None:
+    programme = history["programmes"][1]  # one of two in IS
+    norway_before = figures.compute(today=TODAY)[("NO", figures.COUNTRY_TOTAL)].applications
+    moved = figures.compute(today=TODAY)[("IS", programme.pk)].applications
+    coordinator = make_staff(Role.RELOCATION, username="coord-mover")
+    domain.update_programme(coordinator, programme, country=Country.objects.get(pk="NO"))
+    assert_summary_in_step()
+    _assert_same()
+    assert figures.compute(today=TODAY)[("NO", figures.COUNTRY_TOTAL)].applications == norway_before + moved > norway_before
+
+
 def test_rebuild_and_the_migration_backfill_give_the_domain_rows(history: dict[str, Any]) -> None:
     def rows() -> list[tuple[Any, ...]]:
         return list(ApplicationTally.objects.order_by("pk").values_list())
 
-    kept = rows()
+    kept, kept_cells = rows(), cells()
     ApplicationTally.objects.all().delete()
+    assert cells() == []  # each deleted tally row took its counts with it (tally.forget)
     tally.rebuild()
-    assert rows() == kept
+    assert (rows(), cells()) == (kept, kept_cells)
     ApplicationTally.objects.all().delete()
-    migration = importlib.import_module("corridor.relocation.migrations.0004_application_tally")
-    migration.backfill(None, type("SchemaEditor", (), {"connection": connection})())
-    assert rows() == kept
+    editor = type("SchemaEditor", (), {"connection": connection})()
+    importlib.import_module("corridor.relocation.migrations.0004_application_tally").backfill(None, editor)
+    importlib.import_module("corridor.relocation.migrations.0005_figure_cells").backfill(None, editor)
+    assert (rows(), cells()) == (kept, kept_cells)
     _assert_same()
