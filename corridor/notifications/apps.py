@@ -10,6 +10,13 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         # The audit layer's alarms (lockdown, failing log, unseal) and the periodic jobs.
-        from corridor.notifications import watch
+        from corridor.accounts.session_store import SessionStore
+        from corridor.notifications import jobs, watch
 
         watch.register()
+        # Expired session rows hold nothing that signs anyone in (only key digests), but they
+        # name who was signed in when: drop them within the hour instead of never.
+        jobs.register("accounts.expired_sessions", SESSION_SWEEP_SECONDS, SessionStore.clear_expired)
+
+
+SESSION_SWEEP_SECONDS = 3600
