@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -171,9 +172,16 @@ def _save_person_p95(samples: int = 300) -> dict[str, Any]:
 # The sizes of the one table (issue 15: flat from 1,000 to 100,000 people) and the databases;
 # CORRIDOR_BENCH_CASES_PEOPLE / CORRIDOR_BENCH_CASES_DATABASES narrow a run ("1000,10000",
 # "sqlite"). PostgreSQL runs in its own database, dropped and created for each size.
+# CORRIDOR_BENCH_CASES_KEEP=DIR keeps each filled instance (DIR/<database>-<people>, and for
+# PostgreSQL the database <name>_<people>) and measures it again in later runs instead of
+# filling it anew (100,000 people take the best part of an hour to fill on a loaded machine);
+# such a size says "populated_earlier" instead of "populate_seconds".
 SIZES = (1_000, 10_000, 100_000)
 DATABASES = ("sqlite", "postgresql")
 PG_URL = "postgres://postgres@127.0.0.1:5432/h_a_bench"
+_FILLED = "bench-filled"  # written once `corridor demo --people N` has finished
+# The bench drops and creates only databases named like this (its own, never another's).
+_OWN_DATABASE = re.compile(r"h_[a-z0-9]+_bench[a-z0-9_]*")
 
 
 def _process_tree(root: int) -> dict[int, tuple[int, str]]:
@@ -223,8 +231,8 @@ def _pg_recreate(url: str) -> None:
     import psycopg
 
     name = url.rsplit("/", 1)[1]
-    if not name.startswith("h_a_bench"):
-        raise RuntimeError(f"refusing to drop {name!r}: the case-list bench only drops its own database")
+    if not _OWN_DATABASE.fullmatch(name):
+        raise RuntimeError(f"refusing to drop {name!r}: the case-list bench only drops its own database (h_<name>_bench...)")
     with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # noqa: S608 -- checked name above
         admin.execute(f'CREATE DATABASE "{name}"')  # noqa: S608 -- checked name above
@@ -253,20 +261,28 @@ def _one_instance(
     --people N --seed 1` (migrated to today's schema first, kept afterwards), to save the fill.
     """
     figures: dict[str, Any] = {"people": people, "database": database}
+    keep = os.environ.get("CORRIDOR_BENCH_CASES_KEEP", "")
+    if keep and existing is None:
+        existing = str(Path(keep) / f"{database}-{people}")
+    filled = existing is not None and (Path(existing) / _FILLED).exists()
     data_dir = existing or tempfile.mkdtemp(prefix="corridor-bench-serve-")
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CORRIDOR_", "DJANGO_")) and k != "DATABASE_URL"}
     env.update({"CORRIDOR_DATA_DIR": data_dir, "CORRIDOR_INSECURE_HTTP": "1", "DJANGO_SETTINGS_MODULE": "corridor.settings"})
     if database == "postgresql":
         url = os.environ.get("CORRIDOR_BENCH_CASES_PG", PG_URL)
-        if existing is None:
+        if keep:
+            url = f"{url}_{people}"
+        if not filled:
             _pg_recreate(url)
         env["DATABASE_URL"] = url
     _corridor(env, "migrate", "--noinput", "-v", "0")
     _corridor(env, "collectstatic", "--noinput", "-v", "0")
-    if existing is None:
+    if not filled:
         started = time.perf_counter()
         _corridor(env, "demo", "--people", str(people), "--seed", "1")
         figures["populate_seconds"] = round(time.perf_counter() - started, 1)
+        (Path(data_dir) / _FILLED).write_text(f"{people}\n")
     else:
         figures["populated_earlier"] = True
 
