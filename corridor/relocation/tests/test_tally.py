@@ -136,7 +136,8 @@ def test_every_move_keeps_the_tally_in_step(history: dict[str, Any]) -> None:
 
 def test_moving_back_and_on_keeps_the_summary_in_step(history: dict[str, Any]) -> None:
     """Documents requested sends an application back to "submitted" (a second submission, whose
-    date the figures ignore), then on to a grant and a withdrawal; each move changes several cells."""
+    date the figures ignore), then on to a grant and a withdrawal; each move changes several
+    cells. Then the case applies to the programme again."""
     team = history["teams"][0]
     actor = caseworker_for(team)
     programme = history["programmes"][0]
@@ -153,6 +154,12 @@ def test_moving_back_and_on_keeps_the_summary_in_step(history: dict[str, Any]) -
         _assert_same()
     mine = figures.compute(today=TODAY)[("IS", programme.pk)]
     assert (mine.grants, mine.withdrawn) >= (1, 1)
+    # Reopened: the same case applies to the same programme again once the first is closed.
+    again = walk(actor, application.case, programme, [(S.SUBMITTED, D(2024, 5, 1))])
+    assert again.pk != application.pk
+    assert_summary_in_step()
+    _assert_same()
+    assert figures.compute(today=TODAY)[("IS", programme.pk)].applications == mine.applications + 1
 
 
 def test_a_programme_moved_to_another_country_takes_its_counts_along(history: dict[str, Any]) -> None:
