@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import http.server
 import os
 import socket
@@ -159,6 +160,29 @@ def test_instance_state() -> None:
     assert doctor.check_keyd(reachable=True, initialized=True, sealed=False).level is Level.OK
 
 
+def test_the_daily_audit_verification() -> None:
+    now = datetime.datetime(2026, 12, 1, 9, 0, tzinfo=datetime.UTC)
+    today, yesterday = now.date(), now.date() - datetime.timedelta(days=1)
+
+    def run(day: datetime.date, ok: bool | None, *, hours_ago: float = 1, problem: str = "") -> doctor.VerifyRun:
+        return doctor.VerifyRun(day=day, started=now - datetime.timedelta(hours=hours_ago), ok=ok, entries=812, problem=problem)
+
+    never = doctor.check_audit_verification(None, now=now)
+    assert (never.level, "corridor worker" in never.message) == (Level.WARN, True)
+    assert doctor.check_audit_verification(run(today, True), now=now).line() == (
+        "OK    audit log: verified on 2026-12-01 by the daily run: 812 entries"
+    )
+    assert doctor.check_audit_verification(run(yesterday, True, hours_ago=30), now=now).level is Level.OK
+    failed = doctor.check_audit_verification(run(yesterday, False, problem="entry 7: leaf hash mismatch"), now=now)
+    assert (failed.level, "entry 7: leaf hash mismatch" in failed.message) == (Level.FAIL, True)
+    # A failure stays a failure however long ago it was: nothing verified since says otherwise.
+    assert doctor.check_audit_verification(run(today - datetime.timedelta(days=9), False), now=now).level is Level.FAIL
+    stale = doctor.check_audit_verification(run(today - datetime.timedelta(days=3), True), now=now)
+    assert (stale.level, "last ran on 2026-11-28" in stale.message) == (Level.WARN, True)
+    assert doctor.check_audit_verification(run(today, None, hours_ago=7), now=now).level is Level.WARN
+    assert doctor.check_audit_verification(run(today, None, hours_ago=0.5), now=now).level is Level.OK
+
+
 @pytest.fixture(scope="module")
 def https_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, str]]:
     """A local HTTPS server whose self-signed certificate names localhost."""
@@ -217,4 +241,5 @@ def test_the_command_prints_one_line_per_finding_and_fails_on_a_missing_pin(
     assert "OK    swap: no swap" in out
     assert "OK    network: only ports [22, 80, 443] listen beyond loopback" in out
     assert "OK    database: reachable, every migration applied" in out
+    assert "WARN  audit log: the daily verification has not run yet; the scheduler runs it: `corridor serve` without --no-scheduler, or `corridor worker`" in out
     assert out[-1].endswith("fine")

@@ -43,6 +43,8 @@ ALLOWED = {
     "corridor/audit/log.py:_period_data_key": "the key for the audit details of one period, made on first use",
     "corridor/audit/log.py:_lock_state": "the log's single tree-state row, created once so it can be locked",
     "corridor/audit/log.py:_store_signed": "the signed checkpoint, stored after commit (keyd signs only committed heads)",
+    "corridor/audit/schedule.py:verify_if_due": "the scheduler's record of its daily verification (no person's data; "
+    "a failure alerts through the alarm)",
     "corridor/keys/blind.py:index_values": "blind-index entries follow the encrypted field they index, in the caller's action",
     "corridor/keys/blind.py:remove_entries": "blind-index entries go with the record they index, in the caller's action",
     "corridor/keys/epochs.py:rewrap_all": "re-wrapping data keys under the new epoch; the rotate action reports it (keys.events)",

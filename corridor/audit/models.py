@@ -84,3 +84,30 @@ class TreeState(models.Model):
 
     class Meta:
         verbose_name = _("tree state")
+
+
+class ScheduledVerification(models.Model):
+    """One day's run of the daily verification (corridor/audit/schedule.py) and what it found.
+
+    `day` is unique so that the schedulers of several processes (serve on two hosts, a worker)
+    verify once a day between them: the one whose row for the day is inserted runs it. Not part
+    of the log (nothing signs it): the alert is what tells admins at once; this row is what
+    `corridor doctor` and the audit page show afterwards. No personal data: counts, times and
+    verify's first problem, which names entries by number only.
+    """
+
+    day = models.DateField(_("day"), unique=True)
+    started = models.DateTimeField(_("started"))
+    finished = models.DateTimeField(_("finished"), null=True, blank=True)
+    # None while it runs, and for good when the process ended before it finished.
+    ok = models.BooleanField(_("passed"), null=True)
+    entries = models.BigIntegerField(default=0)
+    checkpoints = models.BigIntegerField(default=0)
+    problem = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name = _("scheduled verification")
+
+    def __str__(self) -> str:
+        return f"verification of {self.day}"

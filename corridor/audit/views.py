@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from corridor.audit import log as audit
+from corridor.audit import schedule
 from corridor.audit.forms import ANY_READ, READS, AuditFilterForm
 from corridor.audit.models import AuditEntry, Checkpoint
 from corridor.audit.names import LogAudit, label, page_for
@@ -195,5 +196,6 @@ def log_view(request: HttpRequest) -> HttpResponse:
             "checkpoints": checkpoints,
             "checkpoint_count": Checkpoint.objects.count(),
             "report": report,
+            "daily": schedule.latest(),
         },
     )

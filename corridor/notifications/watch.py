@@ -1,5 +1,6 @@
 """What the notifications app watches without being called: the audit layer's alarms (a lockdown,
-a failing log, an unseal) and the periodic jobs (escalation, the sealed instance).
+a failing log, an unseal) and the periodic jobs (escalation, the sealed instance, the daily
+audit verification).
 
 NotificationsConfig.ready registers these; H's scheduler and worker run the jobs (jobs.py).
 Nothing here needs a key: it all runs while sealed.
@@ -45,8 +46,11 @@ def watch_sealed() -> int:
 
 
 def register() -> None:
-    from corridor.audit import alarms
+    from corridor.audit import alarms, schedule
 
     alarms.listen(on_alarm)
     jobs.register("notifications.escalate", ESCALATION_EVERY_SECONDS, escalate_due)
     jobs.register("notifications.sealed_watch", SEALED_WATCH_EVERY_SECONDS, watch_sealed)
+    # The audit log sits below notifications and cannot register its own job; a failing run
+    # comes back here as Alarm.VERIFY_FAILED (on_alarm above).
+    jobs.register(schedule.JOB_NAME, schedule.CHECK_EVERY_SECONDS, schedule.verify_if_due)

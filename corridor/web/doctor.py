@@ -7,6 +7,7 @@ them to the real ones. Plain English: this is for the operator at a shell, not f
 
 from __future__ import annotations
 
+import datetime
 import enum
 import http.client
 import ipaddress
@@ -318,6 +319,41 @@ def check_keyd(*, reachable: bool, initialized: bool, sealed: bool) -> Finding:
     if sealed:
         return warn("keyd", "sealed: staff pages answer 503 until trustees unseal (docs/operators/unseal.md)")
     return ok("keyd", "unsealed")
+
+
+@dataclass(frozen=True)
+class VerifyRun:
+    """The newest daily verification of the audit log (audit.ScheduledVerification), as read."""
+
+    day: datetime.date
+    started: datetime.datetime
+    ok: bool | None
+    entries: int
+    problem: str
+
+
+# A run that has not finished after this long ended with its process (it takes minutes, not hours).
+VERIFY_RUN_HOURS = 6
+_SCHEDULER = "the scheduler runs it: `corridor serve` without --no-scheduler, or `corridor worker`"
+
+
+def check_audit_verification(run: VerifyRun | None, *, now: datetime.datetime) -> Finding:
+    """The scheduler verifies the whole audit log once a day; say what the last run found."""
+    if run is None:
+        return warn("audit log", f"the daily verification has not run yet; {_SCHEDULER}")
+    if run.ok is False:
+        return fail(
+            "audit log",
+            f"the daily verification of {run.day} FAILED: {run.problem}; treat it as an incident: "
+            "run `corridor audit verify`, keep a copy of the database and of keys/ (docs/operators/audit.md)",
+        )
+    if run.day < now.date() - datetime.timedelta(days=1):
+        return warn("audit log", f"the daily verification last ran on {run.day}; {_SCHEDULER}")
+    if run.ok is None:
+        if now - run.started > datetime.timedelta(hours=VERIFY_RUN_HOURS):
+            return warn("audit log", f"the daily verification of {run.day} did not finish; run `corridor audit verify`")
+        return ok("audit log", f"the daily verification is running (since {run.started:%H:%M} UTC)")
+    return ok("audit log", f"verified on {run.day} by the daily run: {run.entries} entries")
 
 
 def unix_socket_answers(path: Path) -> bool:

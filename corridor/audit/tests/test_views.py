@@ -142,3 +142,18 @@ def test_the_pages_filters_by_who_and_what_can_use_an_index(data: dict[str, str]
             cursor.execute(f"EXPLAIN QUERY PLAN SELECT COUNT(*) FROM ({sql}) counted", params)  # noqa: S608 -- as above
         plan = " ".join(str(part) for row in cursor.fetchall() for part in row)
     assert index in plan, plan
+
+
+def test_the_page_says_what_the_daily_verification_found(sealed_keyring: Any) -> None:
+    import datetime
+
+    from corridor.audit.models import ScheduledVerification
+
+    auditor = _user("ada", "auditor")
+    assert "The daily verification has not run yet" in _call(auditor).content.decode()
+    started = datetime.datetime(2026, 11, 30, 0, 5, tzinfo=datetime.UTC)
+    ScheduledVerification.objects.create(day=started.date(), started=started, finished=started, ok=True, entries=3)
+    assert "The daily verification of 2026-11-30 passed." in _call(auditor).content.decode()
+    ScheduledVerification.objects.create(day=datetime.date(2026, 12, 1), started=started, ok=False, problem="entry 2")
+    page = _call(auditor).content.decode()
+    assert "The daily verification of 2026-12-01 FAILED; administrators and trustees were alerted." in page

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
 from corridor.keys import api as keys
 from corridor.web import doctor
@@ -81,10 +82,22 @@ class Command(BaseCommand):
         found.extend(doctor.check_core_dumps(processes, _read(proc / "sys/kernel/core_pattern")))
         found.append(doctor.check_swap(_read(proc / "swaps")))
         found.append(doctor.check_listeners([_read(proc / "net/tcp"), _read(proc / "net/tcp6")], set(allowed_ports)))
-        found.append(doctor.check_migrations(_unapplied_migrations()))
+        unapplied = _unapplied_migrations()
+        found.append(doctor.check_migrations(unapplied))
+        if not unapplied:
+            found.append(doctor.check_audit_verification(_last_verification(), now=timezone.now()))
         state = keys.status()
         found.append(doctor.check_keyd(reachable=reachable, initialized=state.initialized, sealed=state.sealed))
         return found
+
+
+def _last_verification() -> doctor.VerifyRun | None:
+    from corridor.audit import schedule
+
+    run = schedule.latest()
+    if run is None:
+        return None
+    return doctor.VerifyRun(day=run.day, started=run.started, ok=run.ok, entries=run.entries, problem=run.problem)
 
 
 def argparse_hidden() -> str:

@@ -1,0 +1,82 @@
+"""The daily verification of the whole audit log, run by the scheduler of `corridor serve` and
+`corridor worker` (corridor/notifications registers it), and the record of each day's run.
+
+A failing run alerts through the same path as every failed verification: verify() sounds
+Alarm.VERIFY_FAILED, and notifications tells every administrator and trustee.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from corridor.audit.models import AuditEntry, ScheduledVerification
+from corridor.audit.verify import verify
+from corridor.keys import api as keys
+
+log = logging.getLogger(__name__)
+
+# The job is looked at this often; it verifies only when today's run has not been claimed, so
+# a new day's run starts within a quarter of an hour of midnight (UTC), or of a start.
+CHECK_EVERY_SECONDS = 15 * 60
+JOB_NAME = "audit.verify_daily"
+
+
+def verify_if_due(now: datetime.datetime | None = None) -> ScheduledVerification | None:
+    """Verify the log unless today's run was claimed already (here or by another scheduler).
+
+    Returns the finished run, or None when there was nothing to do. A tampered log is found by
+    verify(), which raises the alarm itself; the run records what it found for the status.
+    """
+    now = now or timezone.now()
+    if _not_now():
+        return None
+    try:
+        # Claimed by inserting the day's row: the unique day makes two schedulers at once
+        # verify once, and a restart during the day does not verify again.
+        with transaction.atomic():
+            run = ScheduledVerification.objects.create(day=now.astimezone(datetime.UTC).date(), started=now)
+    except IntegrityError:
+        return None
+    # If verify() itself raises (the database gone mid-scan), the row stays unfinished (ok is
+    # None) and the status says the day's run did not finish; the scheduler logs the error.
+    report = verify()
+    run.finished = timezone.now()
+    run.ok = report.ok
+    run.entries = report.entries
+    run.checkpoints = report.checkpoints
+    run.problem = report.first_problem or ""
+    run.save(update_fields=["finished", "ok", "entries", "checkpoints", "problem"])
+    return run
+
+
+def _not_now() -> bool:
+    """True when today's run should wait: before `corridor init`, or while the key is unreadable.
+
+    The signing public key is read from the keystore file, else asked of keyd. With no keystore
+    and no entry the instance was never initialised: nothing to verify. With keyd not
+    answering (restarting, or the keys folder is keyd's own), the run waits for the next look
+    instead of reporting a failure that is no tampering; a day without a run shows in
+    `corridor doctor`. Any other reason verify itself reports, and alerts on: entries without
+    the key that signed them are what it must catch.
+    """
+    try:
+        keys.signing_public_key(Path(settings.DATA_DIR))
+    except keys.NotInitialized:
+        return not AuditEntry.objects.exists()
+    except keys.KeyServiceUnavailable:
+        log.warning("daily audit verification postponed: the key service does not answer")
+        return True
+    except (OSError, keys.KeyringError):
+        return False
+    return False
+
+
+def latest() -> ScheduledVerification | None:
+    """The newest day's run, finished or not."""
+    return ScheduledVerification.objects.order_by("-day").first()
