@@ -212,9 +212,15 @@ def _preload_by_id(by_id: dict[Any, list[models.Model]]) -> None:
             continue
         cipher = crypto.Cipher(key)
         for row in rows:
-            key_field = _info(type(row)).key_paths[0]
+            info = _info(type(row))
+            if info.origin_key_attname is None:  # preload_keys puts only such rows here
+                continue
             pk = row.pk
-            row.__dict__["_encrypted_binding"] = (key_field, pk, data_key_id, None, key, cipher, f"|{pk}|{data_key_id}".encode())
+            # The row's own id object, not the dict's (the first row's): _binding checks it by
+            # identity, so any other row would miss the memo and fetch its key again.
+            own_id = row.__dict__[info.origin_key_attname]
+            memo = (info.key_paths[0], pk, own_id, None, key, cipher, f"|{pk}|{own_id}".encode())
+            row.__dict__["_encrypted_binding"] = memo
 
 
 # -- the descriptor ------------------------------------------------------------------------------
