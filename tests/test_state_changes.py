@@ -31,6 +31,7 @@ ALLOWED = {
     "corridor/transfer/backup.py:_Hashing.write": "not a model: a hash's update as the archive is written",
     "corridor/transfer/backup.py:_unpack": "not a model: a hash's update as a member is read",
     "corridor/transfer/management/commands/backup.py:Command._take": "not a model: rich's progress bar",
+    "corridor/keys/models.py:DataKey.unwrap_by_id": "not a model: a dict of the unwrapped keys, returned to the caller",
     "corridor/keys/service.py:initialize": "not a model: keyd's keystore file (atomic write), which only keyd holds",
     "corridor/keys/service.py:KeyService._learn_commitments": "not a model: keyd's keystore file",
     "corridor/keys/service.py:KeyService.rotate.run": "not a model: keyd's keystore file (the new epoch)",
@@ -54,6 +55,8 @@ ALLOWED = {
     "corridor/keys/models.py:DataKey.shred": "destroying a data key, called by the erase action that audits it",
     "corridor/keys/nodes.py:record_unseal": "a node's unseal, as the other web nodes compare it (no personal data); the unseal is audited",
     "corridor/keys/nodes.py:lockdown": "the lockdown the other web nodes look for, after the audited seal",
+    "corridor/accounts/session_store.py:SessionStore.delete": "a session row goes at sign-out or a key change, as in "
+    "Django's own store (sign-in and sign-out are audited by the accounts actions)",
     # -- model methods that actions call inside their transaction ----------------------------------
     "corridor/accounts/models.py:User.end_all_sessions": "a counter bump called by the accounts actions that audit it",
     "corridor/accounts/models.py:EnrolmentLink.issue": "called by create_user / reissue_enrolment, which audit it",
