@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import datetime
 import logging
+import sys
 from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from corridor.audit import alarms
 from corridor.audit.models import AuditEntry, ScheduledVerification
 from corridor.audit.verify import verify
 from corridor.keys import api as keys
@@ -43,9 +46,18 @@ def verify_if_due(now: datetime.datetime | None = None) -> ScheduledVerification
             run = ScheduledVerification.objects.create(day=now.astimezone(datetime.UTC).date(), started=now)
     except IntegrityError:
         return None
-    # If verify() itself raises (the database gone mid-scan), the row stays unfinished (ok is
-    # None) and the status says the day's run did not finish; the scheduler logs the error.
-    report = verify()
+    try:
+        report = verify()
+    except Exception:
+        # A row of the log's tables holding a value of the wrong type (SQLite keeps whatever a
+        # database writer puts there: text in a checkpoint's size or root) makes verify() raise
+        # instead of report. Unattended, that must not pass for "did not finish": it fails
+        # closed, alerts like any failed verification, and records only the error's type (its
+        # message may quote the forged value). A database gone mid-scan alerts too; the
+        # scheduler still logs the error.
+        alarms.sound(alarms.Alarm.VERIFY_FAILED)
+        _record_error(run)
+        raise
     run.finished = timezone.now()
     run.ok = report.ok
     run.entries = report.entries
@@ -53,6 +65,21 @@ def verify_if_due(now: datetime.datetime | None = None) -> ScheduledVerification
     run.problem = report.first_problem or ""
     run.save(update_fields=["finished", "ok", "entries", "checkpoints", "problem"])
     return run
+
+
+def _record_error(run: ScheduledVerification) -> None:
+    """Mark `run` failed after verify() raised; a database that cannot take it leaves it unfinished."""
+    error = sys.exc_info()[0]
+    run.finished = timezone.now()
+    run.ok = False
+    run.problem = _("the verification stopped with an error (%(error)s); run `corridor audit verify`") % {
+        "error": error.__name__ if error else "unknown"
+    }
+    try:
+        with transaction.atomic():
+            run.save(update_fields=["finished", "ok", "problem"])
+    except Exception:  # the error being handled is the one to raise
+        log.warning("daily audit verification: its failure could not be recorded")
 
 
 def _not_now() -> bool:
