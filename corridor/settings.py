@@ -288,7 +288,13 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # may send it again (longer than one SMTP conversation can take).
 NOTIFY_TICK_SECONDS = env_int("CORRIDOR_NOTIFY_TICK_SECONDS", 10, minimum=1)
 NOTIFY_LEASE_SECONDS = env_int("CORRIDOR_NOTIFY_LEASE_SECONDS", 300, minimum=30)
-NOTIFY_SUMMARY_HOUR = env_int("CORRIDOR_NOTIFY_SUMMARY_HOUR", 7, minimum=0, maximum=23)
+# "off": no daily summary (then the absence of mail says that nothing happened; see
+# docs/operators/notifications.md before choosing it).
+NOTIFY_SUMMARY_HOUR: int | None = (
+    None
+    if os.environ.get("CORRIDOR_NOTIFY_SUMMARY_HOUR", "").strip().lower() == "off"
+    else env_int("CORRIDOR_NOTIFY_SUMMARY_HOUR", 7, minimum=0, maximum=23)
+)
 
 _redis_url = env_str("CORRIDOR_REDIS_URL")
 CACHES = {

@@ -124,8 +124,8 @@ def queue_daily_summaries(now: datetime.datetime | None = None) -> int:
     """
     now = now or timezone.now()
     local = timezone.localtime(now)
-    if local.hour < settings.NOTIFY_SUMMARY_HOUR:
-        return 0
+    if settings.NOTIFY_SUMMARY_HOUR is None or local.hour < settings.NOTIFY_SUMMARY_HOUR:
+        return 0  # turned off, or before the hour
     users = list(Preference.objects.filter(email_box__isnull=False, user__is_active=True).values_list("user_id", flat=True))
     if not users:
         return 0

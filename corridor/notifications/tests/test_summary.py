@@ -62,6 +62,13 @@ def test_everyone_with_an_address_gets_one_summary_a_day_even_when_nothing_happe
     )
 
 
+def test_off_sends_no_summary(settings: Any) -> None:
+    settings.NOTIFY_SUMMARY_HOUR = None  # CORRIDOR_NOTIFY_SUMMARY_HOUR=off
+    _with_mail("quiet@example.org")
+    assert delivery.queue_daily_summaries(_today(23)) == 0
+    assert Delivery.objects.count() == 0
+
+
 def test_the_next_day_brings_the_next_summary(settings: Any) -> None:
     settings.NOTIFY_SUMMARY_HOUR = 7
     _with_mail("quiet@example.org")
