@@ -108,7 +108,7 @@ def _page_rows(pks: list[Any]) -> list[Case]:
         .order_by()
     )
     found = {case.pk: case for case in cases}
-    rows = [found[pk] for pk in pks if pk in found]
+    rows: list[Case] = [found[pk] for pk in pks if pk in found]
     preload_keys(rows)  # one keyring call for the page's summaries, never for the whole list
     words = _RowWords.now()
     for case in rows:
