@@ -143,3 +143,23 @@ def test_every_method_of_djangos_db_store_that_reaches_the_table_by_key_is_ours(
     defined = {name for name in vars(db.SessionStore) if not name.startswith("__") or name == "__init__"}
     assert defined - {"__module__", "__doc__"} == by_key | by_date_or_through_the_above
     assert {name for name in by_key if name in vars(SessionStore)} == by_key
+
+
+def test_an_unknown_key_on_a_page_that_never_reads_the_session_writes_no_row() -> None:
+    """Before: any 32-character cookie sent to the intake (which never reads the session) made
+    the store draw and write a fresh empty row and set a new cookie, one per request, for anyone:
+    Django asks is_empty() before loading, so the unknown key still counted as a session."""
+    planted = Client()
+    planted.cookies[settings.SESSION_COOKIE_NAME] = "b" * 32
+    response = planted.get("/help/")
+    assert response.status_code == 200
+    assert HashedSession.objects.count() == 0
+    assert response.cookies[settings.SESSION_COOKIE_NAME].value == ""  # the stale cookie is deleted
+    # A live session on the same page is kept and slides as before.
+    user = make_staff(Role.CASEWORKER)
+    client = Client()
+    _sign_in_by_hand(client, user.username, totp_now(user))
+    key = _cookie(client)
+    assert client.get("/help/").status_code == 200
+    assert _cookie(client) == key and HashedSession.objects.filter(session_key=_sha256(key)).exists()
+    assert _signed_in(key)

@@ -104,6 +104,18 @@ class SessionStore(_DatabaseStore):
             logging.getLogger(f"django.security.{error.__class__.__name__}").warning(str(error))
         self._session_key = None
 
+    def is_empty(self) -> bool:
+        # SessionMiddleware asks this before it saves (every request: SESSION_SAVE_EVERY_REQUEST)
+        # without loading. A key the browser sent but no row has (planted, expired, ended) then
+        # counted as a session on pages that never read it, e.g. the intake, and the save drew
+        # and wrote a fresh empty row: one per request, from anyone. Loading first drops such a
+        # key, as on pages that read the session; `accessed` stays as the page left it.
+        if self.session_key is not None and not hasattr(self, "_session_cache"):
+            accessed = self.accessed
+            self.keys()  # loads, through the public API
+            self.accessed = accessed
+        return super().is_empty()
+
     def exists(self, session_key: str) -> bool:
         return self.model.objects.filter(session_key=stored_key(session_key)).exists()
 
