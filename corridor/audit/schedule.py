@@ -39,11 +39,13 @@ def verify_if_due(now: datetime.datetime | None = None) -> ScheduledVerification
     now = now or timezone.now()
     if _not_now():
         return None
+    today = now.astimezone(datetime.UTC).date()
+    _refuse_claims_ahead(today)
     try:
         # Claimed by inserting the day's row: the unique day makes two schedulers at once
         # verify once, and a restart during the day does not verify again.
         with transaction.atomic():
-            run = ScheduledVerification.objects.create(day=now.astimezone(datetime.UTC).date(), started=now)
+            run = ScheduledVerification.objects.create(day=today, started=now)
     except IntegrityError:
         return None
     try:
@@ -65,6 +67,25 @@ def verify_if_due(now: datetime.datetime | None = None) -> ScheduledVerification
     run.problem = report.first_problem or ""
     run.save(update_fields=["finished", "ok", "entries", "checkpoints", "problem"])
     return run
+
+
+# A scheduler whose clock runs ahead may claim tomorrow a little early; no scheduler claims later.
+CLAIM_AHEAD_DAYS = 1
+
+
+def _refuse_claims_ahead(today: datetime.date) -> None:
+    """Delete rows claiming days that have not come yet, and alert: only a hand can write them.
+
+    Nothing signs these rows. Someone who can rewrite the log can write a "passed" row for
+    each coming day too; each would then be taken as that day's claim and the job would never
+    verify again, while `corridor doctor` showed the newest as passed. Deleted here, they block
+    no day's run; the alarm (once, as they are gone after) says the table was written by hand.
+    """
+    ahead = ScheduledVerification.objects.filter(day__gt=today + datetime.timedelta(days=CLAIM_AHEAD_DAYS))
+    removed, _by_model = ahead.delete()
+    if removed:
+        log.warning("daily audit verification: %d runs dated ahead of today were removed", removed)
+        alarms.sound(alarms.Alarm.VERIFY_FAILED)
 
 
 def _record_error(run: ScheduledVerification) -> None:
