@@ -129,6 +129,14 @@ def test_the_store_keeps_digests_through_cycle_key_flush_and_its_async_calls() -
     assert stored() == []
 
 
+def test_the_session_models_manager_save_stores_the_digest_too() -> None:
+    """Django's manager has a save(key, data, expiry) of its own; nothing calls it, and if
+    anything ever does, the key it is given still never reaches the table."""
+    key = "k" * 32
+    HashedSession.objects.save(key, {"n": 1}, timezone.now() + timedelta(hours=1))
+    assert list(HashedSession.objects.values_list("session_key", flat=True)) == [_sha256(key)]
+
+
 def test_every_method_of_djangos_db_store_that_reaches_the_table_by_key_is_ours() -> None:
     """A Django upgrade that adds a way for its db store to reach a row by key fails here, so
     the new way cannot bypass the digest unnoticed."""

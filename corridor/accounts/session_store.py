@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib.sessions.backends import db
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS
-from django.contrib.sessions.base_session import AbstractBaseSession
+from django.contrib.sessions.base_session import AbstractBaseSession, BaseSessionManager
 from django.core.exceptions import SuspiciousOperation
 from django.db import models
 from django.utils import timezone
@@ -41,8 +42,25 @@ def stored_key(session_key: str) -> str:
     return hashlib.sha256(session_key.encode("utf-8")).hexdigest()
 
 
+class _HashedSessionManager(BaseSessionManager["HashedSession"]):
+    """Django's session manager, whose save(key, data, expiry) would store the key it is given."""
+
+    def save(self, session_key: str, session_dict: dict[str, Any], expire_date: datetime) -> HashedSession:
+        # Nothing in Corridor calls it; if anything ever does, it writes the digest, never the key.
+        # (Django's builds the row from positional values, which this model's column order
+        # would misplace: the key column comes last here.)
+        row = self.model(session_key=stored_key(session_key), session_data=self.encode(session_dict), expire_date=expire_date)
+        if session_dict:
+            row.save()
+        else:
+            row.delete()  # as Django's: a session with no data is cleared
+        return row
+
+
 class HashedSession(AbstractBaseSession):
     """A session row whose primary key is the SHA-256 of the browser's key, never the key."""
+
+    objects: ClassVar[_HashedSessionManager] = _HashedSessionManager()
 
     # 64 hex digits in place of Django's 40-character key column.
     session_key = models.CharField(_("session key digest"), max_length=64, primary_key=True)
