@@ -26,7 +26,8 @@ What a seizure of the running server learns from it (also in docs/operators/inta
   (which holds the passphrase of the request it is answering) would not show.
 - The pool fills only while the instance is unsealed, and is emptied when the instance seals:
   at once in the worker where a lockdown is pressed (keys' on_seal callback), and in every other
-  worker at the next tick of its thread (`TICK_SECONDS`), which asks the key service (so
+  worker at its thread's next look, which asks the key service within `TICK_SECONDS` of the last
+  one or, while it fills, after the derivation under way (one argon2id run, ~20-100 ms) (so
   `corridor seal` and a restart of keyd count too); a derivation under way is thrown away. A memory
   dump that finds a full pool therefore finds an unsealed keyd beside it, whose intake identity
   opens every request and whose root key opens everything else: the pool adds nothing to that.
