@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -209,10 +209,13 @@ def search_people(actor: User, query: str) -> list[Person]:
 
 
 def _missing_name_parts() -> QuerySet[Person]:
-    indexed = keys.BlindIndexEntry.objects.filter(index_name=PERSON_NAME_PART.name, owner_model=Person._meta.label_lower).values(
-        "owner_id"
+    # NOT EXISTS, not NOT IN: PostgreSQL turns NOT IN over a subquery larger than work_mem into
+    # a rescan of it for every person (`corridor migrate` counted 100,000 people for more than
+    # five minutes); NOT EXISTS is an anti-join on both databases.
+    indexed = keys.BlindIndexEntry.objects.filter(
+        index_name=PERSON_NAME_PART.name, owner_model=Person._meta.label_lower, owner_id=OuterRef("pk")
     )
-    return Person.objects.filter(erased__isnull=True, data_key__shredded__isnull=True).exclude(pk__in=indexed)
+    return Person.objects.filter(erased__isnull=True, data_key__shredded__isnull=True).exclude(Exists(indexed))
 
 
 def pending_name_parts() -> int:
