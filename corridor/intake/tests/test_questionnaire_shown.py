@@ -229,7 +229,9 @@ def test_every_other_admin_is_told_a_change_waits_for_approval_and_approval_sett
     notice = told[second.pk]
     assert notice.link == f"/intake/questionnaire/{draft.number}/"
     with translation.override("ru"):
-        assert describe(notice.kind, notice.count) == "Изменение анкеты ждёт вашего одобрения"
+        # Russian's first plural form serves 21, 31... too, so it carries the number.
+        assert describe(notice.kind, notice.count) == "1 изменение анкеты ждёт вашего одобрения"
+        assert describe(notice.kind, 21) == "21 изменение анкеты ждёт вашего одобрения"
     with translation.override("en"):
         assert describe(notice.kind, notice.count) == "A questionnaire change waits for your approval"
     # The page shows it to the second admin, and nothing of the change itself.
