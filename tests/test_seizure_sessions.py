@@ -6,12 +6,18 @@ is never written, so it is not in the database file, its WAL, a pg_dump or the S
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import threading
+from collections.abc import Coroutine
 from datetime import timedelta
+from typing import Any, TypeVar, cast
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +27,8 @@ from corridor.accounts.testing import PASSWORD, make_staff, totp_now
 from tests.seizure import captured_logs, scan_at_rest
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
+
+T = TypeVar("T")
 
 
 def _cookie(client: Client) -> str:
@@ -98,9 +106,34 @@ def test_an_expired_session_opens_nothing_and_clearsessions_removes_it() -> None
     assert not HashedSession.objects.filter(session_key=_sha256(key)).exists()
 
 
-def test_the_store_keeps_digests_through_cycle_key_flush_and_its_async_calls() -> None:
-    from asgiref.sync import async_to_sync
+def _in_own_loop(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run `coroutine` on a new event loop in a thread of its own: the test's thread may hold a
+    running loop left by a browser test in the same worker, where async_to_sync refuses to run.
+    The rows are committed (transaction=True), so that thread's connection sees them."""
+    outcome: dict[str, Any] = {}
 
+    async def then_close() -> T:
+        try:
+            return await coroutine
+        finally:
+            # Django's async ORM ran in asgiref's shared thread: close that thread's connection.
+            await sync_to_async(connections.close_all)()
+
+    def run() -> None:
+        try:
+            outcome["value"] = asyncio.run(then_close())
+        except BaseException as error:  # re-raised in the test's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=60)
+    if "error" in outcome:
+        raise outcome["error"]
+    return cast("T", outcome["value"])
+
+
+def test_the_store_keeps_digests_through_cycle_key_flush_and_its_async_calls() -> None:
     from corridor.accounts.session_store import SessionStore
 
     def stored() -> list[str]:
@@ -118,13 +151,13 @@ def test_the_store_keeps_digests_through_cycle_key_flush_and_its_async_calls() -
     assert SessionStore(_sha256(second)).load() == {}  # the digest is no key
     assert SessionStore(_sha256(second)).session_key is None
 
-    assert async_to_sync(SessionStore(second).aload)() == {"n": 1}
+    assert _in_own_loop(SessionStore(second).aload()) == {"n": 1}
     other = SessionStore()
     other["n"] = 2
-    async_to_sync(other.asave)()
+    _in_own_loop(other.asave())
     assert other.session_key is not None and _sha256(other.session_key) in stored()
-    assert async_to_sync(other.aexists)(other.session_key)
-    async_to_sync(other.adelete)()
+    assert _in_own_loop(other.aexists(other.session_key))
+    _in_own_loop(other.adelete())
     session.flush()  # sign-out
     assert stored() == []
 
