@@ -26,7 +26,7 @@ import datetime
 import functools
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django.core import checks
 from django.core.exceptions import FieldDoesNotExist, FieldError, ImproperlyConfigured, ValidationError
@@ -156,7 +156,14 @@ def _binding(instance: models.Model, key_field: str, pk: Any, data_key_id: Any) 
             return memo
     data_key = resolve_data_key(instance, key_field)
     key = data_key.plain_key()
-    memo = (key_field, pk, data_key_id, data_key, key, crypto.Cipher(key), f"|{pk}|{data_key_id}".encode())
+    return _remember_binding(instance, key_field, pk, data_key_id, data_key, key, crypto.Cipher(key))
+
+
+def _remember_binding(
+    instance: models.Model, key_field: str, pk: Any, data_key_id: Any, data_key: DataKey | None, key: bytes, cipher: Any
+) -> tuple[Any, ...]:
+    """Store and return the memo _binding checks (its one layout, built here only)."""
+    memo = (key_field, pk, data_key_id, data_key, key, cipher, f"|{pk}|{data_key_id}".encode())
     instance.__dict__["_encrypted_binding"] = memo
     return memo
 
@@ -212,15 +219,11 @@ def _preload_by_id(by_id: dict[Any, list[models.Model]]) -> None:
             continue
         cipher = crypto.Cipher(key)
         for row in rows:
-            info = _info(type(row))
-            if info.origin_key_attname is None:  # preload_keys puts only such rows here
-                continue
-            pk = row.pk
+            info = _info(type(row))  # preload_keys puts here only rows with origin_key_attname
+            attname = cast("str", info.origin_key_attname)
             # The row's own id object, not the dict's (the first row's): _binding checks it by
             # identity, so any other row would miss the memo and fetch its key again.
-            own_id = row.__dict__[info.origin_key_attname]
-            memo = (info.key_paths[0], pk, own_id, None, key, cipher, f"|{pk}|{own_id}".encode())
-            row.__dict__["_encrypted_binding"] = memo
+            _remember_binding(row, info.key_paths[0], row.pk, row.__dict__[attname], None, key, cipher)
 
 
 # -- the descriptor ------------------------------------------------------------------------------
