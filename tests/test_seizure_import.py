@@ -64,6 +64,20 @@ def _xlsx(rows: list[list[str]]) -> bytes:
     return out.getvalue()
 
 
+def _wait_for_background_imports(seconds: float = 60.0) -> None:
+    """The page's imports run in a thread of their own: wait until every job has ended (on a
+    loaded machine the thread may not have finished when the command does; CI failed there)."""
+    import time
+
+    from corridor.transfer.models import ImportJob, ImportState
+
+    deadline = time.monotonic() + seconds
+    while ImportJob.objects.filter(state__in=[ImportState.QUEUED, ImportState.RUNNING]).exists():
+        assert time.monotonic() < deadline, list(ImportJob.objects.values_list("state", "done", "total"))
+        time.sleep(0.05)
+    assert set(ImportJob.objects.values_list("state", flat=True)) == {ImportState.DONE}
+
+
 def test_spreadsheet_import_leaves_nothing_at_rest(tmp_path: Path) -> None:
     team = create_team(None, "Import team")
     worker = make_staff(Role.CASEWORKER, teams=[team], username="importer")
@@ -98,6 +112,7 @@ def test_spreadsheet_import_leaves_nothing_at_rest(tmp_path: Path) -> None:
         source.write_bytes(_csv([values]))
         call_command("import_people", str(source), "--user", "importer", "--team", "Import team", stdout=io.StringIO())
         source.unlink()
+        _wait_for_background_imports()
 
     assert Case.objects.filter(team=team).count() == 3
     pieces: dict[str, str | bytes] = {f"{kind} file piece": data[len(data) // 2 : len(data) // 2 + 32] for kind, data in files}
