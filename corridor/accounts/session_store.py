@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib.sessions.backends import db
@@ -34,6 +34,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 KEY_LENGTH = 32  # Django's own key length (SessionBase._get_new_session_key)
+# An unchanged session's row is rewritten (its idle expiry moved on) only once it is this old;
+# see SessionStore.save.
+REFRESH_STEP = timedelta(seconds=60)
 _KEY_CHARS = frozenset(VALID_KEY_CHARS)
 
 
@@ -101,19 +104,48 @@ class SessionStore(_DatabaseStore):
         if self.session_key is None:
             return None
         try:
-            return self.model.objects.get(session_key=stored_key(self.session_key), expire_date__gt=timezone.now())
+            row = self.model.objects.get(session_key=stored_key(self.session_key), expire_date__gt=timezone.now())
         except (self.model.DoesNotExist, SuspiciousOperation) as e:
             self._forget(e)
             return None
+        self._loaded = (self.session_key, row.expire_date)
+        return row
 
     async def _aget_session_from_db(self) -> HashedSession | None:
         if self.session_key is None:
             return None
         try:
-            return await self.model.objects.aget(session_key=stored_key(self.session_key), expire_date__gt=timezone.now())
+            row = await self.model.objects.aget(session_key=stored_key(self.session_key), expire_date__gt=timezone.now())
         except (self.model.DoesNotExist, SuspiciousOperation) as e:
             self._forget(e)
             return None
+        self._loaded = (self.session_key, row.expire_date)
+        return row
+
+    def _refresh_can_wait(self, must_create: bool) -> bool:
+        """True when saving would only move an unchanged session's idle expiry by less than
+        REFRESH_STEP (at most a tenth of the idle timeout): the write is skipped.
+
+        SESSION_SAVE_EVERY_REQUEST makes every request save its session so that the idle timeout
+        (the row's expire_date) follows the last request. Written every time, that was a second
+        committed write (on SQLite a second fsync) on every page besides its audit entry. Skipped
+        while it would move the expiry by less than a step, a session ends at most one step
+        earlier than the idle timeout after its last request, never later; a changed session
+        (sign-in, step-up, a new key, sign-out) is written as before.
+        """
+        loaded: tuple[str, datetime] | None = getattr(self, "_loaded", None)
+        if must_create or self.modified or loaded is None or loaded[0] != self.session_key:
+            return False
+        step = min(REFRESH_STEP, timedelta(seconds=self.get_session_cookie_age()) / 10)
+        return self.get_expiry_date() - loaded[1] < step
+
+    def save(self, must_create: bool = False) -> None:
+        if not self._refresh_can_wait(must_create):
+            super().save(must_create)
+
+    async def asave(self, must_create: bool = False) -> None:
+        if not self._refresh_can_wait(must_create):
+            await super().asave(must_create)
 
     def _forget(self, error: Exception) -> None:
         # As Django's store: an unknown or expired key is dropped, so a save draws a new one
