@@ -60,6 +60,8 @@ ALLOWED = {
     "corridor/keys/nodes.py:lockdown": "the lockdown the other web nodes look for, after the audited seal",
     "corridor/accounts/session_store.py:_HashedSessionManager.save": "Django's session-manager save, kept only so that "
     "it stores a digest if anything calls it (nothing does)",
+    "corridor/accounts/session_store.py:SessionStore.save": "Django's session save (the idle expiry, or a changed "
+    "session), skipped while it would only move an unchanged session's expiry by less than a step",
     "corridor/accounts/session_store.py:SessionStore.delete": "a session row goes at sign-out or a key change, as in "
     "Django's own store (sign-in and sign-out are audited by the accounts actions)",
     # -- model methods that actions call inside their transaction ----------------------------------

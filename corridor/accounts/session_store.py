@@ -131,7 +131,9 @@ class SessionStore(_DatabaseStore):
         committed write (on SQLite a second fsync) on every page besides its audit entry. Skipped
         while it would move the expiry by less than a step, a session ends at most one step
         earlier than the idle timeout after its last request, never later; a changed session
-        (sign-in, step-up, a new key, sign-out) is written as before.
+        (sign-in, step-up, a new key, sign-out) is written as before. As everywhere in Django, a
+        change is one that sets a key; a value changed in place must set `modified` (Corridor's
+        code only ever sets keys).
         """
         loaded: tuple[str, datetime] | None = getattr(self, "_loaded", None)
         if must_create or self.modified or loaded is None or loaded[0] != self.session_key:

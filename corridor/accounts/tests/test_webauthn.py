@@ -249,7 +249,8 @@ def test_login_challenge_expires() -> None:
     client = pending(user)
     post_json(client, "accounts:webauthn_login_options", {})
     session = client.session
-    session["corridor.webauthn.login"]["expires"] = time.time() - 1
+    # Set as a whole: Django writes a session only when a key is set (a nested change is not seen).
+    session["corridor.webauthn.login"] = {**session["corridor.webauthn.login"], "expires": time.time() - 1}
     session.save()
     response = post_json(client, "accounts:webauthn_login_verify", {"credential": assertion(b"k")})
     assert response.json() == {"error": EXPIRED}
