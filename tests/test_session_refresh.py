@@ -121,3 +121,22 @@ def test_the_step_is_a_tenth_of_a_short_idle_timeout() -> None:
     store.keys()
     store.save()
     assert _expiry(key) == kept
+
+
+def test_a_shortened_idle_timeout_applies_from_the_next_request() -> None:
+    """An operator who lowers CORRIDOR_SESSION_IDLE_SECONDS restarts only the web server, and
+    sessions live on. Their next request must bring the row's expiry in to the new timeout, as
+    every request did before the step: the store kept the later expiry (skipped as "less than a
+    step"), so a session signed in under 1800 s stayed valid 30 minutes after a request made under
+    300 s. The same holds for a row written before this node's clock stepped back."""
+    client, key = _signed_in_client()
+    assert _expiry(key) > timezone.now() + timedelta(seconds=1700)
+    with override_settings(SESSION_COOKIE_AGE=300):
+        assert client.get(reverse("web:dashboard")).status_code == 200
+        assert timezone.now() + timedelta(seconds=290) < _expiry(key) <= timezone.now() + timedelta(seconds=300)
+    # A clock stepped back ten minutes: the row expires later than a full timeout from now.
+    HashedSession.objects.filter(session_key=stored_key(key)).update(
+        expire_date=timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE + 600)
+    )
+    assert _session_writes(client, reverse("web:dashboard")) == 1
+    assert _expiry(key) <= timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE)

@@ -134,12 +134,17 @@ class SessionStore(_DatabaseStore):
         (sign-in, step-up, a new key, sign-out) is written as before. As everywhere in Django, a
         change is one that sets a key; a value changed in place must set `modified` (Corridor's
         code only ever sets keys).
+
+        Only a move forward waits. A row expiring later than a full idle timeout from now (the
+        operator lowered CORRIDOR_SESSION_IDLE_SECONDS and restarted the web server, which keeps
+        sessions; or this node's clock stepped back) is brought in at once, as every request did
+        before: kept, it let a session outlive the idle timeout after its last request.
         """
         loaded: tuple[str, datetime] | None = getattr(self, "_loaded", None)
         if must_create or self.modified or loaded is None or loaded[0] != self.session_key:
             return False
         step = min(REFRESH_STEP, timedelta(seconds=self.get_session_cookie_age()) / 10)
-        return self.get_expiry_date() - loaded[1] < step
+        return timedelta(0) <= self.get_expiry_date() - loaded[1] < step
 
     def save(self, must_create: bool = False) -> None:
         if not self._refresh_can_wait(must_create):

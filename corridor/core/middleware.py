@@ -97,7 +97,10 @@ class SessionMiddleware(DjangoSessionMiddleware):
     transaction has committed: the change is in the database, and a 503 saying otherwise made
     people send it twice. The view's answer goes out instead; only the session's refresh is
     lost (it expires sooner, or a step made in it must be made again). A session ended by
-    another request still answers 400, and an answer that was an error stays one.
+    another request still answers 400 when this request writes it (it changed the session, or
+    moved its expiry on: an unchanged one is written at most once a step, see
+    accounts/session_store.py, and otherwise its answer goes out), and an answer that was an
+    error stays one.
     """
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
