@@ -140,3 +140,27 @@ def test_a_shortened_idle_timeout_applies_from_the_next_request() -> None:
     )
     assert _session_writes(client, reverse("web:dashboard")) == 1
     assert _expiry(key) <= timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE)
+
+
+def test_the_async_save_skips_and_writes_as_the_sync_one() -> None:
+    """SessionStore.asave (Django's alogin, acycle_key, async views) takes the same decision."""
+    from tests.test_seizure_sessions import _in_own_loop
+
+    _client, key = _signed_in_client()
+
+    async def load_and_save(value: int | None = None) -> None:
+        store = SessionStore(key)
+        await store.akeys()
+        if value is not None:
+            await store.aset("corridor.test_marker", value)
+        await store.asave()
+
+    before = _expiry(key)
+    _in_own_loop(load_and_save())
+    assert _expiry(key) == before  # unchanged, within a step: not written
+    _in_own_loop(load_and_save(1))
+    assert SessionStore(key).get("corridor.test_marker") == 1  # changed: written at once
+    age = timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    HashedSession.objects.filter(session_key=stored_key(key)).update(expire_date=timezone.now() + age - REFRESH_STEP * 2)
+    _in_own_loop(load_and_save())
+    assert _expiry(key) > timezone.now() + age - timedelta(seconds=5)  # a step old: moved on
