@@ -13,9 +13,15 @@ import rules
 from corridor.accounts.models import Role
 from corridor.accounts.roles import CASE_ROLES, STAFF_ROLES
 
+# The names of the role predicates below: accounts.holders recognises a rule made of these alone.
+ROLE_PREDICATE_NAMES: set[str] = set()
+
 
 def _has_role(*roles: str) -> Any:
-    @rules.predicate(name=f"has_role({'|'.join(roles)})")  # type: ignore[untyped-decorator]  # rules ships no types
+    name = f"has_role({'|'.join(roles)})"
+    ROLE_PREDICATE_NAMES.add(name)
+
+    @rules.predicate(name=name)  # type: ignore[untyped-decorator]  # rules ships no types
     def predicate(user: Any) -> bool:
         return bool(getattr(user, "is_authenticated", False) and user.is_active and user.role in roles)
 

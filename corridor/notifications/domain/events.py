@@ -14,6 +14,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from corridor.accounts.holders import holders
 from corridor.accounts.models import Team, User
 from corridor.notifications import roster
 from corridor.notifications.domain.escalation import raise_alert
@@ -26,8 +27,9 @@ REVIEW_BREAK_GLASS = "cases.review_break_glass"
 
 
 def _holding(perm: str) -> list[User]:
-    """Active staff whose role holds `perm` (roles live in accounts.roles; rules decide)."""
-    return [user for user in User.objects.filter(is_active=True).order_by("pk") if user.has_perm(perm)]
+    """Active staff whose role holds `perm` (roles live in accounts.roles; rules decide): found
+    by role in the database, not by asking every user (accounts.holders says why it is exact)."""
+    return holders(perm)
 
 
 def _triagers_on(duty: str) -> list[tuple[Team | None, list[User]]]:
