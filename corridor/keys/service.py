@@ -351,17 +351,33 @@ class KeyService:
             referral_identity=kdf.age_identity_from_seed(crypto.hkdf(root, INFO_REFERRAL_IDENTITY))[0],
         )
 
-    def _unwrap_one(self, keys: _Unsealed, blob: bytes, context: str) -> bytes:
+    @staticmethod
+    def _kek_cipher(keys: _Unsealed, epoch: int, ciphers: dict[int, crypto.Cipher]) -> crypto.Cipher:
+        """The AES-GCM cipher of KEK `epoch`, built once per batch call.
+
+        Building one costs more than unwrapping a key with it (a batch of 10,000 unwraps spent
+        more on building than on decrypting). `ciphers` is a local of one public call, made
+        under the lock from the keys it was handed: it never outlives the call, so a seal()
+        drops every key exactly as before, and an epoch destroyed later is never reached
+        through it."""
+        cipher = ciphers.get(epoch)
+        if cipher is None:
+            kek = keys.keks.get(epoch)
+            if kek is None:
+                raise UnknownEpoch(f"key epoch {epoch} does not exist or was destroyed")
+            cipher = ciphers[epoch] = crypto.Cipher(kek)
+        return cipher
+
+    def _unwrap_one(self, keys: _Unsealed, blob: bytes, context: str, ciphers: dict[int, crypto.Cipher]) -> bytes:
         if len(blob) < _EPOCH_BYTES:
             raise DecryptionError("wrapped key is malformed")
         epoch = int.from_bytes(blob[:_EPOCH_BYTES], "big")
-        kek = keys.keks.get(epoch)
-        if kek is None:
-            raise UnknownEpoch(f"key epoch {epoch} does not exist or was destroyed")
-        return crypto.decrypt(kek, blob[_EPOCH_BYTES:], _data_aad(context, epoch))
+        return self._kek_cipher(keys, epoch, ciphers).decrypt(blob[_EPOCH_BYTES:], _data_aad(context, epoch))
 
-    def _wrap_one(self, keys: _Unsealed, epoch: int, plaintext: bytes, context: str) -> bytes:
-        blob = crypto.encrypt(keys.keks[epoch], plaintext, _data_aad(context, epoch))
+    def _wrap_one(
+        self, keys: _Unsealed, epoch: int, plaintext: bytes, context: str, ciphers: dict[int, crypto.Cipher]
+    ) -> bytes:
+        blob = self._kek_cipher(keys, epoch, ciphers).encrypt(plaintext, _data_aad(context, epoch))
         return epoch.to_bytes(_EPOCH_BYTES, "big") + blob
 
     def _with_keys(self, fn: Callable[[Keystore, _Unsealed], T]) -> T:
@@ -451,22 +467,29 @@ class KeyService:
 
         def run(store: Keystore, keys: _Unsealed) -> list[bytes]:
             epoch = store.current_epoch
-            return [self._wrap_one(keys, epoch, key, context) for key, context in items]
+            ciphers: dict[int, crypto.Cipher] = {}
+            return [self._wrap_one(keys, epoch, key, context, ciphers) for key, context in items]
 
         return self._with_keys(run)
 
     def unwrap(self, items: Sequence[tuple[bytes, str]]) -> list[bytes]:
         """Unwrap (wrapped, context) pairs; any failure raises, for the whole batch."""
-        return self._with_keys(lambda _store, keys: [self._unwrap_one(keys, blob, ctx) for blob, ctx in items])
+
+        def run(_store: Keystore, keys: _Unsealed) -> list[bytes]:
+            ciphers: dict[int, crypto.Cipher] = {}
+            return [self._unwrap_one(keys, blob, ctx, ciphers) for blob, ctx in items]
+
+        return self._with_keys(run)
 
     def generate_data_keys(self, contexts: Sequence[str]) -> list[tuple[bytes, bytes]]:
         """New random data keys, each returned as (plaintext, wrapped)."""
 
         def run(store: Keystore, keys: _Unsealed) -> list[tuple[bytes, bytes]]:
             out = []
+            ciphers: dict[int, crypto.Cipher] = {}
             for context in contexts:
                 key = crypto.random_key()
-                out.append((key, self._wrap_one(keys, store.current_epoch, key, context)))
+                out.append((key, self._wrap_one(keys, store.current_epoch, key, context, ciphers)))
             return out
 
         return self._with_keys(run)
@@ -477,9 +500,10 @@ class KeyService:
         def run(store: Keystore, keys: _Unsealed) -> list[bytes]:
             current = store.current_epoch
             out = []
+            ciphers: dict[int, crypto.Cipher] = {}
             for blob, context in items:
-                key = self._unwrap_one(keys, blob, context)
-                out.append(self._wrap_one(keys, current, key, context))
+                key = self._unwrap_one(keys, blob, context, ciphers)
+                out.append(self._wrap_one(keys, current, key, context, ciphers))
             return out
 
         return self._with_keys(run)
