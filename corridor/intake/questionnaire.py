@@ -12,9 +12,10 @@ import datetime
 import gettext as gettext_module
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,6 +43,57 @@ SHIPPED = {"ru": "Русский", "en": "English"}
 def look() -> IntakeLook:
     """The one look row, or an unsaved default one (the page's defaults) when none was saved."""
     return IntakeLook.objects.filter(pk=1).first() or IntakeLook(pk=1)
+
+
+# -- the public page's look and live version, kept per process -------------------------------
+#
+# Every public request needs the look row and the live version; reading both through the ORM
+# cost about a millisecond of CPU per request (and the whole logo each time). Here one small
+# query reads what says whether they changed -- the look's updated_at (every write of the look
+# sets it: domain/look.py, domain/questionnaires.py) and the live version's id and creation time
+# -- and the rows themselves are read again only when that changed. The check is in the
+# database, so a version approved or a look saved in another worker is served by this one at
+# its next request. Nothing from a request is kept; nothing here is secret (read while sealed).
+
+
+@dataclass(frozen=True)
+class _Page:
+    stamp: tuple[Any, ...]
+    look: IntakeLook
+    live: QuestionnaireVersion | None
+
+
+_page: _Page | None = None
+
+
+def _stamp() -> tuple[Any, ...]:
+    """(look's updated_at, live version's id, its created_at): None where there is no such row."""
+    quote = connection.ops.quote_name
+    look_table, version_table = quote(IntakeLook._meta.db_table), quote(QuestionnaireVersion._meta.db_table)
+    sql = (
+        f"SELECT (SELECT updated_at FROM {look_table} WHERE id = 1),"  # noqa: S608 -- our own table names, quoted; values are parameters
+        f" (SELECT id FROM {version_table} WHERE state = %s),"
+        f" (SELECT created_at FROM {version_table} WHERE state = %s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [VersionState.LIVE.value, VersionState.LIVE.value])
+        row = cursor.fetchone()
+    return tuple(row) if row else (None, None, None)
+
+
+def public_page() -> tuple[IntakeLook, QuestionnaireVersion | None]:
+    """The look and the live version for a public request: as look() and live() answer now,
+    re-read only when they changed. Shallow copies: a caller may set their attributes without
+    touching other requests' (the public pages only read them); none changes a JSON value in place."""
+    global _page
+    stamp = _stamp()
+    page = _page
+    if page is None or page.stamp != stamp:
+        # Read after the stamp: if they change in between, the next request's stamp differs.
+        version = QuestionnaireVersion.objects.filter(pk=stamp[1]).first() if stamp[1] is not None else None
+        page = _Page(stamp, look(), version)
+        _page = page
+    return copy.copy(page.look), copy.copy(page.live)
 
 
 def languages(row: IntakeLook | None = None) -> list[str]:

@@ -38,7 +38,7 @@ def intake_page(view: View) -> View:
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        row = questionnaire.look()
+        row, live = questionnaire.public_page()
         offered = questionnaire.languages(row)
         asked = request.GET.get("lang", "")
         lang = asked if asked in offered else _default_language(offered)
@@ -46,6 +46,7 @@ def intake_page(view: View) -> View:
         request.LANGUAGE_CODE = lang
         request.intake_languages = offered  # type: ignore[attr-defined]  # read by _context for this request only
         request.intake_look = row  # type: ignore[attr-defined]  # one read of the look per request, for _context
+        request.intake_live = live  # type: ignore[attr-defined]  # the live version as read with it, for help_view
         return view(request, *args, **kwargs)
 
     return public(works_sealed(csrf_exempt(never_cache(wrapped))))
@@ -156,7 +157,7 @@ def _changed(
 @intake_page
 @require_http_methods(["GET", "POST"])
 def help_view(request: HttpRequest) -> HttpResponse:
-    version = questionnaire.live()
+    version: QuestionnaireVersion | None = getattr(request, "intake_live", None)
     questions = questionnaire.questions_of(version)
     two_steps = questionnaire.has_conditions(questions)
     if request.method != "POST":
