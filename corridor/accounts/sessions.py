@@ -23,6 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
 from django_otp.models import Device
 
+from corridor.accounts import backends
 from corridor.accounts.models import User
 from corridor.keys import api as keys
 
@@ -85,7 +86,7 @@ def complete(request: HttpRequest, user: User, device: Device) -> None:
     """Second factor accepted: a full session, bound to the user's generation and the key epoch."""
     for key in (PENDING_USER, PENDING_AT, ENROLLING, PENDING_HASH):
         request.session.pop(key, None)
-    auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    auth_login(request, user, backend=backends.PATH)
     otp_login(request, device)
     now = time.time()
     request.session[LOGIN_AT] = now

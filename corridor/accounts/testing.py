@@ -18,7 +18,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import resolve, reverse
 
-from corridor.accounts import domain, roles, sessions
+from corridor.accounts import backends, domain, roles, sessions
 from corridor.accounts.models import Role, Team, TOTPDevice, User
 from corridor.core.decorators import is_trustee_allowed, works_while_sealed
 from corridor.keys import instance, service
@@ -47,7 +47,7 @@ def totp_now(user: User) -> str:
 
 def sign_in(client: Client, user: User) -> Client:
     """A session as the real two-step sign-in leaves it, without typing codes."""
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend=backends.PATH)
     session = client.session
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is not None:

@@ -146,7 +146,7 @@ def test_account_without_second_factor_reaches_no_staff_page() -> None:
         assert page["Location"].startswith(reverse("accounts:login"))
     # Even a forced Django login without a verified device is not enough.
     forced = Client()
-    forced.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    forced.force_login(user, backend="corridor.accounts.backends.PasswordBackend")
     assert forced.get(reverse("web:dashboard")).status_code == 302
 
 

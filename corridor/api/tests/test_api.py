@@ -55,7 +55,7 @@ def test_trustee_tokens_are_refused() -> None:
 def test_session_without_second_factor_is_not_api_authenticated() -> None:
     user = make_staff(Role.CASEWORKER, factor=False)
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="corridor.accounts.backends.PasswordBackend")
     assert client.get(reverse("api-me")).status_code in (401, 403)
     verified = sign_in(Client(), make_staff(Role.CASEWORKER))
     assert verified.get(reverse("api-me")).status_code == 200
