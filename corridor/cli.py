@@ -64,11 +64,15 @@ NEEDS_DATABASE = frozenset(
         "backup",
         "purge",
         "import_people",
-        "createsuperuser",
         "changepassword",
         "worker",
     }
 )
+# Django commands that would bypass Corridor's rules, refused with what to run instead.
+REFUSED = {
+    "createsuperuser": "corridor: Corridor has no superusers (roles decide every permission, and a superuser "
+    "would be made without an audit entry): run `corridor createuser --username NAME --role admin`",
+}
 MIGRATE_FIRST = "corridor: the database of {data_dir} is not set up or not up to date: run `corridor migrate` first"
 KEYD_FIRST = "corridor: the key service is not running: start it with `corridor serve` (or `corridor keyd`)"
 INIT_FIRST = "corridor: {data_dir} has no keys yet: run `corridor init` first"
@@ -107,6 +111,8 @@ def main(argv: list[str] | None = None) -> None:
 
     from corridor.keys.errors import KeyServiceUnavailable, NotInitialized
 
+    if args[0] in REFUSED:
+        _fail(REFUSED[args[0]])
     asking_for_help = any(arg in ("-h", "--help") for arg in args[1:])
     if args[0] in NEEDS_DATABASE and not asking_for_help:
         django.setup()

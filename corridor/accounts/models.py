@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.contrib import auth
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -66,6 +70,28 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp'
     def end_all_sessions(self) -> None:
         User.objects.filter(pk=self.pk).update(session_generation=models.F("session_generation") + 1)
         self.refresh_from_db(fields=["session_generation"])
+
+    # Roles decide every permission (each app's rules.py). Django's PermissionsMixin says yes to
+    # any question for an active superuser before asking the rules; here the flag grants nothing,
+    # so a superuser row (Django's createsuperuser, which Corridor refuses, or a planted row)
+    # opens no door its role does not. The backends are asked as Django asks them.
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        for backend in auth.get_backends():
+            try:
+                if hasattr(backend, "has_perm") and backend.has_perm(self, perm, obj):
+                    return True
+            except PermissionDenied:
+                return False
+        return False
+
+    async def ahas_perm(self, perm: str, obj: Any = None) -> bool:
+        return await sync_to_async(self.has_perm)(perm, obj)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return False  # no rule is per app; nothing in Corridor asks
+
+    async def ahas_module_perms(self, app_label: str) -> bool:
+        return False
 
 
 class EnrolmentLink(models.Model):

@@ -7,6 +7,11 @@ loaded those tables twice.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group, Permission
@@ -60,3 +65,41 @@ def test_the_password_still_signs_in() -> None:
     user = make_staff(Role.HOTLINE)
     assert authenticate(username=user.username, password=PASSWORD) == user
     assert authenticate(username=user.username, password=PASSWORD + "x") is None
+
+
+def test_the_superuser_flag_grants_nothing() -> None:
+    """Django's PermissionsMixin says yes to everything for an active superuser; Corridor's roles
+    decide instead, so a superuser row (planted, or made by Django's own command) opens nothing."""
+    hotline = make_staff(Role.HOTLINE)
+    withheld = (
+        "accounts.manage_users",
+        "audit.view_log",
+        "accounts.lockdown",
+        "cases.review_break_glass",
+        "intake.edit_questionnaire",
+    )
+    assert hotline.has_perm("intake.triage") and not any(hotline.has_perm(perm) for perm in withheld)
+    type(hotline).objects.filter(pk=hotline.pk).update(is_superuser=True)
+    raised = type(hotline).objects.get(pk=hotline.pk)
+    assert raised.is_superuser
+    assert raised.has_perm("intake.triage")  # what the role holds, still
+    for perm in withheld:
+        assert not raised.has_perm(perm), perm
+    assert not raised.has_perms(["intake.triage", "accounts.manage_users"])
+    assert not raised.has_module_perms("accounts")
+
+
+def test_the_cli_refuses_createsuperuser_and_names_createuser(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CORRIDOR_", "DJANGO_")) and k != "DATABASE_URL"}
+    env.update({"CORRIDOR_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "corridor.settings"})
+    done = subprocess.run(  # noqa: S603 -- our own interpreter and CLI
+        [sys.executable, "-m", "corridor.cli", "createsuperuser", "--username", "root", "--noinput"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "corridor createuser" in done.stderr and "Traceback" not in done.stderr
