@@ -13,8 +13,9 @@ than their role could give the permission:
   no object it depends on role and is_active alone; the roles that hold it are found by asking
   the rule of one unsaved, active user per role. A rule with any other predicate in it (a team,
   an object) takes the slow path: every active user asked;
-- superusers (User.has_perm says yes to them for everything) and anyone with a permission or a
-  group of Django's own (which a backend like ModelBackend would honour) are always candidates.
+- superusers (Django's own User.has_perm says yes to an active one for everything; Corridor's
+  User.has_perm no longer does) and anyone with a permission or a group of Django's own (which a
+  backend like ModelBackend would honour) are always candidates, whatever the backends decide.
 tests: corridor/accounts/tests/test_holders.py compares it with asking every user.
 """
 
