@@ -13,6 +13,7 @@ than their role could give the permission:
   no object it depends on role and is_active alone; the roles that hold it are found by asking
   the rule of one unsaved, active user per role. A rule with any other predicate in it (a team,
   an object) takes the slow path: every active user asked;
+- users whose stored role is none of Role's choices (never asked above) are always candidates;
 - superusers (Django's own User.has_perm says yes to an active one for everything; Corridor's
   User.has_perm no longer does) and anyone with a permission or a group of Django's own (which a
   backend like ModelBackend would honour) are always candidates, whatever the backends decide.
@@ -77,7 +78,10 @@ def _could_hold(roles: frozenset[str]) -> tuple[str, tuple[object, ...]]:
     if found is None:
         grants = User.user_permissions.through.objects.values("user_id")
         memberships = User.groups.through.objects.values("user_id")
-        could = Q(role__in=key) | Q(is_superuser=True) | Q(pk__in=grants) | Q(pk__in=memberships)
+        # A stored role outside the choices (blank, or removed by a later release) was never
+        # asked in roles_holding, and a negated rule (~is_admin) says yes to it: a candidate too.
+        unknown_role = ~Q(role__in=Role.values)
+        could = Q(role__in=key) | unknown_role | Q(is_superuser=True) | Q(pk__in=grants) | Q(pk__in=memberships)
         sql, params = User.objects.filter(is_active=True).filter(could).order_by("pk").query.sql_with_params()
         found = (sql, tuple(params))
         with _roles_lock:
