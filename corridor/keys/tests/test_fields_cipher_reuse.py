@@ -7,33 +7,15 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from django.db import connection
 
 from corridor.keys import crypto, instance
 from corridor.keys.errors import DecryptionError, UnknownEpoch
 from corridor.keys.fields import preload_keys
 from corridor.keys.models import DataKey
+from corridor.keys.tests.columns import overwrite, stored
 from corridor.keys.tests.testapp.models import Person
 
 pytestmark = pytest.mark.django_db
-
-
-def _column(pk: uuid.UUID, column: str) -> bytes:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {column} FROM keys_testapp_person WHERE id = %s",  # noqa: S608 -- fixed names
-            [pk.hex if connection.vendor == "sqlite" else pk],
-        )
-        (value,) = cursor.fetchone()
-    return bytes(value)
-
-
-def _set_column(pk: uuid.UUID, column: str, value: bytes) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE keys_testapp_person SET {column} = %s WHERE id = %s",  # noqa: S608 -- fixed names
-            [value, pk.hex if connection.vendor == "sqlite" else pk],
-        )
 
 
 def _aad(person: Person, column: str) -> bytes:
@@ -52,7 +34,7 @@ def test_a_value_under_record_a_key_fails_as_record_b_after_preload(joined: bool
     # Everything of B's place (table, column, pk, key id) except the key: under A's key.
     # Only B's own key tells it apart, so a cipher carried over from A would open it.
     forged = crypto.encrypt(_plain_key(a.data_key_id), b"forged", _aad(b, "name"))
-    _set_column(b.pk, "name", forged)
+    overwrite(b.pk, "name", forged)
     rows = Person.objects.filter(pk__in=[a.pk, b.pk]).order_by("codename")  # A first
     loaded = list(rows.select_related("data_key") if joined else rows)
     preload_keys(loaded)
@@ -69,7 +51,7 @@ def test_a_bulk_save_encrypts_each_record_under_its_own_key_and_place() -> None:
     for i, person in enumerate(people):
         own = _plain_key(person.data_key_id)
         for column, value in (("name", f"p{i}"), ("other_name", f"o{i}")):
-            blob = _column(person.pk, column)
+            blob = stored(person.pk, column)
             assert crypto.decrypt(own, blob, _aad(person, column)) == value.encode()
             for other in people:
                 if other is not person:
@@ -83,7 +65,7 @@ def test_a_record_given_another_key_is_encrypted_under_the_new_key_only() -> Non
     _ = person.name  # the binding memo now holds the old key's cipher
     person.data_key = DataKey.create("test")
     person.save()
-    blob = _column(person.pk, "name")
+    blob = stored(person.pk, "name")
     assert crypto.decrypt(_plain_key(person.data_key_id), blob, _aad(person, "name")) == b"first"
     old_aad = f"keys_testapp_person|name|{person.pk}|{old_key_id}".encode()
     with pytest.raises(DecryptionError):

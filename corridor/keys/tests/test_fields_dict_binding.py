@@ -7,32 +7,19 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from corridor.keys.errors import DecryptionError
 from corridor.keys.fields import EncryptedFieldError
 from corridor.keys.models import DataKey
+from corridor.keys.tests.columns import overwrite, stored
 from corridor.keys.tests.testapp.models import Person
 
 pytestmark = pytest.mark.django_db
 
 
-def _col(pk: uuid.UUID, column: str) -> bytes:
-    with connection.cursor() as c:
-        c.execute(f"SELECT {column} FROM keys_testapp_person WHERE id = %s", [pk.hex if connection.vendor == "sqlite" else pk])  # noqa: S608 -- fixed names
-        return bytes(c.fetchone()[0])
-
-
-def _set(pk: uuid.UUID, column: str, value: bytes) -> None:
-    with connection.cursor() as c:
-        c.execute(
-            f"UPDATE keys_testapp_person SET {column} = %s WHERE id = %s",  # noqa: S608 -- fixed names
-            [value, pk.hex if connection.vendor == "sqlite" else pk],
-        )
-
-
 def _swap_fails(a: Person, b: Person) -> None:
-    _set(b.pk, "name", _col(a.pk, "name"))
+    overwrite(b.pk, "name", stored(a.pk, "name"))
     for qs in (
         Person.objects.all(),
         Person.objects.only("id", "data_key", "name"),
@@ -78,7 +65,7 @@ def test_deferred_refreshed_copied_and_updated_rows_keep_their_binding() -> None
     got._state.adding = True
     got.save()
     assert Person.objects.get(pk=got.pk).name == "a"
-    _set(got.pk, "name", _col(b.pk, "name"))
+    overwrite(got.pk, "name", stored(b.pk, "name"))
     with pytest.raises(DecryptionError):
         _ = Person.objects.get(pk=got.pk).name
     # update() of plaintext is refused; a queryset update to a key id makes the value unreadable.

@@ -3,7 +3,6 @@ binding (row, column, key), failure and shred rule of the encrypted fields still
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ from corridor.keys import crypto, instance
 from corridor.keys.errors import DecryptionError
 from corridor.keys.fields import Ciphertext, EncryptedFieldError, preload_keys
 from corridor.keys.models import DataKey, Shredded
+from corridor.keys.tests.columns import overwrite, stored
 from corridor.keys.tests.testapp.models import Note, Person
 
 pytestmark = pytest.mark.django_db
@@ -30,24 +30,6 @@ def _count_unwraps(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(ring, "unwrap", counting)
     return calls
-
-
-def _column(pk: uuid.UUID, column: str) -> bytes:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {column} FROM keys_testapp_person WHERE id = %s",  # noqa: S608 -- fixed names
-            [pk.hex if connection.vendor == "sqlite" else pk],
-        )
-        (value,) = cursor.fetchone()
-    return bytes(value)
-
-
-def _set_column(pk: uuid.UUID, column: str, value: bytes) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE keys_testapp_person SET {column} = %s WHERE id = %s",  # noqa: S608 -- fixed names
-            [value, pk.hex if connection.vendor == "sqlite" else pk],
-        )
 
 
 def test_rows_without_their_key_preload_in_one_query_and_one_unwrap(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -69,7 +51,7 @@ def test_rows_without_their_key_preload_in_one_query_and_one_unwrap(monkeypatch:
 def test_preloaded_rows_still_bind_each_ciphertext_to_its_row() -> None:
     victim = Person.objects.create(name="secret")
     other = Person.objects.create(name="other", data_key=victim.data_key)  # same key, other row
-    Person.objects.filter(pk=other.pk).update(name=Ciphertext(_column(victim.pk, "name")))
+    Person.objects.filter(pk=other.pk).update(name=Ciphertext(stored(victim.pk, "name")))
     loaded = list(Person.objects.filter(pk__in=[victim.pk, other.pk]).order_by("codename", "pk"))
     preload_keys(loaded)
     by_pk = {p.pk: p for p in loaded}
@@ -80,7 +62,7 @@ def test_preloaded_rows_still_bind_each_ciphertext_to_its_row() -> None:
 
 def test_preloaded_rows_still_bind_each_ciphertext_to_its_column() -> None:
     person = Person.objects.create(name="secret", other_name="x")
-    _set_column(person.pk, "other_name", _column(person.pk, "name"))
+    overwrite(person.pk, "other_name", stored(person.pk, "name"))
     (loaded,) = Person.objects.filter(pk=person.pk)
     preload_keys([loaded])
     assert loaded.name == "secret"
@@ -90,9 +72,9 @@ def test_preloaded_rows_still_bind_each_ciphertext_to_its_column() -> None:
 
 def test_tampered_ciphertext_raises_after_preload_by_id() -> None:
     person = Person.objects.create(name="secret")
-    blob = bytearray(_column(person.pk, "name"))
+    blob = bytearray(stored(person.pk, "name"))
     blob[-1] ^= 0x01  # one bit of the tag
-    _set_column(person.pk, "name", bytes(blob))
+    overwrite(person.pk, "name", bytes(blob))
     (loaded,) = Person.objects.filter(pk=person.pk)
     preload_keys([loaded])
     with pytest.raises(DecryptionError):
@@ -143,7 +125,7 @@ def test_the_column_value_is_exact_bytes_and_plaintext_is_still_refused() -> Non
 def test_a_bulk_save_never_repeats_a_nonce() -> None:
     keys = DataKey.create_many("test", 50)
     Person.objects.bulk_create([Person(data_key=k, name="same", other_name="same") for k in keys])
-    blobs = [_column(p.pk, c) for p in Person.objects.all() for c in ("name", "other_name")]
+    blobs = [stored(p.pk, c) for p in Person.objects.all() for c in ("name", "other_name")]
     nonces = {blob[1 : 1 + crypto.NONCE_BYTES] for blob in blobs}
     assert len(blobs) == 100
     assert len(nonces) == 100
