@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
-from django.test import Client
+from datetime import timedelta
 
-from corridor.accounts.models import Role
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+
+from corridor.accounts.models import HashedSession, Role
+from corridor.accounts.session_store import REFRESH_STEP, stored_key
 from corridor.accounts.testing import World, make_world, sign_in
 from corridor.cases import domain
 from corridor.cases.models import Case, Note, Priority
@@ -44,7 +49,8 @@ def test_a_position_out_of_the_calendar_is_the_first_page(world: World, created:
 @pytest.mark.django_db(transaction=True)  # real commits: the note's transaction ends before the session is saved
 def test_a_503_never_hides_a_change_that_was_saved(world: World) -> None:
     """The database is lost after each statement of a page's write in turn, the session's save
-    included (SESSION_SAVE_EVERY_REQUEST: it comes after the view's transaction committed).
+    included (SESSION_SAVE_EVERY_REQUEST: it comes after the view's transaction committed, when
+    the session is due for its refresh).
 
     Before: cut at the session's save, the page said 503 "Nothing was saved. Try again" over a
     note that was saved, so trying again wrote it twice. Now each answer tells the truth: a
@@ -54,14 +60,24 @@ def test_a_503_never_hides_a_change_that_was_saved(world: World) -> None:
 
     case = _open(world, "Person One")
     client = sign_in(Client(raise_request_exception=False), world.users[Role.CASEWORKER])
+
+    def session_due() -> None:
+        # The store rewrites an unchanged session only once its expiry would move by a step
+        # (session_store.REFRESH_STEP): make the row that old, so that each page writes it last.
+        key = stored_key(client.cookies[settings.SESSION_COOKIE_NAME].value)
+        later = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE) - 2 * REFRESH_STEP
+        assert HashedSession.objects.filter(session_key=key).update(expire_date=later) == 1
+
     url = f"/cases/{case.pk}/notes/"
     assert client.post(url, {"body": "first"}).status_code == 302
+    session_due()
     with database_lost(after=10_000) as ran:
         assert client.post(url, {"body": "second"}).status_code == 302
     assert any("accounts_hashedsession" in sql for sql in ran[-2:])  # the session's save is the last write
     answers = []
     for after in range(len(ran) + 1):
         before = Note.objects.filter(case=case).count()
+        session_due()
         with database_lost(after=after):
             response = client.post(url, {"body": f"cut after {after}"})
         written = Note.objects.filter(case=case).count() - before
